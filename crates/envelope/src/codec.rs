@@ -1,0 +1,356 @@
+//! The event body: a CloudEvents 1.0 structured-mode JSON object with ombud's extension
+//! attributes, encoded deterministically (fixed attribute order, compact JSON, timestamps at
+//! microsecond precision) so that decoding and re-encoding stored bytes gives the same bytes,
+//! and decoded strictly (unknown attributes or fields are refused; older schema versions are
+//! upcast first).
+
+use ombud_domain::event::*;
+use ombud_domain::{
+    ActorId, CaseId, Event, EventData, EventType, IdempotencyKey, OfficeCode, Role, Timestamp,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use crate::hash::Sha256Hash;
+use crate::subject::event_subject;
+use crate::upcast::{current_version, Upcasters};
+
+/// `type` of every ombud event starts with this, followed by the event type's wire name.
+pub const TYPE_PREFIX: &str = "ombud.case.";
+/// `source` is this followed by the office code.
+pub const SOURCE_PREFIX: &str = "/ombud/";
+/// The CloudEvents version.
+pub const SPEC_VERSION: &str = "1.0";
+/// The content type of `data`.
+pub const DATA_CONTENT_TYPE: &str = "application/json";
+
+/// The envelope attributes of an event that are not part of the domain's [`Event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMeta {
+    /// The event id (UUIDv7).
+    pub id: Uuid,
+    /// 1-based position of the event in its case.
+    pub case_seq: u64,
+    /// Hash of the previous event of the case; `None` exactly for the first.
+    pub prev_hash: Option<Sha256Hash>,
+    /// The idempotency key of the command (client's, or generated).
+    pub idempotency_key: IdempotencyKey,
+    /// Hash of the command, so a reused key with a different command is detected forever.
+    pub command_hash: Sha256Hash,
+    /// The request or workflow this belongs to (defaults to the command id).
+    pub correlation_id: Uuid,
+    /// The command (or event) that caused this event.
+    pub causation_id: Uuid,
+}
+
+/// An event with its envelope attributes: what one stored message body says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    /// Envelope attributes.
+    pub meta: EventMeta,
+    /// The domain event.
+    pub event: Event,
+}
+
+impl RecordedEvent {
+    /// The subject the event is published on.
+    pub fn subject(&self) -> String {
+        event_subject(self.event.case_id, self.event.data.event_type())
+    }
+}
+
+/// Why bytes are not a decodable ombud event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not JSON, or not the envelope's shape (missing or unknown attributes, wrong types).
+    #[error("not an ombud CloudEvent: {0}")]
+    Malformed(String),
+    /// An attribute has a value ombud does not write.
+    #[error("attribute {attribute}: {problem}")]
+    Attribute {
+        /// The attribute.
+        attribute: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The `type` names no event type this reader knows.
+    #[error("unknown event type {0:?}")]
+    UnknownEventType(String),
+    /// Written by a newer ombud than this reader.
+    #[error("{event_type} schema version {version} is newer than this reader's {newest}")]
+    NewerSchemaVersion {
+        /// The event type.
+        event_type: EventType,
+        /// The stored version.
+        version: u32,
+        /// The newest version this reader knows.
+        newest: u32,
+    },
+    /// An older version this reader cannot upcast.
+    #[error("no upcaster for {event_type} from schema version {version}")]
+    NoUpcaster {
+        /// The event type.
+        event_type: EventType,
+        /// The stored version.
+        version: u32,
+    },
+    /// An upcaster refused the data.
+    #[error("upcasting {event_type} from schema version {version}: {problem}")]
+    Upcast {
+        /// The event type.
+        event_type: EventType,
+        /// The version being upcast.
+        version: u32,
+        /// What went wrong.
+        problem: String,
+    },
+    /// `data` does not match the event type's schema.
+    #[error("data of {event_type}: {problem}")]
+    Data {
+        /// The event type.
+        event_type: EventType,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    specversion: &'static str,
+    id: &'a Uuid,
+    source: String,
+    #[serde(rename = "type")]
+    ty: String,
+    subject: &'a CaseId,
+    time: &'a Timestamp,
+    datacontenttype: &'static str,
+    caseseq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prevhash: Option<String>,
+    schemaversion: u32,
+    actor: &'a ActorId,
+    actorrole: Role,
+    idempotencykey: &'a IdempotencyKey,
+    correlationid: &'a Uuid,
+    causationid: &'a Uuid,
+    commandhash: String,
+    data: &'a EventData,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireIn {
+    specversion: String,
+    id: Uuid,
+    source: String,
+    #[serde(rename = "type")]
+    ty: String,
+    subject: String,
+    time: Timestamp,
+    datacontenttype: String,
+    caseseq: u64,
+    #[serde(default)]
+    prevhash: Option<String>,
+    schemaversion: u32,
+    actor: ActorId,
+    actorrole: Role,
+    idempotencykey: IdempotencyKey,
+    correlationid: Uuid,
+    causationid: Uuid,
+    commandhash: String,
+    data: Box<RawValue>,
+}
+
+/// Encodes an event as its body bytes (compact JSON, fixed attribute order).
+pub fn encode(recorded: &RecordedEvent) -> Vec<u8> {
+    let RecordedEvent { meta, event } = recorded;
+    let event_type = event.data.event_type();
+    let wire = WireOut {
+        specversion: SPEC_VERSION,
+        id: &meta.id,
+        source: format!("{SOURCE_PREFIX}{}", event.office),
+        ty: format!("{TYPE_PREFIX}{event_type}"),
+        subject: &event.case_id,
+        time: &event.at,
+        datacontenttype: DATA_CONTENT_TYPE,
+        caseseq: meta.case_seq,
+        prevhash: meta.prev_hash.map(|h| h.to_hex()),
+        schemaversion: current_version(event_type),
+        actor: &event.actor,
+        actorrole: event.role,
+        idempotencykey: &meta.idempotency_key,
+        correlationid: &meta.correlation_id,
+        causationid: &meta.causation_id,
+        commandhash: meta.command_hash.to_hex(),
+        data: &event.data,
+    };
+    // Serializing these types cannot fail: every map key is a string and every value a plain
+    // serde type; a failure would be a bug in this module, not bad input.
+    #[allow(clippy::expect_used)]
+    serde_json::to_vec(&wire).expect("an ombud event always serializes")
+}
+
+/// Decodes body bytes with the shipped upcasters.
+pub fn decode(bytes: &[u8]) -> Result<RecordedEvent, DecodeError> {
+    decode_with(bytes, &Upcasters::shipped())
+}
+
+/// Decodes body bytes, upcasting older schema versions with `upcasters`.
+pub fn decode_with(bytes: &[u8], upcasters: &Upcasters) -> Result<RecordedEvent, DecodeError> {
+    let wire: WireIn =
+        serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if wire.specversion != SPEC_VERSION {
+        return Err(attribute(
+            "specversion",
+            format!("{:?} is not 1.0", wire.specversion),
+        ));
+    }
+    if wire.datacontenttype != DATA_CONTENT_TYPE {
+        return Err(attribute(
+            "datacontenttype",
+            format!("{:?} is not application/json", wire.datacontenttype),
+        ));
+    }
+    let type_name = wire.ty.strip_prefix(TYPE_PREFIX).ok_or_else(|| {
+        attribute(
+            "type",
+            format!("{:?} does not start with {TYPE_PREFIX}", wire.ty),
+        )
+    })?;
+    let event_type = EventType::parse(type_name)
+        .ok_or_else(|| DecodeError::UnknownEventType(wire.ty.clone()))?;
+    let office = wire
+        .source
+        .strip_prefix(SOURCE_PREFIX)
+        .ok_or_else(|| {
+            attribute(
+                "source",
+                format!("{:?} does not start with {SOURCE_PREFIX}", wire.source),
+            )
+        })
+        .and_then(|o| OfficeCode::parse(o).map_err(|e| attribute("source", e.to_string())))?;
+    let case_id = CaseId::parse(&wire.subject).map_err(|e| attribute("subject", e.to_string()))?;
+    if wire.caseseq == 0 {
+        return Err(attribute("caseseq", "positions start at 1".into()));
+    }
+    let prev_hash = match &wire.prevhash {
+        None => None,
+        Some(text) => Some(
+            Sha256Hash::parse_hex(text)
+                .ok_or_else(|| attribute("prevhash", "not 64 hex digits".into()))?,
+        ),
+    };
+    if (wire.caseseq == 1) != prev_hash.is_none() {
+        return Err(attribute(
+            "prevhash",
+            "present on every event except a case's first".into(),
+        ));
+    }
+    let command_hash = Sha256Hash::parse_hex(&wire.commandhash)
+        .ok_or_else(|| attribute("commandhash", "not 64 hex digits".into()))?;
+    let data = decode_data(event_type, wire.schemaversion, &wire.data, upcasters)?;
+
+    Ok(RecordedEvent {
+        meta: EventMeta {
+            id: wire.id,
+            case_seq: wire.caseseq,
+            prev_hash,
+            idempotency_key: wire.idempotencykey,
+            command_hash,
+            correlation_id: wire.correlationid,
+            causation_id: wire.causationid,
+        },
+        event: Event {
+            case_id,
+            office,
+            at: wire.time,
+            actor: wire.actor,
+            role: wire.actorrole,
+            data,
+        },
+    })
+}
+
+fn attribute(attribute: &'static str, problem: String) -> DecodeError {
+    DecodeError::Attribute { attribute, problem }
+}
+
+/// `data` either as stored (current version) or as upcast JSON.
+enum DataSource<'a> {
+    Raw(&'a str),
+    Value(serde_json::Value),
+}
+
+fn parse<T: DeserializeOwned>(
+    event_type: EventType,
+    source: DataSource<'_>,
+) -> Result<T, DecodeError> {
+    let result = match source {
+        DataSource::Raw(text) => serde_json::from_str(text),
+        DataSource::Value(value) => serde_json::from_value(value),
+    };
+    result.map_err(|e| DecodeError::Data {
+        event_type,
+        problem: e.to_string(),
+    })
+}
+
+fn decode_data(
+    event_type: EventType,
+    version: u32,
+    raw: &RawValue,
+    upcasters: &Upcasters,
+) -> Result<EventData, DecodeError> {
+    let newest = current_version(event_type);
+    let source = if version == newest {
+        DataSource::Raw(raw.get())
+    } else if version > newest {
+        return Err(DecodeError::NewerSchemaVersion {
+            event_type,
+            version,
+            newest,
+        });
+    } else {
+        let mut value: serde_json::Value =
+            serde_json::from_str(raw.get()).map_err(|e| DecodeError::Data {
+                event_type,
+                problem: e.to_string(),
+            })?;
+        for from in version..newest {
+            let step = upcasters
+                .step(event_type, from)
+                .ok_or(DecodeError::NoUpcaster {
+                    event_type,
+                    version: from,
+                })?;
+            value = (step.upcast)(value).map_err(|problem| DecodeError::Upcast {
+                event_type,
+                version: from,
+                problem,
+            })?;
+        }
+        DataSource::Value(value)
+    };
+    let t = event_type;
+    Ok(match event_type {
+        EventType::Reported => EventData::Reported(Box::new(parse::<Reported>(t, source)?)),
+        EventType::CompletionRequested => EventData::CompletionRequested(parse(t, source)?),
+        EventType::Completed => EventData::Completed(parse(t, source)?),
+        EventType::Accepted => EventData::Accepted(parse(t, source)?),
+        EventType::Assigned => EventData::Assigned(parse(t, source)?),
+        EventType::ClarificationRequested => EventData::ClarificationRequested(parse(t, source)?),
+        EventType::ClarificationAnswered => EventData::ClarificationAnswered(parse(t, source)?),
+        EventType::Escalated => EventData::Escalated(parse(t, source)?),
+        EventType::MediationStarted => EventData::MediationStarted(parse(t, source)?),
+        EventType::Mediated => EventData::Mediated(parse(t, source)?),
+        EventType::Concluded => EventData::Concluded(parse(t, source)?),
+        EventType::RecommendationIssued => EventData::RecommendationIssued(parse(t, source)?),
+        EventType::Closed => EventData::Closed(parse(t, source)?),
+        EventType::Reopened => EventData::Reopened(parse(t, source)?),
+        EventType::NoteAdded => EventData::NoteAdded(parse(t, source)?),
+        EventType::PersonalDataErased => EventData::PersonalDataErased(parse(t, source)?),
+    })
+}
