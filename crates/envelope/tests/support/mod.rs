@@ -259,3 +259,38 @@ pub fn schemas_dir() -> std::path::PathBuf {
 pub fn bless() -> bool {
     std::env::var_os("OMBUD_BLESS").is_some_and(|v| v == "1")
 }
+
+/// Runs a future that never waits on IO (the in-memory key store) to completion.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+/// Chains events as the event log would store them: positions 1..n, each naming the hash of
+/// the one before, stream sequences 10, 20, 30...
+pub fn store_chain(events: Vec<RecordedEvent>) -> Vec<ombud_envelope::StoredEvent> {
+    let mut prev = None;
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut rec)| {
+            rec.meta.case_seq = i as u64 + 1;
+            rec.meta.prev_hash = prev;
+            let body = ombud_envelope::encode(&rec);
+            let hash = Sha256Hash::of(&body);
+            prev = Some(hash);
+            ombud_envelope::StoredEvent {
+                stream_seq: (i as u64 + 1) * 10,
+                subject: rec.subject(),
+                hash: Some(hash.to_hex()),
+                body,
+            }
+        })
+        .collect()
+}
