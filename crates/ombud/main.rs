@@ -1,1 +1,125 @@
-fn main() {}
+//! `ombud`: the command-line entry point. Parses arguments and hands each subcommand to the
+//! library crates; errors are reported here, with context, and turned into exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+/// ombud: an event-sourced case manager for Ombudsman offices.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print or write the JSON Schemas of the event envelope and of every event's data.
+    ///
+    /// Example: `ombud schemas --out ./schemas` writes envelope.json and v1/<event_type>.json.
+    Schemas {
+        /// Directory to write the schema files into (default: print one JSON object to stdout).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print the reference data: forms of maladministration, channels, tracks, closure reasons
+    /// and escalation kinds, with their codes and labels.
+    Taxonomy,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `ombud taxonomy | head` closes the pipe early: that is not a failure.
+        Err(error)
+            if error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Schemas { out: Some(dir) } => {
+            for (path, text) in ombud_envelope::schema::schema_files() {
+                let file = dir.join(&path);
+                if let Some(parent) = file.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+                std::fs::write(&file, text)
+                    .with_context(|| format!("writing {}", file.display()))?;
+                println!("{}", file.display());
+            }
+            Ok(())
+        }
+        Command::Schemas { out: None } => {
+            let mut all = serde_json::Map::new();
+            for (path, text) in ombud_envelope::schema::schema_files() {
+                let value: serde_json::Value = serde_json::from_str(&text)?;
+                all.insert(path, value);
+            }
+            println!("{}", serde_json::to_string_pretty(&all)?);
+            Ok(())
+        }
+        Command::Taxonomy => {
+            use ombud_domain::{Channel, ClosureReason, EscalationKind, Taxonomy, Track};
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let taxonomy = Taxonomy::v1();
+            writeln!(out, "forms (taxonomy {}):", taxonomy.version)?;
+            for form in &taxonomy.forms {
+                writeln!(
+                    out,
+                    "  {:<36} {} ({})",
+                    form.code, form.label_id, form.label_en
+                )?;
+            }
+            let sections: [(&str, Vec<(&str, &str)>); 4] = [
+                (
+                    "channels",
+                    Channel::ALL
+                        .iter()
+                        .map(|c| (c.as_str(), c.label()))
+                        .collect(),
+                ),
+                (
+                    "tracks",
+                    Track::ALL.iter().map(|t| (t.as_str(), t.label())).collect(),
+                ),
+                (
+                    "escalation kinds",
+                    EscalationKind::ALL
+                        .iter()
+                        .map(|k| (k.as_str(), k.label()))
+                        .collect(),
+                ),
+                (
+                    "closure reasons",
+                    ClosureReason::ALL
+                        .iter()
+                        .map(|r| (r.as_str(), r.label()))
+                        .collect(),
+                ),
+            ];
+            for (title, rows) in sections {
+                writeln!(out, "{title}:")?;
+                for (code, label) in rows {
+                    writeln!(out, "  {code:<36} {label}")?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
