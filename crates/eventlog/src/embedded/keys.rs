@@ -1,0 +1,80 @@
+//! The embedded key store: wrapped data keys in a sled tree beside the log. One key per row,
+//! written with a single-key compare-and-swap (no transaction); destroying leaves a tombstone.
+
+use ombud_domain::KeyId;
+use ombud_envelope::{KeyStore, KeyStoreError, StoredKey, WrappedKey};
+
+const LIVE: u8 = 1;
+const DESTROYED: u8 = 0;
+
+/// Wrapped data keys in a sled tree.
+#[derive(Debug, Clone)]
+pub struct SledKeyStore {
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> KeyStoreError {
+    KeyStoreError::Unavailable(e.to_string())
+}
+
+impl SledKeyStore {
+    /// The key store in `db` (tree `data_keys`).
+    pub fn open(db: &sled::Db) -> Result<Self, KeyStoreError> {
+        Ok(SledKeyStore {
+            db: db.clone(),
+            tree: db.open_tree("data_keys").map_err(unavailable)?,
+        })
+    }
+
+    fn parse(id: &KeyId, value: &[u8]) -> Result<StoredKey, KeyStoreError> {
+        match value.split_first() {
+            Some((&LIVE, wrapped)) => WrappedKey::from_bytes(wrapped)
+                .map(StoredKey::Live)
+                .map_err(|e| KeyStoreError::Corrupt {
+                    id: id.clone(),
+                    problem: e.to_string(),
+                }),
+            Some((&DESTROYED, _)) => Ok(StoredKey::Destroyed),
+            _ => Err(KeyStoreError::Corrupt {
+                id: id.clone(),
+                problem: "unknown row tag".into(),
+            }),
+        }
+    }
+}
+
+impl KeyStore for SledKeyStore {
+    async fn create(&self, id: &KeyId, wrapped: WrappedKey) -> Result<StoredKey, KeyStoreError> {
+        let mut row = vec![LIVE];
+        row.extend_from_slice(&wrapped.to_bytes());
+        let stored = match self
+            .tree
+            .compare_and_swap(id.as_str(), None as Option<&[u8]>, Some(row))
+            .map_err(unavailable)?
+        {
+            Ok(()) => StoredKey::Live(wrapped),
+            Err(current) => match current.current {
+                Some(existing) => Self::parse(id, &existing)?,
+                None => StoredKey::Live(wrapped),
+            },
+        };
+        self.db.flush_async().await.map_err(unavailable)?;
+        Ok(stored)
+    }
+
+    async fn get(&self, id: &KeyId) -> Result<Option<StoredKey>, KeyStoreError> {
+        match self.tree.get(id.as_str()).map_err(unavailable)? {
+            Some(value) => Self::parse(id, &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn destroy(&self, id: &KeyId) -> Result<(), KeyStoreError> {
+        self.tree
+            .insert(id.as_str(), &[DESTROYED])
+            .map_err(unavailable)?;
+        self.db.flush_async().await.map_err(unavailable)?;
+        Ok(())
+    }
+}

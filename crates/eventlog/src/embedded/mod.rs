@@ -1,0 +1,299 @@
+//! The embedded backend: the log in a sled database inside the ombud process, for a bare
+//! machine with no NATS. The event row, keyed by global sequence, is the single source of
+//! truth; the per-case index is derived from it and repaired on start-up, so no write ever
+//! needs a multi-key transaction (sled 0.34.7's transactions and batches were seen to stall).
+//! An append is durable on return (flushed; concurrent appends share flushes), and subscribers
+//! are woken in-process when the durable head moves, never by polling.
+
+mod keys;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ombud_domain::CaseId;
+use ombud_envelope::subject::parse_subject;
+use ombud_envelope::{Sha256Hash, StoredEvent};
+use tokio::sync::{mpsc, watch};
+
+pub use keys::SledKeyStore;
+
+use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
+use crate::error::LogError;
+
+/// Settings of the embedded log.
+#[derive(Debug, Clone)]
+pub struct EmbeddedConfig {
+    /// The data directory (sled locks it: one process at a time).
+    pub path: PathBuf,
+    /// Largest event body accepted (JetStream's default max payload: 1 MiB).
+    pub max_body_bytes: usize,
+}
+
+impl EmbeddedConfig {
+    /// Defaults for a data directory.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        EmbeddedConfig {
+            path: path.into(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The sled-backed log.
+#[derive(Debug)]
+pub struct EmbeddedBackend {
+    db: sled::Db,
+    events: sled::Tree,
+    cases: sled::Tree,
+    writer: Mutex<u64>,
+    durable: watch::Sender<u64>,
+    max_body_bytes: usize,
+}
+
+const INDEXED_UP_TO: &[u8] = b"indexed_up_to";
+
+fn storage(context: &str, error: impl std::fmt::Display) -> LogError {
+    LogError::Storage(format!("{context}: {error}"))
+}
+
+fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+fn case_key(case_id: CaseId, seq: u64) -> [u8; 24] {
+    let mut key = [0u8; 24];
+    key[..16].copy_from_slice(case_id.as_uuid().as_bytes());
+    key[16..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn key_seq(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
+}
+
+/// Row layout: 32-byte hash, 2-byte subject length, subject, body.
+fn encode_row(subject: &str, hash: &Sha256Hash, body: &[u8]) -> Vec<u8> {
+    let mut row = Vec::with_capacity(34 + subject.len() + body.len());
+    row.extend_from_slice(&hash.0);
+    row.extend_from_slice(&(subject.len() as u16).to_be_bytes());
+    row.extend_from_slice(subject.as_bytes());
+    row.extend_from_slice(body);
+    row
+}
+
+fn decode_row(seq: u64, row: &[u8]) -> Result<StoredEvent, LogError> {
+    let bad = || LogError::Storage(format!("event row {seq} is malformed"));
+    let hash: [u8; 32] = row
+        .get(..32)
+        .ok_or_else(bad)?
+        .try_into()
+        .map_err(|_| bad())?;
+    let len = u16::from_be_bytes(
+        row.get(32..34)
+            .ok_or_else(bad)?
+            .try_into()
+            .map_err(|_| bad())?,
+    );
+    let subject_end = 34 + usize::from(len);
+    let subject =
+        std::str::from_utf8(row.get(34..subject_end).ok_or_else(bad)?).map_err(|_| bad())?;
+    Ok(StoredEvent {
+        stream_seq: seq,
+        subject: subject.to_owned(),
+        hash: Some(Sha256Hash(hash).to_hex()),
+        body: row.get(subject_end..).ok_or_else(bad)?.to_vec(),
+    })
+}
+
+impl EmbeddedBackend {
+    /// Opens (or creates) the log in `config.path`, repairing the case index from the event
+    /// rows written since the last start.
+    pub fn open(config: &EmbeddedConfig) -> Result<Self, LogError> {
+        let db = sled::Config::new()
+            .path(&config.path)
+            .open()
+            .map_err(|e| open_error(&config.path, e))?;
+        let events = db
+            .open_tree("events")
+            .map_err(|e| storage("opening events", e))?;
+        let cases = db
+            .open_tree("case_index")
+            .map_err(|e| storage("opening case index", e))?;
+        let meta = db
+            .open_tree("meta")
+            .map_err(|e| storage("opening meta", e))?;
+
+        let last = match events.last().map_err(|e| storage("reading the head", e))? {
+            Some((key, _)) => key_seq(&key).unwrap_or(0),
+            None => 0,
+        };
+        let indexed = meta
+            .get(INDEXED_UP_TO)
+            .map_err(|e| storage("reading meta", e))?
+            .and_then(|v| key_seq(&v))
+            .unwrap_or(0);
+        for item in events.range(seq_key(indexed + 1)..) {
+            let (key, row) = item.map_err(|e| storage("repairing the case index", e))?;
+            let seq = key_seq(&key).unwrap_or(0);
+            let stored = decode_row(seq, &row)?;
+            if let Some((case_id, _)) = parse_subject(&stored.subject) {
+                cases
+                    .insert(case_key(case_id, seq), &[])
+                    .map_err(|e| storage("repairing the case index", e))?;
+            }
+        }
+        meta.insert(INDEXED_UP_TO, &seq_key(last))
+            .map_err(|e| storage("writing meta", e))?;
+        db.flush().map_err(|e| storage("flushing", e))?;
+
+        let (durable, _) = watch::channel(last);
+        Ok(EmbeddedBackend {
+            db,
+            events,
+            cases,
+            writer: Mutex::new(last + 1),
+            durable,
+            max_body_bytes: config.max_body_bytes,
+        })
+    }
+
+    /// The sled database (the key store and read models live beside the log).
+    pub fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
+    fn last_of_case(&self, case_id: CaseId) -> Result<u64, LogError> {
+        Ok(self
+            .cases
+            .scan_prefix(case_id.as_uuid().as_bytes())
+            .next_back()
+            .transpose()
+            .map_err(|e| storage("reading the case index", e))?
+            .and_then(|(key, _)| key_seq(&key))
+            .unwrap_or(0))
+    }
+
+    fn row(&self, seq: u64) -> Result<StoredEvent, LogError> {
+        let row = self
+            .events
+            .get(seq_key(seq))
+            .map_err(|e| storage("reading an event", e))?
+            .ok_or_else(|| LogError::Storage(format!("event {seq} is missing from the log")))?;
+        decode_row(seq, &row)
+    }
+}
+
+fn open_error(path: &Path, error: sled::Error) -> LogError {
+    let text = error.to_string();
+    if text.contains("lock")
+        || text.contains("WouldBlock")
+        || text.contains("temporarily unavailable")
+    {
+        LogError::Storage(format!(
+            "the data directory {} is in use by another process (is `ombud serve` running?): {text}",
+            path.display()
+        ))
+    } else {
+        LogError::Storage(format!(
+            "opening the data directory {}: {text}",
+            path.display()
+        ))
+    }
+}
+
+impl Backend for EmbeddedBackend {
+    async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
+        let seq = {
+            // A std mutex: held across a few in-memory sled inserts, never across an await.
+            let mut next = match self.writer.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let last = self
+                .last_of_case(message.case_id)
+                .map_err(PublishFailure::Failed)?;
+            if last != message.expected_last_seq {
+                return Err(PublishFailure::WrongLastSequence);
+            }
+            let seq = *next;
+            let row = encode_row(&message.subject, &message.hash, &message.body);
+            self.events
+                .insert(seq_key(seq), row)
+                .map_err(|e| PublishFailure::Failed(storage("writing an event", e)))?;
+            self.cases
+                .insert(case_key(message.case_id, seq), &[])
+                .map_err(|e| PublishFailure::Failed(storage("indexing an event", e)))?;
+            *next += 1;
+            seq
+        };
+        // Durable before acknowledged; concurrent appends share a flush.
+        self.db.flush_async().await.map_err(|e| {
+            PublishFailure::Failed(LogError::Unavailable {
+                reason: format!("flushing the embedded log: {e}"),
+            })
+        })?;
+        self.durable.send_if_modified(|head| {
+            if seq > *head {
+                *head = seq;
+                true
+            } else {
+                false
+            }
+        });
+        Ok(Published {
+            stream_seq: seq,
+            duplicate: false,
+        })
+    }
+
+    async fn read_case(&self, case_id: CaseId, after: u64) -> Result<Vec<StoredEvent>, LogError> {
+        let mut out = Vec::new();
+        let range = case_key(case_id, after.saturating_add(1))..=case_key(case_id, u64::MAX);
+        for item in self.cases.range(range) {
+            let (key, _) = item.map_err(|e| storage("reading the case index", e))?;
+            if let Some(seq) = key_seq(&key) {
+                out.push(self.row(seq)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
+        let (tx, rx) = mpsc::channel(1024);
+        let mut durable = self.durable.subscribe();
+        let events = self.events.clone();
+        let task = tokio::spawn(async move {
+            let mut next = after.saturating_add(1);
+            loop {
+                let head = *durable.borrow_and_update();
+                while next <= head {
+                    let row = events
+                        .get(seq_key(next))
+                        .map_err(|e| storage("reading an event", e))
+                        .and_then(|row| {
+                            row.ok_or_else(|| LogError::Storage(format!("event {next} is missing")))
+                        })
+                        .and_then(|row| decode_row(next, &row));
+                    let failed = row.is_err();
+                    if tx.send(row).await.is_err() || failed {
+                        return;
+                    }
+                    next += 1;
+                }
+                if durable.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Subscription::new(rx, task))
+    }
+
+    async fn head(&self) -> Result<u64, LogError> {
+        Ok(*self.durable.borrow())
+    }
+
+    fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+}

@@ -1,0 +1,68 @@
+//! [`LogError`]: every way the event log can fail, as kinds a caller can match. The HTTP layer
+//! maps them to statuses in one place; the service decides which are worth a retry.
+
+use ombud_domain::{CaseId, IdempotencyKey};
+
+/// Why the event log could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogError {
+    /// Someone else appended to the case first: it is at `actual`, not at `expected`.
+    #[error("case {case} is at position {actual}, not {expected}: it changed since it was read")]
+    Conflict {
+        /// The case.
+        case: CaseId,
+        /// The position the command was decided on.
+        expected: u64,
+        /// The position the case is at.
+        actual: u64,
+    },
+    /// The idempotency key was already used on this case for a different command.
+    #[error("idempotency key {key} was already used on case {case} for a different command (event at stream sequence {original_seq})")]
+    IdempotencyKeyReused {
+        /// The case.
+        case: CaseId,
+        /// The key.
+        key: IdempotencyKey,
+        /// Stream sequence of the event the key recorded.
+        original_seq: u64,
+    },
+    /// The log could not be reached or did not confirm in time. The append was not
+    /// acknowledged; retrying with the same idempotency key is safe (it can never record twice).
+    #[error("event log unavailable: {reason}")]
+    Unavailable {
+        /// What happened.
+        reason: String,
+    },
+    /// A stored event of the case fails verification or decoding.
+    #[error("case {case} is corrupt at stream sequence {seq}: {why}")]
+    Corrupt {
+        /// The case.
+        case: CaseId,
+        /// Stream sequence of the offending message.
+        seq: u64,
+        /// What is wrong.
+        why: String,
+    },
+    /// The encoded event exceeds the log's message size limit.
+    #[error("event of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The event does not fit the request (e.g. the position does not follow `expected`).
+    #[error("invalid append: {0}")]
+    Invalid(String),
+    /// The log refused or failed for another reason (setup, storage, server error).
+    #[error("event log: {0}")]
+    Storage(String),
+}
+
+impl LogError {
+    /// Whether retrying the same request (same idempotency key) may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, LogError::Unavailable { .. })
+    }
+}

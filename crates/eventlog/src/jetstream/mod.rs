@@ -1,0 +1,430 @@
+//! The NATS JetStream backend: the production log. Ensures the stream exactly as the wire
+//! contract says (created, or updated when its settings drifted, saying what changed),
+//! publishes each event on its own subject with per-case optimistic concurrency
+//! (`Nats-Expected-Last-Subject-Sequence` scoped by
+//! `Nats-Expected-Last-Subject-Sequence-Subject: ombud.case.<id>.*`) and `Nats-Msg-Id`, reads
+//! a case with an ordered consumer filtered on its subjects, and feeds subscribers from an
+//! ordered consumer that is recreated from the last delivered sequence after any interruption.
+//! The client reconnects by itself; while disconnected, appends fail as `Unavailable`.
+
+mod keys;
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::pull::OrderedConfig;
+use async_nats::jetstream::consumer::DeliverPolicy;
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::{
+    Config as StreamConfig, DiscardPolicy, RetentionPolicy, StorageType,
+};
+use async_nats::jetstream::{self, Context};
+use futures_util::StreamExt as _;
+use ombud_domain::CaseId;
+use ombud_envelope::subject::{all_cases_filter, case_filter};
+use ombud_envelope::StoredEvent;
+use tokio::sync::mpsc;
+
+pub use keys::KvKeyStore;
+
+use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
+use crate::error::LogError;
+
+/// The header carrying SHA-256 of the body.
+pub const HASH_HEADER: &str = "Ombud-Hash";
+const EXPECTED_SUBJECT_HEADER: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
+/// The oldest server with `Nats-Expected-Last-Subject-Sequence-Subject`.
+pub const MIN_SERVER: (u64, u64) = (2, 11);
+
+/// Settings of the JetStream log.
+#[derive(Debug, Clone)]
+pub struct JetStreamConfig {
+    /// Server URL(s), comma separated.
+    pub url: String,
+    /// The stream (`OMBUD_CASES`).
+    pub stream: String,
+    /// Replicas: 1 on one node, 3 in a cluster.
+    pub replicas: usize,
+    /// Window in which `Nats-Msg-Id` deduplicates retries (10 minutes).
+    pub duplicate_window: Duration,
+    /// The key-value bucket of wrapped data keys (`OMBUD_KEYS`).
+    pub key_bucket: String,
+    /// How long a request (publish ack, stream info) may take before `Unavailable`.
+    pub request_timeout: Duration,
+}
+
+impl JetStreamConfig {
+    /// The defaults of DESIGN.md §3 for a server at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        JetStreamConfig {
+            url: url.into(),
+            stream: "OMBUD_CASES".into(),
+            replicas: 1,
+            duplicate_window: Duration::from_secs(600),
+            key_bucket: "OMBUD_KEYS".into(),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What `connect` did to the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamSetup {
+    /// The stream did not exist and was created.
+    Created,
+    /// The stream existed with the right settings.
+    Unchanged,
+    /// The stream's settings had drifted and were updated; each entry says what changed.
+    Updated(Vec<String>),
+}
+
+/// The JetStream-backed log.
+#[derive(Debug, Clone)]
+pub struct JetStreamBackend {
+    client: async_nats::Client,
+    context: Context,
+    config: JetStreamConfig,
+    max_payload: usize,
+}
+
+fn unavailable(context: &str, error: impl std::fmt::Display) -> LogError {
+    LogError::Unavailable {
+        reason: format!("{context}: {error}"),
+    }
+}
+
+/// Parses `2.11.3` or `v2.11.3-beta` into (major, minor).
+pub fn parse_server_version(text: &str) -> Option<(u64, u64)> {
+    let mut parts = text.trim().trim_start_matches('v').split(['.', '-']);
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+impl JetStreamBackend {
+    /// Connects, checks the server (≥ 2.11, JetStream enabled) and ensures the stream.
+    pub async fn connect(config: JetStreamConfig) -> Result<(Self, StreamSetup), LogError> {
+        let client = async_nats::ConnectOptions::new()
+            .connection_timeout(config.request_timeout)
+            .name("ombud")
+            .connect(config.url.as_str())
+            .await
+            .map_err(|e| unavailable(&format!("connecting to NATS at {}", config.url), e))?;
+        let info = client.server_info();
+        match parse_server_version(&info.version) {
+            Some(version) if version >= MIN_SERVER => {}
+            _ => {
+                return Err(LogError::Storage(format!(
+                    "nats-server {} at {} is too old: ombud needs 2.11 or newer for per-case \
+                     optimistic concurrency (Nats-Expected-Last-Subject-Sequence-Subject)",
+                    info.version, config.url
+                )))
+            }
+        }
+        let context = jetstream::ContextBuilder::new()
+            .timeout(config.request_timeout)
+            .build(client.clone());
+        context.query_account().await.map_err(|e| {
+            LogError::Storage(format!(
+                "JetStream is not available at {} (is the server started with JetStream \
+                 enabled, `-js` or a `jetstream {{}}` block?): {e}",
+                config.url
+            ))
+        })?;
+        let backend = JetStreamBackend {
+            max_payload: info.max_payload,
+            client,
+            context,
+            config,
+        };
+        let setup = backend.ensure_stream().await?;
+        Ok((backend, setup))
+    }
+
+    /// The stream settings ombud requires.
+    pub fn desired_stream(&self) -> StreamConfig {
+        StreamConfig {
+            name: self.config.stream.clone(),
+            subjects: vec![all_cases_filter()],
+            storage: StorageType::File,
+            retention: RetentionPolicy::Limits,
+            discard: DiscardPolicy::Old,
+            max_messages: -1,
+            max_bytes: -1,
+            max_age: Duration::ZERO,
+            max_messages_per_subject: -1,
+            deny_delete: true,
+            deny_purge: true,
+            allow_direct: true,
+            duplicate_window: self.config.duplicate_window,
+            num_replicas: self.config.replicas,
+            ..Default::default()
+        }
+    }
+
+    /// Creates the stream, or updates it when its settings drifted (and says what changed).
+    pub async fn ensure_stream(&self) -> Result<StreamSetup, LogError> {
+        let desired = self.desired_stream();
+        match self.context.get_stream(&desired.name).await {
+            Ok(mut stream) => {
+                let current = stream
+                    .info()
+                    .await
+                    .map_err(|e| unavailable("reading the stream", e))?
+                    .config
+                    .clone();
+                let changed = drift(&current, &desired);
+                if changed.is_empty() {
+                    return Ok(StreamSetup::Unchanged);
+                }
+                if current.storage != desired.storage {
+                    return Err(LogError::Storage(format!(
+                        "stream {} uses {:?} storage; ombud needs file storage, which cannot be \
+                         changed in place (recreate the stream from a backup)",
+                        desired.name, current.storage
+                    )));
+                }
+                self.context.update_stream(&desired).await.map_err(|e| {
+                    LogError::Storage(format!("updating stream {}: {e}", desired.name))
+                })?;
+                tracing::warn!(stream = %desired.name, ?changed, "stream settings had drifted and were updated");
+                Ok(StreamSetup::Updated(changed))
+            }
+            Err(e) if is_not_found(&e) => {
+                self.context
+                    .create_stream(desired.clone())
+                    .await
+                    .map_err(|e| {
+                        LogError::Storage(format!("creating stream {}: {e}", desired.name))
+                    })?;
+                Ok(StreamSetup::Created)
+            }
+            Err(e) => Err(unavailable("looking up the stream", e)),
+        }
+    }
+
+    /// The client (for raw publishing in tests and benchmarks).
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// The JetStream context.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &JetStreamConfig {
+        &self.config
+    }
+
+    async fn ordered_consumer(
+        &self,
+        filter: String,
+        after: u64,
+    ) -> Result<jetstream::consumer::Consumer<OrderedConfig>, LogError> {
+        ordered_consumer(&self.context, &self.config.stream, filter, after).await
+    }
+}
+
+async fn ordered_consumer(
+    context: &Context,
+    stream: &str,
+    filter: String,
+    after: u64,
+) -> Result<jetstream::consumer::Consumer<OrderedConfig>, LogError> {
+    let stream = context
+        .get_stream_no_info(stream)
+        .await
+        .map_err(|e| unavailable("opening the stream", e))?;
+    stream
+        .create_consumer(OrderedConfig {
+            filter_subject: filter,
+            deliver_policy: if after == 0 {
+                DeliverPolicy::All
+            } else {
+                DeliverPolicy::ByStartSequence {
+                    start_sequence: after + 1,
+                }
+            },
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| unavailable("creating a reader", e))
+}
+
+fn is_not_found(error: &jetstream::context::GetStreamError) -> bool {
+    use jetstream::context::GetStreamErrorKind;
+    matches!(error.kind(), GetStreamErrorKind::JetStream(e) if e.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND)
+}
+
+/// The settings of `current` that differ from `desired`, in words.
+fn drift(current: &StreamConfig, desired: &StreamConfig) -> Vec<String> {
+    let mut changed = Vec::new();
+    macro_rules! compare {
+        ($($field:ident),+) => {$(
+            if current.$field != desired.$field {
+                changed.push(format!(
+                    "{}: {:?} -> {:?}",
+                    stringify!($field),
+                    current.$field,
+                    desired.$field
+                ));
+            }
+        )+};
+    }
+    compare!(
+        subjects,
+        storage,
+        retention,
+        discard,
+        max_messages,
+        max_bytes,
+        max_age,
+        max_messages_per_subject,
+        deny_delete,
+        deny_purge,
+        allow_direct,
+        duplicate_window,
+        num_replicas
+    );
+    changed
+}
+
+fn stored_event(message: &jetstream::Message) -> Result<StoredEvent, LogError> {
+    let info = message
+        .info()
+        .map_err(|e| LogError::Storage(format!("message without metadata: {e}")))?;
+    Ok(StoredEvent {
+        stream_seq: info.stream_sequence,
+        subject: message.subject.to_string(),
+        hash: message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(HASH_HEADER))
+            .map(|v| v.as_str().to_owned()),
+        body: message.payload.to_vec(),
+    })
+}
+
+impl Backend for JetStreamBackend {
+    async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
+        let publish = PublishMessage::build()
+            .payload(message.body)
+            .message_id(&message.msg_id)
+            .expected_last_subject_sequence(message.expected_last_seq)
+            .header(
+                EXPECTED_SUBJECT_HEADER,
+                case_filter(message.case_id).as_str(),
+            )
+            .header(HASH_HEADER, message.hash.to_hex().as_str());
+        let ack = match self.context.send_publish(message.subject, publish).await {
+            Ok(pending) => pending.await,
+            Err(e) => Err(e),
+        };
+        match ack {
+            Ok(ack) => Ok(Published {
+                stream_seq: ack.sequence,
+                duplicate: ack.duplicate,
+            }),
+            Err(e) => Err(match e.kind() {
+                PublishErrorKind::WrongLastSequence => PublishFailure::WrongLastSequence,
+                PublishErrorKind::TimedOut
+                | PublishErrorKind::BrokenPipe
+                | PublishErrorKind::StreamNotFound
+                | PublishErrorKind::MaxAckPending => {
+                    PublishFailure::Failed(unavailable("appending to JetStream", e))
+                }
+                _ => PublishFailure::Failed(LogError::Storage(format!(
+                    "JetStream refused the append: {e}"
+                ))),
+            }),
+        }
+    }
+
+    async fn read_case(&self, case_id: CaseId, after: u64) -> Result<Vec<StoredEvent>, LogError> {
+        let consumer = self.ordered_consumer(case_filter(case_id), after).await?;
+        let pending = consumer.cached_info().num_pending;
+        if pending == 0 {
+            return Ok(Vec::new());
+        }
+        let mut messages = consumer
+            .messages()
+            .await
+            .map_err(|e| unavailable("reading a case", e))?;
+        let mut out = Vec::with_capacity(usize::try_from(pending).unwrap_or(0));
+        let timeout = self.config.request_timeout;
+        while (out.len() as u64) < pending {
+            match tokio::time::timeout(timeout, messages.next()).await {
+                Ok(Some(Ok(message))) => out.push(stored_event(&message)?),
+                Ok(Some(Err(e))) => return Err(unavailable("reading a case", e)),
+                Ok(None) => return Err(unavailable("reading a case", "the reader ended early")),
+                Err(_) => return Err(unavailable("reading a case", "timed out")),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
+        let (tx, rx) = mpsc::channel(1024);
+        let context = self.context.clone();
+        let stream = self.config.stream.clone();
+        // Fail now, not silently in the task, if the stream cannot be read at all.
+        ordered_consumer(&context, &stream, all_cases_filter(), after).await?;
+        let task = tokio::spawn(async move {
+            let mut next = after.saturating_add(1);
+            let mut backoff = Duration::from_millis(50);
+            loop {
+                match ordered_consumer(&context, &stream, all_cases_filter(), next - 1).await {
+                    Ok(consumer) => match consumer.messages().await {
+                        Ok(mut messages) => {
+                            while let Some(item) = messages.next().await {
+                                let message = match item {
+                                    Ok(message) => message,
+                                    Err(e) => {
+                                        tracing::debug!(error = %e, next, "subscription interrupted; resuming");
+                                        break;
+                                    }
+                                };
+                                let event = stored_event(&message);
+                                if let Ok(event) = &event {
+                                    if event.stream_seq < next {
+                                        continue;
+                                    }
+                                    next = event.stream_seq + 1;
+                                }
+                                if tx.send(event).await.is_err() {
+                                    return;
+                                }
+                                backoff = Duration::from_millis(50);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::debug!(error = %e, "subscription could not start; retrying")
+                        }
+                    },
+                    Err(e) => tracing::debug!(error = %e, "subscription could not start; retrying"),
+                }
+                if tx.is_closed() {
+                    return;
+                }
+                // Back off while the server is away; the client reconnects by itself.
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        });
+        Ok(Subscription::new(rx, task))
+    }
+
+    async fn head(&self) -> Result<u64, LogError> {
+        let stream = self
+            .context
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| unavailable("reading the stream head", e))?;
+        Ok(stream.cached_info().state.last_sequence)
+    }
+
+    fn max_body_bytes(&self) -> usize {
+        // Leave room for the headers inside the server's max payload.
+        self.max_payload.saturating_sub(1024)
+    }
+}

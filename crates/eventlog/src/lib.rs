@@ -1,0 +1,34 @@
+//! # ombud-eventlog: the only truth
+//!
+//! [`EventLog`] appends one event to a case at an expected case position, reads a case
+//! (chain-verified), reads a case as of a stream sequence or a time, subscribes to every event
+//! after a global sequence, and reports the head. It keeps the promises that matter most:
+//! nothing acknowledged is lost, a retried command never makes two events, two investigators
+//! acting at once get a clear conflict, and a forged event is reported, never trusted.
+//!
+//! The contract logic (case cache, optimistic concurrency, idempotency, chain verification)
+//! lives once, in [`EventLog`]; the backends only move bytes:
+//!
+//! - [`jetstream`]: NATS JetStream (production; what scales past one machine).
+//! - [`embedded`]: a sled database in one process (the default with no NATS configured).
+//!
+//! Both pass the same contract test suite (`tests/contract.rs`). Each also provides a
+//! [`KeyStore`](ombud_envelope::KeyStore) for the data keys that seal personal data.
+//!
+//! # Layout
+//! - [`error`]: [`LogError`], the kinds a caller matches on.
+//! - [`backend`]: the [`Backend`] port the two backends implement, and [`Subscription`].
+//! - [`log`]: [`EventLog`], its requests and receipts.
+//! - [`cache`]: recently used cases (state, chain head, idempotency keys).
+#![forbid(unsafe_code)]
+
+pub mod backend;
+pub mod cache;
+pub mod embedded;
+pub mod error;
+pub mod jetstream;
+pub mod log;
+
+pub use backend::{Backend, Subscription};
+pub use error::LogError;
+pub use log::{Append, AsOf, EventLog, LoadedCase, LoggedEvent, Receipt};

@@ -1,0 +1,341 @@
+//! [`EventLog`]: the contract every backend is used through. It turns a decided domain event
+//! into a recorded one (position, previous hash, idempotency key, command hash), publishes it
+//! under per-case optimistic concurrency, and reads cases back verified. A retried command is
+//! recognised by its idempotency key, inside the backend's dedupe window and forever after
+//! through the case's own history; either way the caller gets the original receipt.
+
+use ombud_domain::{evolve, fold, CaseId, CaseState, Event, IdempotencyKey, Timestamp};
+use ombud_envelope::codec::decode_with;
+use ombud_envelope::subject::event_subject;
+use ombud_envelope::{
+    encode, ChainHead, ChainVerifier, EventMeta, RecordedEvent, Sha256Hash, StoredEvent, Upcasters,
+};
+use uuid::Uuid;
+
+use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
+use crate::cache::{CaseCache, CaseEntry, KeyRecord};
+use crate::error::LogError;
+
+/// How many cases are kept warm by default.
+pub const DEFAULT_CACHE_CASES: usize = 10_000;
+
+/// A decided event to record.
+#[derive(Debug, Clone)]
+pub struct Append {
+    /// The domain event (`decide`'s output).
+    pub event: Event,
+    /// The case position it was decided on (0 for a report).
+    pub expected: u64,
+    /// The command's idempotency key (client's, or generated).
+    pub idempotency_key: IdempotencyKey,
+    /// Hash of the command as the client sent it (before sealing), so a reused key with a
+    /// different command is told apart from a retry.
+    pub command_hash: Sha256Hash,
+    /// The request or workflow; defaults to `causation_id`.
+    pub correlation_id: Option<Uuid>,
+    /// The command's id.
+    pub causation_id: Uuid,
+}
+
+/// Where an event was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// Global stream sequence.
+    pub stream_seq: u64,
+    /// Position in the case.
+    pub case_seq: u64,
+    /// The event id.
+    pub event_id: Uuid,
+    /// SHA-256 of the event's body.
+    pub hash: Sha256Hash,
+    /// This is the original receipt of an earlier identical command (a retry), not a new event.
+    pub replayed: bool,
+}
+
+/// A case as the log knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedCase {
+    /// Its folded state (`Status::Unreported` for an unknown case).
+    pub state: CaseState,
+    /// Its verified chain head.
+    pub head: ChainHead,
+}
+
+/// One verified, decoded event of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    /// Global stream sequence.
+    pub stream_seq: u64,
+    /// SHA-256 of its body.
+    pub hash: Sha256Hash,
+    /// The event with its envelope attributes.
+    pub recorded: RecordedEvent,
+}
+
+/// A point in a case's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// Everything up to and including this stream sequence.
+    Seq(u64),
+    /// Everything that happened at or before this time.
+    Time(Timestamp),
+}
+
+/// The event log over a backend.
+#[derive(Debug)]
+pub struct EventLog<B> {
+    backend: B,
+    cache: CaseCache,
+    upcasters: Upcasters,
+}
+
+impl<B: Backend> EventLog<B> {
+    /// A log over `backend`, keeping up to [`DEFAULT_CACHE_CASES`] cases warm.
+    pub fn new(backend: B) -> Self {
+        Self::with_cache(backend, DEFAULT_CACHE_CASES)
+    }
+
+    /// A log keeping up to `cases` cases warm.
+    pub fn with_cache(backend: B, cases: usize) -> Self {
+        EventLog {
+            backend,
+            cache: CaseCache::new(cases),
+            upcasters: Upcasters::shipped(),
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The state and head of a case, from the cache when warm (a stale entry is caught by the
+    /// next append's concurrency check).
+    pub async fn load(&self, case_id: CaseId) -> Result<LoadedCase, LogError> {
+        let entry = self.entry(case_id).await?;
+        Ok(LoadedCase {
+            state: entry.state,
+            head: entry.head,
+        })
+    }
+
+    /// Records a decided event at `expected + 1`, or returns the original receipt if the same
+    /// command (same idempotency key and command hash) was recorded before.
+    pub async fn append(&self, request: Append) -> Result<Receipt, LogError> {
+        let case_id = request.event.case_id;
+        let mut entry = self.entry(case_id).await?;
+        if let Some(receipt) = replay(case_id, &entry, &request)? {
+            return Ok(receipt);
+        }
+        if request.expected > entry.head.case_seq {
+            // Our copy may be behind: catch up before judging.
+            entry = self.refresh(case_id, entry).await?;
+            if let Some(receipt) = replay(case_id, &entry, &request)? {
+                return Ok(receipt);
+            }
+        }
+        if request.expected != entry.head.case_seq {
+            return Err(LogError::Conflict {
+                case: case_id,
+                expected: request.expected,
+                actual: entry.head.case_seq,
+            });
+        }
+
+        let recorded = RecordedEvent {
+            meta: EventMeta {
+                id: Uuid::now_v7(),
+                case_seq: request.expected + 1,
+                prev_hash: entry.head.hash,
+                idempotency_key: request.idempotency_key.clone(),
+                command_hash: request.command_hash,
+                correlation_id: request.correlation_id.unwrap_or(request.causation_id),
+                causation_id: request.causation_id,
+            },
+            event: request.event.clone(),
+        };
+        let body = encode(&recorded);
+        let limit = self.backend.max_body_bytes();
+        if body.len() > limit {
+            return Err(LogError::TooLarge {
+                size: body.len(),
+                limit,
+            });
+        }
+        let hash = Sha256Hash::of(&body);
+        let outgoing = Outgoing {
+            case_id,
+            subject: event_subject(case_id, recorded.event.data.event_type()),
+            body: body.into(),
+            hash,
+            msg_id: format!("{case_id}:{}", request.idempotency_key),
+            expected_last_seq: entry.head.stream_seq,
+        };
+
+        match self.backend.publish(outgoing).await {
+            Ok(Published {
+                stream_seq,
+                duplicate: false,
+            }) => {
+                let receipt = Receipt {
+                    stream_seq,
+                    case_seq: recorded.meta.case_seq,
+                    event_id: recorded.meta.id,
+                    hash,
+                    replayed: false,
+                };
+                entry.state = evolve(entry.state, &recorded.event);
+                entry.head = ChainHead {
+                    case_seq: receipt.case_seq,
+                    hash: Some(hash),
+                    stream_seq,
+                };
+                entry
+                    .keys
+                    .entry(request.idempotency_key)
+                    .or_insert(KeyRecord {
+                        command_hash: request.command_hash,
+                        receipt,
+                    });
+                self.cache.put(case_id, entry);
+                Ok(receipt)
+            }
+            // A retry the log recognised, or a concurrency failure (which a single server also
+            // answers to a retry of a message it already holds): catch up and look again.
+            Ok(Published {
+                duplicate: true, ..
+            })
+            | Err(PublishFailure::WrongLastSequence) => {
+                let entry = self.refresh(case_id, entry).await?;
+                if let Some(receipt) = replay(case_id, &entry, &request)? {
+                    return Ok(receipt);
+                }
+                Err(LogError::Conflict {
+                    case: case_id,
+                    expected: request.expected,
+                    actual: entry.head.case_seq,
+                })
+            }
+            Err(PublishFailure::Failed(error)) => Err(error),
+        }
+    }
+
+    /// Every event of a case, read fresh from the log and verified from the first.
+    pub async fn read_case(&self, case_id: CaseId) -> Result<Vec<LoggedEvent>, LogError> {
+        let stored = self.backend.read_case(case_id, 0).await?;
+        let mut entry = CaseEntry::default();
+        let mut verifier = ChainVerifier::new(case_id);
+        let mut events = Vec::with_capacity(stored.len());
+        for message in stored {
+            events.push(self.apply(case_id, &mut entry, &mut verifier, message)?);
+        }
+        self.cache.put(case_id, entry);
+        Ok(events)
+    }
+
+    /// A case's events up to a stream sequence or a time, and its state then.
+    pub async fn read_case_as_of(
+        &self,
+        case_id: CaseId,
+        as_of: AsOf,
+    ) -> Result<(Vec<LoggedEvent>, CaseState), LogError> {
+        let mut events = self.read_case(case_id).await?;
+        events.retain(|e| match as_of {
+            AsOf::Seq(seq) => e.stream_seq <= seq,
+            AsOf::Time(at) => e.recorded.event.at <= at,
+        });
+        let state = fold(events.iter().map(|e| &e.recorded.event));
+        Ok((events, state))
+    }
+
+    /// Every stored message after global sequence `after`, then new ones as they arrive.
+    pub async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
+        self.backend.subscribe(after).await
+    }
+
+    /// The last global sequence.
+    pub async fn head(&self) -> Result<u64, LogError> {
+        self.backend.head().await
+    }
+
+    async fn entry(&self, case_id: CaseId) -> Result<CaseEntry, LogError> {
+        match self.cache.get(&case_id) {
+            Some(entry) => Ok(entry),
+            None => self.refresh(case_id, CaseEntry::default()).await,
+        }
+    }
+
+    /// Reads what the log holds for the case beyond `entry` and folds it in.
+    async fn refresh(&self, case_id: CaseId, mut entry: CaseEntry) -> Result<CaseEntry, LogError> {
+        let stored = self
+            .backend
+            .read_case(case_id, entry.head.stream_seq)
+            .await?;
+        let mut verifier = ChainVerifier::resume(case_id, entry.head);
+        for message in stored {
+            self.apply(case_id, &mut entry, &mut verifier, message)?;
+        }
+        self.cache.put(case_id, entry.clone());
+        Ok(entry)
+    }
+
+    fn apply(
+        &self,
+        case_id: CaseId,
+        entry: &mut CaseEntry,
+        verifier: &mut ChainVerifier,
+        message: StoredEvent,
+    ) -> Result<LoggedEvent, LogError> {
+        let corrupt = |why: String| LogError::Corrupt {
+            case: case_id,
+            seq: message.stream_seq,
+            why,
+        };
+        let hash = verifier
+            .push(&message)
+            .map_err(|b| corrupt(b.kind.to_string()))?;
+        let recorded =
+            decode_with(&message.body, &self.upcasters).map_err(|e| corrupt(e.to_string()))?;
+        entry.state = evolve(std::mem::take(&mut entry.state), &recorded.event);
+        entry.head = verifier.head();
+        let receipt = Receipt {
+            stream_seq: message.stream_seq,
+            case_seq: recorded.meta.case_seq,
+            event_id: recorded.meta.id,
+            hash,
+            replayed: false,
+        };
+        entry
+            .keys
+            .entry(recorded.meta.idempotency_key.clone())
+            .or_insert(KeyRecord {
+                command_hash: recorded.meta.command_hash,
+                receipt,
+            });
+        Ok(LoggedEvent {
+            stream_seq: message.stream_seq,
+            hash,
+            recorded,
+        })
+    }
+}
+
+/// The original receipt if the key is in the case's history with the same command.
+fn replay(
+    case_id: CaseId,
+    entry: &CaseEntry,
+    request: &Append,
+) -> Result<Option<Receipt>, LogError> {
+    match entry.keys.get(&request.idempotency_key) {
+        Some(record) if record.command_hash == request.command_hash => Ok(Some(Receipt {
+            replayed: true,
+            ..record.receipt
+        })),
+        Some(record) => Err(LogError::IdempotencyKeyReused {
+            case: case_id,
+            key: request.idempotency_key.clone(),
+            original_seq: record.receipt.stream_seq,
+        }),
+        None => Ok(None),
+    }
+}

