@@ -402,3 +402,373 @@ fn embedded_log() -> (TempDir, Arc<EventLog<Embedded>>) {
     let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("data"))).unwrap();
     (dir, Arc::new(EventLog::new(Arc::new(backend))))
 }
+
+// ---- sealed personal data on each backend's key store ---------------------------------------
+
+async fn erasure_keeps_the_chain<B: Backend, S: ombud_envelope::KeyStore>(
+    log: &EventLog<B>,
+    store: S,
+) {
+    let vault = Vault::new(MasterKey::generate(), store);
+    let case = new_case();
+    let key = KeyId::for_case(case);
+    vault.create_key(&key).await.unwrap();
+    let summary = vault
+        .seal(&key, "summary", b"Diminta uang pelicin Rp 500.000")
+        .await
+        .unwrap();
+    log.append(append(reported_with(case, summary.clone()), 0, "erase-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        vault.unseal(&summary, "summary").await.unwrap(),
+        Unsealed::Revealed(b"Diminta uang pelicin Rp 500.000".to_vec())
+    );
+    vault.destroy(&key).await.unwrap();
+    let events = log.read_case(case).await.unwrap();
+    let EventData::Reported(stored) = &events[0].recorded.event.data else {
+        panic!()
+    };
+    assert_eq!(
+        vault.unseal(&stored.summary, "summary").await.unwrap(),
+        Unsealed::Erased
+    );
+    assert_eq!(
+        verify_chain(case, &raw_case(log, case).await)
+            .unwrap()
+            .case_seq,
+        1
+    );
+    assert!(matches!(
+        vault.create_key(&key).await,
+        Err(ombud_envelope::SealError::KeyDestroyed(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_key_bucket_erases_personal_data() {
+    let (_server, log) = jetstream_log().await;
+    let store = KvKeyStore::open(log.backend()).await.unwrap();
+    erasure_keeps_the_chain(&log, store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sled_key_tree_erases_personal_data() {
+    let (_dir, log) = embedded_log();
+    let store = SledKeyStore::open(log.backend().db()).unwrap();
+    erasure_keeps_the_chain(&log, store).await;
+}
+
+// ---- forged events ----------------------------------------------------------------------------
+
+/// A body for position `case_seq` of `case`, naming `prev` as the previous hash.
+fn forged_body(case: CaseId, case_seq: u64, prev: Option<Sha256Hash>) -> Vec<u8> {
+    ombud_envelope::encode(&ombud_envelope::RecordedEvent {
+        meta: ombud_envelope::EventMeta {
+            id: Uuid::now_v7(),
+            case_seq,
+            prev_hash: prev,
+            idempotency_key: IdempotencyKey::parse("forged").unwrap(),
+            command_hash: Sha256Hash::of(b"forged"),
+            correlation_id: Uuid::now_v7(),
+            causation_id: Uuid::now_v7(),
+        },
+        event: note(case, 99),
+    })
+}
+
+async fn forgeries_are_reported_at_their_sequence<B: Backend + Clone>(
+    log: &EventLog<B>,
+    publish_raw: impl AsyncFn(CaseId, Vec<u8>, String) -> u64,
+) {
+    let case = seed(log, 2).await;
+    let other = seed(log, 1).await;
+    // Wrong previous hash, with an honest hash header.
+    let body = forged_body(case, 4, Some(Sha256Hash::of(b"not the previous event")));
+    let hash = Sha256Hash::of(&body).to_hex();
+    let seq = publish_raw(case, body, hash).await;
+    match log.read_case(case).await {
+        Err(LogError::Corrupt {
+            case: c,
+            seq: at,
+            why,
+        }) => {
+            assert_eq!((c, at), (case, seq));
+            assert!(why.contains("previous hash"), "{why}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert_eq!(
+        log.read_case(other).await.unwrap().len(),
+        2,
+        "other cases read fine"
+    );
+
+    // A body that does not match its hash header.
+    let case = seed(log, 0).await;
+    let last = log.read_case(case).await.unwrap()[0].hash;
+    let body = forged_body(case, 2, Some(last));
+    let seq = publish_raw(case, body, Sha256Hash::of(b"something else").to_hex()).await;
+    assert!(matches!(
+        log.read_case(case).await,
+        Err(LogError::Corrupt { seq: at, ref why, .. }) if at == seq && why.contains("body hash")
+    ));
+    // Appending to a corrupt case is refused too, not built upon.
+    let fresh = EventLog::new(log.backend().clone());
+    assert!(matches!(
+        fresh.append(append(note(case, 5), 2, "on-top")).await,
+        Err(LogError::Corrupt { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_forgeries_by_a_raw_client_are_reported() {
+    let (server, log) = jetstream_log().await;
+    let raw = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    forgeries_are_reported_at_their_sequence(&log, async |case, body, hash| {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Ombud-Hash", hash.as_str());
+        let subject = ombud_envelope::subject::event_subject(case, EventType::NoteAdded);
+        raw.publish_with_headers(subject, headers, body.into())
+            .await
+            .unwrap()
+            .await
+            .unwrap()
+            .sequence
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_forgeries_written_under_the_log_are_reported() {
+    let (_dir, log) = embedded_log();
+    let backend = log.backend().clone();
+    forgeries_are_reported_at_their_sequence(&log, async |case, body, hash| {
+        let last = backend
+            .read_case(case, 0)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .stream_seq;
+        backend
+            .publish(ombud_eventlog::backend::Outgoing {
+                case_id: case,
+                subject: ombud_envelope::subject::event_subject(case, EventType::NoteAdded),
+                hash: Sha256Hash::parse_hex(&hash).unwrap(),
+                body: body.into(),
+                msg_id: "forged".into(),
+                expected_last_seq: last,
+            })
+            .await
+            .unwrap()
+            .stream_seq
+    })
+    .await;
+}
+
+// ---- JetStream: faults, restarts, stream setup, the dedupe window, a cluster ---------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_while_the_server_is_down_is_unavailable_and_nothing_acknowledged_is_lost() {
+    let mut server = NatsServer::start().unwrap();
+    let backend = connect(&server, |c| c.request_timeout = Duration::from_millis(800)).await;
+    let log = EventLog::new(backend.clone());
+    let case = seed(&log, 3).await;
+    let before = raw_case(&log, case).await;
+
+    server.kill();
+    let failed = log.append(append(note(case, 10), 4, "during-outage")).await;
+    assert!(
+        matches!(failed, Err(LogError::Unavailable { .. })),
+        "{failed:?}"
+    );
+    assert!(failed.unwrap_err().is_retryable());
+
+    server.restart().unwrap();
+    // The client reconnects by itself; the retry with the same key goes through once.
+    let receipt = loop {
+        match log.append(append(note(case, 10), 4, "during-outage")).await {
+            Ok(receipt) => break receipt,
+            Err(LogError::Unavailable { .. }) => tokio::task::yield_now().await,
+            Err(other) => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(receipt.case_seq, 5);
+    let after = raw_case(&log, case).await;
+    assert_eq!(
+        &after[..4],
+        &before[..],
+        "every acknowledged event is still there"
+    );
+    assert_eq!(after.len(), 5);
+    assert_eq!(verify_chain(case, &after).unwrap().case_seq, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_resumes_across_a_server_restart_without_gaps_or_repeats() {
+    let mut server = NatsServer::start().unwrap();
+    let backend = connect(&server, |c| c.request_timeout = Duration::from_millis(800)).await;
+    let log = EventLog::new(backend);
+    let case = seed(&log, 4).await;
+    let mut sub = log.subscribe(2).await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(sub.next().await.unwrap().unwrap().stream_seq);
+    }
+    server.restart().unwrap();
+    let more = loop {
+        match log.append(append(note(case, 20), 5, "after-restart")).await {
+            Ok(receipt) => break receipt,
+            Err(LogError::Unavailable { .. }) => tokio::task::yield_now().await,
+            Err(other) => panic!("{other:?}"),
+        }
+    };
+    while seen.last() != Some(&more.stream_seq) {
+        let next = tokio::time::timeout(Duration::from_secs(20), sub.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push(next.stream_seq);
+    }
+    assert_eq!(seen, (3..=more.stream_seq).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_is_created_kept_and_repaired_when_it_drifts() {
+    let server = NatsServer::start().unwrap();
+    let config = JetStreamConfig::new(server.url());
+    let (backend, setup) = JetStreamBackend::connect(config.clone()).await.unwrap();
+    assert_eq!(setup, StreamSetup::Created);
+    let (_, setup) = JetStreamBackend::connect(config.clone()).await.unwrap();
+    assert_eq!(setup, StreamSetup::Unchanged);
+    let mut drifted = backend.desired_stream();
+    // (The server itself refuses to lift deny_delete or deny_purge once set.)
+    drifted.allow_direct = false;
+    drifted.duplicate_window = Duration::from_secs(30);
+    backend.context().update_stream(&drifted).await.unwrap();
+    let (_, setup) = JetStreamBackend::connect(config).await.unwrap();
+    let StreamSetup::Updated(changed) = setup else {
+        panic!("{setup:?}")
+    };
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert!(changed.iter().any(|c| c.starts_with("allow_direct")));
+    assert!(changed.iter().any(|c| c.starts_with("duplicate_window")));
+    let info = backend.context().get_stream("OMBUD_CASES").await.unwrap();
+    assert!(info.cached_info().config.deny_delete && info.cached_info().config.deny_purge);
+    assert!(info.cached_info().config.allow_direct);
+    assert_eq!(info.cached_info().config.max_messages_per_subject, -1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_the_dedupe_window_still_returns_the_original() {
+    let server = NatsServer::start().unwrap();
+    let backend = connect(&server, |c| c.duplicate_window = Duration::from_secs(1)).await;
+    let log = EventLog::new(backend.clone());
+    let stale = EventLog::new(backend);
+    let case = seed(&log, 0).await;
+    stale.load(case).await.unwrap();
+    let first = log
+        .append(append(note(case, 1), 1, "late-retry"))
+        .await
+        .unwrap();
+    // Let the server forget the message id: only the case's history can recognise it now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let late = stale
+        .append(append(note(case, 1), 1, "late-retry"))
+        .await
+        .unwrap();
+    assert!(late.replayed);
+    assert_eq!(late.stream_seq, first.stream_seq);
+    let cold = EventLog::new(log.backend().clone());
+    let again = cold
+        .append(append(note(case, 1), 1, "late-retry"))
+        .await
+        .unwrap();
+    assert_eq!(again.stream_seq, first.stream_seq);
+    assert_eq!(raw_case(&log, case).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
+    let cluster = ombud_testkit::NatsCluster::start().unwrap();
+    let mut config = JetStreamConfig::new(cluster.url());
+    config.replicas = 3;
+    // A fresh cluster elects its meta leader first; until then stream creation is unavailable.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let backend = loop {
+        match JetStreamBackend::connect(config.clone()).await {
+            Ok((backend, _)) => break Arc::new(backend),
+            Err(e @ (LogError::Unavailable { .. } | LogError::Storage(_))) => {
+                eprintln!("cluster not ready: {e}");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "cluster never became ready: {e}"
+                );
+                tokio::task::yield_now().await
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    };
+    let log = Arc::new(EventLog::new(backend.clone()));
+    let case = seed(&log, 1).await;
+    let stale = EventLog::new(backend);
+    stale.load(case).await.unwrap();
+    let first = log
+        .append(append(note(case, 3), 2, "cluster-retry"))
+        .await
+        .unwrap();
+    let retry = stale
+        .append(append(note(case, 3), 2, "cluster-retry"))
+        .await
+        .unwrap();
+    assert_eq!((retry.replayed, retry.stream_seq), (true, first.stream_seq));
+    concurrent_appends_at_one_position_give_one_success_and_conflicts(log).await;
+}
+
+// ---- embedded: restart, index repair, the directory lock ------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_log_survives_reopening_and_repairs_its_case_index() {
+    let dir = TempDir::new("embedded-reopen").unwrap();
+    let config = EmbeddedConfig::new(dir.path().join("data"));
+    let (case, events) = {
+        let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+        let case = seed(&log, 5).await;
+        (case, log.read_case(case).await.unwrap())
+    };
+    // Lose part of the derived index, as a crash between the two writes of an append would.
+    {
+        let db = sled::open(&config.path).unwrap();
+        let index = db.open_tree("case_index").unwrap();
+        let keys: Vec<_> = index.iter().keys().map(Result::unwrap).collect();
+        for key in keys.iter().skip(3) {
+            index.remove(key).unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("indexed_up_to", &3u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+    assert_eq!(log.read_case(case).await.unwrap(), events);
+    assert_eq!(log.head().await.unwrap(), events.last().unwrap().stream_seq);
+    let receipt = log
+        .append(append(note(case, 9), 6, "after-reopen"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.stream_seq, events.last().unwrap().stream_seq + 1);
+}
+
+#[test]
+fn a_second_process_cannot_open_a_held_data_directory() {
+    let dir = TempDir::new("embedded-lock").unwrap();
+    let config = EmbeddedConfig::new(dir.path().join("data"));
+    let _held = EmbeddedBackend::open(&config).unwrap();
+    // sled locks the directory per process; the same process sees the same lock.
+    match EmbeddedBackend::open(&config) {
+        Err(LogError::Storage(message)) => assert!(message.contains("in use"), "{message}"),
+        Ok(_) => panic!("opened a held directory"),
+        Err(other) => panic!("{other:?}"),
+    }
+}

@@ -39,7 +39,7 @@ pub const MIN_SERVER: (u64, u64) = (2, 11);
 /// Settings of the JetStream log.
 #[derive(Debug, Clone)]
 pub struct JetStreamConfig {
-    /// Server URL(s), comma separated.
+    /// Server URL(s), comma separated (`nats://a:4222,nats://b:4222`).
     pub url: String,
     /// The stream (`OMBUD_CASES`).
     pub stream: String,
@@ -102,10 +102,19 @@ pub fn parse_server_version(text: &str) -> Option<(u64, u64)> {
 impl JetStreamBackend {
     /// Connects, checks the server (≥ 2.11, JetStream enabled) and ensures the stream.
     pub async fn connect(config: JetStreamConfig) -> Result<(Self, StreamSetup), LogError> {
+        let servers: Vec<async_nats::ServerAddr> = config
+            .url
+            .split(',')
+            .map(|url| {
+                url.trim().parse().map_err(|e| {
+                    LogError::Storage(format!("invalid NATS URL {url:?} in {:?}: {e}", config.url))
+                })
+            })
+            .collect::<Result<_, _>>()?;
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(config.request_timeout)
             .name("ombud")
-            .connect(config.url.as_str())
+            .connect(servers)
             .await
             .map_err(|e| unavailable(&format!("connecting to NATS at {}", config.url), e))?;
         let info = client.server_info();
@@ -289,6 +298,21 @@ fn drift(current: &StreamConfig, desired: &StreamConfig) -> Vec<String> {
     changed
 }
 
+/// A failed concurrency check: error 10071 on a single server; a clustered stream answers
+/// 10164 ("wrong last sequence" as a constant error), which async-nats reports as `Other`.
+fn is_wrong_last_sequence(error: &jetstream::context::PublishError) -> bool {
+    use std::error::Error as _;
+    error.kind() == PublishErrorKind::WrongLastSequence
+        || error
+            .source()
+            .and_then(|source| source.downcast_ref::<jetstream::Error>())
+            .is_some_and(|e| {
+                let code = e.error_code();
+                code == jetstream::ErrorCode::STREAM_WRONG_LAST_SEQUENCE
+                    || code == jetstream::ErrorCode::STREAM_WRONG_LAST_SEQUENCE_CONSTANT
+            })
+}
+
 fn stored_event(message: &jetstream::Message) -> Result<StoredEvent, LogError> {
     let info = message
         .info()
@@ -325,8 +349,8 @@ impl Backend for JetStreamBackend {
                 stream_seq: ack.sequence,
                 duplicate: ack.duplicate,
             }),
+            Err(e) if is_wrong_last_sequence(&e) => Err(PublishFailure::WrongLastSequence),
             Err(e) => Err(match e.kind() {
-                PublishErrorKind::WrongLastSequence => PublishFailure::WrongLastSequence,
                 PublishErrorKind::TimedOut
                 | PublishErrorKind::BrokenPipe
                 | PublishErrorKind::StreamNotFound
@@ -354,7 +378,19 @@ impl Backend for JetStreamBackend {
         let timeout = self.config.request_timeout;
         while (out.len() as u64) < pending {
             match tokio::time::timeout(timeout, messages.next()).await {
-                Ok(Some(Ok(message))) => out.push(stored_event(&message)?),
+                Ok(Some(Ok(message))) => {
+                    let event = stored_event(&message)?;
+                    // async-nats recreates an ordered consumer that lost its first delivery
+                    // from the start of the stream (DeliverPolicy::All), not from our start
+                    // sequence: skip what we did not ask for.
+                    if event.stream_seq > after
+                        && out
+                            .last()
+                            .is_none_or(|l: &StoredEvent| event.stream_seq > l.stream_seq)
+                    {
+                        out.push(event);
+                    }
+                }
                 Ok(Some(Err(e))) => return Err(unavailable("reading a case", e)),
                 Ok(None) => return Err(unavailable("reading a case", "the reader ended early")),
                 Err(_) => return Err(unavailable("reading a case", "timed out")),
