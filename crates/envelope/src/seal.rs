@@ -271,16 +271,66 @@ pub fn open(key: &DataKey, sealed: &Sealed, field: &str) -> Result<Vec<u8>, Seal
 }
 
 /// Seals and unseals personal data with data keys kept wrapped in a [`KeyStore`].
+///
+/// Unwrapped keys are cached in memory for a short time (`key_cache_ttl`, 60 s by default) so
+/// that sealing is not a key-store round trip per field. Destroying a key through this vault
+/// drops it from the cache at once; another process's vault forgets it within the TTL.
 #[derive(Debug)]
 pub struct Vault<S> {
     master: MasterKey,
     store: S,
+    cache: std::sync::Mutex<std::collections::HashMap<KeyId, (DataKey, std::time::Instant)>>,
+    key_cache_ttl: std::time::Duration,
 }
+
+/// Most keys kept unwrapped at once (the cache is cleared when it grows past this).
+const KEY_CACHE_CAPACITY: usize = 10_000;
 
 impl<S: KeyStore> Vault<S> {
     /// A vault over `store`, wrapping keys with `master`.
     pub fn new(master: MasterKey, store: S) -> Self {
-        Vault { master, store }
+        Vault {
+            master,
+            store,
+            cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+            key_cache_ttl: std::time::Duration::from_secs(60),
+        }
+    }
+
+    /// Sets how long an unwrapped key may be reused without asking the store (0 disables).
+    pub fn with_key_cache_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.key_cache_ttl = ttl;
+        self
+    }
+
+    // A std mutex: held for a map operation, never across an await.
+    fn cached(&self, id: &KeyId) -> Option<DataKey> {
+        let cache = match self.cache.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        cache
+            .get(id)
+            .filter(|(_, at)| at.elapsed() < self.key_cache_ttl)
+            .map(|(key, _)| key.clone())
+    }
+
+    fn remember(&self, id: &KeyId, key: Option<&DataKey>) {
+        let mut cache = match self.cache.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match key {
+            Some(key) if !self.key_cache_ttl.is_zero() => {
+                if cache.len() >= KEY_CACHE_CAPACITY {
+                    cache.clear();
+                }
+                cache.insert(id.clone(), (key.clone(), std::time::Instant::now()));
+            }
+            _ => {
+                cache.remove(id);
+            }
+        }
     }
 
     /// The key store.
@@ -292,16 +342,30 @@ impl<S: KeyStore> Vault<S> {
     pub async fn create_key(&self, id: &KeyId) -> Result<DataKey, SealError> {
         let fresh = DataKey::generate();
         match self.store.create(id, self.master.wrap(id, &fresh)).await? {
-            StoredKey::Live(wrapped) => self.master.unwrap_key(id, &wrapped),
+            StoredKey::Live(wrapped) => {
+                let key = self.master.unwrap_key(id, &wrapped)?;
+                self.remember(id, Some(&key));
+                Ok(key)
+            }
             StoredKey::Destroyed => Err(SealError::KeyDestroyed(id.clone())),
         }
     }
 
     /// The data key `id`: `None` if destroyed.
     pub async fn data_key(&self, id: &KeyId) -> Result<Option<DataKey>, SealError> {
+        if let Some(key) = self.cached(id) {
+            return Ok(Some(key));
+        }
         match self.store.get(id).await? {
-            Some(StoredKey::Live(wrapped)) => self.master.unwrap_key(id, &wrapped).map(Some),
-            Some(StoredKey::Destroyed) => Ok(None),
+            Some(StoredKey::Live(wrapped)) => {
+                let key = self.master.unwrap_key(id, &wrapped)?;
+                self.remember(id, Some(&key));
+                Ok(Some(key))
+            }
+            Some(StoredKey::Destroyed) => {
+                self.remember(id, None);
+                Ok(None)
+            }
             None => Err(SealError::UnknownKey(id.clone())),
         }
     }
@@ -365,6 +429,14 @@ impl<S: KeyStore> Vault<S> {
 
     /// Destroys the data key `id`: everything sealed under it reads as erased from now on.
     pub async fn destroy(&self, id: &KeyId) -> Result<(), SealError> {
-        self.store.destroy(id).await.map_err(SealError::from)
+        self.remember(id, None);
+        self.store.destroy(id).await.map_err(SealError::from)?;
+        self.remember(id, None);
+        Ok(())
+    }
+
+    /// Forgets a cached key (e.g. when another process recorded its destruction).
+    pub fn forget(&self, id: &KeyId) {
+        self.remember(id, None);
     }
 }

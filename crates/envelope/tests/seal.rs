@@ -131,3 +131,55 @@ fn keys_never_print() {
     assert_eq!(MasterKey::from_hex(&master.to_hex()).unwrap(), master);
     assert!(MasterKey::from_hex("short").is_err());
 }
+
+#[test]
+fn a_vault_caches_keys_briefly_and_forgets_destroyed_ones() {
+    let master = MasterKey::generate();
+    let store = std::sync::Arc::new(MemoryKeyStore::new());
+    let writer = Vault::new(master.clone(), ArcStore(store.clone()));
+    let reader = Vault::new(master.clone(), ArcStore(store.clone()));
+    let uncached =
+        Vault::new(master, ArcStore(store)).with_key_cache_ttl(std::time::Duration::ZERO);
+    let id = kid("case:9");
+    block_on(writer.create_key(&id)).unwrap();
+    let sealed = block_on(writer.seal(&id, "note", b"x")).unwrap();
+    assert!(matches!(
+        block_on(reader.unseal(&sealed, "note")).unwrap(),
+        Unsealed::Revealed(_)
+    ));
+    block_on(writer.destroy(&id)).unwrap();
+    // The destroying vault and an uncached one see the erasure at once...
+    assert_eq!(
+        block_on(writer.unseal(&sealed, "note")).unwrap(),
+        Unsealed::Erased
+    );
+    assert_eq!(
+        block_on(uncached.unseal(&sealed, "note")).unwrap(),
+        Unsealed::Erased
+    );
+    // ...another process's vault once it forgets (on the erasure event, or after the TTL).
+    reader.forget(&id);
+    assert_eq!(
+        block_on(reader.unseal(&sealed, "note")).unwrap(),
+        Unsealed::Erased
+    );
+}
+
+/// A shared in-memory store, as two processes share one key bucket.
+struct ArcStore(std::sync::Arc<MemoryKeyStore>);
+
+impl KeyStore for ArcStore {
+    async fn create(
+        &self,
+        id: &KeyId,
+        wrapped: WrappedKey,
+    ) -> Result<StoredKey, ombud_envelope::KeyStoreError> {
+        self.0.create(id, wrapped).await
+    }
+    async fn get(&self, id: &KeyId) -> Result<Option<StoredKey>, ombud_envelope::KeyStoreError> {
+        self.0.get(id).await
+    }
+    async fn destroy(&self, id: &KeyId) -> Result<(), ombud_envelope::KeyStoreError> {
+        self.0.destroy(id).await
+    }
+}

@@ -1,10 +1,11 @@
 //! Recently used cases: their folded state, verified chain head and idempotency keys, so a
-//! warm case is decided on without reading the log again. A stale entry is harmless: the
-//! log's optimistic concurrency rejects an append decided on it, and the entry is then caught
-//! up from the log. Entries only ever move forward.
+//! warm case is decided on without reading the log again. Each case lives in its own slot
+//! (`Arc<Mutex<CaseEntry>>`) and is updated in place, never copied whole per command. A stale
+//! entry is harmless: the log's optimistic concurrency rejects an append decided on it, and
+//! the entry is then caught up from the log. Entries only ever move forward.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ombud_domain::{CaseId, CaseState, IdempotencyKey};
 use ombud_envelope::{ChainHead, Sha256Hash};
@@ -29,9 +30,25 @@ pub struct CaseEntry {
     pub head: ChainHead,
     /// Every idempotency key in the case's history.
     pub keys: HashMap<IdempotencyKey, KeyRecord>,
+    /// The entry reflects what the log held at some point (false for a slot made for a case
+    /// assumed new and not yet written).
+    pub synced: bool,
 }
 
-/// A bounded map of case entries (oldest inserted evicted first).
+/// One cached case.
+pub type Slot = Arc<Mutex<CaseEntry>>;
+
+/// Locks a slot. A std mutex: held for in-memory work only, never across an await; a panic
+/// while holding it leaves a consistent entry (every update is a whole step), so poisoning is
+/// ignored.
+pub fn lock(slot: &Slot) -> MutexGuard<'_, CaseEntry> {
+    match slot.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// A bounded map of case slots (oldest inserted evicted first).
 #[derive(Debug)]
 pub struct CaseCache {
     inner: Mutex<Inner>,
@@ -40,7 +57,7 @@ pub struct CaseCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<CaseId, CaseEntry>,
+    slots: HashMap<CaseId, Slot>,
     order: VecDeque<CaseId>,
 }
 
@@ -53,7 +70,6 @@ impl CaseCache {
         }
     }
 
-    // A std mutex: held for map operations only, never across an await.
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
         let mut guard = match self.inner.lock() {
             Ok(guard) => guard,
@@ -62,35 +78,45 @@ impl CaseCache {
         f(&mut guard)
     }
 
-    /// The entry of a case, if cached.
-    pub fn get(&self, case_id: &CaseId) -> Option<CaseEntry> {
-        self.with(|inner| inner.entries.get(case_id).cloned())
+    /// The slot of a case, if cached.
+    pub fn slot(&self, case_id: &CaseId) -> Option<Slot> {
+        self.with(|inner| inner.slots.get(case_id).cloned())
     }
 
-    /// Stores an entry unless a newer one is cached already.
-    pub fn put(&self, case_id: CaseId, entry: CaseEntry) {
+    /// The slot of a case, made empty (unsynced) if not cached.
+    pub fn slot_or_insert(&self, case_id: CaseId) -> Slot {
         let capacity = self.capacity;
         self.with(|inner| {
-            match inner.entries.get(&case_id) {
-                Some(existing) if existing.head.case_seq >= entry.head.case_seq => return,
-                Some(_) => {}
-                None => inner.order.push_back(case_id),
+            if let Some(slot) = inner.slots.get(&case_id) {
+                return slot.clone();
             }
-            inner.entries.insert(case_id, entry);
-            while inner.entries.len() > capacity {
+            let slot = Slot::default();
+            inner.slots.insert(case_id, slot.clone());
+            inner.order.push_back(case_id);
+            while inner.slots.len() > capacity {
                 match inner.order.pop_front() {
                     Some(old) => {
-                        inner.entries.remove(&old);
+                        inner.slots.remove(&old);
                     }
                     None => break,
                 }
             }
-        });
+            slot
+        })
+    }
+
+    /// Replaces a case's entry with `entry` if it is further along.
+    pub fn offer(&self, case_id: CaseId, entry: CaseEntry) {
+        let slot = self.slot_or_insert(case_id);
+        let mut current = lock(&slot);
+        if !current.synced || entry.head.case_seq > current.head.case_seq {
+            *current = entry;
+        }
     }
 
     /// Number of cached cases.
     pub fn len(&self) -> usize {
-        self.with(|inner| inner.entries.len())
+        self.with(|inner| inner.slots.len())
     }
 
     /// Whether nothing is cached.

@@ -13,7 +13,7 @@ use ombud_envelope::{
 use uuid::Uuid;
 
 use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
-use crate::cache::{CaseCache, CaseEntry, KeyRecord};
+use crate::cache::{lock, CaseCache, CaseEntry, KeyRecord, Slot};
 use crate::error::LogError;
 
 /// How many cases are kept warm by default.
@@ -112,47 +112,90 @@ impl<B: Backend> EventLog<B> {
     /// The state and head of a case, from the cache when warm (a stale entry is caught by the
     /// next append's concurrency check).
     pub async fn load(&self, case_id: CaseId) -> Result<LoadedCase, LogError> {
-        let entry = self.entry(case_id).await?;
+        let slot = self.synced_slot(case_id).await?;
+        let entry = lock(&slot);
         Ok(LoadedCase {
-            state: entry.state,
+            state: entry.state.clone(),
             head: entry.head,
         })
+    }
+
+    /// A case whose id the caller has just made (a report): known if cached, otherwise assumed
+    /// empty without reading the log. If it exists after all (a retried report), the append's
+    /// concurrency check finds out and the retry is recognised by its idempotency key.
+    pub fn assume_new(&self, case_id: CaseId) -> LoadedCase {
+        match self.cache.slot(&case_id) {
+            Some(slot) => {
+                let entry = lock(&slot);
+                LoadedCase {
+                    state: entry.state.clone(),
+                    head: entry.head,
+                }
+            }
+            None => LoadedCase {
+                state: CaseState::default(),
+                head: ChainHead::default(),
+            },
+        }
     }
 
     /// Records a decided event at `expected + 1`, or returns the original receipt if the same
     /// command (same idempotency key and command hash) was recorded before.
     pub async fn append(&self, request: Append) -> Result<Receipt, LogError> {
-        let case_id = request.event.case_id;
-        let mut entry = self.entry(case_id).await?;
-        if let Some(receipt) = replay(case_id, &entry, &request)? {
-            return Ok(receipt);
-        }
-        if request.expected > entry.head.case_seq {
-            // Our copy may be behind: catch up before judging.
-            entry = self.refresh(case_id, entry).await?;
-            if let Some(receipt) = replay(case_id, &entry, &request)? {
+        let Append {
+            event,
+            expected,
+            idempotency_key,
+            command_hash,
+            correlation_id,
+            causation_id,
+        } = request;
+        let case_id = event.case_id;
+        let slot = match self.cache.slot(&case_id) {
+            Some(slot) if lock(&slot).synced => slot,
+            // A first event: optimistically empty; the concurrency check guards the guess.
+            _ if expected == 0 => self.cache.slot_or_insert(case_id),
+            _ => self.synced_slot(case_id).await?,
+        };
+        let check = |entry: &CaseEntry| -> Result<Option<Receipt>, LogError> {
+            replay(case_id, entry, &idempotency_key, command_hash)
+        };
+
+        let mut head = {
+            let entry = lock(&slot);
+            if let Some(receipt) = check(&entry)? {
                 return Ok(receipt);
             }
+            entry.head
+        };
+        if expected > head.case_seq {
+            // Our copy may be behind: catch up before judging.
+            self.catch_up(case_id, &slot).await?;
+            let entry = lock(&slot);
+            if let Some(receipt) = check(&entry)? {
+                return Ok(receipt);
+            }
+            head = entry.head;
         }
-        if request.expected != entry.head.case_seq {
+        if expected != head.case_seq {
             return Err(LogError::Conflict {
                 case: case_id,
-                expected: request.expected,
-                actual: entry.head.case_seq,
+                expected,
+                actual: head.case_seq,
             });
         }
 
         let recorded = RecordedEvent {
             meta: EventMeta {
                 id: Uuid::now_v7(),
-                case_seq: request.expected + 1,
-                prev_hash: entry.head.hash,
-                idempotency_key: request.idempotency_key.clone(),
-                command_hash: request.command_hash,
-                correlation_id: request.correlation_id.unwrap_or(request.causation_id),
-                causation_id: request.causation_id,
+                case_seq: expected + 1,
+                prev_hash: head.hash,
+                idempotency_key,
+                command_hash,
+                correlation_id: correlation_id.unwrap_or(causation_id),
+                causation_id,
             },
-            event: request.event.clone(),
+            event,
         };
         let body = encode(&recorded);
         let limit = self.backend.max_body_bytes();
@@ -168,8 +211,8 @@ impl<B: Backend> EventLog<B> {
             subject: event_subject(case_id, recorded.event.data.event_type()),
             body: body.into(),
             hash,
-            msg_id: format!("{case_id}:{}", request.idempotency_key),
-            expected_last_seq: entry.head.stream_seq,
+            msg_id: format!("{case_id}:{}", recorded.meta.idempotency_key),
+            expected_last_seq: head.stream_seq,
         };
 
         match self.backend.publish(outgoing).await {
@@ -184,20 +227,25 @@ impl<B: Backend> EventLog<B> {
                     hash,
                     replayed: false,
                 };
-                entry.state = evolve(entry.state, &recorded.event);
-                entry.head = ChainHead {
-                    case_seq: receipt.case_seq,
-                    hash: Some(hash),
-                    stream_seq,
-                };
-                entry
-                    .keys
-                    .entry(request.idempotency_key)
-                    .or_insert(KeyRecord {
-                        command_hash: request.command_hash,
-                        receipt,
-                    });
-                self.cache.put(case_id, entry);
+                let mut entry = lock(&slot);
+                // Unless a concurrent catch-up already folded this event in, fold it now.
+                if entry.head == head {
+                    entry.state = evolve(std::mem::take(&mut entry.state), &recorded.event);
+                    entry.head = ChainHead {
+                        case_seq: receipt.case_seq,
+                        hash: Some(hash),
+                        stream_seq,
+                    };
+                    entry
+                        .keys
+                        .entry(recorded.meta.idempotency_key)
+                        .or_insert(KeyRecord {
+                            command_hash,
+                            receipt,
+                        });
+                    // The log accepted our guess of the case's past: the entry is true now.
+                    entry.synced = true;
+                }
                 Ok(receipt)
             }
             // A retry the log recognised, or a concurrency failure (which a single server also
@@ -206,13 +254,19 @@ impl<B: Backend> EventLog<B> {
                 duplicate: true, ..
             })
             | Err(PublishFailure::WrongLastSequence) => {
-                let entry = self.refresh(case_id, entry).await?;
-                if let Some(receipt) = replay(case_id, &entry, &request)? {
+                self.catch_up(case_id, &slot).await?;
+                let entry = lock(&slot);
+                if let Some(receipt) = replay(
+                    case_id,
+                    &entry,
+                    &recorded.meta.idempotency_key,
+                    command_hash,
+                )? {
                     return Ok(receipt);
                 }
                 Err(LogError::Conflict {
                     case: case_id,
-                    expected: request.expected,
+                    expected,
                     actual: entry.head.case_seq,
                 })
             }
@@ -229,7 +283,8 @@ impl<B: Backend> EventLog<B> {
         for message in stored {
             events.push(self.apply(case_id, &mut entry, &mut verifier, message)?);
         }
-        self.cache.put(case_id, entry);
+        entry.synced = true;
+        self.cache.offer(case_id, entry);
         Ok(events)
     }
 
@@ -258,25 +313,30 @@ impl<B: Backend> EventLog<B> {
         self.backend.head().await
     }
 
-    async fn entry(&self, case_id: CaseId) -> Result<CaseEntry, LogError> {
-        match self.cache.get(&case_id) {
-            Some(entry) => Ok(entry),
-            None => self.refresh(case_id, CaseEntry::default()).await,
+    /// The slot of a case, caught up from the log unless it is cached and synced.
+    async fn synced_slot(&self, case_id: CaseId) -> Result<Slot, LogError> {
+        let slot = self.cache.slot_or_insert(case_id);
+        if !lock(&slot).synced {
+            self.catch_up(case_id, &slot).await?;
         }
+        Ok(slot)
     }
 
-    /// Reads what the log holds for the case beyond `entry` and folds it in.
-    async fn refresh(&self, case_id: CaseId, mut entry: CaseEntry) -> Result<CaseEntry, LogError> {
-        let stored = self
-            .backend
-            .read_case(case_id, entry.head.stream_seq)
-            .await?;
+    /// Reads what the log holds for the case beyond the slot's head and folds it in.
+    async fn catch_up(&self, case_id: CaseId, slot: &Slot) -> Result<(), LogError> {
+        let after = lock(slot).head.stream_seq;
+        let stored = self.backend.read_case(case_id, after).await?;
+        let mut entry = lock(slot);
         let mut verifier = ChainVerifier::resume(case_id, entry.head);
         for message in stored {
+            // Another task may have moved the entry on while we were reading.
+            if message.stream_seq <= entry.head.stream_seq {
+                continue;
+            }
             self.apply(case_id, &mut entry, &mut verifier, message)?;
         }
-        self.cache.put(case_id, entry.clone());
-        Ok(entry)
+        entry.synced = true;
+        Ok(())
     }
 
     fn apply(
@@ -324,16 +384,17 @@ impl<B: Backend> EventLog<B> {
 fn replay(
     case_id: CaseId,
     entry: &CaseEntry,
-    request: &Append,
+    key: &IdempotencyKey,
+    command_hash: Sha256Hash,
 ) -> Result<Option<Receipt>, LogError> {
-    match entry.keys.get(&request.idempotency_key) {
-        Some(record) if record.command_hash == request.command_hash => Ok(Some(Receipt {
+    match entry.keys.get(key) {
+        Some(record) if record.command_hash == command_hash => Ok(Some(Receipt {
             replayed: true,
             ..record.receipt
         })),
         Some(record) => Err(LogError::IdempotencyKeyReused {
             case: case_id,
-            key: request.idempotency_key.clone(),
+            key: key.clone(),
             original_seq: record.receipt.stream_seq,
         }),
         None => Ok(None),

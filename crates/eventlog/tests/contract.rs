@@ -455,7 +455,7 @@ async fn jetstream_key_bucket_erases_personal_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sled_key_tree_erases_personal_data() {
     let (_dir, log) = embedded_log();
-    let store = SledKeyStore::open(log.backend().db()).unwrap();
+    let store = SledKeyStore::open(log.backend()).unwrap();
     erasure_keeps_the_chain(&log, store).await;
 }
 

@@ -10,7 +10,7 @@ const DESTROYED: u8 = 0;
 /// Wrapped data keys in a sled tree.
 #[derive(Debug, Clone)]
 pub struct SledKeyStore {
-    db: sled::Db,
+    flusher: std::sync::Arc<super::Flusher>,
     tree: sled::Tree,
 }
 
@@ -19,12 +19,17 @@ fn unavailable(e: impl std::fmt::Display) -> KeyStoreError {
 }
 
 impl SledKeyStore {
-    /// The key store in `db` (tree `data_keys`).
-    pub fn open(db: &sled::Db) -> Result<Self, KeyStoreError> {
+    /// The key store beside the embedded log (tree `data_keys`), flushed by its flusher.
+    pub fn open(backend: &super::EmbeddedBackend) -> Result<Self, KeyStoreError> {
         Ok(SledKeyStore {
-            db: db.clone(),
-            tree: db.open_tree("data_keys").map_err(unavailable)?,
+            flusher: backend.flusher(),
+            tree: backend.db().open_tree("data_keys").map_err(unavailable)?,
         })
+    }
+
+    async fn flush(&self) -> Result<(), KeyStoreError> {
+        self.flusher.wrote();
+        self.flusher.flush().await.map_err(unavailable)
     }
 
     fn parse(id: &KeyId, value: &[u8]) -> Result<StoredKey, KeyStoreError> {
@@ -59,7 +64,7 @@ impl KeyStore for SledKeyStore {
                 None => StoredKey::Live(wrapped),
             },
         };
-        self.db.flush_async().await.map_err(unavailable)?;
+        self.flush().await?;
         Ok(stored)
     }
 
@@ -74,7 +79,6 @@ impl KeyStore for SledKeyStore {
         self.tree
             .insert(id.as_str(), &[DESTROYED])
             .map_err(unavailable)?;
-        self.db.flush_async().await.map_err(unavailable)?;
-        Ok(())
+        self.flush().await
     }
 }

@@ -4,7 +4,14 @@
 //! needs a multi-key transaction (sled 0.34.7's transactions and batches were seen to stall).
 //! An append is durable on return (flushed; concurrent appends share flushes), and subscribers
 //! are woken in-process when the durable head moves, never by polling.
+//!
+//! Flushes go through one [`Flusher`]: sled 0.34.7 was seen here to hang forever in
+//! `make_stable` when many `flush_async` calls ran at once (64 concurrent appenders), so
+//! flushes are serialized (one at a time, each covering every write before it: group commit),
+//! sled's own background flusher is off, and a flush that takes longer than the stall limit
+//! fails the append loudly as `Unavailable` instead of hanging it.
 
+mod flusher;
 mod keys;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +22,7 @@ use ombud_envelope::subject::parse_subject;
 use ombud_envelope::{Sha256Hash, StoredEvent};
 use tokio::sync::{mpsc, watch};
 
+pub use flusher::Flusher;
 pub use keys::SledKeyStore;
 
 use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
@@ -47,6 +55,7 @@ pub struct EmbeddedBackend {
     cases: sled::Tree,
     writer: Mutex<u64>,
     durable: watch::Sender<u64>,
+    flusher: std::sync::Arc<Flusher>,
     max_body_bytes: usize,
 }
 
@@ -112,6 +121,7 @@ impl EmbeddedBackend {
     pub fn open(config: &EmbeddedConfig) -> Result<Self, LogError> {
         let db = sled::Config::new()
             .path(&config.path)
+            .flush_every_ms(None)
             .open()
             .map_err(|e| open_error(&config.path, e))?;
         let events = db
@@ -149,6 +159,7 @@ impl EmbeddedBackend {
 
         let (durable, _) = watch::channel(last);
         Ok(EmbeddedBackend {
+            flusher: std::sync::Arc::new(Flusher::new(db.clone())),
             db,
             events,
             cases,
@@ -161,6 +172,11 @@ impl EmbeddedBackend {
     /// The sled database (the key store and read models live beside the log).
     pub fn db(&self) -> &sled::Db {
         &self.db
+    }
+
+    /// The one flusher of this database (share it: concurrent sled flushes can hang).
+    pub fn flusher(&self) -> std::sync::Arc<Flusher> {
+        self.flusher.clone()
     }
 
     fn last_of_case(&self, case_id: CaseId) -> Result<u64, LogError> {
@@ -225,14 +241,11 @@ impl Backend for EmbeddedBackend {
                 .insert(case_key(message.case_id, seq), &[])
                 .map_err(|e| PublishFailure::Failed(storage("indexing an event", e)))?;
             *next += 1;
+            self.flusher.wrote();
             seq
         };
         // Durable before acknowledged; concurrent appends share a flush.
-        self.db.flush_async().await.map_err(|e| {
-            PublishFailure::Failed(LogError::Unavailable {
-                reason: format!("flushing the embedded log: {e}"),
-            })
-        })?;
+        self.flusher.flush().await.map_err(PublishFailure::Failed)?;
         self.durable.send_if_modified(|head| {
             if seq > *head {
                 *head = seq;
