@@ -53,13 +53,24 @@ pub struct EmbeddedBackend {
     db: sled::Db,
     events: sled::Tree,
     cases: sled::Tree,
-    writer: Mutex<u64>,
+    writer: Mutex<Writer>,
     durable: watch::Sender<u64>,
     flusher: std::sync::Arc<Flusher>,
     max_body_bytes: usize,
 }
 
 const INDEXED_UP_TO: &[u8] = b"indexed_up_to";
+
+/// How many cases' last sequences the writer remembers before starting over.
+const LAST_SEQ_MEMORY: usize = 100_000;
+
+/// The single writer's state: the next global sequence, and the last sequence of recently
+/// written cases (so the concurrency check does not scan the index on every append).
+#[derive(Debug)]
+struct Writer {
+    next: u64,
+    last_of_case: std::collections::HashMap<CaseId, u64>,
+}
 
 fn storage(context: &str, error: impl std::fmt::Display) -> LogError {
     LogError::Storage(format!("{context}: {error}"))
@@ -163,7 +174,10 @@ impl EmbeddedBackend {
             db,
             events,
             cases,
-            writer: Mutex::new(last + 1),
+            writer: Mutex::new(Writer {
+                next: last + 1,
+                last_of_case: std::collections::HashMap::new(),
+            }),
             durable,
             max_body_bytes: config.max_body_bytes,
         })
@@ -222,25 +236,34 @@ impl Backend for EmbeddedBackend {
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
         let seq = {
             // A std mutex: held across a few in-memory sled inserts, never across an await.
-            let mut next = match self.writer.lock() {
+            let mut writer = match self.writer.lock() {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            let last = self
-                .last_of_case(message.case_id)
-                .map_err(PublishFailure::Failed)?;
+            let last = match writer.last_of_case.get(&message.case_id) {
+                Some(last) => *last,
+                None => self
+                    .last_of_case(message.case_id)
+                    .map_err(PublishFailure::Failed)?,
+            };
             if last != message.expected_last_seq {
                 return Err(PublishFailure::WrongLastSequence);
             }
-            let seq = *next;
+            let seq = writer.next;
             let row = encode_row(&message.subject, &message.hash, &message.body);
             self.events
                 .insert(seq_key(seq), row)
                 .map_err(|e| PublishFailure::Failed(storage("writing an event", e)))?;
-            self.cases
-                .insert(case_key(message.case_id, seq), &[])
-                .map_err(|e| PublishFailure::Failed(storage("indexing an event", e)))?;
-            *next += 1;
+            writer.next += 1;
+            if let Err(e) = self.cases.insert(case_key(message.case_id, seq), &[]) {
+                // Not acknowledged: take the row back so no unindexed event lingers in the case.
+                let _ = self.events.remove(seq_key(seq));
+                return Err(PublishFailure::Failed(storage("indexing an event", e)));
+            }
+            if writer.last_of_case.len() >= LAST_SEQ_MEMORY {
+                writer.last_of_case.clear();
+            }
+            writer.last_of_case.insert(message.case_id, seq);
             self.flusher.wrote();
             seq
         };
