@@ -117,13 +117,22 @@ pub enum DecodeError {
     },
 }
 
+/// `prefix` followed by a value, serialized without building a String first.
+struct Prefixed<'a, T>(&'static str, &'a T);
+
+impl<T: std::fmt::Display> Serialize for Prefixed<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}{}", self.0, self.1))
+    }
+}
+
 #[derive(Serialize)]
 struct WireOut<'a> {
     specversion: &'static str,
     id: &'a Uuid,
-    source: String,
+    source: Prefixed<'a, OfficeCode>,
     #[serde(rename = "type")]
-    ty: String,
+    ty: Prefixed<'a, EventType>,
     subject: &'a CaseId,
     time: &'a Timestamp,
     datacontenttype: &'static str,
@@ -171,8 +180,8 @@ pub fn encode(recorded: &RecordedEvent) -> Vec<u8> {
     let wire = WireOut {
         specversion: SPEC_VERSION,
         id: &meta.id,
-        source: format!("{SOURCE_PREFIX}{}", event.office),
-        ty: format!("{TYPE_PREFIX}{event_type}"),
+        source: Prefixed(SOURCE_PREFIX, &event.office),
+        ty: Prefixed(TYPE_PREFIX, &event_type),
         subject: &event.case_id,
         time: &event.at,
         datacontenttype: DATA_CONTENT_TYPE,
