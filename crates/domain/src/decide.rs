@@ -73,16 +73,7 @@ use Status::{
 };
 
 const OPEN: &[Status] = Status::OPEN;
-const OPEN_OR_CLOSED: &[Status] = &[
-    Received,
-    AwaitingCompletion,
-    UnderExamination,
-    InMediation,
-    CorrectiveAction,
-    InResolution,
-    Recommendation,
-    ClosedState,
-];
+const OPEN_OR_CLOSED: &[Status] = Status::REPORTED;
 /// Grounds found at verification (and possibly later in the examination).
 const BEFORE_CONCLUSION: &[Status] = &[Received, AwaitingCompletion, UnderExamination];
 

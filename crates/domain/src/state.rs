@@ -63,6 +63,18 @@ impl Status {
         Status::Recommendation,
     ];
 
+    /// Every state of a reported case: open or closed.
+    pub const REPORTED: &'static [Status] = &[
+        Status::Received,
+        Status::AwaitingCompletion,
+        Status::UnderExamination,
+        Status::InMediation,
+        Status::CorrectiveAction,
+        Status::InResolution,
+        Status::Recommendation,
+        Status::Closed,
+    ];
+
     /// The wire code.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -221,6 +221,14 @@ fn run(steps: &[Step]) -> Run {
         let Ok(event) = decide(&state, command) else {
             continue;
         };
+        // All personal data of a case is sealed under the case's one key.
+        for (field, sealed) in event.data.sealed_fields() {
+            assert_eq!(
+                sealed.key_id,
+                KeyId::for_case(support::case_id()),
+                "{field}"
+            );
+        }
         let recorded = RecordedEvent {
             meta: EventMeta {
                 id: Uuid::from_u128(i as u128 + 1),

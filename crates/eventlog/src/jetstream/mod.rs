@@ -404,12 +404,16 @@ impl Backend for JetStreamBackend {
         let context = self.context.clone();
         let stream = self.config.stream.clone();
         // Fail now, not silently in the task, if the stream cannot be read at all.
-        ordered_consumer(&context, &stream, all_cases_filter(), after).await?;
+        let mut first = Some(ordered_consumer(&context, &stream, all_cases_filter(), after).await?);
         let task = tokio::spawn(async move {
             let mut next = after.saturating_add(1);
             let mut backoff = Duration::from_millis(50);
             loop {
-                match ordered_consumer(&context, &stream, all_cases_filter(), next - 1).await {
+                let consumer = match first.take() {
+                    Some(consumer) => Ok(consumer),
+                    None => ordered_consumer(&context, &stream, all_cases_filter(), next - 1).await,
+                };
+                match consumer {
                     Ok(consumer) => match consumer.messages().await {
                         Ok(mut messages) => {
                             while let Some(item) = messages.next().await {
