@@ -61,16 +61,6 @@ pub enum Unsealed<T> {
     Erased,
 }
 
-impl<T> Unsealed<T> {
-    /// The plaintext, if not erased.
-    pub fn revealed(self) -> Option<T> {
-        match self {
-            Unsealed::Revealed(t) => Some(t),
-            Unsealed::Erased => None,
-        }
-    }
-}
-
 macro_rules! secret_key {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -113,14 +113,4 @@ impl CaseCache {
             *current = entry;
         }
     }
-
-    /// Number of cached cases.
-    pub fn len(&self) -> usize {
-        self.with(|inner| inner.slots.len())
-    }
-
-    /// Whether nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

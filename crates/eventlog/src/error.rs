@@ -52,9 +52,6 @@ pub enum LogError {
         /// The limit.
         limit: usize,
     },
-    /// The event does not fit the request (e.g. the position does not follow `expected`).
-    #[error("invalid append: {0}")]
-    Invalid(String),
     /// The log refused or failed for another reason (setup, storage, server error).
     #[error("event log: {0}")]
     Storage(String),

@@ -81,7 +81,6 @@ pub enum StreamSetup {
 /// The JetStream-backed log.
 #[derive(Debug, Clone)]
 pub struct JetStreamBackend {
-    client: async_nats::Client,
     context: Context,
     config: JetStreamConfig,
     max_payload: usize,
@@ -140,7 +139,6 @@ impl JetStreamBackend {
         })?;
         let backend = JetStreamBackend {
             max_payload: info.max_payload,
-            client,
             context,
             config,
         };
@@ -208,11 +206,6 @@ impl JetStreamBackend {
             }
             Err(e) => Err(unavailable("looking up the stream", e)),
         }
-    }
-
-    /// The client (for raw publishing in tests and benchmarks).
-    pub fn client(&self) -> &async_nats::Client {
-        &self.client
     }
 
     /// The JetStream context.
@@ -466,5 +459,19 @@ impl Backend for JetStreamBackend {
     fn max_body_bytes(&self) -> usize {
         // Leave room for the headers inside the server's max payload.
         self.max_payload.saturating_sub(1024)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_versions_parse_and_compare_with_the_minimum() {
+        assert_eq!(parse_server_version("2.11.3"), Some((2, 11)));
+        assert_eq!(parse_server_version("v2.12.0-beta.1"), Some((2, 12)));
+        assert!(parse_server_version("2.10.29").unwrap() < MIN_SERVER);
+        assert!(parse_server_version("2.15.1").unwrap() >= MIN_SERVER);
+        assert_eq!(parse_server_version("nonsense"), None);
     }
 }
