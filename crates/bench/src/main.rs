@@ -45,6 +45,11 @@ struct Args {
     /// Skip JetStream.
     #[arg(long)]
     skip_jetstream: bool,
+    /// Alternating rounds per JetStream comparison: each round runs raw, ombud, ombud, raw on
+    /// a share of the events, so drift during the run (stream growth, page cache, fsync
+    /// timing) falls on both sides alike.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Only time ombud's CPU work per event (seal, decide, encode, hash, evolve), no IO.
     #[arg(long)]
     cpu_only: bool,
@@ -81,6 +86,15 @@ fn process_cpu() -> Duration {
 
 impl Run {
     /// Two halves of one measurement.
+    fn empty() -> Run {
+        Run {
+            events: 0,
+            elapsed: Duration::ZERO,
+            latencies: Vec::new(),
+            cpu: Duration::ZERO,
+        }
+    }
+
     fn merge(mut self, other: Run) -> Run {
         self.events += other.events;
         self.elapsed += other.elapsed;
@@ -336,7 +350,8 @@ async fn bench_jetstream(
     ] {
         // The stream grows during a run, which slows later writes a little: run raw, ombud,
         // ombud, raw (ABBA) and merge each side's halves so neither gains from going first.
-        let half = events / 2;
+        let rounds = args.rounds.max(1);
+        let half = events / (2 * rounds);
         let raw_run = |events: usize| {
             // Raw: the same subjects, headers and body sizes, straight through async-nats.
             let cases = case_ids(events);
@@ -397,20 +412,23 @@ async fn bench_jetstream(
                 async move { ombud_op(&log, &vault, &rules, cases[case], position).await }
             })
         };
-        let (first, second) = (case_ids(half), case_ids(half));
-        create_keys(&vault, &first).await?;
-        create_keys(&vault, &second).await?;
-        let raw_a = raw_run(half).await?;
-        let ombud_a = ombud_run(first, half).await?;
-        let ombud_b = ombud_run(second, half).await?;
-        let raw_b = raw_run(half).await?;
+        let (mut raw_total, mut ombud_total) = (Run::empty(), Run::empty());
+        for _ in 0..rounds {
+            let (first, second) = (case_ids(half), case_ids(half));
+            create_keys(&vault, &first).await?;
+            create_keys(&vault, &second).await?;
+            raw_total = raw_total.merge(raw_run(half).await?);
+            ombud_total = ombud_total.merge(ombud_run(first, half).await?);
+            ombud_total = ombud_total.merge(ombud_run(second, half).await?);
+            raw_total = raw_total.merge(raw_run(half).await?);
+        }
         print_row(
             "jetstream",
             sync,
             mode,
             concurrency,
-            &raw_a.merge(raw_b),
-            &ombud_a.merge(ombud_b),
+            &raw_total,
+            &ombud_total,
         );
     }
     Ok(())

@@ -204,10 +204,31 @@ impl MasterKey {
     }
 }
 
-/// Seals `plaintext` as `field` under `key` (id `key_id`) with a random nonce.
+/// Seals `plaintext` as `field` under `key` (id `key_id`) with a fresh nonce.
 pub fn seal(key: &DataKey, key_id: &KeyId, field: &str, plaintext: &[u8]) -> Sealed {
-    let nonce: [u8; NONCE_LEN] = XChaCha20Poly1305::generate_nonce(&mut OsRng).into();
-    seal_with_nonce(key, key_id, field, plaintext, nonce)
+    seal_with_nonce(key, key_id, field, plaintext, fresh_nonce())
+}
+
+/// A nonce never used before: 16 random bytes drawn once per process, then a 64-bit counter.
+///
+/// XChaCha20-Poly1305 needs nonces that never repeat under one key, not unpredictable ones; its
+/// 192-bit nonce leaves room for a random prefix (two processes collide with probability
+/// 2^-128) plus a counter (unique within the process). This saves a `getrandom` system call
+/// per sealed field on the append path.
+fn fresh_nonce() -> [u8; NONCE_LEN] {
+    static PREFIX: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let random: [u8; NONCE_LEN] = XChaCha20Poly1305::generate_nonce(&mut OsRng).into();
+        let mut prefix = [0u8; 16];
+        prefix.copy_from_slice(&random[..16]);
+        prefix
+    });
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce[..16].copy_from_slice(prefix);
+    nonce[16..].copy_from_slice(&count.to_be_bytes());
+    nonce
 }
 
 /// Seals with a given nonce. Only for reproducible fixtures: a nonce must never repeat under
