@@ -35,7 +35,7 @@ pub mod state;
 pub mod taxonomy;
 pub mod time;
 
-pub use calendar::WorkingCalendar;
+pub use calendar::{CalendarError, WorkingCalendar};
 pub use command::{Command, CommandBody, CommandKind};
 pub use deadline::{ClockKind, ClockRule, DayUnit, Deadline, DeadlinePolicy, Rules};
 pub use decide::{decide, Action};

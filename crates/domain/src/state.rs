@@ -103,7 +103,7 @@ impl fmt::Display for Status {
 }
 
 /// The clocks a case has started; a clock stops by being set back to `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Clocks {
     /// Reporter completion.
     pub completion: Option<Deadline>,
@@ -128,7 +128,7 @@ impl Clocks {
 }
 
 /// How and from where a case was closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
     /// The ground.
     pub reason: ClosureReason,
@@ -137,7 +137,7 @@ pub struct Closure {
 }
 
 /// The state of one case, folded from its events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseState {
     /// The case id (set by `reported`).
     pub case_id: Option<CaseId>,

@@ -94,6 +94,11 @@ impl Subscription {
     pub async fn next(&mut self) -> Option<Result<StoredEvent, LogError>> {
         self.receiver.recv().await
     }
+
+    /// The next message if one is already waiting, without waiting (for batching).
+    pub fn try_next(&mut self) -> Option<Result<StoredEvent, LogError>> {
+        self.receiver.try_recv().ok()
+    }
 }
 
 impl Drop for Subscription {

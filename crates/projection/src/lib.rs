@@ -1,0 +1,35 @@
+//! ombud's projections: the projector runtime ([`runtime`]) that feeds read models from the
+//! event log into sled, crash-safe and poison-proof, and the read models investigators,
+//! supervisors and dashboards query ([`models`]): case file, case index, work queue,
+//! deadline board, agency dossier, office statistics. [`ReadModels`] runs them together.
+//!
+//! See docs/architecture.md ("Projections") for the crash-safety argument.
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod models;
+pub mod projector;
+pub mod quarantine;
+pub mod read_models;
+pub mod reveal;
+pub mod runtime;
+pub mod status;
+pub mod store;
+
+pub use error::{ApplyError, ProjectionError};
+pub use projector::{Projected, Projector};
+pub use quarantine::QuarantinedEvent;
+pub use read_models::{ReadModels, PROJECTORS};
+pub use runtime::{Projection, ProjectionConfig, RebuildReport};
+pub use status::{ProjectorStatus, RebuildProgress, RunState};
+pub use store::Trees;
+
+/// Query-side conversion of a row error.
+pub(crate) fn error_from_apply(e: ApplyError) -> ProjectionError {
+    match e {
+        ApplyError::Storage(e) => ProjectionError::Storage(e.to_string()),
+        ApplyError::BadRow { key, why } => ProjectionError::BadRow { key, why },
+        ApplyError::Invalid(why) => ProjectionError::Storage(why),
+    }
+}

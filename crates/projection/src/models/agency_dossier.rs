@@ -1,0 +1,205 @@
+//! The agency dossier (`agencies`, one row per respondent agency): open and closed cases, by
+//! form and by outcome, clarification answer times (a histogram in days; median and p90 at
+//! query time), and compliance with corrective actions and recommendations.
+
+use std::collections::BTreeMap;
+
+use ombud_domain::taxonomy::{ClosureReason, EscalationKind, Finding};
+use ombud_domain::{AgencyCode, EventData};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ProjectionError;
+use crate::models::statistics::Contribution;
+use crate::projector::Projected;
+use crate::store::{Guarded, Trees};
+
+/// Corrective-action or recommendation compliance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compliance {
+    /// Times it was asked for.
+    pub required: u64,
+    /// Carried out.
+    pub implemented: u64,
+    /// Carried out in part.
+    pub partly: u64,
+    /// Not carried out (recommendation not implemented, or corrective action escalated
+    /// onward instead).
+    pub not_implemented: u64,
+}
+
+/// The stored dossier of one agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyDossier {
+    /// Last stream sequence applied.
+    pub last_seq: u64,
+    /// The agency.
+    pub agency: AgencyCode,
+    /// Its name as last reported.
+    pub name: String,
+    /// Open cases.
+    pub open: u64,
+    /// Closed cases.
+    pub closed: u64,
+    /// Reports per form.
+    pub by_form: BTreeMap<String, u64>,
+    /// Closures per reason.
+    pub by_outcome: BTreeMap<String, u64>,
+    /// Clarification answers by whole days taken (rounded up).
+    pub clarification_answer_days: BTreeMap<u32, u64>,
+    /// Corrective actions.
+    pub corrective_action: Compliance,
+    /// Recommendations.
+    pub recommendation: Compliance,
+}
+
+impl Guarded for AgencyDossier {
+    fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+}
+
+impl AgencyDossier {
+    /// An empty dossier.
+    pub fn new(agency: AgencyCode, name: String) -> Self {
+        AgencyDossier {
+            last_seq: 0,
+            agency,
+            name,
+            open: 0,
+            closed: 0,
+            by_form: BTreeMap::new(),
+            by_outcome: BTreeMap::new(),
+            clarification_answer_days: BTreeMap::new(),
+            corrective_action: Compliance::default(),
+            recommendation: Compliance::default(),
+        }
+    }
+}
+
+fn bump(n: &mut u64, delta: i64) {
+    *n = n.saturating_add_signed(delta);
+}
+
+/// Moves the dossier across one event.
+pub(crate) fn apply(
+    row: &mut AgencyDossier,
+    before: Option<&Contribution>,
+    after: Option<&Contribution>,
+    event: &Projected,
+    answered_after: Option<chrono::TimeDelta>,
+) {
+    for (contribution, sign) in [(before, -1i64), (after, 1)] {
+        if let Some(c) = contribution {
+            if c.status.is_open() {
+                bump(&mut row.open, sign);
+            } else {
+                bump(&mut row.closed, sign);
+            }
+        }
+    }
+    match &event.recorded.event.data {
+        EventData::Reported(r) => {
+            row.name.clone_from(&r.respondent.agency_name);
+            for form in &r.forms {
+                *row.by_form.entry(form.as_str().to_owned()).or_insert(0) += 1;
+            }
+        }
+        EventData::ClarificationAnswered(_) => {
+            if let Some(taken) = answered_after {
+                let secs = taken.num_seconds().max(0);
+                let days = u32::try_from((secs + 86_399) / 86_400).unwrap_or(u32::MAX);
+                *row.clarification_answer_days.entry(days).or_insert(0) += 1;
+            }
+        }
+        EventData::Concluded(d) if d.finding == Finding::Found => {
+            row.corrective_action.required += 1;
+        }
+        EventData::Escalated(d) if d.kind == EscalationKind::ToResolution => {
+            row.corrective_action.not_implemented += 1;
+        }
+        EventData::RecommendationIssued(_) => row.recommendation.required += 1,
+        EventData::Closed(d) => {
+            *row.by_outcome
+                .entry(d.reason.as_str().to_owned())
+                .or_insert(0) += 1;
+            match d.reason {
+                ClosureReason::CorrectiveActionImplemented => {
+                    row.corrective_action.implemented += 1
+                }
+                ClosureReason::RecommendationImplemented => row.recommendation.implemented += 1,
+                ClosureReason::RecommendationPartlyImplemented => row.recommendation.partly += 1,
+                ClosureReason::RecommendationNotImplemented => {
+                    row.recommendation.not_implemented += 1;
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A dossier as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DossierView {
+    /// The counters.
+    #[serde(flatten)]
+    pub dossier: AgencyDossier,
+    /// Median clarification answer time in days.
+    pub clarification_median_days: Option<u32>,
+    /// 90th percentile clarification answer time in days.
+    pub clarification_p90_days: Option<u32>,
+}
+
+fn percentile(histogram: &BTreeMap<u32, u64>, p: f64) -> Option<u32> {
+    let total: u64 = histogram.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = ((total as f64) * p).ceil().max(1.0) as u64;
+    let mut seen = 0;
+    for (days, count) in histogram {
+        seen += count;
+        if seen >= rank {
+            return Some(*days);
+        }
+    }
+    histogram.keys().next_back().copied()
+}
+
+impl DossierView {
+    fn of(dossier: AgencyDossier) -> Self {
+        DossierView {
+            clarification_median_days: percentile(&dossier.clarification_answer_days, 0.5),
+            clarification_p90_days: percentile(&dossier.clarification_answer_days, 0.9),
+            dossier,
+        }
+    }
+}
+
+/// The dossier of `agency`.
+pub fn agency_dossier(
+    trees: &Trees,
+    agency: &AgencyCode,
+) -> Result<Option<DossierView>, ProjectionError> {
+    let row: Option<AgencyDossier> =
+        crate::store::get(trees.tree("agencies"), agency.as_str().as_bytes())
+            .map_err(crate::error_from_apply)?;
+    Ok(row.map(DossierView::of))
+}
+
+/// Every agency's dossier, by code.
+pub fn agencies(trees: &Trees) -> Result<Vec<DossierView>, ProjectionError> {
+    trees
+        .tree("agencies")
+        .iter()
+        .map(|row| {
+            let (_, value) = row?;
+            serde_json::from_slice::<AgencyDossier>(&value)
+                .map(DossierView::of)
+                .map_err(|e| ProjectionError::BadRow {
+                    key: "agencies".into(),
+                    why: e.to_string(),
+                })
+        })
+        .collect()
+}

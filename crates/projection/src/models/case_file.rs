@@ -1,0 +1,355 @@
+//! The case file: everything an investigator sees on one case (state, parties, forms,
+//! respondent and superior, office, assignee, escalations, mediation, conclusion,
+//! recommendation, closure, running clocks, timeline), one row per case in `files`. Personal
+//! data stays sealed in the row ([`SealedField`]); [`crate::reveal`] opens it at query time.
+
+use chrono::NaiveDate;
+use ombud_domain::event::{ReporterData, Respondent};
+use ombud_domain::state::evolve;
+use ombud_domain::state::CaseState;
+use ombud_domain::taxonomy::{
+    Channel, ClosureReason, EscalationKind, Finding, MediationOutcome, Track,
+};
+use ombud_domain::{
+    ActorId, CaseId, CaseReference, Deadline, EventData, EventType, FormCode, OfficeCode, Role,
+    Sealed, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApplyError;
+use crate::projector::Projected;
+use crate::store::{case_key, get, Guarded, Trees};
+
+/// A sealed value with the field name it was sealed as (needed to open it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedField {
+    /// The field name bound into the seal (e.g. `summary`, `reporter.identity`).
+    pub field: String,
+    /// The sealed bytes.
+    pub sealed: Sealed,
+}
+
+fn sealed(field: &str, s: &Sealed) -> SealedField {
+    SealedField {
+        field: field.to_owned(),
+        sealed: s.clone(),
+    }
+}
+
+/// The reporter as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReporterRecord {
+    /// Whether the reporter asked for confidentiality.
+    pub confidential: bool,
+    /// Name, NIK, contact: sealed.
+    pub identity: SealedField,
+}
+
+/// One escalation step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationRecord {
+    /// Which step.
+    pub kind: EscalationKind,
+    /// When.
+    pub at: Timestamp,
+    /// By whom.
+    pub actor: ActorId,
+    /// Its target (superior, other office...).
+    pub target: Option<String>,
+    /// The reason (sealed).
+    pub reason: SealedField,
+}
+
+/// The mediation record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediationRecord {
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Its outcome, once ended.
+    pub outcome: Option<MediationOutcome>,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+    /// The agreed terms (sealed).
+    pub terms: Option<SealedField>,
+}
+
+/// The examination's conclusion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConclusionRecord {
+    /// Found, not found, stopped.
+    pub finding: Finding,
+    /// When.
+    pub at: Timestamp,
+    /// The corrective actions asked for (sealed).
+    pub corrective_actions: Option<SealedField>,
+}
+
+/// The recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecommendationRecord {
+    /// To whom.
+    pub addressee: String,
+    /// When.
+    pub at: Timestamp,
+    /// Its content (sealed).
+    pub content: SealedField,
+    /// Its implementation deadline.
+    pub deadline: Deadline,
+}
+
+/// The closure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureRecord {
+    /// Why.
+    pub reason: ClosureReason,
+    /// When.
+    pub at: Timestamp,
+    /// The closing note (sealed).
+    pub note: Option<SealedField>,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// Stream sequence.
+    pub stream_seq: u64,
+    /// Position in the case.
+    pub case_seq: u64,
+    /// What happened.
+    pub event_type: EventType,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: ActorId,
+    /// In which role.
+    pub role: Role,
+    /// The free text the event carries, if any (sealed).
+    pub text: Option<SealedField>,
+}
+
+/// The case file row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseFile {
+    /// Last stream sequence applied.
+    pub last_seq: u64,
+    /// The case.
+    pub case_id: CaseId,
+    /// Its reference number.
+    pub reference: CaseReference,
+    /// The office handling it now.
+    pub office: OfficeCode,
+    /// The domain state (status, clocks, assignee...), folded by the domain's own `evolve`.
+    pub state: CaseState,
+    /// When it was reported.
+    pub reported_at: Timestamp,
+    /// How.
+    pub channel: Channel,
+    /// Regular or fast track.
+    pub track: Track,
+    /// The reporter (absent for own-initiative cases).
+    pub reporter: Option<ReporterRecord>,
+    /// The respondent agency and its superior.
+    pub respondent: Respondent,
+    /// Forms of maladministration.
+    pub forms: Vec<FormCode>,
+    /// The incident date, if given.
+    pub incident_date: Option<NaiveDate>,
+    /// The report summary (sealed).
+    pub summary: SealedField,
+    /// Escalation history.
+    pub escalations: Vec<EscalationRecord>,
+    /// Mediation, if any.
+    pub mediation: Option<MediationRecord>,
+    /// The conclusion, if any.
+    pub conclusion: Option<ConclusionRecord>,
+    /// The recommendation, if any.
+    pub recommendation: Option<RecommendationRecord>,
+    /// The closure, if closed.
+    pub closure: Option<ClosureRecord>,
+    /// Every event, in order.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl Guarded for CaseFile {
+    fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+}
+
+impl CaseFile {
+    /// Clocks running now.
+    pub fn running_clocks(&self) -> Vec<Deadline> {
+        running_clocks(&self.state)
+    }
+
+    /// The earliest due date of the running clocks.
+    pub fn next_due(&self) -> Option<NaiveDate> {
+        self.running_clocks().iter().map(|d| d.due_on).min()
+    }
+
+    /// The case file after `event`; `None` before a case is reported.
+    pub fn fold(previous: Option<CaseFile>, event: &Projected) -> Result<CaseFile, ApplyError> {
+        let e = &event.recorded.event;
+        let mut file = match (previous, &e.data) {
+            (None, EventData::Reported(r)) => CaseFile {
+                last_seq: 0,
+                case_id: e.case_id,
+                reference: r.reference.clone(),
+                office: r.office.clone(),
+                state: CaseState::default(),
+                reported_at: e.at,
+                channel: r.channel,
+                track: r.track,
+                reporter: r.reporter.as_ref().map(
+                    |ReporterData {
+                         confidential,
+                         identity,
+                     }| {
+                        ReporterRecord {
+                            confidential: *confidential,
+                            identity: sealed("reporter.identity", identity),
+                        }
+                    },
+                ),
+                respondent: r.respondent.clone(),
+                forms: r.forms.clone(),
+                incident_date: r.incident_date,
+                summary: sealed("summary", &r.summary),
+                escalations: Vec::new(),
+                mediation: None,
+                conclusion: None,
+                recommendation: None,
+                closure: None,
+                timeline: Vec::new(),
+            },
+            (None, other) => {
+                return Err(ApplyError::Invalid(format!(
+                    "case {} begins with `{}`, not `reported`",
+                    e.case_id,
+                    other.event_type()
+                )))
+            }
+            (Some(_), EventData::Reported(_)) => {
+                return Err(ApplyError::Invalid(format!(
+                    "case {} is reported twice",
+                    e.case_id
+                )))
+            }
+            (Some(file), _) => file,
+        };
+        file.state = evolve(std::mem::take(&mut file.state), e);
+        if let Some(office) = &file.state.office {
+            file.office = office.clone();
+        }
+        file.forms.clone_from(&file.state.forms);
+        let text = |field: &str, s: Option<&Sealed>| s.map(|s| sealed(field, s));
+        let mut line_text = None;
+        match &e.data {
+            EventData::Reported(r) => line_text = Some(sealed("summary", &r.summary)),
+            EventData::CompletionRequested(d) => line_text = text("missing", Some(&d.missing)),
+            EventData::Completed(d) => line_text = text("note", d.note.as_ref()),
+            EventData::ClarificationAnswered(d) => line_text = text("note", d.note.as_ref()),
+            EventData::Escalated(d) => {
+                file.escalations.push(EscalationRecord {
+                    kind: d.kind,
+                    at: e.at,
+                    actor: e.actor.clone(),
+                    target: d.target.clone(),
+                    reason: sealed("reason", &d.reason),
+                });
+                line_text = Some(sealed("reason", &d.reason));
+            }
+            EventData::MediationStarted(d) => {
+                file.mediation = Some(MediationRecord {
+                    started_at: e.at,
+                    outcome: None,
+                    ended_at: None,
+                    terms: None,
+                });
+                line_text = text("note", d.note.as_ref());
+            }
+            EventData::Mediated(d) => {
+                let record = file.mediation.get_or_insert(MediationRecord {
+                    started_at: e.at,
+                    outcome: None,
+                    ended_at: None,
+                    terms: None,
+                });
+                record.outcome = Some(d.outcome);
+                record.ended_at = Some(e.at);
+                record.terms = text("terms", d.terms.as_ref());
+                line_text = text("terms", d.terms.as_ref());
+            }
+            EventData::Concluded(d) => {
+                file.conclusion = Some(ConclusionRecord {
+                    finding: d.finding,
+                    at: e.at,
+                    corrective_actions: text("corrective_actions", d.corrective_actions.as_ref()),
+                });
+                line_text = text("corrective_actions", d.corrective_actions.as_ref());
+            }
+            EventData::RecommendationIssued(d) => {
+                file.recommendation = Some(RecommendationRecord {
+                    addressee: d.addressee.clone(),
+                    at: e.at,
+                    content: sealed("content", &d.content),
+                    deadline: d.deadline.clone(),
+                });
+                line_text = Some(sealed("content", &d.content));
+            }
+            EventData::Closed(d) => {
+                file.closure = Some(ClosureRecord {
+                    reason: d.reason,
+                    at: e.at,
+                    note: text("note", d.note.as_ref()),
+                });
+                line_text = text("note", d.note.as_ref());
+            }
+            EventData::Reopened(d) => {
+                file.closure = None;
+                // A reopened examination may conclude again.
+                file.conclusion = None;
+                line_text = Some(sealed("reason", &d.reason));
+            }
+            EventData::NoteAdded(d) => line_text = Some(sealed("note", &d.note)),
+            EventData::Accepted(_)
+            | EventData::Assigned(_)
+            | EventData::ClarificationRequested(_)
+            | EventData::PersonalDataErased(_) => {}
+        }
+        file.timeline.push(TimelineEntry {
+            stream_seq: event.stream_seq,
+            case_seq: event.recorded.meta.case_seq,
+            event_type: e.data.event_type(),
+            at: e.at,
+            actor: e.actor.clone(),
+            role: e.role,
+            text: line_text,
+        });
+        file.last_seq = event.stream_seq;
+        Ok(file)
+    }
+}
+
+/// The clocks running in `state`.
+pub fn running_clocks(state: &CaseState) -> Vec<Deadline> {
+    if !state.status.is_open() {
+        return Vec::new();
+    }
+    let c = &state.clocks;
+    [
+        &c.completion,
+        &c.clarification,
+        &c.corrective_action,
+        &c.recommendation,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}
+
+/// The case file of `case_id` (personal data still sealed).
+pub fn get_file(trees: &Trees, case_id: CaseId) -> Result<Option<CaseFile>, ApplyError> {
+    get(trees.tree("files"), &case_key(case_id))
+}

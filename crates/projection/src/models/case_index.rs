@@ -1,0 +1,236 @@
+//! The case index: a summary row per case (`summaries`) and two orderings (`by_reported`,
+//! newest first; `by_due`, open cases by their next due date, cases without a running clock
+//! last) for listing with filters and cursor pagination. Overdue is derived from the due date
+//! and the query's date, never stored.
+
+use chrono::NaiveDate;
+use ombud_domain::taxonomy::{Channel, Track};
+use ombud_domain::ClockKind;
+use ombud_domain::{
+    ActorId, AgencyCode, CaseId, CaseReference, FormCode, OfficeCode, Status, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApplyError, ProjectionError};
+use crate::models::case_file::CaseFile;
+use crate::store::{case_from_key, case_key, date_key, get, hex, put, unhex, Trees};
+
+/// One line of a case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    /// The case.
+    pub case_id: CaseId,
+    /// Its reference.
+    pub reference: CaseReference,
+    /// Its office.
+    pub office: OfficeCode,
+    /// Its status.
+    pub status: Status,
+    /// The respondent agency.
+    pub agency: AgencyCode,
+    /// The agency's name.
+    pub agency_name: String,
+    /// Forms of maladministration.
+    pub forms: Vec<FormCode>,
+    /// The assigned investigator.
+    pub assignee: Option<ActorId>,
+    /// How it was reported.
+    pub channel: Channel,
+    /// Regular or fast track.
+    pub track: Track,
+    /// When it was reported.
+    pub reported_at: Timestamp,
+    /// The earliest due date of its running clocks.
+    pub next_due: Option<NaiveDate>,
+    /// The clock with that due date.
+    pub next_clock: Option<ClockKind>,
+    /// Position in the case (for ETags).
+    pub case_seq: u64,
+}
+
+impl CaseSummary {
+    /// The summary of a case file.
+    pub fn of(file: &CaseFile) -> CaseSummary {
+        let next = file
+            .running_clocks()
+            .into_iter()
+            .min_by_key(|d| (d.due_on, d.clock));
+        CaseSummary {
+            case_id: file.case_id,
+            reference: file.reference.clone(),
+            office: file.office.clone(),
+            status: file.state.status,
+            agency: file.respondent.agency_code.clone(),
+            agency_name: file.respondent.agency_name.clone(),
+            forms: file.forms.clone(),
+            assignee: file.state.assignee.clone(),
+            channel: file.channel,
+            track: file.track,
+            reported_at: file.reported_at,
+            next_due: next.as_ref().map(|d| d.due_on),
+            next_clock: next.map(|d| d.clock),
+            case_seq: file.state.version,
+        }
+    }
+
+    /// Whether a running clock is past due on `today`.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.status.is_open() && self.next_due.is_some_and(|due| due < today)
+    }
+}
+
+fn reported_key(s: &CaseSummary) -> Vec<u8> {
+    let micros = s.reported_at.as_datetime().timestamp_micros();
+    // Newest first: invert the (non-negative) time.
+    let inverted = u64::MAX - u64::try_from(micros).unwrap_or(0);
+    let mut key = inverted.to_be_bytes().to_vec();
+    key.extend_from_slice(&case_key(s.case_id));
+    key
+}
+
+fn due_key(s: &CaseSummary) -> Option<Vec<u8>> {
+    s.status.is_open().then(|| {
+        let mut key = date_key(s.next_due).to_vec();
+        key.extend_from_slice(&case_key(s.case_id));
+        key
+    })
+}
+
+/// Brings the index rows of a case from `old` to `new` (idempotent).
+pub(crate) fn update(
+    trees: &Trees,
+    old: Option<&CaseSummary>,
+    new: &CaseSummary,
+) -> Result<(), ApplyError> {
+    let by_due = trees.tree("by_due");
+    if let Some(key) = old.and_then(due_key) {
+        if Some(&key) != due_key(new).as_ref() {
+            by_due.remove(key)?;
+        }
+    }
+    if let Some(key) = due_key(new) {
+        by_due.insert(key, &[])?;
+    }
+    trees.tree("by_reported").insert(reported_key(new), &[])?;
+    put(trees.tree("summaries"), &case_key(new.case_id), new)
+}
+
+/// The summary of one case.
+pub fn summary(trees: &Trees, case_id: CaseId) -> Result<Option<CaseSummary>, ApplyError> {
+    get(trees.tree("summaries"), &case_key(case_id))
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFilter {
+    /// Only these statuses.
+    pub status: Option<Vec<Status>>,
+    /// Only this office.
+    pub office: Option<OfficeCode>,
+    /// Only this respondent agency.
+    pub agency: Option<AgencyCode>,
+    /// Only cases with this form.
+    pub form: Option<FormCode>,
+    /// Only this assignee.
+    pub assignee: Option<ActorId>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this track.
+    pub track: Option<Track>,
+    /// Only overdue (true) or not overdue (false) cases.
+    pub overdue: Option<bool>,
+    /// Reported on or after.
+    pub reported_from: Option<Timestamp>,
+    /// Reported before.
+    pub reported_to: Option<Timestamp>,
+}
+
+impl CaseFilter {
+    /// Whether `s` passes, judged on `today`.
+    pub fn matches(&self, s: &CaseSummary, today: NaiveDate) -> bool {
+        self.status.as_ref().is_none_or(|v| v.contains(&s.status))
+            && self.office.as_ref().is_none_or(|o| *o == s.office)
+            && self.agency.as_ref().is_none_or(|a| *a == s.agency)
+            && self.form.as_ref().is_none_or(|f| s.forms.contains(f))
+            && self
+                .assignee
+                .as_ref()
+                .is_none_or(|a| s.assignee.as_ref() == Some(a))
+            && self.channel.is_none_or(|c| c == s.channel)
+            && self.track.is_none_or(|t| t == s.track)
+            && self.overdue.is_none_or(|o| o == s.is_overdue(today))
+            && self.reported_from.is_none_or(|t| s.reported_at >= t)
+            && self.reported_to.is_none_or(|t| s.reported_at < t)
+    }
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOrder {
+    /// Newest reported first (every case).
+    #[default]
+    Newest,
+    /// Open cases, earliest due date first (overdue first; no running clock last).
+    Due,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page {
+    /// The cases.
+    pub items: Vec<CaseSummary>,
+    /// Pass back as `cursor` for the next page; `None` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Lists cases matching `filter` in `order`, `limit` at a time, after `cursor`.
+pub fn list(
+    trees: &Trees,
+    filter: &CaseFilter,
+    order: CaseOrder,
+    cursor: Option<&str>,
+    limit: usize,
+    today: NaiveDate,
+) -> Result<Page, ProjectionError> {
+    let index = match order {
+        CaseOrder::Newest => trees.tree("by_reported"),
+        CaseOrder::Due => trees.tree("by_due"),
+    };
+    let start = match cursor {
+        Some(c) => {
+            let mut key = unhex(c)
+                .filter(|k| k.len() > 16)
+                .ok_or_else(|| ProjectionError::InvalidQuery(format!("bad cursor `{c}`")))?;
+            key.push(0); // strictly after the cursor
+            key
+        }
+        None => Vec::new(),
+    };
+    let limit = limit.max(1);
+    let mut items = Vec::new();
+    let mut last_key = None;
+    for row in index.range(start..) {
+        let (key, _) = row?;
+        let Some(case_id) = case_from_key(&key) else {
+            continue;
+        };
+        let Some(s) = summary(trees, case_id).map_err(crate::error_from_apply)? else {
+            continue;
+        };
+        if filter.matches(&s, today) {
+            if items.len() == limit {
+                return Ok(Page {
+                    items,
+                    next_cursor: last_key.map(|k: sled::IVec| hex(&k)),
+                });
+            }
+            items.push(s);
+            last_key = Some(key);
+        }
+    }
+    Ok(Page {
+        items,
+        next_cursor: None,
+    })
+}

@@ -1,0 +1,135 @@
+//! The deadline board and escalation candidates: every running clock of every open case, in
+//! the `clocks` index (`due case clock` → the clock with its case's office, agency and
+//! assignee). Due and overdue are judged at query time against the caller's date.
+
+use chrono::NaiveDate;
+use ombud_domain::{ActorId, AgencyCode, CaseId, CaseReference, Deadline, OfficeCode};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApplyError, ProjectionError};
+use crate::models::case_file::CaseFile;
+use crate::store::{case_key, date_key, put, Trees};
+
+/// A running clock on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockEntry {
+    /// The case.
+    pub case_id: CaseId,
+    /// Its reference.
+    pub reference: CaseReference,
+    /// Its office.
+    pub office: OfficeCode,
+    /// The respondent agency.
+    pub agency: AgencyCode,
+    /// The assigned investigator.
+    pub assignee: Option<ActorId>,
+    /// The clock.
+    pub deadline: Deadline,
+}
+
+fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
+    file.running_clocks()
+        .into_iter()
+        .map(|deadline| {
+            let mut key = date_key(Some(deadline.due_on)).to_vec();
+            key.extend_from_slice(&case_key(file.case_id));
+            key.push(deadline.clock as u8);
+            (
+                key,
+                ClockEntry {
+                    case_id: file.case_id,
+                    reference: file.reference.clone(),
+                    office: file.office.clone(),
+                    agency: file.respondent.agency_code.clone(),
+                    assignee: file.state.assignee.clone(),
+                    deadline,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Brings the board rows of a case from `old` to `new` (idempotent).
+pub(crate) fn update(
+    trees: &Trees,
+    old: Option<&CaseFile>,
+    new: &CaseFile,
+) -> Result<(), ApplyError> {
+    let clocks = trees.tree("clocks");
+    let fresh = entries(new);
+    for (key, _) in old.map(entries).unwrap_or_default() {
+        if !fresh.iter().any(|(k, _)| *k == key) {
+            clocks.remove(key)?;
+        }
+    }
+    for (key, entry) in fresh {
+        put(clocks, &key, &entry)?;
+    }
+    Ok(())
+}
+
+/// A clock on the board, judged on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoardItem {
+    /// The clock.
+    #[serde(flatten)]
+    pub entry: ClockEntry,
+    /// Days until due (negative when overdue).
+    pub days_left: i64,
+    /// Past due.
+    pub overdue: bool,
+}
+
+/// Running clocks due on or before `today + within_days` (overdue ones first), optionally of
+/// one office.
+pub fn board(
+    trees: &Trees,
+    today: NaiveDate,
+    within_days: u32,
+    office: Option<&OfficeCode>,
+) -> Result<Vec<BoardItem>, ProjectionError> {
+    let horizon = today
+        .checked_add_days(chrono::Days::new(u64::from(within_days)))
+        .unwrap_or(today);
+    let end = date_key(Some(horizon)).to_vec();
+    let mut out = Vec::new();
+    for row in trees.tree("clocks").iter() {
+        let (key, value) = row?;
+        if key.get(..4).is_some_and(|d| d > end.as_slice()) {
+            break;
+        }
+        let entry: ClockEntry =
+            serde_json::from_slice(&value).map_err(|e| ProjectionError::BadRow {
+                key: "clocks".into(),
+                why: e.to_string(),
+            })?;
+        if office.is_some_and(|o| *o != entry.office) {
+            continue;
+        }
+        let days_left = (entry.deadline.due_on - today).num_days();
+        out.push(BoardItem {
+            overdue: entry.deadline.is_overdue_on(today),
+            days_left,
+            entry,
+        });
+    }
+    Ok(out)
+}
+
+/// Escalation candidates: clocks already past due on `today`.
+pub fn escalation_candidates(
+    trees: &Trees,
+    today: NaiveDate,
+    office: Option<&OfficeCode>,
+) -> Result<Vec<BoardItem>, ProjectionError> {
+    let yesterday = today.pred_opt().unwrap_or(today);
+    Ok(board(trees, yesterday, 0, office)?
+        .into_iter()
+        .map(|mut item| {
+            item.days_left = (item.entry.deadline.due_on - today).num_days();
+            item.overdue = item.entry.deadline.is_overdue_on(today);
+            item
+        })
+        .filter(|item| item.overdue)
+        .collect())
+}

@@ -1,0 +1,151 @@
+//! The `statistics` projector: per case a small track row (`tracks`: the domain state and
+//! what the aggregates need), and from it the agency dossiers and office statistics. A case's
+//! standing (office, status, open) is a *contribution*: each event takes the old one out and
+//! puts the new one in, so transfers and reopenings count right. Order per event: aggregate
+//! rows (each guarded by its own `last_seq`), then the track row last.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use ombud_domain::state::{evolve, CaseState};
+use ombud_domain::{AgencyCode, EventData, OfficeCode, Status, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApplyError;
+use crate::models::agency_dossier::{self, AgencyDossier};
+use crate::models::office_stats::{self, OfficeStats};
+use crate::projector::{Projected, Projector};
+use crate::store::{case_key, get, is_new, put, Guarded, Trees};
+
+/// What the statistics remember per case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseTrack {
+    /// Last stream sequence applied.
+    pub last_seq: u64,
+    /// The domain state.
+    pub state: CaseState,
+    /// The respondent agency.
+    pub agency: AgencyCode,
+    /// Its name.
+    pub agency_name: String,
+    /// Local date reported.
+    pub reported_on: NaiveDate,
+    /// When the open clarification request was sent.
+    pub clarification_requested_at: Option<Timestamp>,
+}
+
+impl Guarded for CaseTrack {
+    fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+}
+
+/// A case's standing in the aggregates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    /// Its office.
+    pub office: OfficeCode,
+    /// Its status.
+    pub status: Status,
+    /// Local date reported.
+    pub reported_on: NaiveDate,
+}
+
+impl CaseTrack {
+    fn contribution(&self) -> Option<Contribution> {
+        Some(Contribution {
+            office: self.state.office.clone()?,
+            status: self.state.status,
+            reported_on: self.reported_on,
+        })
+    }
+}
+
+/// The agency dossier and office statistics projector.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StatisticsProjector;
+
+impl Projector for StatisticsProjector {
+    const NAME: &'static str = "statistics";
+    const TREES: &'static [&'static str] = &["tracks", "agencies", "offices"];
+
+    fn apply(&self, trees: &Trees, event: &Projected) -> Result<(), ApplyError> {
+        let e = &event.recorded.event;
+        let seq = event.stream_seq;
+        let tracks = trees.tree("tracks");
+        let old: Option<CaseTrack> = get(tracks, &case_key(e.case_id))?;
+        if !is_new(old.as_ref(), seq) {
+            return Ok(());
+        }
+        let mut new = match (&old, &e.data) {
+            (None, EventData::Reported(r)) => CaseTrack {
+                last_seq: 0,
+                state: CaseState::default(),
+                agency: r.respondent.agency_code.clone(),
+                agency_name: r.respondent.agency_name.clone(),
+                reported_on: e.at.local_date(ombud_domain::deadline::wib()),
+                clarification_requested_at: None,
+            },
+            (None, other) => {
+                return Err(ApplyError::Invalid(format!(
+                    "case {} begins with `{}`, not `reported`",
+                    e.case_id,
+                    other.event_type()
+                )))
+            }
+            (Some(track), _) => track.clone(),
+        };
+        new.state = evolve(std::mem::take(&mut new.state), e);
+        let answered_after = match &e.data {
+            EventData::ClarificationRequested(_) => {
+                new.clarification_requested_at = Some(e.at);
+                None
+            }
+            EventData::ClarificationAnswered(_) => new
+                .clarification_requested_at
+                .take()
+                .map(|asked| e.at.as_datetime() - asked.as_datetime()),
+            _ => None,
+        };
+        new.last_seq = seq;
+        let before = old.as_ref().and_then(CaseTrack::contribution);
+        let after = new.contribution();
+
+        // Office rows: the old office, the new one, and the one the event was recorded in.
+        let offices: BTreeSet<OfficeCode> = [before.as_ref(), after.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|c| c.office.clone())
+            .chain([e.office.clone()])
+            .collect();
+        for office in offices {
+            let tree = trees.tree("offices");
+            let row: Option<OfficeStats> = get(tree, office.as_str().as_bytes())?;
+            if !is_new(row.as_ref(), seq) {
+                continue;
+            }
+            let mut row = row.unwrap_or_else(|| OfficeStats::new(office.clone()));
+            office_stats::apply(&mut row, before.as_ref(), after.as_ref(), event);
+            row.last_seq = seq;
+            put(tree, office.as_str().as_bytes(), &row)?;
+        }
+
+        let tree = trees.tree("agencies");
+        let row: Option<AgencyDossier> = get(tree, new.agency.as_str().as_bytes())?;
+        if is_new(row.as_ref(), seq) {
+            let mut row = row
+                .unwrap_or_else(|| AgencyDossier::new(new.agency.clone(), new.agency_name.clone()));
+            agency_dossier::apply(
+                &mut row,
+                before.as_ref(),
+                after.as_ref(),
+                event,
+                answered_after,
+            );
+            row.last_seq = seq;
+            put(tree, new.agency.as_str().as_bytes(), &row)?;
+        }
+
+        put(tracks, &case_key(e.case_id), &new)
+    }
+}

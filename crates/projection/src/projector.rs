@@ -1,0 +1,35 @@
+//! The [`Projector`] trait: what a read model implements to be fed by the runtime, and
+//! [`Projected`], the verified, decoded event it is given.
+//!
+//! The runtime hands events in stream order, each at most once per generation under normal
+//! running; after a crash it replays from the checkpoint, so `apply` must be idempotent per
+//! row: write derived rows (indexes) first, guarded aggregate rows next, and the primary row
+//! of the case last, skipping rows whose [`crate::store::Guarded::last_seq`] is at or beyond
+//! the event.
+
+use ombud_envelope::{RecordedEvent, Sha256Hash};
+
+use crate::error::ApplyError;
+use crate::store::Trees;
+
+/// A chain-verified, decoded event, with its place in the log.
+#[derive(Debug, Clone)]
+pub struct Projected {
+    /// Global position (stream sequence).
+    pub stream_seq: u64,
+    /// The hash of its body.
+    pub hash: Sha256Hash,
+    /// The event with its envelope attributes.
+    pub recorded: RecordedEvent,
+}
+
+/// A read model fed from the event log.
+pub trait Projector: Send + Sync + 'static {
+    /// Its name (in status, metrics and tree names): lower case, no dots.
+    const NAME: &'static str;
+    /// The sled trees it writes (per generation).
+    const TREES: &'static [&'static str];
+
+    /// Folds one event into the trees. Synchronous: it runs on a blocking thread.
+    fn apply(&self, trees: &Trees, event: &Projected) -> Result<(), ApplyError>;
+}

@@ -1,0 +1,69 @@
+//! Poison events: an event a projector cannot verify, decode or apply is recorded here with
+//! its sequence and the reason, its case is held (its later events are quarantined too, so
+//! the case's model never silently diverges), and every other case flows on. A rebuild (after
+//! a fix: an upcaster, a bug fix) starts a clean quarantine and retries them all.
+
+use ombud_domain::CaseId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApplyError;
+use crate::store::{case_key, get, put, Trees};
+
+/// One quarantined event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedEvent {
+    /// Its stream sequence.
+    pub stream_seq: u64,
+    /// Its case, when the subject names one.
+    pub case_id: Option<CaseId>,
+    /// The subject it was published on.
+    pub subject: String,
+    /// Why it was not applied.
+    pub reason: String,
+}
+
+/// Whether `seq` is already in quarantine (a replay must not rewrite its reason).
+pub(crate) fn contains(trees: &Trees, seq: u64) -> Result<bool, ApplyError> {
+    Ok(trees.tree("quarantine").contains_key(seq.to_be_bytes())?)
+}
+
+/// The first quarantined sequence of `case`, if the case is held.
+pub(crate) fn held_since(trees: &Trees, case: CaseId) -> Result<Option<u64>, ApplyError> {
+    get(trees.tree("held"), &case_key(case))
+}
+
+/// Quarantines an event and holds its case.
+pub(crate) fn record(trees: &Trees, entry: &QuarantinedEvent) -> Result<(), ApplyError> {
+    put(
+        trees.tree("quarantine"),
+        &entry.stream_seq.to_be_bytes(),
+        entry,
+    )?;
+    if let Some(case) = entry.case_id {
+        let held = trees.tree("held");
+        if !held.contains_key(case_key(case))? {
+            put(held, &case_key(case), &entry.stream_seq)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every quarantined event, oldest first.
+pub fn list(trees: &Trees) -> Result<Vec<QuarantinedEvent>, ApplyError> {
+    trees
+        .tree("quarantine")
+        .iter()
+        .map(|row| {
+            let (_, value) = row?;
+            serde_json::from_slice(&value).map_err(|e| ApplyError::BadRow {
+                key: "quarantine".into(),
+                why: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Whether `case` is held (its model stopped at a quarantined event).
+pub fn is_held(trees: &Trees, case: CaseId) -> Result<bool, ApplyError> {
+    Ok(held_since(trees, case)?.is_some())
+}

@@ -1,0 +1,658 @@
+//! The projector runtime: [`Projection`] runs one [`Projector`] as a task that follows the
+//! event log from its checkpoint + 1, applies events in batches on a blocking thread, and
+//! moves its checkpoint only after the batch's rows are flushed. It verifies each case's hash
+//! chain as it goes, quarantines poison events, rebuilds into a fresh generation and swaps it
+//! in atomically, reports its status and lets callers wait for a sequence (read-your-writes).
+//!
+//! Batching: the task takes whatever is already waiting (up to `max_batch`) after the first
+//! event, so a lone event is applied at once and a backlog in large batches. A watchdog turns
+//! a batch or flush that takes longer than `stall_after` into [`ProjectionError::Stalled`].
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
+
+use ombud_envelope::subject::parse_subject;
+use ombud_envelope::{decode, ChainHead, ChainVerifier, Sha256Hash, StoredEvent};
+use ombud_eventlog::embedded::Flusher;
+use ombud_eventlog::{Backend, EventLog, Subscription};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::error::{ApplyError, ProjectionError};
+use crate::projector::{Projected, Projector};
+use crate::quarantine::{self, QuarantinedEvent};
+use crate::status::{ProjectorStatus, Rate, RebuildProgress, RunState};
+use crate::store::{case_key, get, put, tree_name, Trees};
+
+/// Tuning of a projection.
+#[derive(Debug, Clone)]
+pub struct ProjectionConfig {
+    /// Most events applied between two flushes.
+    pub max_batch: usize,
+    /// A batch or flush taking longer than this is reported as a stall.
+    pub stall_after: Duration,
+    /// Wait before resubscribing after the log failed.
+    pub retry_after: Duration,
+}
+
+impl Default for ProjectionConfig {
+    fn default() -> Self {
+        ProjectionConfig {
+            max_batch: 2_000,
+            stall_after: Duration::from_secs(30),
+            retry_after: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Where a case's chain stands in a generation (written after the event's rows).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChainRow {
+    case_seq: u64,
+    /// Hex SHA-256 of the case's last applied event.
+    hash: String,
+    stream_seq: u64,
+}
+
+/// What applying a batch did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Applied {
+    last_seq: u64,
+    events: u64,
+    quarantined: u64,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RebuildReport {
+    /// The projector.
+    pub name: &'static str,
+    /// The new generation now serving.
+    pub generation: u64,
+    /// Events replayed.
+    pub events: u64,
+    /// How long it took.
+    pub seconds: f64,
+    /// Events quarantined in the new generation.
+    pub quarantined: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    rate: Rate,
+    state: RunState,
+    last_error: Option<String>,
+    rebuild: Option<RebuildProgress>,
+    quarantined: u64,
+}
+
+/// A projector with its trees, checkpoint and status.
+pub struct Projection<P: Projector> {
+    db: sled::Db,
+    flusher: Arc<Flusher>,
+    projector: Arc<P>,
+    config: ProjectionConfig,
+    current: RwLock<Arc<Trees>>,
+    /// Held while a batch is applied and checkpointed, and while a rebuild swaps.
+    batch_lock: tokio::sync::Mutex<()>,
+    rebuild_lock: tokio::sync::Mutex<()>,
+    checkpoint: watch::Sender<u64>,
+    inner: Mutex<Inner>,
+}
+
+impl<P: Projector> std::fmt::Debug for Projection<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projection")
+            .field("name", &P::NAME)
+            .field("checkpoint", &*self.checkpoint.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+const META_TREE: &str = "projections.meta";
+const CHECKPOINT_KEY: &[u8] = b"seq";
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl<P: Projector> Projection<P> {
+    /// Opens the projection's active generation in `db` (creating generation 1), dropping
+    /// trees of any other generation (left by an interrupted rebuild). `flusher` must be the
+    /// one flusher of `db`: concurrent sled flushes can hang.
+    pub fn open(
+        db: sled::Db,
+        flusher: Arc<Flusher>,
+        projector: P,
+        config: ProjectionConfig,
+    ) -> Result<Self, ProjectionError> {
+        let meta = db.open_tree(META_TREE)?;
+        let active_key = format!("active.{}", P::NAME);
+        let generation = match meta.get(&active_key)? {
+            Some(bytes) => u64::from_be_bytes(bytes.as_ref().try_into().map_err(|_| {
+                ProjectionError::BadRow {
+                    key: active_key.clone(),
+                    why: "not an 8-byte generation".into(),
+                }
+            })?),
+            None => {
+                meta.insert(&active_key, &1u64.to_be_bytes())?;
+                1
+            }
+        };
+        let prefix = format!("{}.g", P::NAME);
+        let mine = format!("{}.g{generation}.", P::NAME);
+        for name in db.tree_names() {
+            let text = String::from_utf8_lossy(&name);
+            if text.starts_with(&prefix) && !text.starts_with(&mine) {
+                db.drop_tree(&name)?;
+            }
+        }
+        let trees = Trees::open(&db, P::NAME, generation, P::TREES)?;
+        let checkpoint = read_checkpoint(&trees)?;
+        let quarantined = trees.tree("quarantine").len() as u64;
+        Ok(Projection {
+            db,
+            flusher,
+            projector: Arc::new(projector),
+            config,
+            current: RwLock::new(Arc::new(trees)),
+            batch_lock: tokio::sync::Mutex::new(()),
+            rebuild_lock: tokio::sync::Mutex::new(()),
+            checkpoint: watch::channel(checkpoint).0,
+            inner: Mutex::new(Inner {
+                rate: Rate::default(),
+                state: RunState::Stopped,
+                last_error: None,
+                rebuild: None,
+                quarantined,
+            }),
+        })
+    }
+
+    /// The projector's name.
+    pub fn name(&self) -> &'static str {
+        P::NAME
+    }
+
+    /// The generation serving queries (cheap; hold it for the length of one query).
+    pub fn trees(&self) -> Arc<Trees> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Last stream sequence durably applied.
+    pub fn checkpoint(&self) -> u64 {
+        *self.checkpoint.borrow()
+    }
+
+    /// Waits until the checkpoint reaches `seq` (read-your-writes), at most `timeout`.
+    pub async fn wait_for(&self, seq: u64, timeout: Duration) -> Result<(), ProjectionError> {
+        let mut rx = self.checkpoint.subscribe();
+        let reached = tokio::time::timeout(timeout, rx.wait_for(|c| *c >= seq))
+            .await
+            .map(|r| r.is_ok());
+        match reached {
+            Ok(true) => Ok(()),
+            _ => Err(ProjectionError::NotYet {
+                projector: P::NAME,
+                wanted: seq,
+                reached: self.checkpoint(),
+                millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            }),
+        }
+    }
+
+    /// The projector's status; `head` is the log's last sequence if the caller has it.
+    pub fn status(&self, head: Option<u64>) -> ProjectorStatus {
+        let checkpoint = self.checkpoint();
+        let inner = lock(&self.inner);
+        ProjectorStatus {
+            name: P::NAME,
+            generation: self.trees().generation(),
+            checkpoint,
+            head,
+            lag: head.map(|h| h.saturating_sub(checkpoint)),
+            events_per_sec: inner.rate.per_sec(),
+            quarantined: inner.quarantined,
+            state: inner.state,
+            last_error: inner.last_error.clone(),
+            rebuild: inner.rebuild.clone(),
+        }
+    }
+
+    /// Every quarantined event of the serving generation.
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedEvent>, ProjectionError> {
+        quarantine::list(&self.trees()).map_err(into_projection_error)
+    }
+
+    fn note_error(&self, error: &dyn std::fmt::Display) {
+        lock(&self.inner).last_error = Some(error.to_string());
+    }
+
+    fn set_state(&self, state: RunState) {
+        lock(&self.inner).state = state;
+    }
+
+    /// Follows the log until `shutdown` turns true (then flushes and returns `Ok`), or a
+    /// storage failure or stall stops it (returned, and shown in status as failed). An
+    /// unreachable log is retried, never fatal.
+    pub async fn run<B: Backend>(
+        self: Arc<Self>,
+        log: Arc<EventLog<B>>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), ProjectionError> {
+        self.set_state(RunState::Running);
+        let result = self.follow(&log, &mut shutdown).await;
+        match &result {
+            Ok(()) => self.set_state(RunState::Stopped),
+            Err(e) => {
+                tracing::error!(projector = P::NAME, error = %e, "projector stopped");
+                self.note_error(e);
+                self.set_state(RunState::Failed);
+            }
+        }
+        result
+    }
+
+    async fn follow<B: Backend>(
+        &self,
+        log: &EventLog<B>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), ProjectionError> {
+        loop {
+            if *shutdown.borrow() {
+                return self.final_flush().await;
+            }
+            let mut subscription = match log.subscribe(self.checkpoint()).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(projector = P::NAME, error = %e, "cannot subscribe; retrying");
+                    self.note_error(&e);
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.config.retry_after) => continue,
+                        _ = shutdown.changed() => return self.final_flush().await,
+                    }
+                }
+            };
+            loop {
+                let first = tokio::select! {
+                    item = subscription.next() => item,
+                    _ = shutdown.changed() => return self.final_flush().await,
+                };
+                let first = match first {
+                    Some(Ok(event)) => event,
+                    Some(Err(e)) => {
+                        tracing::warn!(projector = P::NAME, error = %e, "log feed failed; resubscribing");
+                        self.note_error(&e);
+                        break;
+                    }
+                    None => break,
+                };
+                let (batch, feed_error) = self.fill_batch(first, &mut subscription);
+                self.process(batch).await?;
+                if let Some(e) = feed_error {
+                    self.note_error(&e);
+                    break;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.config.retry_after) => {}
+                _ = shutdown.changed() => return self.final_flush().await,
+            }
+        }
+    }
+
+    fn fill_batch(
+        &self,
+        first: StoredEvent,
+        subscription: &mut Subscription,
+    ) -> (Vec<StoredEvent>, Option<ombud_eventlog::LogError>) {
+        let mut batch = vec![first];
+        while batch.len() < self.config.max_batch {
+            match subscription.try_next() {
+                Some(Ok(event)) => batch.push(event),
+                Some(Err(e)) => return (batch, Some(e)),
+                None => break,
+            }
+        }
+        (batch, None)
+    }
+
+    /// Applies a batch to the serving generation, flushes, then moves the checkpoint.
+    async fn process(&self, batch: Vec<StoredEvent>) -> Result<(), ProjectionError> {
+        let _turn = self.batch_lock.lock().await;
+        let trees = self.trees();
+        let applied = self.apply_blocking(trees.clone(), batch).await?;
+        self.flush().await?;
+        let checkpoint = write_checkpoint(&trees, applied.last_seq)?;
+        {
+            let mut inner = lock(&self.inner);
+            inner.rate.add(applied.events);
+            inner.quarantined += applied.quarantined;
+        }
+        self.checkpoint.send_if_modified(|c| {
+            let moved = checkpoint > *c;
+            *c = (*c).max(checkpoint);
+            moved
+        });
+        Ok(())
+    }
+
+    async fn apply_blocking(
+        &self,
+        trees: Arc<Trees>,
+        batch: Vec<StoredEvent>,
+    ) -> Result<Applied, ProjectionError> {
+        let projector = self.projector.clone();
+        let task = tokio::task::spawn_blocking(move || apply_events(&*projector, &trees, &batch));
+        match tokio::time::timeout(self.config.stall_after, task).await {
+            Ok(Ok(result)) => result.map_err(into_projection_error),
+            Ok(Err(join)) => Err(ProjectionError::Storage(format!(
+                "the apply task failed: {join}"
+            ))),
+            Err(_) => Err(ProjectionError::Stalled {
+                projector: P::NAME,
+                what: "applying a batch",
+                seconds: self.config.stall_after.as_secs(),
+            }),
+        }
+    }
+
+    async fn flush(&self) -> Result<(), ProjectionError> {
+        self.flusher.wrote();
+        match tokio::time::timeout(self.config.stall_after, self.flusher.flush()).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(ProjectionError::Stalled {
+                projector: P::NAME,
+                what: "flushing read models",
+                seconds: self.config.stall_after.as_secs(),
+            }),
+        }
+    }
+
+    async fn final_flush(&self) -> Result<(), ProjectionError> {
+        let _turn = self.batch_lock.lock().await;
+        self.flush().await
+    }
+
+    /// Rebuilds the model from the log into a fresh generation while the current one keeps
+    /// serving (and, if running, following the log), then swaps it in atomically and drops
+    /// the old trees. Progress shows in [`Projection::status`]. Quarantine starts empty: events
+    /// that now apply (after a fix) leave it.
+    pub async fn rebuild<B: Backend>(
+        &self,
+        log: &EventLog<B>,
+    ) -> Result<RebuildReport, ProjectionError> {
+        let _one_at_a_time = self.rebuild_lock.lock().await;
+        let started = Instant::now();
+        let old = self.trees();
+        let generation = old.generation() + 1;
+        let fresh = Arc::new(Trees::open(&self.db, P::NAME, generation, P::TREES)?);
+        for name in fresh.names() {
+            fresh.tree(name).clear()?;
+        }
+        let target = log.head().await?;
+        let mut progress = RebuildProgress {
+            generation,
+            done: 0,
+            target,
+            events_per_sec: 0.0,
+            eta_secs: None,
+        };
+        lock(&self.inner).rebuild = Some(progress.clone());
+        let result = self
+            .replay_into(log, &fresh, target, started, &mut progress)
+            .await;
+        let report = match result {
+            Ok(report) => report,
+            Err(e) => {
+                lock(&self.inner).rebuild = None;
+                for name in fresh.names() {
+                    let _ = self.db.drop_tree(tree_name(P::NAME, generation, name));
+                }
+                return Err(e);
+            }
+        };
+        // Drop the old generation once in-flight queries holding it are done.
+        let db = self.db.clone();
+        let old_names: Vec<String> = old
+            .names()
+            .map(|n| tree_name(P::NAME, old.generation(), n))
+            .collect();
+        drop(old);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            for name in old_names {
+                let _ = db.drop_tree(name);
+            }
+        });
+        Ok(report)
+    }
+
+    async fn next_event(
+        &self,
+        subscription: &mut Subscription,
+    ) -> Result<StoredEvent, ProjectionError> {
+        let wait = self.config.stall_after;
+        match tokio::time::timeout(wait, subscription.next()).await {
+            Ok(Some(Ok(event))) => Ok(event),
+            Ok(Some(Err(e))) => Err(ProjectionError::Log(e)),
+            Ok(None) => Err(ProjectionError::Storage(
+                "the log feed ended during a rebuild".into(),
+            )),
+            Err(_) => Err(ProjectionError::Stalled {
+                projector: P::NAME,
+                what: "reading the log for a rebuild",
+                seconds: wait.as_secs(),
+            }),
+        }
+    }
+
+    async fn replay_into<B: Backend>(
+        &self,
+        log: &EventLog<B>,
+        fresh: &Arc<Trees>,
+        target: u64,
+        started: Instant,
+        progress: &mut RebuildProgress,
+    ) -> Result<RebuildReport, ProjectionError> {
+        let mut subscription = log.subscribe(0).await?;
+        let mut done = 0u64;
+        let mut quarantined = 0u64;
+        let mut reached = 0u64;
+        let apply = |batch: Vec<StoredEvent>| {
+            let fresh = fresh.clone();
+            async move { self.apply_blocking(fresh, batch).await }
+        };
+        // Catch up to the head seen at the start, while the live generation keeps serving.
+        while reached < target {
+            let first = self.next_event(&mut subscription).await?;
+            let (batch, feed_error) = self.fill_batch(first, &mut subscription);
+            let applied = apply(batch).await?;
+            reached = applied.last_seq;
+            done += applied.events;
+            quarantined += applied.quarantined;
+            if let Some(e) = feed_error {
+                return Err(ProjectionError::Log(e));
+            }
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            progress.done = reached;
+            progress.events_per_sec = rate;
+            progress.eta_secs = (rate > 0.0).then(|| target.saturating_sub(reached) as f64 / rate);
+            lock(&self.inner).rebuild = Some(progress.clone());
+        }
+        self.flush().await?;
+        // Pause the live task between batches, take in what it applied meanwhile, swap.
+        let _turn = self.batch_lock.lock().await;
+        let live = self.checkpoint();
+        while reached < live {
+            let first = self.next_event(&mut subscription).await?;
+            let (batch, feed_error) = self.fill_batch(first, &mut subscription);
+            let applied = apply(batch).await?;
+            reached = applied.last_seq;
+            done += applied.events;
+            quarantined += applied.quarantined;
+            if let Some(e) = feed_error {
+                return Err(ProjectionError::Log(e));
+            }
+        }
+        write_checkpoint(fresh, reached)?;
+        self.flush().await?;
+        let meta = self.db.open_tree(META_TREE)?;
+        meta.insert(
+            format!("active.{}", P::NAME),
+            &progress.generation.to_be_bytes(),
+        )?;
+        self.flush().await?;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
+        {
+            let mut inner = lock(&self.inner);
+            inner.rebuild = None;
+            inner.quarantined = fresh.tree("quarantine").len() as u64;
+        }
+        self.checkpoint.send_if_modified(|c| {
+            let moved = reached > *c;
+            *c = (*c).max(reached);
+            moved
+        });
+        Ok(RebuildReport {
+            name: P::NAME,
+            generation: progress.generation,
+            events: done,
+            seconds: started.elapsed().as_secs_f64(),
+            quarantined,
+        })
+    }
+}
+
+fn into_projection_error(e: ApplyError) -> ProjectionError {
+    crate::error_from_apply(e)
+}
+
+fn read_checkpoint(trees: &Trees) -> Result<u64, ProjectionError> {
+    Ok(match trees.tree("checkpoint").get(CHECKPOINT_KEY)? {
+        Some(bytes) => {
+            u64::from_be_bytes(
+                bytes
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| ProjectionError::BadRow {
+                        key: "checkpoint".into(),
+                        why: "not an 8-byte sequence".into(),
+                    })?,
+            )
+        }
+        None => 0,
+    })
+}
+
+/// Moves the checkpoint forward (never back); returns where it stands.
+fn write_checkpoint(trees: &Trees, seq: u64) -> Result<u64, ProjectionError> {
+    let current = read_checkpoint(trees)?;
+    if seq > current {
+        trees
+            .tree("checkpoint")
+            .insert(CHECKPOINT_KEY, &seq.to_be_bytes())?;
+        return Ok(seq);
+    }
+    Ok(current)
+}
+
+/// Verifies, decodes and applies each event not yet applied in this generation.
+fn apply_events<P: Projector>(
+    projector: &P,
+    trees: &Trees,
+    events: &[StoredEvent],
+) -> Result<Applied, ApplyError> {
+    let mut applied = Applied::default();
+    for stored in events {
+        applied.last_seq = applied.last_seq.max(stored.stream_seq);
+        applied.events += 1;
+        if quarantine::contains(trees, stored.stream_seq)? {
+            continue; // quarantined before a crash; keep its first reason
+        }
+        let poison = |case_id, reason: String| QuarantinedEvent {
+            stream_seq: stored.stream_seq,
+            case_id,
+            subject: stored.subject.clone(),
+            reason,
+        };
+        let Some((case_id, _)) = parse_subject(&stored.subject) else {
+            quarantine::record(trees, &poison(None, "not a case event subject".into()))?;
+            applied.quarantined += 1;
+            continue;
+        };
+        let chain: Option<ChainRow> = get(trees.tree("chain"), &case_key(case_id))?;
+        if chain
+            .as_ref()
+            .is_some_and(|c| c.stream_seq >= stored.stream_seq)
+        {
+            continue; // applied before a crash, replayed now
+        }
+        if let Some(since) = quarantine::held_since(trees, case_id)? {
+            let reason = format!("case held since quarantined event {since}");
+            quarantine::record(trees, &poison(Some(case_id), reason))?;
+            applied.quarantined += 1;
+            continue;
+        }
+        let head = match chain {
+            None => ChainHead::default(),
+            Some(c) => ChainHead {
+                case_seq: c.case_seq,
+                hash: Some(
+                    Sha256Hash::parse_hex(&c.hash).ok_or_else(|| ApplyError::BadRow {
+                        key: format!("chain/{case_id}"),
+                        why: "not a hex SHA-256".into(),
+                    })?,
+                ),
+                stream_seq: c.stream_seq,
+            },
+        };
+        let mut verifier = ChainVerifier::resume(case_id, head);
+        let outcome = verifier
+            .push(stored)
+            .map_err(|e| e.to_string())
+            .and_then(|hash| {
+                decode(&stored.body)
+                    .map(|recorded| Projected {
+                        stream_seq: stored.stream_seq,
+                        hash,
+                        recorded,
+                    })
+                    .map_err(|e| format!("undecodable: {e}"))
+            });
+        let projected = match outcome {
+            Ok(p) => p,
+            Err(reason) => {
+                quarantine::record(trees, &poison(Some(case_id), reason))?;
+                applied.quarantined += 1;
+                continue;
+            }
+        };
+        match projector.apply(trees, &projected) {
+            Ok(()) => {}
+            Err(ApplyError::Invalid(reason)) => {
+                quarantine::record(trees, &poison(Some(case_id), reason))?;
+                applied.quarantined += 1;
+                continue;
+            }
+            Err(fatal) => return Err(fatal),
+        }
+        put(
+            trees.tree("chain"),
+            &case_key(case_id),
+            &ChainRow {
+                case_seq: projected.recorded.meta.case_seq,
+                hash: projected.hash.to_hex(),
+                stream_seq: stored.stream_seq,
+            },
+        )?;
+    }
+    Ok(applied)
+}
