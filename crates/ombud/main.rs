@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod project;
+
 /// ombud: an event-sourced case manager for Ombudsman offices.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
@@ -28,6 +30,17 @@ enum Command {
     /// Print the reference data: forms of maladministration, channels, tracks, closure reasons
     /// and escalation kinds, with their codes and labels.
     Taxonomy,
+    /// Run the projectors on their own: follow the event log into the read models (case
+    /// files, index, work queues, deadline board, agency dossiers, office statistics) until
+    /// SIGINT/SIGTERM, printing their status as JSON lines.
+    ///
+    /// Example: `ombud project --nats nats://127.0.0.1:4222 --views ./data/views`
+    Project(project::ProjectArgs),
+    /// Rebuild the read models from the event log into fresh trees and swap them in,
+    /// printing progress (events/s, ETA) to stderr and a JSON report per projector.
+    ///
+    /// Example: `ombud rebuild --nats nats://127.0.0.1:4222 --projector cases`
+    Rebuild(project::RebuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +86,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&all)?);
             Ok(())
         }
+        Command::Project(args) => project::project(args),
+        Command::Rebuild(args) => project::rebuild(args),
         Command::Taxonomy => {
             use ombud_domain::{Channel, ClosureReason, EscalationKind, Taxonomy, Track};
             use std::io::Write as _;

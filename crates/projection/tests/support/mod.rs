@@ -43,13 +43,9 @@ pub fn open_models(dir: &TempDir, name: &str) -> ReadModels {
 
 /// The shipped holiday calendar.
 pub fn shipped_rules() -> Arc<Rules> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../config/holidays.toml"
-    ))
-    .unwrap();
+    let text = include_str!("../../../../config/holidays.toml");
     Arc::new(Rules {
-        calendar: WorkingCalendar::from_toml(&text).unwrap(),
+        calendar: WorkingCalendar::from_toml(text).unwrap(),
         ..Rules::default()
     })
 }

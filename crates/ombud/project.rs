@@ -1,0 +1,217 @@
+//! `ombud project` and `ombud rebuild`: the projector service on its own (following the event
+//! log into the read models, printing its status) and an offline rebuild with progress. Both
+//! run on JetStream (`--nats URL`) or on the embedded log (`--data DIR`, when no server holds
+//! it).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig};
+use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
+use ombud_eventlog::{Backend, EventLog};
+use ombud_projection::{ProjectionConfig, ReadModels};
+use tokio::sync::watch;
+
+/// Where the log and the read models are.
+#[derive(Debug, Args)]
+pub struct Source {
+    /// NATS server URL(s), comma separated: follow the JetStream log. Without it, the
+    /// embedded log in `--data` is used.
+    #[arg(long, value_name = "URL", env = "OMBUD_NATS")]
+    nats: Option<String>,
+    /// Data directory: the embedded log in `DIR/log`, read models in `DIR/views`.
+    #[arg(long, value_name = "DIR", default_value = "data", env = "OMBUD_DATA")]
+    data: PathBuf,
+    /// Read-model directory (default: `DATA/views`).
+    #[arg(long, value_name = "DIR")]
+    views: Option<PathBuf>,
+}
+
+impl Source {
+    fn views(&self) -> PathBuf {
+        self.views
+            .clone()
+            .unwrap_or_else(|| self.data.join("views"))
+    }
+}
+
+/// `ombud project` options.
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    #[command(flatten)]
+    source: Source,
+    /// Print every projector's status as one JSON line this often (seconds; 0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    status_every: f64,
+}
+
+/// `ombud rebuild` options.
+#[derive(Debug, Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    source: Source,
+    /// Only this projector (`cases` or `statistics`); default: all.
+    #[arg(long, value_name = "NAME")]
+    projector: Option<String>,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
+    std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+    ReadModels::open(path, ProjectionConfig::default()).with_context(|| {
+        format!(
+            "opening the read models in {} (is another ombud process using them?)",
+            path.display()
+        )
+    })
+}
+
+async fn jetstream(url: &str) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
+    let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url))
+        .await
+        .with_context(|| format!("connecting to NATS at {url}"))?;
+    Ok(Arc::new(EventLog::new(Arc::new(backend))))
+}
+
+fn embedded(data: &Path) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> {
+    let path = data.join("log");
+    let backend = EmbeddedBackend::open(&EmbeddedConfig::new(&path)).with_context(|| {
+        format!(
+            "opening the embedded log in {} (is `ombud serve` running on it?)",
+            path.display()
+        )
+    })?;
+    Ok(Arc::new(EventLog::new(Arc::new(backend))))
+}
+
+/// Runs the projectors until SIGINT/SIGTERM.
+pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let views = open_views(&args.source.views())?;
+        match &args.source.nats {
+            Some(url) => follow(jetstream(url).await?, views, args.status_every).await,
+            None => follow(embedded(&args.source.data)?, views, args.status_every).await,
+        }
+    })
+}
+
+async fn follow<B: Backend>(
+    log: Arc<EventLog<B>>,
+    views: ReadModels,
+    status_every: f64,
+) -> anyhow::Result<()> {
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = views.spawn(log.clone(), shutdown);
+    let every = (status_every > 0.0).then(|| Duration::from_secs_f64(status_every));
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        let tick = async {
+            match every {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = &mut signal => break,
+            () = tick => {
+                let head = log.head().await.ok();
+                println!("{}", serde_json::to_string(&views.status(head))?);
+            }
+        }
+        if tasks.iter().any(|t| t.is_finished()) {
+            break; // a projector failed: report it below
+        }
+    }
+    stop.send(true).ok();
+    let mut failed = None;
+    for task in tasks {
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failed = Some(anyhow::Error::new(e)),
+            Err(e) => failed = Some(anyhow::Error::new(e)),
+        }
+    }
+    let head = log.head().await.ok();
+    println!("{}", serde_json::to_string(&views.status(head))?);
+    match failed {
+        Some(e) => Err(e.context("a projector stopped")),
+        None => Ok(()),
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Rebuilds the read models from the log, printing progress to stderr.
+pub fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let views = open_views(&args.source.views())?;
+        match &args.source.nats {
+            Some(url) => rebuild_from(jetstream(url).await?, views, args.projector).await,
+            None => rebuild_from(embedded(&args.source.data)?, views, args.projector).await,
+        }
+    })
+}
+
+async fn rebuild_from<B: Backend>(
+    log: Arc<EventLog<B>>,
+    views: ReadModels,
+    projector: Option<String>,
+) -> anyhow::Result<()> {
+    let progress = {
+        let views = views.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                for s in views.status(None) {
+                    if let Some(r) = s.rebuild {
+                        eprintln!(
+                            "{}: {}/{} events, {:.0} events/s, ETA {}",
+                            s.name,
+                            r.done,
+                            r.target,
+                            r.events_per_sec,
+                            r.eta_secs
+                                .map_or_else(|| "?".to_owned(), |e| format!("{e:.0} s"))
+                        );
+                    }
+                }
+            }
+        })
+    };
+    let reports = views.rebuild(&log, projector.as_deref()).await;
+    progress.abort();
+    for report in reports.context("rebuilding the read models")? {
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}

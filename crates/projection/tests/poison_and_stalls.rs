@@ -1,0 +1,198 @@
+//! Poison events never stop a projector: an event it cannot verify or decode (published around
+//! ombud, with a raw client) is quarantined with its sequence and reason, its case is held,
+//! and every other case flows on; status shows it; a rebuild keeps it in quarantine. And a
+//! hung batch becomes a loud `Stalled` error, never a silent hang.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ombud_domain::taxonomy::Channel;
+use ombud_domain::*;
+use ombud_envelope::subject::event_subject;
+use ombud_envelope::Sha256Hash;
+use ombud_eventlog::backend::Outgoing;
+use ombud_eventlog::embedded::Flusher;
+use ombud_eventlog::{Backend, EventLog};
+use ombud_projection::models::{case_file, case_index};
+use ombud_projection::quarantine;
+use ombud_projection::{
+    ApplyError, Projected, Projection, ProjectionConfig, ProjectionError, Projector, RunState,
+    Trees,
+};
+use ombud_testkit::TempDir;
+use support::*;
+use tokio::sync::watch;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn poison_is_quarantined_and_other_cases_flow<B: Backend>(
+    log: Arc<EventLog<B>>,
+    dir: &TempDir,
+    inject: impl AsyncFn(CaseId, u64, Vec<u8>) -> u64,
+) {
+    let models = open_models(dir, "views");
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = models.spawn(log.clone(), shutdown);
+    let mut w = World::new(log.clone(), shipped_rules());
+    let poisoned = w
+        .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
+        .await;
+    let last = w.act(poisoned, Action::Command(CommandKind::Accept)).await;
+    let healthy = w
+        .report("jawa-barat", 1, &["undue_delay"], Channel::Web)
+        .await;
+
+    let garbage = b"{\"specversion\":\"1.0\",\"this is\":\"not an ombud event\"".to_vec();
+    let poison_seq = inject(poisoned, last.stream_seq, garbage).await;
+
+    // Other cases flow on after it.
+    w.act(healthy, Action::Command(CommandKind::Accept)).await;
+    let other = w
+        .report("jakarta-raya", 2, &["other"], Channel::Letter)
+        .await;
+    assert!(w.last_seq > poison_seq);
+    models.wait_for(w.last_seq, WAIT).await.unwrap();
+
+    for status in models.status(Some(w.last_seq)) {
+        assert_eq!(status.quarantined, 1, "{status:?}");
+        assert_eq!(status.state, RunState::Running);
+        assert_eq!(status.lag, Some(0));
+    }
+    let held = models.cases.quarantined().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].stream_seq, poison_seq);
+    assert_eq!(held[0].case_id, Some(poisoned));
+    assert!(!held[0].reason.is_empty());
+    let cases = models.cases.trees();
+    assert!(quarantine::is_held(&cases, poisoned).unwrap());
+    assert!(!quarantine::is_held(&cases, healthy).unwrap());
+    // The poisoned case stays as it was before the poison; the others are current.
+    let file = case_file::get_file(&cases, poisoned).unwrap().unwrap();
+    assert_eq!(file.timeline.len(), 2);
+    assert_eq!(
+        case_index::summary(&cases, healthy)
+            .unwrap()
+            .unwrap()
+            .status,
+        Status::UnderExamination
+    );
+    assert!(case_index::summary(&cases, other).unwrap().is_some());
+
+    // A rebuild retries it: still poison, still quarantined, nothing else lost.
+    let reports = models.rebuild(&log, None).await.unwrap();
+    assert!(reports.iter().all(|r| r.quarantined == 1), "{reports:?}");
+    assert_eq!(
+        models.cases.quarantined().unwrap()[0].stream_seq,
+        poison_seq
+    );
+    assert!(case_index::summary(&models.cases.trees(), other)
+        .unwrap()
+        .is_some());
+    stop.send(true).unwrap();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_jetstream_a_raw_publish_of_garbage_is_quarantined() {
+    let (_server, log) = jetstream_log().await;
+    let dir = TempDir::new("poison").unwrap();
+    let context = log.backend().context().clone();
+    poison_is_quarantined_and_other_cases_flow(log, &dir, async |case, _last, body| {
+        // A raw client, no ombud headers: the subject is a case's, the body is not an event.
+        let subject = event_subject(case, EventType::NoteAdded);
+        context
+            .publish(subject, body.into())
+            .await
+            .unwrap()
+            .await
+            .unwrap()
+            .sequence
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_embedded_a_raw_write_of_garbage_is_quarantined() {
+    let dir = TempDir::new("poison").unwrap();
+    let log = embedded_log(&dir);
+    let backend = log.backend().clone();
+    poison_is_quarantined_and_other_cases_flow(log, &dir, async |case, last, body| {
+        // Past ombud's append: a body with a valid hash header but no event in it.
+        let published = backend
+            .publish(Outgoing {
+                case_id: case,
+                subject: event_subject(case, EventType::NoteAdded),
+                hash: Sha256Hash::of(&body),
+                body: body.into(),
+                msg_id: format!("{case}:poison"),
+                expected_last_seq: last,
+            })
+            .await
+            .unwrap();
+        published.stream_seq
+    })
+    .await;
+}
+
+/// A projector whose apply hangs (as a stalled sled call would).
+struct Hangs;
+
+impl Projector for Hangs {
+    const NAME: &'static str = "hangs";
+    const TREES: &'static [&'static str] = &["rows"];
+
+    fn apply(&self, _trees: &Trees, _event: &Projected) -> Result<(), ApplyError> {
+        std::thread::sleep(Duration::from_millis(600));
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_batch_is_a_loud_stall_error_not_a_silent_hang() {
+    let dir = TempDir::new("stall").unwrap();
+    let log = embedded_log(&dir);
+    let mut w = World::new(log.clone(), shipped_rules());
+    w.report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
+        .await;
+
+    let db = sled::Config::new()
+        .path(dir.path().join("views"))
+        .flush_every_ms(None)
+        .open()
+        .unwrap();
+    let config = ProjectionConfig {
+        stall_after: Duration::from_millis(100),
+        ..ProjectionConfig::default()
+    };
+    let projection =
+        Arc::new(Projection::open(db.clone(), Arc::new(Flusher::new(db)), Hangs, config).unwrap());
+    let (_stop, shutdown) = watch::channel(false);
+    let result = tokio::time::timeout(
+        Duration::from_secs(10),
+        projection.clone().run(log.clone(), shutdown),
+    )
+    .await
+    .expect("the watchdog must end the run, not hang");
+    assert!(
+        matches!(
+            result,
+            Err(ProjectionError::Stalled {
+                projector: "hangs",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    let status = projection.status(None);
+    assert_eq!(status.state, RunState::Failed);
+    assert!(status.last_error.unwrap().contains("stalled"));
+    assert_eq!(
+        status.checkpoint, 0,
+        "nothing checkpointed past a stalled batch"
+    );
+}
