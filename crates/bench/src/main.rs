@@ -6,6 +6,8 @@
 //! (seal the personal data, decide, envelope, hash, append with concurrency check and
 //! idempotency). Printed: events/s, p50 and p99 latency, and ombud/raw ratios.
 
+mod projection;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,6 +52,12 @@ struct Args {
     /// timing) falls on both sides alike.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Run the projection benchmark with this many events (0: skip it).
+    #[arg(long, value_name = "EVENTS", default_value_t = 0)]
+    projection: usize,
+    /// Skip the event-log benchmark (e.g. to run only `--projection`).
+    #[arg(long)]
+    skip_eventlog: bool,
     /// Only time ombud's CPU work per event (seal, decide, encode, hash, evolve), no IO.
     #[arg(long)]
     cpu_only: bool,
@@ -555,6 +563,40 @@ async fn main() -> anyhow::Result<()> {
     if args.cpu_only {
         return cpu_profile(args.pipelined).await;
     }
+    if !args.skip_eventlog {
+        bench_eventlog(&args).await?;
+    }
+    if args.projection > 0 {
+        bench_projections(&args).await?;
+    }
+    Ok(())
+}
+
+async fn bench_projections(args: &Args) -> anyhow::Result<()> {
+    if !args.skip_jetstream {
+        let server = match &args.nats {
+            Some(_) => None,
+            None => Some(NatsServer::start().context("starting nats-server")?),
+        };
+        let url = args
+            .nats
+            .clone()
+            .or_else(|| server.as_ref().map(NatsServer::url))
+            .unwrap_or_default();
+        let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url)).await?;
+        let log = Arc::new(EventLog::new(Arc::new(backend)));
+        projection::bench("jetstream", log, args.projection, args.concurrency).await?;
+    }
+    if !args.skip_embedded {
+        let dir = TempDir::new("bench-embedded-log")?;
+        let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("log")))?;
+        let log = Arc::new(EventLog::new(Arc::new(backend)));
+        projection::bench("embedded", log, args.projection, args.concurrency).await?;
+    }
+    Ok(())
+}
+
+async fn bench_eventlog(args: &Args) -> anyhow::Result<()> {
     let sizes = body_sizes().await.context("measuring ombud's body sizes")?;
     println!(
         "ombud-bench: cases of {EVENTS_PER_CASE} events (a report of {} bytes, then notes of {} bytes); \
@@ -565,7 +607,7 @@ async fn main() -> anyhow::Result<()> {
     print_header();
     if !args.skip_jetstream {
         match &args.nats {
-            Some(url) => bench_jetstream(&args, url, "server", sizes).await?,
+            Some(url) => bench_jetstream(args, url, "server", sizes).await?,
             None => {
                 for (sync, policy) in [
                     ("default", SyncPolicy::Default),
@@ -576,13 +618,13 @@ async fn main() -> anyhow::Result<()> {
                         max_payload: None,
                     })
                     .context("starting nats-server")?;
-                    bench_jetstream(&args, &server.url(), sync, sizes).await?;
+                    bench_jetstream(args, &server.url(), sync, sizes).await?;
                 }
             }
         }
     }
     if !args.skip_embedded {
-        bench_embedded(&args, sizes).await?;
+        bench_embedded(args, sizes).await?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 use ombud_envelope::{RecordedEvent, Sha256Hash};
 
 use crate::error::ApplyError;
-use crate::store::Trees;
+use crate::rows::Rows;
 
 /// A chain-verified, decoded event, with its place in the log.
 #[derive(Debug, Clone)]
@@ -27,9 +27,10 @@ pub struct Projected {
 pub trait Projector: Send + Sync + 'static {
     /// Its name (in status, metrics and tree names): lower case, no dots.
     const NAME: &'static str;
-    /// The sled trees it writes (per generation).
+    /// The sled trees it writes (per generation), in write order: derived and aggregate
+    /// trees first, the primary tree (whose rows guard the rest) last.
     const TREES: &'static [&'static str];
 
     /// Folds one event into the trees. Synchronous: it runs on a blocking thread.
-    fn apply(&self, trees: &Trees, event: &Projected) -> Result<(), ApplyError>;
+    fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError>;
 }

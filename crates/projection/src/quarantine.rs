@@ -7,7 +7,8 @@ use ombud_domain::CaseId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApplyError;
-use crate::store::{case_key, get, put, Trees};
+use crate::rows::Rows;
+use crate::store::{case_key, Trees};
 
 /// One quarantined event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,26 +24,21 @@ pub struct QuarantinedEvent {
 }
 
 /// Whether `seq` is already in quarantine (a replay must not rewrite its reason).
-pub(crate) fn contains(trees: &Trees, seq: u64) -> Result<bool, ApplyError> {
-    Ok(trees.tree("quarantine").contains_key(seq.to_be_bytes())?)
+pub(crate) fn contains(rows: &mut Rows<'_>, seq: u64) -> Result<bool, ApplyError> {
+    rows.contains("quarantine", &seq.to_be_bytes())
 }
 
 /// The first quarantined sequence of `case`, if the case is held.
-pub(crate) fn held_since(trees: &Trees, case: CaseId) -> Result<Option<u64>, ApplyError> {
-    get(trees.tree("held"), &case_key(case))
+pub(crate) fn held_since(rows: &mut Rows<'_>, case: CaseId) -> Result<Option<u64>, ApplyError> {
+    rows.get("held", &case_key(case))
 }
 
 /// Quarantines an event and holds its case.
-pub(crate) fn record(trees: &Trees, entry: &QuarantinedEvent) -> Result<(), ApplyError> {
-    put(
-        trees.tree("quarantine"),
-        &entry.stream_seq.to_be_bytes(),
-        entry,
-    )?;
+pub(crate) fn record(rows: &mut Rows<'_>, entry: &QuarantinedEvent) -> Result<(), ApplyError> {
+    rows.put("quarantine", &entry.stream_seq.to_be_bytes(), entry.clone());
     if let Some(case) = entry.case_id {
-        let held = trees.tree("held");
-        if !held.contains_key(case_key(case))? {
-            put(held, &case_key(case), &entry.stream_seq)?;
+        if !rows.contains("held", &case_key(case))? {
+            rows.put("held", &case_key(case), entry.stream_seq);
         }
     }
     Ok(())
@@ -65,5 +61,5 @@ pub fn list(trees: &Trees) -> Result<Vec<QuarantinedEvent>, ApplyError> {
 
 /// Whether `case` is held (its model stopped at a quarantined event).
 pub fn is_held(trees: &Trees, case: CaseId) -> Result<bool, ApplyError> {
-    Ok(held_since(trees, case)?.is_some())
+    Ok(trees.tree("held").contains_key(case_key(case))?)
 }

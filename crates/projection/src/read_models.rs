@@ -78,27 +78,25 @@ impl ReadModels {
         self.statistics.wait_for(seq, left).await
     }
 
-    /// Rebuilds the projector `name` (or every one for `None`).
+    /// Rebuilds the projector `name`, or every one (concurrently) for `None`.
     pub async fn rebuild<B: Backend>(
         &self,
         log: &EventLog<B>,
         name: Option<&str>,
     ) -> Result<Vec<RebuildReport>, ProjectionError> {
-        let mut out = Vec::new();
         match name {
-            None | Some("cases") => out.push(self.cases.rebuild(log).await?),
-            Some("statistics") => {}
-            Some(other) => {
-                return Err(ProjectionError::InvalidQuery(format!(
-                    "no projector `{other}` (known: {})",
-                    PROJECTORS.join(", ")
-                )))
+            None => {
+                let (cases, statistics) =
+                    tokio::join!(self.cases.rebuild(log), self.statistics.rebuild(log));
+                Ok(vec![cases?, statistics?])
             }
+            Some("cases") => Ok(vec![self.cases.rebuild(log).await?]),
+            Some("statistics") => Ok(vec![self.statistics.rebuild(log).await?]),
+            Some(other) => Err(ProjectionError::InvalidQuery(format!(
+                "no projector `{other}` (known: {})",
+                PROJECTORS.join(", ")
+            ))),
         }
-        if matches!(name, None | Some("statistics")) {
-            out.push(self.statistics.rebuild(log).await?);
-        }
-        Ok(out)
     }
 
     /// Disk used by the read models, in bytes.

@@ -21,8 +21,9 @@ use tokio::sync::watch;
 use crate::error::{ApplyError, ProjectionError};
 use crate::projector::{Projected, Projector};
 use crate::quarantine::{self, QuarantinedEvent};
+use crate::rows::Rows;
 use crate::status::{ProjectorStatus, Rate, RebuildProgress, RunState};
-use crate::store::{case_key, get, put, tree_name, Trees};
+use crate::store::{case_key, tree_name, Trees};
 
 /// Tuning of a projection.
 #[derive(Debug, Clone)]
@@ -571,10 +572,12 @@ fn apply_events<P: Projector>(
     events: &[StoredEvent],
 ) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
+    let mut rows = Rows::new(trees);
+    let rows = &mut rows;
     for stored in events {
         applied.last_seq = applied.last_seq.max(stored.stream_seq);
         applied.events += 1;
-        if quarantine::contains(trees, stored.stream_seq)? {
+        if quarantine::contains(rows, stored.stream_seq)? {
             continue; // quarantined before a crash; keep its first reason
         }
         let poison = |case_id, reason: String| QuarantinedEvent {
@@ -584,20 +587,20 @@ fn apply_events<P: Projector>(
             reason,
         };
         let Some((case_id, _)) = parse_subject(&stored.subject) else {
-            quarantine::record(trees, &poison(None, "not a case event subject".into()))?;
+            quarantine::record(rows, &poison(None, "not a case event subject".into()))?;
             applied.quarantined += 1;
             continue;
         };
-        let chain: Option<ChainRow> = get(trees.tree("chain"), &case_key(case_id))?;
+        let chain: Option<ChainRow> = rows.get("chain", &case_key(case_id))?;
         if chain
             .as_ref()
             .is_some_and(|c| c.stream_seq >= stored.stream_seq)
         {
             continue; // applied before a crash, replayed now
         }
-        if let Some(since) = quarantine::held_since(trees, case_id)? {
+        if let Some(since) = quarantine::held_since(rows, case_id)? {
             let reason = format!("case held since quarantined event {since}");
-            quarantine::record(trees, &poison(Some(case_id), reason))?;
+            quarantine::record(rows, &poison(Some(case_id), reason))?;
             applied.quarantined += 1;
             continue;
         }
@@ -630,29 +633,35 @@ fn apply_events<P: Projector>(
         let projected = match outcome {
             Ok(p) => p,
             Err(reason) => {
-                quarantine::record(trees, &poison(Some(case_id), reason))?;
+                quarantine::record(rows, &poison(Some(case_id), reason))?;
                 applied.quarantined += 1;
                 continue;
             }
         };
-        match projector.apply(trees, &projected) {
+        match projector.apply(rows, &projected) {
             Ok(()) => {}
             Err(ApplyError::Invalid(reason)) => {
-                quarantine::record(trees, &poison(Some(case_id), reason))?;
+                quarantine::record(rows, &poison(Some(case_id), reason))?;
                 applied.quarantined += 1;
                 continue;
             }
             Err(fatal) => return Err(fatal),
         }
-        put(
-            trees.tree("chain"),
+        rows.put(
+            "chain",
             &case_key(case_id),
-            &ChainRow {
+            ChainRow {
                 case_seq: projected.recorded.meta.case_seq,
                 hash: projected.hash.to_hex(),
                 stream_seq: stored.stream_seq,
             },
-        )?;
+        );
     }
+    let order: Vec<&'static str> = P::TREES
+        .iter()
+        .copied()
+        .chain(["quarantine", "held", "chain"])
+        .collect();
+    std::mem::replace(rows, Rows::new(trees)).write(&order)?;
     Ok(applied)
 }

@@ -19,8 +19,7 @@ use ombud_eventlog::{Backend, EventLog};
 use ombud_projection::models::{case_file, case_index};
 use ombud_projection::quarantine;
 use ombud_projection::{
-    ApplyError, Projected, Projection, ProjectionConfig, ProjectionError, Projector, RunState,
-    Trees,
+    ApplyError, Projected, Projection, ProjectionConfig, ProjectionError, Projector, Rows, RunState,
 };
 use ombud_testkit::TempDir;
 use support::*;
@@ -146,7 +145,7 @@ impl Projector for Hangs {
     const NAME: &'static str = "hangs";
     const TREES: &'static [&'static str] = &["rows"];
 
-    fn apply(&self, _trees: &Trees, _event: &Projected) -> Result<(), ApplyError> {
+    fn apply(&self, _rows: &mut Rows<'_>, _event: &Projected) -> Result<(), ApplyError> {
         std::thread::sleep(Duration::from_millis(600));
         Ok(())
     }

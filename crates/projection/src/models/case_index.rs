@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::models::case_file::CaseFile;
-use crate::store::{case_from_key, case_key, date_key, get, hex, put, unhex, Trees};
+use crate::rows::Rows;
+use crate::store::{case_from_key, case_key, date_key, get, hex, unhex, Trees};
 
 /// One line of a case list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,22 +98,17 @@ fn due_key(s: &CaseSummary) -> Option<Vec<u8>> {
 }
 
 /// Brings the index rows of a case from `old` to `new` (idempotent).
-pub(crate) fn update(
-    trees: &Trees,
-    old: Option<&CaseSummary>,
-    new: &CaseSummary,
-) -> Result<(), ApplyError> {
-    let by_due = trees.tree("by_due");
+pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseSummary>, new: &CaseSummary) {
     if let Some(key) = old.and_then(due_key) {
         if Some(&key) != due_key(new).as_ref() {
-            by_due.remove(key)?;
+            rows.remove("by_due", &key);
         }
     }
     if let Some(key) = due_key(new) {
-        by_due.insert(key, &[])?;
+        rows.mark("by_due", &key);
     }
-    trees.tree("by_reported").insert(reported_key(new), &[])?;
-    put(trees.tree("summaries"), &case_key(new.case_id), new)
+    rows.mark("by_reported", &reported_key(new));
+    rows.put("summaries", &case_key(new.case_id), new.clone());
 }
 
 /// The summary of one case.

@@ -1,13 +1,14 @@
 //! The `cases` projector: folds each event into the case file and keeps the case index, the
-//! work queues and the deadline board in step with it. Order per event (crash-safe replay):
+//! work queues and the deadline board in step with it. Write order (crash-safe replay):
 //! derived rows first (idempotent), the case file row last (its `last_seq` guards the rest).
 
 use crate::error::ApplyError;
-use crate::models::case_file::{get_file, CaseFile};
+use crate::models::case_file::CaseFile;
 use crate::models::case_index::{self, CaseSummary};
 use crate::models::{deadline_board, work_queue};
 use crate::projector::{Projected, Projector};
-use crate::store::{case_key, is_new, put, Trees};
+use crate::rows::Rows;
+use crate::store::{case_key, is_new};
 
 /// The case file, case index, work queue and deadline board projector.
 #[derive(Debug, Default, Clone, Copy)]
@@ -16,26 +17,27 @@ pub struct CasesProjector;
 impl Projector for CasesProjector {
     const NAME: &'static str = "cases";
     const TREES: &'static [&'static str] = &[
-        "files",
         "summaries",
         "by_reported",
         "by_due",
         "queue",
         "clocks",
+        "files",
     ];
 
-    fn apply(&self, trees: &Trees, event: &Projected) -> Result<(), ApplyError> {
+    fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;
-        let old = get_file(trees, case_id)?;
+        let old: Option<CaseFile> = rows.get("files", &case_key(case_id))?;
         if !is_new(old.as_ref(), event.stream_seq) {
             return Ok(());
         }
         let new = CaseFile::fold(old.clone(), event)?;
         let old_summary = old.as_ref().map(CaseSummary::of);
         let new_summary = CaseSummary::of(&new);
-        case_index::update(trees, old_summary.as_ref(), &new_summary)?;
-        work_queue::update(trees, old_summary.as_ref(), &new_summary)?;
-        deadline_board::update(trees, old.as_ref(), &new)?;
-        put(trees.tree("files"), &case_key(case_id), &new)
+        case_index::update(rows, old_summary.as_ref(), &new_summary);
+        work_queue::update(rows, old_summary.as_ref(), &new_summary);
+        deadline_board::update(rows, old.as_ref(), &new);
+        rows.put("files", &case_key(case_id), new);
+        Ok(())
     }
 }

@@ -6,9 +6,10 @@ use chrono::NaiveDate;
 use ombud_domain::{ActorId, AgencyCode, CaseId, CaseReference, Deadline, OfficeCode};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApplyError, ProjectionError};
+use crate::error::ProjectionError;
 use crate::models::case_file::CaseFile;
-use crate::store::{case_key, date_key, put, Trees};
+use crate::rows::Rows;
+use crate::store::{case_key, date_key, Trees};
 
 /// A running clock on the board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,22 +51,16 @@ fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
 }
 
 /// Brings the board rows of a case from `old` to `new` (idempotent).
-pub(crate) fn update(
-    trees: &Trees,
-    old: Option<&CaseFile>,
-    new: &CaseFile,
-) -> Result<(), ApplyError> {
-    let clocks = trees.tree("clocks");
+pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseFile>, new: &CaseFile) {
     let fresh = entries(new);
     for (key, _) in old.map(entries).unwrap_or_default() {
         if !fresh.iter().any(|(k, _)| *k == key) {
-            clocks.remove(key)?;
+            rows.remove("clocks", &key);
         }
     }
     for (key, entry) in fresh {
-        put(clocks, &key, &entry)?;
+        rows.put("clocks", &key, entry);
     }
-    Ok(())
 }
 
 /// A clock on the board, judged on a date.

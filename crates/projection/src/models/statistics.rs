@@ -15,7 +15,8 @@ use crate::error::ApplyError;
 use crate::models::agency_dossier::{self, AgencyDossier};
 use crate::models::office_stats::{self, OfficeStats};
 use crate::projector::{Projected, Projector};
-use crate::store::{case_key, get, is_new, put, Guarded, Trees};
+use crate::rows::Rows;
+use crate::store::{case_key, is_new, Guarded};
 
 /// What the statistics remember per case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,13 +68,12 @@ pub struct StatisticsProjector;
 
 impl Projector for StatisticsProjector {
     const NAME: &'static str = "statistics";
-    const TREES: &'static [&'static str] = &["tracks", "agencies", "offices"];
+    const TREES: &'static [&'static str] = &["offices", "agencies", "tracks"];
 
-    fn apply(&self, trees: &Trees, event: &Projected) -> Result<(), ApplyError> {
+    fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let e = &event.recorded.event;
         let seq = event.stream_seq;
-        let tracks = trees.tree("tracks");
-        let old: Option<CaseTrack> = get(tracks, &case_key(e.case_id))?;
+        let old: Option<CaseTrack> = rows.get("tracks", &case_key(e.case_id))?;
         if !is_new(old.as_ref(), seq) {
             return Ok(());
         }
@@ -119,19 +119,17 @@ impl Projector for StatisticsProjector {
             .chain([e.office.clone()])
             .collect();
         for office in offices {
-            let tree = trees.tree("offices");
-            let row: Option<OfficeStats> = get(tree, office.as_str().as_bytes())?;
+            let row: Option<OfficeStats> = rows.get("offices", office.as_str().as_bytes())?;
             if !is_new(row.as_ref(), seq) {
                 continue;
             }
             let mut row = row.unwrap_or_else(|| OfficeStats::new(office.clone()));
             office_stats::apply(&mut row, before.as_ref(), after.as_ref(), event);
             row.last_seq = seq;
-            put(tree, office.as_str().as_bytes(), &row)?;
+            rows.put("offices", office.as_str().as_bytes(), row);
         }
 
-        let tree = trees.tree("agencies");
-        let row: Option<AgencyDossier> = get(tree, new.agency.as_str().as_bytes())?;
+        let row: Option<AgencyDossier> = rows.get("agencies", new.agency.as_str().as_bytes())?;
         if is_new(row.as_ref(), seq) {
             let mut row = row
                 .unwrap_or_else(|| AgencyDossier::new(new.agency.clone(), new.agency_name.clone()));
@@ -143,9 +141,10 @@ impl Projector for StatisticsProjector {
                 answered_after,
             );
             row.last_seq = seq;
-            put(tree, new.agency.as_str().as_bytes(), &row)?;
+            rows.put("agencies", new.agency.as_str().as_bytes(), row);
         }
 
-        put(tracks, &case_key(e.case_id), &new)
+        rows.put("tracks", &case_key(e.case_id), new);
+        Ok(())
     }
 }

@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use ombud_domain::ActorId;
 use serde::Serialize;
 
-use crate::error::{ApplyError, ProjectionError};
+use crate::error::ProjectionError;
 use crate::models::case_index::{summary, CaseSummary};
+use crate::rows::Rows;
 use crate::store::{case_from_key, case_key, date_key, Trees};
 
 fn queue_key(s: &CaseSummary) -> Option<Vec<u8>> {
@@ -21,22 +22,16 @@ fn queue_key(s: &CaseSummary) -> Option<Vec<u8>> {
 }
 
 /// Brings the queue row of a case from `old` to `new` (idempotent).
-pub(crate) fn update(
-    trees: &Trees,
-    old: Option<&CaseSummary>,
-    new: &CaseSummary,
-) -> Result<(), ApplyError> {
-    let queue = trees.tree("queue");
+pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseSummary>, new: &CaseSummary) {
     let new_key = queue_key(new);
     if let Some(key) = old.and_then(queue_key) {
         if Some(&key) != new_key.as_ref() {
-            queue.remove(key)?;
+            rows.remove("queue", &key);
         }
     }
     if let Some(key) = new_key {
-        queue.insert(key, &[])?;
+        rows.mark("queue", &key);
     }
-    Ok(())
 }
 
 /// One line of a work queue.

@@ -1,0 +1,306 @@
+//! The projection benchmark: fills a log with realistic cases (report, accept, clarification
+//! asked and answered, notes, conclusion with corrective action, closure), then measures in
+//! the same run the raw floor (replaying the log's feed without applying anything, and raw
+//! batched sled writes of the same number of rows and bytes) against ombud's projectors
+//! following the log from zero, and a full rebuild (time, peak memory, disk).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use ombud_domain::command::ReportCase;
+use ombud_domain::event::{ReporterData, Respondent};
+use ombud_domain::taxonomy::{Addressee, Channel, ClosureReason, Finding, Track};
+use ombud_domain::{
+    decide, ActorId, AgencyCode, CaseId, Command, CommandBody, FormCode, IdempotencyKey, KeyId,
+    OfficeCode, Role, Rules, Timestamp, UnitCode,
+};
+use ombud_envelope::{KeyStore, MasterKey, MemoryKeyStore, Sha256Hash, Vault};
+use ombud_eventlog::{Append, Backend, EventLog};
+use ombud_projection::{ProjectionConfig, ReadModels};
+use ombud_testkit::TempDir;
+use uuid::Uuid;
+
+/// Commands per case in the projection workload.
+const STEPS: usize = 10;
+
+fn actor(role: Role) -> ombud_domain::Actor {
+    let id = match role {
+        Role::Intake => "pvl.rina",
+        Role::Supervisor => "kepala.budi",
+        _ => "riksa.siti",
+    };
+    ombud_domain::Actor {
+        id: ActorId::parse(id).unwrap_or_else(|_| unreachable!()),
+        role,
+        office: OfficeCode::parse("jawa-barat").unwrap_or_else(|_| unreachable!()),
+    }
+}
+
+async fn step<S: KeyStore>(
+    vault: &Vault<S>,
+    case: CaseId,
+    n: usize,
+    position: usize,
+) -> anyhow::Result<(Role, CommandBody)> {
+    let key = KeyId::for_case(case);
+    let seal = |field: &'static str, text: &'static str| {
+        let key = key.clone();
+        async move { vault.seal(&key, field, text.as_bytes()).await }
+    };
+    let agencies = [
+        "disdukcapil-kota-tasikmalaya",
+        "rsud-dr-soekardjo",
+        "bapenda-kota-tasikmalaya",
+        "dishub-kota-tasikmalaya",
+    ];
+    Ok(match position {
+        0 => (
+            Role::Intake,
+            CommandBody::Report(Box::new(ReportCase {
+                office: OfficeCode::parse("jawa-barat")?,
+                channel: [Channel::WalkIn, Channel::Web, Channel::Letter][n % 3],
+                external_ref: None,
+                track: Track::Regular,
+                reporter: Some(ReporterData {
+                    confidential: false,
+                    identity: seal(
+                        "reporter.identity",
+                        r#"{"name":"Asep Saepudin","nik":"3278010101800001"}"#,
+                    )
+                    .await?,
+                }),
+                respondent: Respondent {
+                    agency_code: AgencyCode::parse(agencies[n % agencies.len()])?,
+                    agency_name: "Pemerintah Kota Tasikmalaya".into(),
+                    unit: None,
+                    superior: Some("Wali Kota Tasikmalaya".into()),
+                },
+                forms: vec![FormCode::parse("undue_delay")?],
+                incident_date: None,
+                prior_complaint: true,
+                summary: seal(
+                    "summary",
+                    "KTP-el tidak kunjung terbit setelah tiga bulan menunggu.",
+                )
+                .await?,
+            })),
+        ),
+        1 => (
+            Role::Supervisor,
+            CommandBody::Accept {
+                unit: UnitCode::parse("riksa-1")?,
+                assignee: ActorId::parse(["riksa.siti", "riksa.agus", "riksa.dedi"][n % 3])?,
+            },
+        ),
+        2 => (
+            Role::Investigator,
+            CommandBody::RequestClarification {
+                addressee: Addressee::Respondent,
+                letter_number: "B/123/PW.13/IX/2026".into(),
+            },
+        ),
+        3 => (
+            Role::Investigator,
+            CommandBody::AnswerClarification {
+                note: Some(seal("note", "Berkas sedang diproses di bidang pelayanan.").await?),
+            },
+        ),
+        6 => (
+            Role::Investigator,
+            CommandBody::Conclude {
+                finding: Finding::Found,
+                corrective_actions: Some(
+                    seal("corrective_actions", "Terbitkan KTP-el dalam 7 hari.").await?,
+                ),
+            },
+        ),
+        9 => (
+            Role::Supervisor,
+            CommandBody::Close {
+                reason: ClosureReason::CorrectiveActionImplemented,
+                note: None,
+            },
+        ),
+        _ => (
+            Role::Investigator,
+            CommandBody::AddNote {
+                note: seal("note", "Pelapor dihubungi; dokumen tambahan akan dikirim.").await?,
+            },
+        ),
+    })
+}
+
+/// Appends `cases` cases of [`STEPS`] events with `concurrency` writers; returns the head.
+async fn fill<B: Backend>(
+    log: &Arc<EventLog<B>>,
+    cases: usize,
+    concurrency: usize,
+) -> anyhow::Result<u64> {
+    let vault = Arc::new(Vault::new(MasterKey::generate(), MemoryKeyStore::new()));
+    let rules = Arc::new(Rules::default());
+    let base = Timestamp::parse("2026-09-01T02:00:00Z")?.as_datetime();
+    let mut writers = Vec::new();
+    for w in 0..concurrency {
+        let (log, vault, rules) = (log.clone(), vault.clone(), rules.clone());
+        writers.push(tokio::spawn(async move {
+            let mut n = w;
+            while n < cases {
+                let case = CaseId::from_uuid(Uuid::now_v7());
+                vault.create_key(&KeyId::for_case(case)).await?;
+                for position in 0..STEPS {
+                    let (role, body) = step(&vault, case, n, position).await?;
+                    let at = base
+                        + chrono::Duration::minutes((n % 10_000) as i64)
+                        + chrono::Duration::days(2 * position as i64);
+                    let loaded = if position == 0 {
+                        log.assume_new(case)
+                    } else {
+                        log.load(case).await?
+                    };
+                    let event = decide(
+                        &loaded.state,
+                        Command {
+                            case_id: case,
+                            actor: actor(role),
+                            at: Timestamp::from_datetime(at),
+                            rules: rules.clone(),
+                            body,
+                        },
+                    )
+                    .with_context(|| format!("step {position}"))?;
+                    log.append(Append {
+                        event,
+                        expected: loaded.head.case_seq,
+                        idempotency_key: IdempotencyKey::parse(&format!("{case}-{position}"))?,
+                        command_hash: Sha256Hash::of(format!("{case}-{position}").as_bytes()),
+                        correlation_id: None,
+                        causation_id: Uuid::now_v7(),
+                    })
+                    .await?;
+                }
+                n += concurrency;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for writer in writers {
+        writer.await??;
+    }
+    Ok(log.head().await?)
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Resets the peak-memory mark (Linux), so a phase's peak can be read on its own.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Runs the projection benchmark on `log` with `events` events.
+pub async fn bench<B: Backend>(
+    backend: &str,
+    log: Arc<EventLog<B>>,
+    events: usize,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let cases = events.div_ceil(STEPS);
+    let t = Instant::now();
+    let head = fill(&log, cases, concurrency).await?;
+    let fill_time = t.elapsed();
+    let total = head; // a fresh log: sequences 1..=head
+
+    // Floor 1: replay the log's feed without applying anything.
+    let t = Instant::now();
+    let mut feed = log.subscribe(0).await?;
+    let mut bytes = 0u64;
+    let mut seen = 0u64;
+    while seen < total {
+        let event = feed.next().await.context("the feed ended early")??;
+        bytes += event.body.len() as u64;
+        seen += 1;
+    }
+    drop(feed);
+    let replay = t.elapsed();
+
+    // Floor 2: raw sled writes of the same rows and bytes, flushed in the projector's batches.
+    let dir = TempDir::new("bench-floor")?;
+    let db = sled::Config::new()
+        .path(dir.path())
+        .flush_every_ms(None)
+        .open()?;
+    let tree = db.open_tree("rows")?;
+    let row = vec![b'r'; usize::try_from(bytes / total.max(1)).unwrap_or(512)];
+    let batch = ProjectionConfig::default().max_batch as u64;
+    let t = Instant::now();
+    for seq in 1..=total {
+        tree.insert(seq.to_be_bytes(), row.as_slice())?;
+        if seq % batch == 0 {
+            db.flush()?;
+        }
+    }
+    db.flush()?;
+    let writes = t.elapsed();
+    drop((tree, db));
+    let floor = replay + writes;
+
+    // ombud: both projectors following the log from zero, until caught up.
+    let dir = TempDir::new("bench-views")?;
+    let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default())?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let t = Instant::now();
+    let tasks = models.spawn(log.clone(), shutdown);
+    models.wait_for(head, Duration::from_secs(3600)).await?;
+    let follow = t.elapsed();
+    stop.send(true).ok();
+    for task in tasks {
+        task.await??;
+    }
+
+    // A full rebuild (both projectors, fresh generations, swap).
+    reset_peak_rss();
+    let t = Instant::now();
+    let reports = models.rebuild(&log, None).await?;
+    let rebuild = t.elapsed();
+    let peak = peak_rss_mib();
+    let disk = models.size_on_disk()? as f64 / (1024.0 * 1024.0);
+    let quarantined: u64 = reports.iter().map(|r| r.quarantined).sum();
+
+    let rate = |d: Duration| total as f64 / d.as_secs_f64();
+    println!(
+        "projection {backend:<9} events {total} (filled in {:.1} s, {:.0} ev/s; {} bytes/event)",
+        fill_time.as_secs_f64(),
+        rate(fill_time),
+        bytes / total.max(1)
+    );
+    println!(
+        "  floor:      replay {:.0} ev/s ({:.2} s) + raw sled writes {:.0} ev/s ({:.2} s) = {:.0} ev/s ({:.2} s)",
+        rate(replay),
+        replay.as_secs_f64(),
+        rate(writes),
+        writes.as_secs_f64(),
+        rate(floor),
+        floor.as_secs_f64()
+    );
+    println!(
+        "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently)  ratio {:.2} of floor",
+        rate(follow),
+        follow.as_secs_f64(),
+        rate(follow) / rate(floor)
+    );
+    println!(
+        "  rebuild:    {:.2} s ({:.0} ev/s)  time ratio {:.2} of floor; peak RSS {} MiB; read models on disk {:.0} MiB; quarantined {quarantined}",
+        rebuild.as_secs_f64(),
+        rate(rebuild),
+        rebuild.as_secs_f64() / floor.as_secs_f64(),
+        peak.map_or_else(|| "?".to_owned(), |p| format!("{p:.0}")),
+        disk
+    );
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! [`Rows`]: the write-back overlay a batch is applied through. Rows are read from sled once
+//! per batch and kept decoded; every event of the batch reads and changes them in memory; at
+//! the end each changed row is encoded and written once, tree by tree in the projector's
+//! declared order (derived and aggregate trees before the primary one, the runtime's chain
+//! rows last), so the crash-safety order of single events holds for the whole batch.
+
+use std::any::Any;
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::ApplyError;
+use crate::store::Trees;
+
+/// A value that can live in the overlay.
+pub trait Row: Serialize + DeserializeOwned + Clone + Send + 'static {}
+impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Row for T {}
+
+type Encoder = fn(&dyn Any) -> Result<Vec<u8>, serde_json::Error>;
+
+fn encode_json<T: Row>(value: &dyn Any) -> Result<Vec<u8>, serde_json::Error> {
+    match value.downcast_ref::<T>() {
+        Some(v) => serde_json::to_vec(v),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn encode_marker(_: &dyn Any) -> Result<Vec<u8>, serde_json::Error> {
+    Ok(Vec::new())
+}
+
+struct Slot {
+    value: Option<Box<dyn Any + Send>>,
+    /// `Some` when changed in this batch (how to encode it); `None` when only read.
+    dirty: Option<Encoder>,
+}
+
+/// The rows of one batch.
+pub struct Rows<'a> {
+    trees: &'a Trees,
+    slots: HashMap<(&'static str, Vec<u8>), Slot>,
+}
+
+impl std::fmt::Debug for Rows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rows")
+            .field("rows", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// An empty overlay over `trees`.
+    pub fn new(trees: &'a Trees) -> Self {
+        Rows {
+            trees,
+            slots: HashMap::new(),
+        }
+    }
+
+    /// The row `key` of `tree`, as of the events applied so far.
+    pub fn get<T: Row>(&mut self, tree: &'static str, key: &[u8]) -> Result<Option<T>, ApplyError> {
+        let slot_key = (tree, key.to_vec());
+        if let Some(slot) = self.slots.get(&slot_key) {
+            return Ok(slot
+                .value
+                .as_ref()
+                .and_then(|v| v.downcast_ref::<T>())
+                .cloned());
+        }
+        let value: Option<T> = crate::store::get(self.trees.tree(tree), key)?;
+        self.slots.insert(
+            slot_key,
+            Slot {
+                value: value.clone().map(|v| Box::new(v) as Box<dyn Any + Send>),
+                dirty: None,
+            },
+        );
+        Ok(value)
+    }
+
+    /// Sets the row `key` of `tree`.
+    pub fn put<T: Row>(&mut self, tree: &'static str, key: &[u8], value: T) {
+        self.slots.insert(
+            (tree, key.to_vec()),
+            Slot {
+                value: Some(Box::new(value)),
+                dirty: Some(encode_json::<T>),
+            },
+        );
+    }
+
+    /// Sets an index key (empty value).
+    pub fn mark(&mut self, tree: &'static str, key: &[u8]) {
+        self.slots.insert(
+            (tree, key.to_vec()),
+            Slot {
+                value: Some(Box::new(())),
+                dirty: Some(encode_marker),
+            },
+        );
+    }
+
+    /// Removes the row `key` of `tree`.
+    pub fn remove(&mut self, tree: &'static str, key: &[u8]) {
+        self.slots.insert(
+            (tree, key.to_vec()),
+            Slot {
+                value: None,
+                dirty: Some(encode_marker),
+            },
+        );
+    }
+
+    /// Whether the row `key` of `tree` exists.
+    pub fn contains(&mut self, tree: &'static str, key: &[u8]) -> Result<bool, ApplyError> {
+        match self.slots.get(&(tree, key.to_vec())) {
+            Some(slot) => Ok(slot.value.is_some()),
+            None => Ok(self.trees.tree(tree).contains_key(key)?),
+        }
+    }
+
+    /// Writes every changed row, tree by tree in `order`, keys in order within a tree.
+    pub(crate) fn write(self, order: &[&'static str]) -> Result<(), ApplyError> {
+        let mut dirty: Vec<_> = self
+            .slots
+            .into_iter()
+            .filter_map(|((tree, key), slot)| {
+                slot.dirty.map(|encode| (tree, key, slot.value, encode))
+            })
+            .collect();
+        let rank = |tree: &str| order.iter().position(|t| *t == tree).unwrap_or(usize::MAX);
+        dirty.sort_by(|a, b| (rank(a.0), &a.1).cmp(&(rank(b.0), &b.1)));
+        for (tree, key, value, encode) in dirty {
+            let sled_tree = self.trees.tree(tree);
+            match value {
+                Some(v) => {
+                    let bytes = encode(v.as_ref()).map_err(|e| ApplyError::BadRow {
+                        key: format!("{tree}/{}", crate::store::hex(&key)),
+                        why: e.to_string(),
+                    })?;
+                    sled_tree.insert(key, bytes)?;
+                }
+                None => {
+                    sled_tree.remove(key)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
