@@ -32,6 +32,8 @@ fn encode_marker(_: &dyn Any) -> Result<Vec<u8>, serde_json::Error> {
 
 struct Slot {
     value: Option<Box<dyn Any + Send>>,
+    /// Moved out by [`Rows::take`] and not put back: never written (the stored row stays).
+    taken: bool,
     /// `Some` when changed in this batch (how to encode it); `None` when only read.
     dirty: Option<Encoder>,
 }
@@ -74,10 +76,50 @@ impl<'a> Rows<'a> {
             slot_key,
             Slot {
                 value: value.clone().map(|v| Box::new(v) as Box<dyn Any + Send>),
+                taken: false,
                 dirty: None,
             },
         );
         Ok(value)
+    }
+
+    /// Moves the row `key` of `tree` out of the overlay (no copy), for an apply that puts
+    /// the new version back. Until then the row reads as absent; if the apply fails instead,
+    /// nothing of it is written (the stored row stays) and its case is held by the runtime.
+    pub fn take<T: Row>(&mut self, tree: &'static str, key: &[u8]) -> Result<Option<T>, ApplyError> {
+        let slot_key = (tree, key.to_vec());
+        if let Some(slot) = self.slots.get_mut(&slot_key) {
+            let value = match slot.value.take() {
+                Some(boxed) => match boxed.downcast::<T>() {
+                    Ok(v) => Some(*v),
+                    Err(other) => {
+                        slot.value = Some(other);
+                        None
+                    }
+                },
+                None => None,
+            };
+            slot.taken = true;
+            return Ok(value);
+        }
+        let value: Option<T> = crate::store::get(self.trees.tree(tree), key)?;
+        self.slots.insert(
+            slot_key,
+            Slot {
+                value: None,
+                taken: true,
+                dirty: None,
+            },
+        );
+        Ok(value)
+    }
+
+    /// Puts back a row taken with [`Rows::take`] and left unchanged.
+    pub fn restore<T: Row>(&mut self, tree: &'static str, key: &[u8], value: T) {
+        if let Some(slot) = self.slots.get_mut(&(tree, key.to_vec())) {
+            slot.value = Some(Box::new(value));
+            slot.taken = false;
+        }
     }
 
     /// Sets the row `key` of `tree`.
@@ -86,6 +128,7 @@ impl<'a> Rows<'a> {
             (tree, key.to_vec()),
             Slot {
                 value: Some(Box::new(value)),
+                taken: false,
                 dirty: Some(encode_json::<T>),
             },
         );
@@ -97,6 +140,7 @@ impl<'a> Rows<'a> {
             (tree, key.to_vec()),
             Slot {
                 value: Some(Box::new(())),
+                taken: false,
                 dirty: Some(encode_marker),
             },
         );
@@ -108,6 +152,7 @@ impl<'a> Rows<'a> {
             (tree, key.to_vec()),
             Slot {
                 value: None,
+                taken: false,
                 dirty: Some(encode_marker),
             },
         );

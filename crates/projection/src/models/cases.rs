@@ -27,16 +27,20 @@ impl Projector for CasesProjector {
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;
-        let old: Option<CaseFile> = rows.get("files", &case_key(case_id))?;
+        let old: Option<CaseFile> = rows.take("files", &case_key(case_id))?;
         if !is_new(old.as_ref(), event.stream_seq) {
+            if let Some(old) = old {
+                rows.restore("files", &case_key(case_id), old);
+            }
             return Ok(());
         }
-        let new = CaseFile::fold(old.clone(), event)?;
         let old_summary = old.as_ref().map(CaseSummary::of);
+        let old_clocks = old.as_ref().map(deadline_board::entries).unwrap_or_default();
+        let new = CaseFile::fold(old, event)?;
         let new_summary = CaseSummary::of(&new);
         case_index::update(rows, old_summary.as_ref(), &new_summary);
         work_queue::update(rows, old_summary.as_ref(), &new_summary);
-        deadline_board::update(rows, old.as_ref(), &new);
+        deadline_board::update(rows, old_clocks, &new);
         rows.put("files", &case_key(case_id), new);
         Ok(())
     }

@@ -28,7 +28,8 @@ pub struct ClockEntry {
     pub deadline: Deadline,
 }
 
-fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
+/// The board rows of a case file.
+pub(crate) fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
     file.running_clocks()
         .into_iter()
         .map(|deadline| {
@@ -51,9 +52,9 @@ fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
 }
 
 /// Brings the board rows of a case from `old` to `new` (idempotent).
-pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseFile>, new: &CaseFile) {
+pub(crate) fn update(rows: &mut Rows<'_>, old: Vec<(Vec<u8>, ClockEntry)>, new: &CaseFile) {
     let fresh = entries(new);
-    for (key, _) in old.map(entries).unwrap_or_default() {
+    for (key, _) in old {
         if !fresh.iter().any(|(k, _)| *k == key) {
             rows.remove("clocks", &key);
         }

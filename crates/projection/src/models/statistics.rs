@@ -73,11 +73,16 @@ impl Projector for StatisticsProjector {
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let e = &event.recorded.event;
         let seq = event.stream_seq;
-        let old: Option<CaseTrack> = rows.get("tracks", &case_key(e.case_id))?;
+        let old: Option<CaseTrack> = rows.take("tracks", &case_key(e.case_id))?;
         if !is_new(old.as_ref(), seq) {
+            if let Some(old) = old {
+                rows.restore("tracks", &case_key(e.case_id), old);
+            }
             return Ok(());
         }
-        let mut new = match (&old, &e.data) {
+        let before = old.as_ref().and_then(CaseTrack::contribution);
+        let mut new = match (old, &e.data) {
+            (Some(track), _) => track,
             (None, EventData::Reported(r)) => CaseTrack {
                 last_seq: 0,
                 state: CaseState::default(),
@@ -93,7 +98,6 @@ impl Projector for StatisticsProjector {
                     other.event_type()
                 )))
             }
-            (Some(track), _) => track.clone(),
         };
         new.state = evolve(std::mem::take(&mut new.state), e);
         let answered_after = match &e.data {
@@ -108,7 +112,6 @@ impl Projector for StatisticsProjector {
             _ => None,
         };
         new.last_seq = seq;
-        let before = old.as_ref().and_then(CaseTrack::contribution);
         let after = new.contribution();
 
         // Office rows: the old office, the new one, and the one the event was recorded in.
