@@ -229,6 +229,16 @@ pub async fn bench<B: Backend>(
     drop(feed);
     let replay = t.elapsed();
 
+    // For the record (not part of the floor): the same replay with decoding each event.
+    let t = Instant::now();
+    let mut feed = log.subscribe(0).await?;
+    for _ in 0..total {
+        let event = feed.next().await.context("the feed ended early")??;
+        std::hint::black_box(ombud_envelope::decode(&event.body)?);
+    }
+    drop(feed);
+    let decoding = t.elapsed();
+
     // Floor 2: raw sled writes of the same rows and bytes, flushed in the projector's batches.
     let dir = TempDir::new("bench-floor")?;
     let db = sled::Config::new()
@@ -288,6 +298,7 @@ pub async fn bench<B: Backend>(
         rate(floor),
         floor.as_secs_f64()
     );
+    println!("  (replay + decode alone: {:.0} ev/s)", rate(decoding));
     println!(
         "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently)  ratio {:.2} of floor",
         rate(follow),

@@ -166,67 +166,154 @@ impl ChainVerifier {
 
     /// Verifies the next message and moves the head past it.
     pub fn push(&mut self, event: &StoredEvent) -> Result<Sha256Hash, ChainBreak> {
-        let expected_seq = self.head.case_seq + 1;
-        let broken = |kind| ChainBreak {
-            stream_seq: event.stream_seq,
-            case_seq: expected_seq,
-            kind,
-        };
+        let (subject_type, computed) = self.check_envelope(event)?;
+        let fields: ChainFields<'_> = serde_json::from_slice(&event.body).map_err(|e| {
+            self.broken(
+                event,
+                BreakKind::Undecodable {
+                    problem: e.to_string(),
+                },
+            )
+        })?;
+        if CaseId::parse(&fields.subject).ok() != Some(self.case_id) {
+            return Err(self.broken(
+                event,
+                BreakKind::CaseIdMismatch {
+                    expected: self.case_id,
+                    found: fields.subject.into_owned(),
+                },
+            ));
+        }
+        let body_type = fields.ty.strip_prefix(crate::codec::TYPE_PREFIX);
+        if body_type != Some(subject_type) {
+            return Err(self.broken(
+                event,
+                BreakKind::TypeMismatch {
+                    subject: subject_type.to_owned(),
+                    body: fields.ty.into_owned(),
+                },
+            ));
+        }
+        let prev = fields.prevhash.as_deref().map(Sha256Hash::parse_hex);
+        self.link(
+            event,
+            computed,
+            fields.caseseq,
+            prev,
+            fields.prevhash.as_deref(),
+        )
+    }
 
+    /// [`ChainVerifier::push`] for a message already decoded (by [`crate::decode`]): the same
+    /// checks without parsing the body a second time.
+    pub fn push_decoded(
+        &mut self,
+        event: &StoredEvent,
+        decoded: &crate::RecordedEvent,
+    ) -> Result<Sha256Hash, ChainBreak> {
+        let (subject_type, computed) = self.check_envelope(event)?;
+        if decoded.event.case_id != self.case_id {
+            return Err(self.broken(
+                event,
+                BreakKind::CaseIdMismatch {
+                    expected: self.case_id,
+                    found: decoded.event.case_id.to_string(),
+                },
+            ));
+        }
+        let body_type = decoded.event.data.event_type().as_str();
+        if body_type != subject_type {
+            return Err(self.broken(
+                event,
+                BreakKind::TypeMismatch {
+                    subject: subject_type.to_owned(),
+                    body: format!("{}{body_type}", crate::codec::TYPE_PREFIX),
+                },
+            ));
+        }
+        let prev = decoded.meta.prev_hash.map(Some);
+        let shown = decoded.meta.prev_hash.map(|h| h.to_hex());
+        self.link(
+            event,
+            computed,
+            decoded.meta.case_seq,
+            prev,
+            shown.as_deref(),
+        )
+    }
+
+    fn broken(&self, event: &StoredEvent, kind: BreakKind) -> ChainBreak {
+        ChainBreak {
+            stream_seq: event.stream_seq,
+            case_seq: self.head.case_seq + 1,
+            kind,
+        }
+    }
+
+    /// The subject names this case; the body matches its hash header. Returns the subject's
+    /// event type and the body's hash.
+    fn check_envelope<'e>(
+        &self,
+        event: &'e StoredEvent,
+    ) -> Result<(&'e str, Sha256Hash), ChainBreak> {
         let subject_type = match parse_subject(&event.subject) {
             Some((case, event_type)) if case == self.case_id => event_type,
             _ => {
-                return Err(broken(BreakKind::CaseIdMismatch {
-                    expected: self.case_id,
-                    found: event.subject.clone(),
-                }))
+                return Err(self.broken(
+                    event,
+                    BreakKind::CaseIdMismatch {
+                        expected: self.case_id,
+                        found: event.subject.clone(),
+                    },
+                ))
             }
         };
         let computed = Sha256Hash::of(&event.body);
         match &event.hash {
-            None => return Err(broken(BreakKind::MissingHash)),
-            Some(header) if Sha256Hash::parse_hex(header) != Some(computed) => {
-                return Err(broken(BreakKind::BodyHashMismatch {
+            None => Err(self.broken(event, BreakKind::MissingHash)),
+            Some(header) if Sha256Hash::parse_hex(header) != Some(computed) => Err(self.broken(
+                event,
+                BreakKind::BodyHashMismatch {
                     header: header.clone(),
                     computed,
-                }))
-            }
-            Some(_) => {}
+                },
+            )),
+            Some(_) => Ok((subject_type, computed)),
         }
-        let fields: ChainFields<'_> = serde_json::from_slice(&event.body).map_err(|e| {
-            broken(BreakKind::Undecodable {
-                problem: e.to_string(),
-            })
-        })?;
-        if CaseId::parse(&fields.subject).ok() != Some(self.case_id) {
-            return Err(broken(BreakKind::CaseIdMismatch {
-                expected: self.case_id,
-                found: fields.subject.into_owned(),
-            }));
+    }
+
+    /// The position follows the head and the previous hash names the head's event.
+    fn link(
+        &mut self,
+        event: &StoredEvent,
+        computed: Sha256Hash,
+        caseseq: u64,
+        prev: Option<Option<Sha256Hash>>,
+        prev_text: Option<&str>,
+    ) -> Result<Sha256Hash, ChainBreak> {
+        let expected_seq = self.head.case_seq + 1;
+        if caseseq != expected_seq {
+            return Err(self.broken(
+                event,
+                BreakKind::Gap {
+                    expected: expected_seq,
+                    found: caseseq,
+                },
+            ));
         }
-        if fields.ty.strip_prefix(crate::codec::TYPE_PREFIX) != Some(subject_type) {
-            return Err(broken(BreakKind::TypeMismatch {
-                subject: subject_type.to_owned(),
-                body: fields.ty.into_owned(),
-            }));
-        }
-        if fields.caseseq != expected_seq {
-            return Err(broken(BreakKind::Gap {
-                expected: expected_seq,
-                found: fields.caseseq,
-            }));
-        }
-        let found_prev = fields.prevhash.as_deref().map(Sha256Hash::parse_hex);
-        let prev_ok = match (self.head.hash, found_prev) {
+        let prev_ok = match (self.head.hash, prev) {
             (None, None) => true,
             (Some(expected), Some(Some(found))) => expected == found,
             _ => false,
         };
         if !prev_ok {
-            return Err(broken(BreakKind::WrongPreviousHash {
-                expected: self.head.hash,
-                found: fields.prevhash.map(Cow::into_owned),
-            }));
+            return Err(self.broken(
+                event,
+                BreakKind::WrongPreviousHash {
+                    expected: self.head.hash,
+                    found: prev_text.map(str::to_owned),
+                },
+            ));
         }
         self.head = ChainHead {
             case_seq: expected_seq,

@@ -153,3 +153,54 @@ fn destroying_the_key_erases_personal_data_and_the_chain_still_verifies() {
     );
     assert_eq!(verify_chain(case_id(), &stored).unwrap().case_seq, 2);
 }
+
+/// `push_decoded` (for callers that decode anyway) judges every link as `push` does.
+#[test]
+fn verifying_decoded_events_finds_the_same_breaks() {
+    use ombud_envelope::ChainVerifier;
+    let judge = |events: &[StoredEvent]| {
+        let mut raw = ChainVerifier::new(case_id());
+        let mut decoded = ChainVerifier::new(case_id());
+        for event in events {
+            let a = raw.push(event);
+            let b = match decode(&event.body) {
+                Ok(recorded) => decoded.push_decoded(event, &recorded),
+                Err(_) => continue,
+            };
+            assert_eq!(a, b, "at stream sequence {}", event.stream_seq);
+            if a.is_err() {
+                return a.map(|_| ());
+            }
+        }
+        Ok(())
+    };
+    assert_eq!(judge(&chain()), Ok(()));
+    let mut gap = chain();
+    gap.remove(2);
+    assert!(matches!(
+        judge(&gap).unwrap_err().kind,
+        BreakKind::Gap { .. }
+    ));
+    let mut forged = chain();
+    let mut event = decode(&forged[4].body).unwrap();
+    event.meta.prev_hash = Some(Sha256Hash::of(b"forged"));
+    let body = encode(&event);
+    forged[4].hash = Some(Sha256Hash::of(&body).to_hex());
+    forged[4].body = body;
+    assert!(matches!(
+        judge(&forged).unwrap_err().kind,
+        BreakKind::WrongPreviousHash { .. }
+    ));
+    let mut tampered = chain();
+    tampered[6].hash = Some(Sha256Hash::of(b"other").to_hex());
+    assert!(matches!(
+        judge(&tampered).unwrap_err().kind,
+        BreakKind::BodyHashMismatch { .. }
+    ));
+    let mut moved = chain();
+    moved[3].subject = moved[3].subject.replace("accepted", "closed");
+    assert!(matches!(
+        judge(&moved).unwrap_err().kind,
+        BreakKind::TypeMismatch { .. }
+    ));
+}

@@ -86,7 +86,11 @@ impl<'a> Rows<'a> {
     /// Moves the row `key` of `tree` out of the overlay (no copy), for an apply that puts
     /// the new version back. Until then the row reads as absent; if the apply fails instead,
     /// nothing of it is written (the stored row stays) and its case is held by the runtime.
-    pub fn take<T: Row>(&mut self, tree: &'static str, key: &[u8]) -> Result<Option<T>, ApplyError> {
+    pub fn take<T: Row>(
+        &mut self,
+        tree: &'static str,
+        key: &[u8],
+    ) -> Result<Option<T>, ApplyError> {
         let slot_key = (tree, key.to_vec());
         if let Some(slot) = self.slots.get_mut(&slot_key) {
             let value = match slot.value.take() {

@@ -574,10 +574,12 @@ fn apply_events<P: Projector>(
     let mut applied = Applied::default();
     let mut rows = Rows::new(trees);
     let rows = &mut rows;
+    // Usually nothing is quarantined: then skip looking it up for every event.
+    let mut quarantine_empty = trees.tree("quarantine").is_empty();
     for stored in events {
         applied.last_seq = applied.last_seq.max(stored.stream_seq);
         applied.events += 1;
-        if quarantine::contains(rows, stored.stream_seq)? {
+        if !quarantine_empty && quarantine::contains(rows, stored.stream_seq)? {
             continue; // quarantined before a crash; keep its first reason
         }
         let poison = |case_id, reason: String| QuarantinedEvent {
@@ -588,6 +590,7 @@ fn apply_events<P: Projector>(
         };
         let Some((case_id, _)) = parse_subject(&stored.subject) else {
             quarantine::record(rows, &poison(None, "not a case event subject".into()))?;
+            quarantine_empty = false;
             applied.quarantined += 1;
             continue;
         };
@@ -598,7 +601,12 @@ fn apply_events<P: Projector>(
         {
             continue; // applied before a crash, replayed now
         }
-        if let Some(since) = quarantine::held_since(rows, case_id)? {
+        let held = if quarantine_empty {
+            None
+        } else {
+            quarantine::held_since(rows, case_id)?
+        };
+        if let Some(since) = held {
             let reason = format!("case held since quarantined event {since}");
             quarantine::record(rows, &poison(Some(case_id), reason))?;
             applied.quarantined += 1;
@@ -618,22 +626,23 @@ fn apply_events<P: Projector>(
             },
         };
         let mut verifier = ChainVerifier::resume(case_id, head);
-        let outcome = verifier
-            .push(stored)
-            .map_err(|e| e.to_string())
-            .and_then(|hash| {
-                decode(&stored.body)
-                    .map(|recorded| Projected {
+        let outcome = decode(&stored.body)
+            .map_err(|e| format!("undecodable: {e}"))
+            .and_then(|recorded| {
+                verifier
+                    .push_decoded(stored, &recorded)
+                    .map(|hash| Projected {
                         stream_seq: stored.stream_seq,
                         hash,
                         recorded,
                     })
-                    .map_err(|e| format!("undecodable: {e}"))
+                    .map_err(|e| e.to_string())
             });
         let projected = match outcome {
             Ok(p) => p,
             Err(reason) => {
                 quarantine::record(rows, &poison(Some(case_id), reason))?;
+                quarantine_empty = false;
                 applied.quarantined += 1;
                 continue;
             }
@@ -642,6 +651,7 @@ fn apply_events<P: Projector>(
             Ok(()) => {}
             Err(ApplyError::Invalid(reason)) => {
                 quarantine::record(rows, &poison(Some(case_id), reason))?;
+                quarantine_empty = false;
                 applied.quarantined += 1;
                 continue;
             }

@@ -35,7 +35,10 @@ impl Projector for CasesProjector {
             return Ok(());
         }
         let old_summary = old.as_ref().map(CaseSummary::of);
-        let old_clocks = old.as_ref().map(deadline_board::entries).unwrap_or_default();
+        let old_clocks = old
+            .as_ref()
+            .map(deadline_board::entries)
+            .unwrap_or_default();
         let new = CaseFile::fold(old, event)?;
         let new_summary = CaseSummary::of(&new);
         case_index::update(rows, old_summary.as_ref(), &new_summary);

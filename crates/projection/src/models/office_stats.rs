@@ -54,9 +54,21 @@ impl OfficeStats {
 }
 
 fn add<K: Ord>(map: &mut BTreeMap<K, u64>, key: K, delta: i64) {
-    let entry = map.entry(key).or_insert(0);
-    *entry = entry.saturating_add_signed(delta);
-    map.retain(|_, v| *v > 0);
+    match map.entry(key) {
+        std::collections::btree_map::Entry::Occupied(mut e) => {
+            let n = e.get().saturating_add_signed(delta);
+            if n == 0 {
+                e.remove();
+            } else {
+                e.insert(n);
+            }
+        }
+        std::collections::btree_map::Entry::Vacant(e) => {
+            if delta > 0 {
+                e.insert(delta.unsigned_abs());
+            }
+        }
+    }
 }
 
 /// Moves the office's counters across one event.
