@@ -171,24 +171,30 @@ impl<'a> Rows<'a> {
     }
 
     /// Writes every changed row, tree by tree in `order`, keys in order within a tree.
-    pub(crate) fn write(self, order: &[&'static str]) -> Result<(), ApplyError> {
+    /// Returns the rows and bytes written.
+    pub(crate) fn write(self, order: &[&'static str]) -> Result<(u64, u64), ApplyError> {
         let mut dirty: Vec<_> = self
             .slots
             .into_iter()
+            .filter(|(_, slot)| !slot.taken)
             .filter_map(|((tree, key), slot)| {
                 slot.dirty.map(|encode| (tree, key, slot.value, encode))
             })
             .collect();
         let rank = |tree: &str| order.iter().position(|t| *t == tree).unwrap_or(usize::MAX);
         dirty.sort_by(|a, b| (rank(a.0), &a.1).cmp(&(rank(b.0), &b.1)));
+        let (mut rows, mut bytes_written) = (0u64, 0u64);
         for (tree, key, value, encode) in dirty {
             let sled_tree = self.trees.tree(tree);
+            rows += 1;
+            bytes_written += key.len() as u64;
             match value {
                 Some(v) => {
                     let bytes = encode(v.as_ref()).map_err(|e| ApplyError::BadRow {
                         key: format!("{tree}/{}", crate::store::hex(&key)),
                         why: e.to_string(),
                     })?;
+                    bytes_written += bytes.len() as u64;
                     sled_tree.insert(key, bytes)?;
                 }
                 None => {
@@ -196,6 +202,6 @@ impl<'a> Rows<'a> {
                 }
             }
         }
-        Ok(())
+        Ok((rows, bytes_written))
     }
 }

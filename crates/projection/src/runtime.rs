@@ -39,7 +39,7 @@ pub struct ProjectionConfig {
 impl Default for ProjectionConfig {
     fn default() -> Self {
         ProjectionConfig {
-            max_batch: 2_000,
+            max_batch: 10_000,
             stall_after: Duration::from_secs(30),
             retry_after: Duration::from_millis(500),
         }
@@ -61,6 +61,8 @@ struct Applied {
     last_seq: u64,
     events: u64,
     quarantined: u64,
+    rows: u64,
+    bytes: u64,
 }
 
 /// What a rebuild did.
@@ -85,6 +87,8 @@ struct Inner {
     last_error: Option<String>,
     rebuild: Option<RebuildProgress>,
     quarantined: u64,
+    rows_written: u64,
+    bytes_written: u64,
 }
 
 /// A projector with its trees, checkpoint and status.
@@ -167,6 +171,8 @@ impl<P: Projector> Projection<P> {
                 last_error: None,
                 rebuild: None,
                 quarantined,
+                rows_written: 0,
+                bytes_written: 0,
             }),
         })
     }
@@ -221,6 +227,8 @@ impl<P: Projector> Projection<P> {
             state: inner.state,
             last_error: inner.last_error.clone(),
             rebuild: inner.rebuild.clone(),
+            rows_written: inner.rows_written,
+            bytes_written: inner.bytes_written,
         }
     }
 
@@ -333,6 +341,8 @@ impl<P: Projector> Projection<P> {
             let mut inner = lock(&self.inner);
             inner.rate.add(applied.events);
             inner.quarantined += applied.quarantined;
+            inner.rows_written += applied.rows;
+            inner.bytes_written += applied.bytes;
         }
         self.checkpoint.send_if_modified(|c| {
             let moved = checkpoint > *c;
@@ -672,6 +682,6 @@ fn apply_events<P: Projector>(
         .copied()
         .chain(["quarantine", "held", "chain"])
         .collect();
-    std::mem::replace(rows, Rows::new(trees)).write(&order)?;
+    (applied.rows, applied.bytes) = std::mem::replace(rows, Rows::new(trees)).write(&order)?;
     Ok(applied)
 }

@@ -56,6 +56,10 @@ pub struct ProjectorStatus {
     pub last_error: Option<String>,
     /// A rebuild in progress.
     pub rebuild: Option<RebuildProgress>,
+    /// Read-model rows written by this process since it started (batches, not rebuilds).
+    pub rows_written: u64,
+    /// Bytes (keys + values) of those rows.
+    pub bytes_written: u64,
 }
 
 /// Events-per-second over a sliding window of batch samples.

@@ -195,3 +195,58 @@ async fn a_hung_batch_is_a_loud_stall_error_not_a_silent_hang() {
         "nothing checkpointed past a stalled batch"
     );
 }
+
+/// A forged second report that chains correctly (right position, right previous hash) is
+/// refused by the read models, quarantined, and does not cost the case what it had: even when
+/// the genuine report sits in the same batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_well_chained_second_report_is_quarantined_without_losing_the_first() {
+    let dir = TempDir::new("forged-report").unwrap();
+    let log = embedded_log(&dir);
+    let mut w = World::new(log.clone(), shipped_rules());
+    let case = w
+        .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
+        .await;
+    let first = log.read_case(case).await.unwrap().remove(0);
+    let mut forged = first.recorded.clone();
+    forged.meta.case_seq = 2;
+    forged.meta.prev_hash = Some(first.hash);
+    forged.meta.id = uuid::Uuid::now_v7();
+    let body = ombud_envelope::encode(&forged);
+    let seq = log
+        .backend()
+        .publish(Outgoing {
+            case_id: case,
+            subject: event_subject(case, EventType::Reported),
+            hash: Sha256Hash::of(&body),
+            body: body.into(),
+            msg_id: format!("{case}:forged"),
+            expected_last_seq: first.stream_seq,
+        })
+        .await
+        .unwrap()
+        .stream_seq;
+
+    // Started after both were written: one batch holds the report and the forgery.
+    let models = open_models(&dir, "views");
+    let (_stop, shutdown) = watch::channel(false);
+    let _tasks = models.spawn(log.clone(), shutdown);
+    models.wait_for(seq, WAIT).await.unwrap();
+    for status in models.status(Some(seq)) {
+        assert_eq!(status.quarantined, 1, "{status:?}");
+    }
+    let held = models.cases.quarantined().unwrap();
+    assert!(held[0].reason.contains("reported twice"), "{held:?}");
+    let file = case_file::get_file(&models.cases.trees(), case)
+        .unwrap()
+        .unwrap();
+    assert_eq!(file.timeline.len(), 1, "the genuine report is kept");
+    let stats = ombud_projection::models::office_stats::office_stats(
+        &models.statistics.trees(),
+        &OfficeCode::parse("jawa-barat").unwrap(),
+        date("2026-09-02"),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(stats.stats.per_state.values().sum::<u64>(), 1);
+}

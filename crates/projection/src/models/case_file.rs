@@ -187,7 +187,26 @@ impl CaseFile {
         self.running_clocks().iter().map(|d| d.due_on).min()
     }
 
-    /// The case file after `event`; `None` before a case is reported.
+    /// Refuses an event that cannot follow `previous`: a first event that is not a report, or
+    /// a second report. (Chain-verified events never do; a forger's might.)
+    pub fn check(previous: Option<&CaseFile>, event: &Projected) -> Result<(), ApplyError> {
+        let e = &event.recorded.event;
+        let is_report = matches!(e.data, EventData::Reported(_));
+        match (previous.is_some(), is_report) {
+            (false, true) | (true, false) => Ok(()),
+            (true, true) => Err(ApplyError::Invalid(format!(
+                "case {} is reported twice",
+                e.case_id
+            ))),
+            (false, false) => Err(ApplyError::Invalid(format!(
+                "case {} begins with `{}`, not `reported`",
+                e.case_id,
+                e.data.event_type()
+            ))),
+        }
+    }
+
+    /// The case file after `event` (checked with [`CaseFile::check`] first).
     pub fn fold(previous: Option<CaseFile>, event: &Projected) -> Result<CaseFile, ApplyError> {
         let e = &event.recorded.event;
         let mut file = match (previous, &e.data) {

@@ -34,6 +34,12 @@ impl Projector for CasesProjector {
             }
             return Ok(());
         }
+        if let Err(refused) = CaseFile::check(old.as_ref(), event) {
+            if let Some(old) = old {
+                rows.restore("files", &case_key(case_id), old);
+            }
+            return Err(refused);
+        }
         let old_summary = old.as_ref().map(CaseSummary::of);
         let old_clocks = old
             .as_ref()

@@ -80,6 +80,15 @@ impl Projector for StatisticsProjector {
             }
             return Ok(());
         }
+        if matches!((&old, &e.data), (Some(_), EventData::Reported(_))) {
+            if let Some(old) = old {
+                rows.restore("tracks", &case_key(e.case_id), old);
+            }
+            return Err(ApplyError::Invalid(format!(
+                "case {} is reported twice",
+                e.case_id
+            )));
+        }
         let before = old.as_ref().and_then(CaseTrack::contribution);
         let mut new = match (old, &e.data) {
             (Some(track), _) => track,
