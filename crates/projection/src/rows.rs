@@ -205,3 +205,55 @@ impl<'a> Rows<'a> {
         Ok((rows, bytes_written))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trees() -> (sled::Db, Trees) {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let trees = Trees::open(&db, "t", 1, &["derived", "primary"]).unwrap();
+        (db, trees)
+    }
+
+    #[test]
+    fn reads_see_the_batch_and_sled_sees_it_only_after_write() {
+        let (_db, trees) = trees();
+        let mut rows = Rows::new(&trees);
+        rows.put("primary", b"a", 1u64);
+        assert_eq!(rows.get::<u64>("primary", b"a").unwrap(), Some(1));
+        assert!(trees.tree("primary").is_empty());
+        rows.mark("derived", b"k");
+        rows.remove("derived", b"gone");
+        let (written, _) = rows.write(&["derived", "primary"]).unwrap();
+        assert_eq!(written, 3);
+        assert_eq!(
+            trees.tree("primary").get(b"a").unwrap().unwrap().as_ref(),
+            b"1"
+        );
+        assert_eq!(
+            trees.tree("derived").get(b"k").unwrap().unwrap().as_ref(),
+            b""
+        );
+    }
+
+    #[test]
+    fn a_taken_row_that_is_not_put_back_is_left_as_stored() {
+        let (_db, trees) = trees();
+        trees.tree("primary").insert(b"a", b"7").unwrap();
+        let mut rows = Rows::new(&trees);
+        rows.put("primary", b"a", 8u64); // changed earlier in the batch
+        assert_eq!(rows.take::<u64>("primary", b"a").unwrap(), Some(8));
+        assert_eq!(rows.get::<u64>("primary", b"a").unwrap(), None, "taken");
+        rows.write(&["derived", "primary"]).unwrap();
+        assert_eq!(
+            trees.tree("primary").get(b"a").unwrap().unwrap().as_ref(),
+            b"7"
+        );
+
+        let mut rows = Rows::new(&trees);
+        let v = rows.take::<u64>("primary", b"a").unwrap().unwrap();
+        rows.restore("primary", b"a", v);
+        assert_eq!(rows.get::<u64>("primary", b"a").unwrap(), Some(7));
+    }
+}

@@ -158,3 +158,32 @@ pub fn date_key(date: Option<NaiveDate>) -> [u8; 4] {
     });
     days.to_be_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_refuses_junk() {
+        let bytes = [0u8, 1, 0xab, 0xff];
+        assert_eq!(unhex(&hex(&bytes)), Some(bytes.to_vec()));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+    }
+
+    #[test]
+    fn date_keys_sort_by_date_with_none_last() {
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert!(date_key(d("2026-12-31")) < date_key(d("2027-01-01")));
+        assert!(date_key(d("2099-01-01")) < date_key(None));
+    }
+
+    #[test]
+    fn a_case_id_survives_being_a_key_suffix() {
+        let case = CaseId::from_uuid(uuid::Uuid::now_v7());
+        let mut key = b"prefix".to_vec();
+        key.extend_from_slice(&case_key(case));
+        assert_eq!(case_from_key(&key), Some(case));
+        assert_eq!(case_from_key(b"short"), None);
+    }
+}

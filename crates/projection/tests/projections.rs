@@ -73,6 +73,7 @@ on_both_backends!(
     a_rebuild_while_events_arrive_ends_equal_to_a_clean_one,
     a_restarted_projector_resumes_exactly,
     read_your_writes_waits_for_the_sequence_or_times_out,
+    erased_personal_data_reads_as_erased_in_the_case_file,
 );
 
 // ---- the scripted office ---------------------------------------------------------------------
@@ -530,4 +531,35 @@ async fn read_your_writes_waits_for_the_sequence_or_times_out<B: Backend>(
         matches!(err, ombud_projection::ProjectionError::NotYet { wanted, .. } if wanted == receipt.stream_seq + 100),
         "{err}"
     );
+}
+
+async fn erased_personal_data_reads_as_erased_in_the_case_file<B: Backend>(
+    log: Arc<EventLog<B>>,
+    dir: &TempDir,
+) {
+    let models = open_models(dir, "views");
+    let (_stop, shutdown) = watch::channel(false);
+    let _tasks = models.spawn(log.clone(), shutdown);
+    let mut w = World::new(log.clone(), shipped_rules());
+    let case = w
+        .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
+        .await;
+    w.act(case, Action::Command(CommandKind::AddNote)).await;
+    let receipt = w
+        .act(case, Action::Command(CommandKind::ErasePersonalData))
+        .await;
+    w.vault.destroy(&KeyId::for_case(case)).await.unwrap();
+    models.wait_for(receipt.stream_seq, WAIT).await.unwrap();
+    let file = case_file::get_file(&models.cases.trees(), case)
+        .unwrap()
+        .unwrap();
+    assert!(file.state.personal_data_erased);
+    let shown = ombud_projection::reveal::reveal(&w.vault, serde_json::to_value(&file).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(shown["reporter"]["identity"]["erased"], true);
+    assert_eq!(shown["summary"]["erased"], true);
+    assert_eq!(shown["timeline"][1]["text"]["erased"], true);
+    assert!(!shown.to_string().contains("Asep"));
+    assert_eq!(file.timeline.len(), 3, "the trail itself stays");
 }

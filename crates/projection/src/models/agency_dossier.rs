@@ -203,3 +203,22 @@ pub fn agencies(trees: &Trees) -> Result<Vec<DossierView>, ProjectionError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_day_histogram() {
+        let mut h = BTreeMap::new();
+        assert_eq!(percentile(&h, 0.5), None);
+        // 1 day ×5, 3 days ×4, 14 days ×1
+        h.insert(1, 5);
+        h.insert(3, 4);
+        h.insert(14, 1);
+        assert_eq!(percentile(&h, 0.5), Some(1));
+        assert_eq!(percentile(&h, 0.6), Some(3));
+        assert_eq!(percentile(&h, 0.9), Some(3));
+        assert_eq!(percentile(&h, 1.0), Some(14));
+    }
+}

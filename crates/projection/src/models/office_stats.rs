@@ -157,3 +157,28 @@ pub fn office_stats(
         }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_drop_keys_that_reach_zero_and_never_go_negative() {
+        let mut m = BTreeMap::new();
+        add(&mut m, "open", 1);
+        add(&mut m, "open", 1);
+        add(&mut m, "open", -1);
+        assert_eq!(m.get("open"), Some(&1));
+        add(&mut m, "open", -1);
+        assert!(m.is_empty(), "zero counts are not kept");
+        add(&mut m, "closed", -1);
+        assert!(m.is_empty(), "a removal of nothing adds nothing");
+    }
+
+    #[test]
+    fn ageing_buckets_cover_every_age_in_order() {
+        let limits: Vec<i64> = AGEING_BUCKETS.iter().map(|(_, max)| *max).collect();
+        assert!(limits.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(limits.last(), Some(&i64::MAX));
+    }
+}
