@@ -120,6 +120,21 @@ impl<B: Backend> EventLog<B> {
         })
     }
 
+    /// The receipt of the command recorded under `key` in `case_id`, if any: the original
+    /// result for a retry (`replayed: true`), or `IdempotencyKeyReused` when the key was used
+    /// for a different command. Callers check this before deciding, so a retry whose effect
+    /// has already moved the case on still gets its original answer.
+    pub async fn recorded(
+        &self,
+        case_id: CaseId,
+        key: &IdempotencyKey,
+        command_hash: Sha256Hash,
+    ) -> Result<Option<Receipt>, LogError> {
+        let slot = self.synced_slot(case_id).await?;
+        let entry = lock(&slot);
+        replay(case_id, &entry, key, command_hash)
+    }
+
     /// A case whose id the caller has just made (a report): known if cached, otherwise assumed
     /// empty without reading the log. If it exists after all (a retried report), the append's
     /// concurrency check finds out and the retry is recognised by its idempotency key.

@@ -1,0 +1,201 @@
+//! Command handling: authorize and decide in the domain, append with optimistic concurrency,
+//! answer retries with the original result.
+//!
+//! Order: hash the plaintext input → (not a report) load the case and answer a known
+//! idempotency key with its original receipt → seal the texts under the case's key → decide
+//! → append at the loaded position (or at `If-Match`). A lost race (the case moved between
+//! load and append) is decided again on the fresh state, with a short random pause, for up to
+//! the retry budget (2 s), unless the caller gave `If-Match`: then the conflict is theirs.
+
+use ombud_domain::{
+    decide, Actor, CaseId, CaseReference, Command, DomainError, IdempotencyKey, KeyId,
+};
+use ombud_envelope::KeyStore;
+use ombud_envelope::SealError;
+use ombud_eventlog::{Append, Backend};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::ServiceError;
+use crate::input::CommandInput;
+use crate::Service;
+
+/// A command as the edge hands it over.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    /// The case (`None` for a report).
+    pub case_id: Option<CaseId>,
+    /// Who (from the bearer token).
+    pub actor: Actor,
+    /// `Idempotency-Key`.
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// `If-Match`: the case position the caller saw.
+    pub if_match: Option<u64>,
+    /// A correlation id to carry into the event.
+    pub correlation_id: Option<Uuid>,
+    /// What to do.
+    pub input: CommandInput,
+}
+
+/// A recorded (or recognised) command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The case.
+    pub case_id: CaseId,
+    /// Its reference.
+    pub reference: Option<CaseReference>,
+    /// Global stream sequence of the event.
+    pub seq: u64,
+    /// The event's position in its case.
+    pub case_seq: u64,
+    /// The event id.
+    pub event_id: Uuid,
+    /// True when this answers a retry of an already recorded command.
+    pub replayed: bool,
+}
+
+impl<B: Backend, S: KeyStore> Service<B, S> {
+    /// Runs one command.
+    pub async fn execute(&self, request: CommandRequest) -> Result<Outcome, ServiceError> {
+        let command_hash = request.input.command_hash()?;
+        let is_report = matches!(request.input, CommandInput::Report(_));
+        let case_id = match (request.case_id, is_report, &request.idempotency_key) {
+            (Some(id), false, _) => id,
+            (None, true, Some(key)) => CaseId::for_idempotency_key(key),
+            (None, true, None) => CaseId::from_uuid(Uuid::now_v7()),
+            (Some(_), true, _) => {
+                return Err(ServiceError::Invalid(
+                    "a report names no case: its id is made by ombud".into(),
+                ))
+            }
+            (None, false, _) => {
+                return Err(ServiceError::Invalid(format!(
+                    "`{}` needs a case id",
+                    request.input.route()
+                )))
+            }
+        };
+        let key = match &request.idempotency_key {
+            Some(key) => key.clone(),
+            None => generated_key()?,
+        };
+
+        // A retry whose first try already moved the case on must get its first answer, not a
+        // refusal decided on the new state.
+        if !is_report {
+            if let Some(receipt) = self.log.recorded(case_id, &key, command_hash).await? {
+                return self.outcome(case_id, receipt).await;
+            }
+            if self.log.load(case_id).await?.head.case_seq == 0 {
+                // Nothing to seal under and nothing to act on.
+                return Err(ServiceError::Refused(DomainError::NoSuchCase));
+            }
+        }
+        let data_key = KeyId::for_case(case_id);
+        if is_report {
+            self.vault.create_key(&data_key).await?;
+        }
+        let body = match request.input.clone().seal(&self.vault, &data_key).await {
+            Err(ServiceError::Sealing(SealError::KeyDestroyed(_))) => {
+                return Err(ServiceError::Refused(DomainError::Validation {
+                    field: "personal data",
+                    problem: "this case's personal data was erased: no new personal data can \
+                              be recorded on it"
+                        .into(),
+                }))
+            }
+            other => other?,
+        };
+
+        let started = std::time::Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let loaded = if is_report {
+                self.log.assume_new(case_id)
+            } else {
+                self.log.load(case_id).await?
+            };
+            if let Some(expected) = request.if_match {
+                if expected != loaded.head.case_seq {
+                    return Err(ServiceError::Conflict {
+                        case: case_id,
+                        expected,
+                        actual: loaded.head.case_seq,
+                    });
+                }
+            }
+            let decided = decide(
+                &loaded.state,
+                Command {
+                    case_id,
+                    actor: request.actor.clone(),
+                    at: (self.clock)(),
+                    rules: self.rules.clone(),
+                    body: body.clone(),
+                },
+            );
+            let event = match decided {
+                Ok(event) => event,
+                Err(refusal) => {
+                    // A retried report finds its case already reported: answer the retry.
+                    if is_report && request.idempotency_key.is_some() {
+                        if let Some(receipt) =
+                            self.log.recorded(case_id, &key, command_hash).await?
+                        {
+                            return self.outcome(case_id, receipt).await;
+                        }
+                    }
+                    return Err(refusal.into());
+                }
+            };
+            let appended = self
+                .log
+                .append(Append {
+                    event,
+                    expected: loaded.head.case_seq,
+                    idempotency_key: key.clone(),
+                    command_hash,
+                    correlation_id: request.correlation_id,
+                    causation_id: Uuid::now_v7(),
+                })
+                .await;
+            match appended {
+                Ok(receipt) => return self.outcome(case_id, receipt).await,
+                Err(ombud_eventlog::LogError::Conflict { .. })
+                    if request.if_match.is_none() && started.elapsed() < self.retry_budget =>
+                {
+                    // Lost a race: the log caught up with the case; decide again on it after
+                    // a short random pause (so racing writers spread out).
+                    let jitter = (Uuid::now_v7().as_u128() & 0xff) as u64;
+                    let pause = jitter * u64::from(attempt.min(8)) * 8;
+                    tokio::time::sleep(std::time::Duration::from_micros(pause)).await;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn outcome(
+        &self,
+        case_id: CaseId,
+        receipt: ombud_eventlog::Receipt,
+    ) -> Result<Outcome, ServiceError> {
+        let reference = self.log.load(case_id).await?.state.reference;
+        Ok(Outcome {
+            case_id,
+            reference,
+            seq: receipt.stream_seq,
+            case_seq: receipt.case_seq,
+            event_id: receipt.event_id,
+            replayed: receipt.replayed,
+        })
+    }
+}
+
+/// A key for a command sent without one: unique, so it never matches another command.
+fn generated_key() -> Result<IdempotencyKey, ServiceError> {
+    IdempotencyKey::parse(&format!("auto-{}", Uuid::now_v7()))
+        .map_err(|e| ServiceError::Internal(format!("generating an idempotency key: {e}")))
+}

@@ -1,0 +1,88 @@
+//! ombud's use cases, between the edges (HTTP, CLI) and the parts (domain, event log, read
+//! models): [`Service::execute`] runs a command (hash the plaintext, check its idempotency
+//! key, seal, load, decide, append; retry a lost race a few times unless the caller pinned
+//! the case position with `If-Match`), [`queries`] answers from the read models within the
+//! actor's office scope, [`audit`] reads and verifies a case's trail.
+
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod commands;
+pub mod error;
+pub mod input;
+pub mod queries;
+
+use std::sync::Arc;
+
+use ombud_domain::{Rules, Timestamp};
+use ombud_envelope::{KeyStore, Vault};
+use ombud_eventlog::{Backend, EventLog};
+use ombud_projection::ReadModels;
+
+pub use commands::{CommandRequest, Outcome};
+pub use error::ServiceError;
+pub use input::CommandInput;
+
+/// Where "now" comes from (tests pin it).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        Timestamp::from_datetime(chrono::DateTime::<chrono::Utc>::from(
+            std::time::SystemTime::now(),
+        ))
+    })
+}
+
+/// The use cases over one event log, vault and set of read models.
+pub struct Service<B: Backend, S: KeyStore> {
+    log: Arc<EventLog<B>>,
+    vault: Arc<Vault<S>>,
+    rules: Arc<Rules>,
+    models: ReadModels,
+    clock: Clock,
+    /// How long a command that keeps losing races (without `If-Match`) is retried.
+    retry_budget: std::time::Duration,
+}
+
+impl<B: Backend, S: KeyStore> std::fmt::Debug for Service<B, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+impl<B: Backend, S: KeyStore> Service<B, S> {
+    /// A service over these parts.
+    pub fn new(
+        log: Arc<EventLog<B>>,
+        vault: Arc<Vault<S>>,
+        rules: Arc<Rules>,
+        models: ReadModels,
+        clock: Clock,
+    ) -> Self {
+        Service {
+            log,
+            vault,
+            rules,
+            models,
+            clock,
+            retry_budget: std::time::Duration::from_secs(2),
+        }
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &Arc<EventLog<B>> {
+        &self.log
+    }
+
+    /// The read models.
+    pub fn models(&self) -> &ReadModels {
+        &self.models
+    }
+
+    /// The vault.
+    pub fn vault(&self) -> &Arc<Vault<S>> {
+        &self.vault
+    }
+}

@@ -1,0 +1,183 @@
+//! Queries over the read models, within the actor's scope: intake, investigators and
+//! supervisors see their own office's cases only (another office's case reads as absent);
+//! the chair, auditors and the DPO see every office. Personal data is opened here, at query
+//! time, and only for roles that may see it. `min_seq` waits (bounded) for read-your-writes.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use ombud_domain::{ActorId, AgencyCode, CaseId, OfficeCode, Role};
+use ombud_envelope::KeyStore;
+use ombud_eventlog::Backend;
+use ombud_projection::models::agency_dossier::{self, DossierView};
+use ombud_projection::models::case_index::{self, CaseFilter, CaseOrder, Page};
+use ombud_projection::models::office_stats::{self, OfficeStatsView};
+use ombud_projection::models::work_queue::{self, QueueItem};
+use ombud_projection::models::{case_file, deadline_board};
+
+use crate::error::ServiceError;
+use crate::Service;
+
+/// A case list request.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Which cases.
+    pub filter: CaseFilter,
+    /// Newest first or by due date.
+    pub order: CaseOrder,
+    /// From the previous page.
+    pub cursor: Option<String>,
+    /// Page size (1–500).
+    pub limit: usize,
+    /// The date overdue is judged on.
+    pub today: NaiveDate,
+    /// Read-your-writes.
+    pub min_seq: Option<u64>,
+}
+
+/// How long a query waits for `min_seq`.
+pub const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
+
+/// Whether `role` sees every office.
+pub fn sees_all_offices(role: Role) -> bool {
+    matches!(role, Role::Chair | Role::Auditor | Role::Dpo | Role::System)
+}
+
+/// The office a query is limited to, if any.
+fn scope(actor: &ombud_domain::Actor) -> Option<OfficeCode> {
+    (!sees_all_offices(actor.role)).then(|| actor.office.clone())
+}
+
+impl<B: Backend, S: KeyStore> Service<B, S> {
+    async fn caught_up(&self, min_seq: Option<u64>) -> Result<(), ServiceError> {
+        if let Some(seq) = min_seq {
+            self.models().wait_for(seq, READ_YOUR_WRITES_WAIT).await?;
+        }
+        Ok(())
+    }
+
+    /// The case file, personal data opened (or marked erased). Returns it with its position
+    /// (for `ETag`).
+    pub async fn case_file(
+        &self,
+        actor: &ombud_domain::Actor,
+        case_id: CaseId,
+        min_seq: Option<u64>,
+    ) -> Result<(serde_json::Value, u64), ServiceError> {
+        self.caught_up(min_seq).await?;
+        let trees = self.models().cases.trees();
+        let file = case_file::get_file(&trees, case_id)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .ok_or(ServiceError::NotFound(case_id))?;
+        if scope(actor).is_some_and(|office| office != file.office) {
+            return Err(ServiceError::NotFound(case_id));
+        }
+        let case_seq = file.state.version;
+        let value =
+            serde_json::to_value(&file).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let shown = ombud_projection::reveal::reveal(self.vault(), value).await?;
+        Ok((shown, case_seq))
+    }
+
+    /// A page of cases; the office filter is forced to the actor's office when scoped.
+    pub async fn list_cases(
+        &self,
+        actor: &ombud_domain::Actor,
+        query: ListQuery,
+    ) -> Result<Page, ServiceError> {
+        self.caught_up(query.min_seq).await?;
+        let mut filter = query.filter;
+        if let Some(office) = scope(actor) {
+            if filter.office.as_ref().is_some_and(|o| *o != office) {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+            filter.office = Some(office);
+        }
+        Ok(case_index::list(
+            &self.models().cases.trees(),
+            &filter,
+            query.order,
+            query.cursor.as_deref(),
+            query.limit.clamp(1, 500),
+            query.today,
+        )?)
+    }
+
+    /// The work queue of `assignee` (the actor's own unless a supervisor asks).
+    pub async fn queue(
+        &self,
+        actor: &ombud_domain::Actor,
+        assignee: Option<&ActorId>,
+        today: NaiveDate,
+        min_seq: Option<u64>,
+    ) -> Result<Vec<QueueItem>, ServiceError> {
+        self.caught_up(min_seq).await?;
+        let whose = match assignee {
+            Some(other) if *other != actor.id => {
+                if !matches!(actor.role, Role::Supervisor | Role::Chair) {
+                    return Err(ServiceError::Refused(
+                        ombud_domain::DomainError::Validation {
+                            field: "assignee",
+                            problem: "only supervisors see another investigator's queue".into(),
+                        },
+                    ));
+                }
+                other.clone()
+            }
+            _ => actor.id.clone(),
+        };
+        let office = scope(actor);
+        Ok(
+            work_queue::work_queue(&self.models().cases.trees(), &whose, today)?
+                .into_iter()
+                .filter(|item| office.as_ref().is_none_or(|o| *o == item.case.office))
+                .collect(),
+        )
+    }
+
+    /// Running clocks due within `within_days` (overdue first), in the actor's scope.
+    pub async fn deadline_board(
+        &self,
+        actor: &ombud_domain::Actor,
+        today: NaiveDate,
+        within_days: u32,
+    ) -> Result<Vec<deadline_board::BoardItem>, ServiceError> {
+        Ok(deadline_board::board(
+            &self.models().cases.trees(),
+            today,
+            within_days,
+            scope(actor).as_ref(),
+        )?)
+    }
+
+    /// The dossier of an agency (its numbers span every office).
+    pub async fn agency(&self, code: &AgencyCode) -> Result<Option<DossierView>, ServiceError> {
+        Ok(agency_dossier::agency_dossier(
+            &self.models().statistics.trees(),
+            code,
+        )?)
+    }
+
+    /// The statistics of the actor's office (or `office`, for roles that see every office).
+    pub async fn stats(
+        &self,
+        actor: &ombud_domain::Actor,
+        office: Option<&OfficeCode>,
+        today: NaiveDate,
+    ) -> Result<Option<OfficeStatsView>, ServiceError> {
+        let office = match (scope(actor), office) {
+            (Some(own), Some(asked)) if own != *asked => return Ok(None),
+            (Some(own), _) => own,
+            (None, Some(asked)) => asked.clone(),
+            (None, None) => actor.office.clone(),
+        };
+        Ok(office_stats::office_stats(
+            &self.models().statistics.trees(),
+            &office,
+            today,
+        )?)
+    }
+}

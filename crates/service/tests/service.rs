@@ -1,0 +1,411 @@
+//! The use cases against a real event log (a fresh nats-server with JetStream, and the
+//! embedded log) with real read models: idempotent retries, races with and without
+//! `If-Match`, refusals that write nothing, sealing, office scope, audit.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ombud_domain::taxonomy::EscalationKind;
+use ombud_domain::*;
+use ombud_envelope::{MasterKey, MemoryKeyStore, Vault};
+use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
+use ombud_eventlog::{Backend, EventLog};
+use ombud_projection::{ProjectionConfig, ReadModels};
+use ombud_service::input::*;
+use ombud_service::{CommandInput, CommandRequest, Service, ServiceError};
+use ombud_testkit::{NatsServer, TempDir};
+use tokio::sync::watch;
+
+type Svc<B> = Arc<Service<B, MemoryKeyStore>>;
+
+fn service<B: Backend>(log: Arc<EventLog<B>>, dir: &TempDir) -> (Svc<B>, watch::Sender<bool>) {
+    let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default()).unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    models.spawn(log.clone(), shutdown);
+    let vault = Arc::new(Vault::new(MasterKey::generate(), MemoryKeyStore::new()));
+    let at = Timestamp::parse("2026-09-01T02:00:00Z").unwrap();
+    let service = Service::new(
+        log,
+        vault,
+        Arc::new(Rules::default()),
+        models,
+        Arc::new(move || at),
+    );
+    (Arc::new(service), stop)
+}
+
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {
+        mod on_jetstream {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let server = ombud_testkit::NatsServer::start().unwrap();
+                    let dir = ombud_testkit::TempDir::new("service").unwrap();
+                    let log = super::jetstream(&server).await;
+                    let (svc, _stop) = super::service(log, &dir);
+                    super::$test(svc).await;
+                }
+            )+
+        }
+        mod on_embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let dir = ombud_testkit::TempDir::new("service").unwrap();
+                    let backend = ombud_eventlog::embedded::EmbeddedBackend::open(
+                        &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
+                    )
+                    .unwrap();
+                    let log = std::sync::Arc::new(ombud_eventlog::EventLog::new(std::sync::Arc::new(backend)));
+                    let (svc, _stop) = super::service(log, &dir);
+                    super::$test(svc).await;
+                }
+            )+
+        }
+    };
+}
+
+async fn jetstream(server: &NatsServer) -> Arc<EventLog<Arc<JetStreamBackend>>> {
+    let mut config = JetStreamConfig::new(server.url());
+    config.request_timeout = Duration::from_secs(5);
+    Arc::new(EventLog::new(Arc::new(
+        JetStreamBackend::connect(config).await.unwrap().0,
+    )))
+}
+
+on_both_backends!(
+    a_retried_report_returns_the_first_answer_and_records_once,
+    a_retry_after_the_case_moved_on_still_gets_its_first_answer,
+    a_key_reused_for_another_command_is_refused,
+    concurrent_commands_without_if_match_are_all_recorded,
+    concurrent_commands_with_the_same_if_match_let_exactly_one_through,
+    refusals_write_nothing,
+    personal_data_is_sealed_in_the_log_and_opened_for_the_case_file,
+    another_office_sees_nothing_and_auditors_read_but_never_write,
+);
+
+fn actor(role: Role, office: &str) -> Actor {
+    let id = match role {
+        Role::Intake => "pvl.rina",
+        Role::Investigator => "riksa.siti",
+        Role::Supervisor => "kepala.budi",
+        Role::Chair => "ketua.ani",
+        Role::Auditor => "audit.dewi",
+        Role::Dpo => "dpo.joko",
+        Role::System => "system",
+    };
+    Actor {
+        id: ActorId::parse(id).unwrap(),
+        role,
+        office: OfficeCode::parse(office).unwrap(),
+    }
+}
+
+fn key(text: &str) -> Option<IdempotencyKey> {
+    Some(IdempotencyKey::parse(text).unwrap())
+}
+
+fn report_input() -> CommandInput {
+    CommandInput::parse(
+        "report",
+        br#"{"office":"jawa-barat","channel":"walk_in",
+             "reporter":{"name":"Asep Saepudin","nik":"3278010101800001","confidential":true},
+             "respondent":{"agency_code":"disdukcapil-kota-tasikmalaya",
+                           "agency_name":"Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya"},
+             "forms":["undue_delay"],"prior_complaint":true,
+             "summary":"KTP-el tidak kunjung terbit setelah tiga bulan."}"#,
+    )
+    .unwrap()
+}
+
+fn request(
+    case_id: Option<CaseId>,
+    who: Actor,
+    k: Option<IdempotencyKey>,
+    input: CommandInput,
+) -> CommandRequest {
+    CommandRequest {
+        case_id,
+        actor: who,
+        idempotency_key: k,
+        if_match: None,
+        correlation_id: None,
+        input,
+    }
+}
+
+async fn reported<B: Backend>(svc: &Svc<B>) -> CaseId {
+    svc.execute(request(
+        None,
+        actor(Role::Intake, "jawa-barat"),
+        None,
+        report_input(),
+    ))
+    .await
+    .unwrap()
+    .case_id
+}
+
+fn note(text: &str) -> CommandInput {
+    CommandInput::AddNote(AddNoteInput { note: text.into() })
+}
+
+fn accept() -> CommandInput {
+    CommandInput::parse("accept", br#"{"unit":"riksa-1","assignee":"riksa.siti"}"#).unwrap()
+}
+
+async fn a_retried_report_returns_the_first_answer_and_records_once<B: Backend>(svc: Svc<B>) {
+    let intake = actor(Role::Intake, "jawa-barat");
+    let first = svc
+        .execute(request(
+            None,
+            intake.clone(),
+            key("report-1"),
+            report_input(),
+        ))
+        .await
+        .unwrap();
+    let again = svc
+        .execute(request(None, intake, key("report-1"), report_input()))
+        .await
+        .unwrap();
+    assert_eq!(again.case_id, first.case_id);
+    assert_eq!((again.seq, again.event_id), (first.seq, first.event_id));
+    assert!(again.replayed && !first.replayed);
+    assert!(first.reference.is_some());
+    assert_eq!(svc.log().read_case(first.case_id).await.unwrap().len(), 1);
+    assert_eq!(svc.log().head().await.unwrap(), first.seq);
+}
+
+async fn a_retry_after_the_case_moved_on_still_gets_its_first_answer<B: Backend>(svc: Svc<B>) {
+    let case = reported(&svc).await;
+    let boss = actor(Role::Supervisor, "jawa-barat");
+    let first = svc
+        .execute(request(Some(case), boss.clone(), key("accept-1"), accept()))
+        .await
+        .unwrap();
+    svc.execute(request(
+        Some(case),
+        actor(Role::Investigator, "jawa-barat"),
+        None,
+        note("n"),
+    ))
+    .await
+    .unwrap();
+    // Accepting again would be refused now (the case is under examination): the retry must
+    // still get the original answer.
+    let again = svc
+        .execute(request(Some(case), boss, key("accept-1"), accept()))
+        .await
+        .unwrap();
+    assert_eq!((again.seq, again.case_seq), (first.seq, first.case_seq));
+    assert!(again.replayed);
+    assert_eq!(svc.log().read_case(case).await.unwrap().len(), 3);
+}
+
+async fn a_key_reused_for_another_command_is_refused<B: Backend>(svc: Svc<B>) {
+    let case = reported(&svc).await;
+    let who = actor(Role::Investigator, "jawa-barat");
+    svc.execute(request(
+        Some(case),
+        who.clone(),
+        key("k-1"),
+        note("pertama"),
+    ))
+    .await
+    .unwrap();
+    let err = svc
+        .execute(request(Some(case), who, key("k-1"), note("kedua")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::IdempotencyKeyReused { .. }),
+        "{err}"
+    );
+    assert_eq!(svc.log().read_case(case).await.unwrap().len(), 2);
+}
+
+async fn concurrent_commands_without_if_match_are_all_recorded<B: Backend>(svc: Svc<B>) {
+    let case = reported(&svc).await;
+    let who = actor(Role::Investigator, "jawa-barat");
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (svc, who) = (svc.clone(), who.clone());
+            tokio::spawn(async move {
+                svc.execute(request(
+                    Some(case),
+                    who,
+                    None,
+                    note(&format!("catatan {i}")),
+                ))
+                .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap().is_ok() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 20, "every legal command is recorded");
+    let verified = svc.verify(&who, case).await.unwrap();
+    assert_eq!(verified.events, 21, "and the chain verifies");
+}
+
+async fn concurrent_commands_with_the_same_if_match_let_exactly_one_through<B: Backend>(
+    svc: Svc<B>,
+) {
+    let case = reported(&svc).await;
+    let boss = actor(Role::Supervisor, "jawa-barat");
+    svc.execute(request(Some(case), boss.clone(), None, accept()))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (svc, boss) = (svc.clone(), boss.clone());
+            tokio::spawn(async move {
+                let input = CommandInput::Escalate(EscalateInput {
+                    kind: EscalationKind::ToSuperior,
+                    reason: "Tidak ada tanggapan.".into(),
+                    target: Some("Wali Kota Tasikmalaya".into()),
+                });
+                let mut req = request(Some(case), boss, None, input);
+                req.if_match = Some(2);
+                svc.execute(req).await
+            })
+        })
+        .collect();
+    let (mut ok, mut conflicts) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(ServiceError::Conflict {
+                expected: 2,
+                actual: 3,
+                ..
+            }) => conflicts += 1,
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!((ok, conflicts), (1, 19));
+    assert_eq!(svc.verify(&boss, case).await.unwrap().events, 3);
+}
+
+async fn refusals_write_nothing<B: Backend>(svc: Svc<B>) {
+    let case = reported(&svc).await;
+    let head = svc.log().head().await.unwrap();
+    // Wrong role, invalid transition, stale If-Match, bad input.
+    let auditor = actor(Role::Auditor, "jawa-barat");
+    let err = svc
+        .execute(request(Some(case), auditor, None, note("x")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::Refused(DomainError::NotPermitted { .. })),
+        "{err}"
+    );
+    let inv = actor(Role::Investigator, "jawa-barat");
+    let conclude = CommandInput::parse("conclude", br#"{"finding":"found"}"#).unwrap();
+    let err = svc
+        .execute(request(Some(case), inv.clone(), None, conclude))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Refused(_)), "{err}");
+    let mut stale = request(Some(case), inv.clone(), None, note("x"));
+    stale.if_match = Some(7);
+    assert!(matches!(
+        svc.execute(stale).await.unwrap_err(),
+        ServiceError::Conflict { actual: 1, .. }
+    ));
+    assert!(matches!(
+        CommandInput::parse("notes", br#"{"note":"x","confidental":true}"#).unwrap_err(),
+        ServiceError::Invalid(_)
+    ));
+    assert!(matches!(
+        CommandInput::parse("close", br#"{"reason":"no_such_reason"}"#).unwrap_err(),
+        ServiceError::Invalid(_)
+    ));
+    let unknown = CaseId::from_uuid(uuid::Uuid::now_v7());
+    let err = svc
+        .execute(request(Some(unknown), inv, None, note("x")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::Refused(DomainError::NoSuchCase)),
+        "{err}"
+    );
+    assert_eq!(svc.log().head().await.unwrap(), head, "nothing was written");
+}
+
+async fn personal_data_is_sealed_in_the_log_and_opened_for_the_case_file<B: Backend>(svc: Svc<B>) {
+    let intake = actor(Role::Intake, "jawa-barat");
+    let outcome = svc
+        .execute(request(None, intake.clone(), None, report_input()))
+        .await
+        .unwrap();
+    for event in svc.log().read_case(outcome.case_id).await.unwrap() {
+        let body = ombud_envelope::encode(&event.recorded);
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            !text.contains("Asep")
+                && !text.contains("3278010101800001")
+                && !text.contains("KTP-el")
+        );
+    }
+    let (file, case_seq) = svc
+        .case_file(&intake, outcome.case_id, Some(outcome.seq))
+        .await
+        .unwrap();
+    assert_eq!(case_seq, 1);
+    let identity = file["reporter"]["identity"]["text"].as_str().unwrap();
+    assert!(identity.contains("Asep Saepudin") && identity.contains("3278010101800001"));
+    assert_eq!(file["reporter"]["confidential"], true);
+}
+
+async fn another_office_sees_nothing_and_auditors_read_but_never_write<B: Backend>(svc: Svc<B>) {
+    let case = reported(&svc).await;
+    let seq = svc.log().head().await.unwrap();
+    let elsewhere = actor(Role::Investigator, "jakarta-raya");
+    assert!(matches!(
+        svc.case_file(&elsewhere, case, Some(seq))
+            .await
+            .unwrap_err(),
+        ServiceError::NotFound(_)
+    ));
+    assert!(matches!(
+        svc.verify(&elsewhere, case).await.unwrap_err(),
+        ServiceError::NotFound(_)
+    ));
+    let query = ombud_service::queries::ListQuery {
+        filter: Default::default(),
+        order: Default::default(),
+        cursor: None,
+        limit: 50,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 9, 2).unwrap(),
+        min_seq: Some(seq),
+    };
+    let page = svc.list_cases(&elsewhere, query.clone()).await.unwrap();
+    let chair = actor(Role::Chair, "pusat");
+    assert_eq!(svc.list_cases(&chair, query).await.unwrap().items.len(), 1);
+    assert!(page.items.is_empty());
+    let err = svc
+        .execute(request(Some(case), elsewhere, None, note("x")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Refused(DomainError::OutsideOffice { .. })
+        ),
+        "{err}"
+    );
+
+    let auditor = actor(Role::Auditor, "pusat");
+    assert!(svc.case_file(&auditor, case, Some(seq)).await.is_ok());
+    assert_eq!(svc.verify(&auditor, case).await.unwrap().events, 1);
+    let trail = svc.trail(&auditor, case, None).await.unwrap();
+    assert_eq!(trail.len(), 1);
+}
