@@ -1,0 +1,430 @@
+//! ombud's HTTP API (DESIGN.md §5) over [`ombud_service::Service`]: commands
+//! (`POST /v1/cases`, `POST /v1/cases/{id}/{command}`), the case file and lists, the audit
+//! trail and its verification, work queue, agency dossier, office statistics, health and
+//! readiness. Bearer tokens map to actors ([`auth`]); every error is problem+json
+//! ([`problem`]); `Idempotency-Key`, `ETag`/`If-Match` and `?min_seq=` as documented.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod problem;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ombud_domain::{AgencyCode, CaseId, IdempotencyKey, Timestamp};
+use ombud_envelope::KeyStore;
+use ombud_eventlog::Backend;
+use ombud_projection::models::case_index::{CaseFilter, CaseOrder};
+use ombud_service::queries::ListQuery;
+use ombud_service::{CommandInput, CommandRequest, Service, ServiceError};
+use serde::Deserialize;
+use serde_json::json;
+
+pub use auth::Tokens;
+pub use problem::Problem;
+
+/// Default request body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What the routes share.
+pub struct Api<B: Backend, S: KeyStore> {
+    /// The use cases.
+    pub service: Service<B, S>,
+    /// Who may call.
+    pub tokens: Tokens,
+    /// Where "today" comes from (for overdue).
+    pub clock: ombud_service::Clock,
+}
+
+type Shared<B, S> = State<Arc<Api<B, S>>>;
+
+/// The router, with a request body limit of `body_limit` bytes.
+pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
+    api: Arc<Api<B, S>>,
+    body_limit: usize,
+) -> Router {
+    Router::new()
+        .route("/v1/cases", post(report::<B, S>).get(list::<B, S>))
+        .route("/v1/cases/{id}", get(case_file::<B, S>))
+        .route("/v1/cases/{id}/events", get(events::<B, S>))
+        .route("/v1/cases/{id}/verify", get(verify::<B, S>))
+        .route("/v1/cases/{id}/{command}", post(command::<B, S>))
+        .route("/v1/queue", get(queue::<B, S>))
+        .route("/v1/agencies/{code}", get(agency::<B, S>))
+        .route("/v1/stats", get(stats::<B, S>))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready::<B, S>))
+        .fallback(|| async {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "no_route",
+                "No such route",
+                "see /v1/openapi.json",
+            )
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(api)
+}
+
+fn parse_case(id: &str) -> Result<CaseId, Problem> {
+    CaseId::parse(id).map_err(|e| Problem::malformed(format!("case id `{id}`: {e}")))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, Problem> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            let text = v
+                .to_str()
+                .map_err(|_| Problem::malformed("Idempotency-Key must be text"))?;
+            IdempotencyKey::parse(text)
+                .map_err(|e| Problem::malformed(format!("Idempotency-Key: {e}")))
+        })
+        .transpose()
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
+    headers
+        .get(header::IF_MATCH)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+                .and_then(|t| t.parse::<u64>().ok())
+                .ok_or_else(|| Problem::malformed("If-Match must be a case position like \"3\""))
+        })
+        .transpose()
+}
+
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "Request body too large",
+                rejection.body_text(),
+            )
+        } else {
+            Problem::malformed(rejection.body_text())
+        }
+    })
+}
+
+fn etag(case_seq: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{case_seq}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+fn today<B: Backend, S: KeyStore>(api: &Api<B, S>) -> chrono::NaiveDate {
+    (api.clock)().local_date(ombud_domain::deadline::wib())
+}
+
+async fn report<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let input = CommandInput::parse("report", &body(raw)?)?;
+    let outcome = api
+        .service
+        .execute(CommandRequest {
+            case_id: None,
+            actor,
+            idempotency_key: idempotency_key(&headers)?,
+            if_match: None,
+            correlation_id: None,
+            input,
+        })
+        .await?;
+    let mut response = (StatusCode::CREATED, Json(&outcome)).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(outcome.case_seq));
+    Ok(response)
+}
+
+async fn command<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    Path((id, command)): Path<(String, String)>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let case_id = parse_case(&id)?;
+    if command == "report" {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "no_route",
+            "No such route",
+            "report with POST /v1/cases",
+        ));
+    }
+    let input = CommandInput::parse(&command, &body(raw)?)?;
+    let outcome = api
+        .service
+        .execute(CommandRequest {
+            case_id: Some(case_id),
+            actor,
+            idempotency_key: idempotency_key(&headers)?,
+            if_match: if_match(&headers)?,
+            correlation_id: None,
+            input,
+        })
+        .await?;
+    let mut response = Json(json!({
+        "case_id": outcome.case_id,
+        "seq": outcome.seq,
+        "case_seq": outcome.case_seq,
+        "event_id": outcome.event_id,
+        "replayed": outcome.replayed,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(outcome.case_seq));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinSeq {
+    min_seq: Option<u64>,
+}
+
+fn query<T: serde::de::DeserializeOwned>(
+    q: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, Problem> {
+    q.map(|Query(t)| t)
+        .map_err(|e| Problem::malformed(e.body_text()))
+}
+
+async fn case_file<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let case_id = parse_case(&id)?;
+    let q = query(q)?;
+    let (file, case_seq) = api.service.case_file(&actor, case_id, q.min_seq).await?;
+    let mut response = Json(file).into_response();
+    response.headers_mut().insert(header::ETAG, etag(case_seq));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    status: Option<String>,
+    office: Option<String>,
+    agency: Option<String>,
+    form: Option<String>,
+    assignee: Option<String>,
+    channel: Option<String>,
+    track: Option<String>,
+    overdue: Option<bool>,
+    reported_from: Option<String>,
+    reported_to: Option<String>,
+    order: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+    min_seq: Option<u64>,
+}
+
+fn word<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, Problem> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| Problem::malformed(format!("`{name}`: {e}")))
+}
+
+fn opt<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: Option<&String>,
+) -> Result<Option<T>, Problem> {
+    text.map(|t| word(name, t)).transpose()
+}
+
+async fn list<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    headers: HeaderMap,
+    q: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let p = query(q)?;
+    let status = p
+        .status
+        .as_deref()
+        .map(|s| {
+            s.split(',')
+                .map(|one| word("status", one.trim()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let time = |name: &str, t: Option<&String>| {
+        t.map(|t| Timestamp::parse(t).map_err(|e| Problem::malformed(format!("`{name}`: {e}"))))
+            .transpose()
+    };
+    let filter = CaseFilter {
+        status,
+        office: opt("office", p.office.as_ref())?,
+        agency: opt("agency", p.agency.as_ref())?,
+        form: opt("form", p.form.as_ref())?,
+        assignee: opt("assignee", p.assignee.as_ref())?,
+        channel: opt("channel", p.channel.as_ref())?,
+        track: opt("track", p.track.as_ref())?,
+        overdue: p.overdue,
+        reported_from: time("reported_from", p.reported_from.as_ref())?,
+        reported_to: time("reported_to", p.reported_to.as_ref())?,
+    };
+    let order: CaseOrder = opt("order", p.order.as_ref())?.unwrap_or_default();
+    let page = api
+        .service
+        .list_cases(
+            &actor,
+            ListQuery {
+                filter,
+                order,
+                cursor: p.cursor,
+                limit: p.limit.unwrap_or(50),
+                today: today(&api),
+                min_seq: p.min_seq,
+            },
+        )
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AsOfParam {
+    as_of: Option<String>,
+}
+
+async fn events<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<AsOfParam>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let case_id = parse_case(&id)?;
+    let as_of = query(q)?
+        .as_of
+        .map(|t| ombud_service::audit::parse_as_of(&t))
+        .transpose()?;
+    let trail = api.service.trail(&actor, case_id, as_of).await?;
+    let events: Vec<serde_json::Value> = trail
+        .iter()
+        .map(|e| {
+            let envelope: serde_json::Value =
+                serde_json::from_slice(&ombud_envelope::encode(&e.recorded)).unwrap_or_default();
+            json!({ "seq": e.stream_seq, "hash": e.hash.to_hex(), "event": envelope })
+        })
+        .collect();
+    Ok(Json(json!({ "case_id": case_id, "events": events })).into_response())
+}
+
+async fn verify<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let case_id = parse_case(&id)?;
+    match api.service.verify(&actor, case_id).await {
+        Ok(v) => Ok(Json(json!({ "verified": true, "report": v })).into_response()),
+        Err(ServiceError::Corrupt { case, seq, why }) => Ok(Json(json!({
+            "verified": false, "case_id": case, "broken_at_seq": seq, "why": why
+        }))
+        .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueParams {
+    assignee: Option<String>,
+    min_seq: Option<u64>,
+}
+
+async fn queue<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    headers: HeaderMap,
+    q: Result<Query<QueueParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let p = query(q)?;
+    let assignee = opt("assignee", p.assignee.as_ref())?;
+    let items = api
+        .service
+        .queue(&actor, assignee.as_ref(), today(&api), p.min_seq)
+        .await?;
+    Ok(Json(items).into_response())
+}
+
+async fn agency<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    api.tokens.authenticate(&headers)?;
+    let code: AgencyCode = word("code", &code)?;
+    match api.service.agency(&code).await? {
+        Some(d) => Ok(Json(d).into_response()),
+        None => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "unknown_agency",
+            "No cases for this agency",
+            format!("no dossier for `{code}`"),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsParams {
+    office: Option<String>,
+}
+
+async fn stats<B: Backend, S: KeyStore>(
+    State(api): Shared<B, S>,
+    headers: HeaderMap,
+    q: Result<Query<StatsParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let p = query(q)?;
+    let office = opt("office", p.office.as_ref())?;
+    let stats = api
+        .service
+        .stats(&actor, office.as_ref(), today(&api))
+        .await?;
+    Ok(Json(stats).into_response())
+}
+
+async fn ready<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
+    let head = api.service.log().head().await.ok();
+    let status = api.service.models().status(head);
+    let ready = head.is_some()
+        && status.iter().all(|s| {
+            s.state == ombud_projection::RunState::Running && s.lag.is_some_and(|l| l < 100)
+        });
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(json!({ "ready": ready, "log_head": head, "projectors": status })),
+    )
+        .into_response()
+}

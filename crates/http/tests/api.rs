@@ -1,0 +1,428 @@
+//! The HTTP API end to end in process (router called directly, real event log and read
+//! models, both backends): the life of a case, and every kind of bad request getting its
+//! status and problem code with nothing written.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use ombud_domain::{Actor, ActorId, OfficeCode, Role, Rules, Timestamp};
+use ombud_envelope::{MasterKey, MemoryKeyStore, Vault};
+use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
+use ombud_eventlog::{Backend, EventLog};
+use ombud_http::{router, Api, Tokens};
+use ombud_projection::{ProjectionConfig, ReadModels};
+use ombud_service::Service;
+use ombud_testkit::{NatsServer, TempDir};
+use serde_json::{json, Value};
+use tower::ServiceExt as _;
+
+struct Client {
+    router: Router,
+    head: Box<
+        dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = u64> + Send>> + Send + Sync,
+    >,
+}
+
+fn actor(id: &str, role: Role, office: &str) -> Actor {
+    Actor {
+        id: ActorId::parse(id).unwrap(),
+        role,
+        office: OfficeCode::parse(office).unwrap(),
+    }
+}
+
+fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
+    let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default()).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    std::mem::forget(stop); // projectors run for the test's life
+    models.spawn(log.clone(), shutdown);
+    let at = Timestamp::parse("2026-09-01T02:00:00Z").unwrap();
+    let clock: ombud_service::Clock = Arc::new(move || at);
+    let vault = Arc::new(Vault::new(MasterKey::generate(), MemoryKeyStore::new()));
+    let service = Service::new(
+        log.clone(),
+        vault,
+        Arc::new(Rules::default()),
+        models,
+        clock.clone(),
+    );
+    let mut tokens = Tokens::default();
+    tokens.insert("t-intake", actor("pvl.rina", Role::Intake, "jawa-barat"));
+    tokens.insert(
+        "t-inv",
+        actor("riksa.siti", Role::Investigator, "jawa-barat"),
+    );
+    tokens.insert(
+        "t-boss",
+        actor("kepala.budi", Role::Supervisor, "jawa-barat"),
+    );
+    tokens.insert(
+        "t-other",
+        actor("riksa.joni", Role::Investigator, "jakarta-raya"),
+    );
+    tokens.insert("t-audit", actor("audit.dewi", Role::Auditor, "pusat"));
+    let api = Arc::new(Api {
+        service,
+        tokens,
+        clock,
+    });
+    Client {
+        router: router(api, 64 * 1024),
+        head: Box::new(move || {
+            let log = log.clone();
+            Box::pin(async move { log.head().await.unwrap() })
+        }),
+    }
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .header("content-type", "application/json")
+            .body(body.map_or_else(Body::empty, Body::from))
+            .unwrap();
+        let response = self.router.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, headers, value)
+    }
+
+    async fn post(
+        &self,
+        uri: &str,
+        token: &str,
+        body: Value,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        self.call(
+            "POST",
+            uri,
+            Some(token),
+            &[],
+            Some(serde_json::to_vec(&body).unwrap()),
+        )
+        .await
+    }
+}
+
+fn report_body() -> Value {
+    json!({
+        "office": "jawa-barat", "channel": "walk_in", "track": "regular",
+        "reporter": { "name": "Asep Saepudin", "nik": "3278010101800001", "confidential": true },
+        "respondent": { "agency_code": "disdukcapil-kota-tasikmalaya",
+                        "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya",
+                        "superior": "Wali Kota Tasikmalaya" },
+        "forms": ["undue_delay"], "incident_date": "2026-08-01", "prior_complaint": true,
+        "summary": "KTP-el tidak kunjung terbit setelah tiga bulan."
+    })
+}
+
+async fn life_of_a_case_and_bad_requests(c: Client) {
+    // Report, retried with the same key: one case, same answer.
+    let (status, headers, created) = c
+        .call(
+            "POST",
+            "/v1/cases",
+            Some("t-intake"),
+            &[("idempotency-key", "lapor-001")],
+            Some(serde_json::to_vec(&report_body()).unwrap()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(headers["etag"], "\"1\"");
+    let case = created["case_id"].as_str().unwrap().to_owned();
+    let (status, _, again) = c
+        .call(
+            "POST",
+            "/v1/cases",
+            Some("t-intake"),
+            &[("idempotency-key", "lapor-001")],
+            Some(serde_json::to_vec(&report_body()).unwrap()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again["seq"], created["seq"]);
+    assert_eq!(again["replayed"], true);
+
+    let (status, _, accepted) = c
+        .post(
+            &format!("/v1/cases/{case}/accept"),
+            "t-boss",
+            json!({"unit": "riksa-1", "assignee": "riksa.siti"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let seq = accepted["seq"].as_u64().unwrap();
+
+    // The case file, read-your-writes, personal data opened for an authorised reader.
+    let (status, headers, file) = c
+        .call(
+            "GET",
+            &format!("/v1/cases/{case}?min_seq={seq}"),
+            Some("t-inv"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert_eq!(headers["etag"], "\"2\"");
+    assert_eq!(file["state"]["status"], "under_examination");
+    assert!(file["reporter"]["identity"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Asep"));
+
+    // If-Match: stale → 409; current → 200.
+    let escalate = json!({"kind": "to_superior", "reason": "Tidak ada tanggapan.", "target": "Wali Kota Tasikmalaya"});
+    let (status, _, problem) = c
+        .call(
+            "POST",
+            &format!("/v1/cases/{case}/escalate"),
+            Some("t-boss"),
+            &[("if-match", "\"1\"")],
+            Some(serde_json::to_vec(&escalate).unwrap()),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("version_conflict")),
+        "{problem}"
+    );
+    let (status, _, _) = c
+        .call(
+            "POST",
+            &format!("/v1/cases/{case}/escalate"),
+            Some("t-boss"),
+            &[("if-match", "\"2\"")],
+            Some(serde_json::to_vec(&escalate).unwrap()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Audit trail and verification (auditor reads everything, personal data stays sealed).
+    let (status, _, trail) = c
+        .call(
+            "GET",
+            &format!("/v1/cases/{case}/events"),
+            Some("t-audit"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(trail["events"].as_array().unwrap().len(), 3);
+    assert!(!trail.to_string().contains("Asep"));
+    let (status, _, verified) = c
+        .call(
+            "GET",
+            &format!("/v1/cases/{case}/verify"),
+            Some("t-audit"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, verified["verified"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    let (status, _, list) = c
+        .call(
+            "GET",
+            "/v1/cases?status=under_examination,received&limit=10",
+            Some("t-inv"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+
+    // Bad requests: status and problem code, nothing written.
+    let head = (c.head)().await;
+    let note = |text: &str| serde_json::to_vec(&json!({"note": text})).unwrap();
+    let cases: Vec<(&str, String, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "malformed JSON",
+            format!("/v1/cases/{case}/notes"),
+            Some("t-inv"),
+            b"{\"note\":".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "wrong type",
+            format!("/v1/cases/{case}/notes"),
+            Some("t-inv"),
+            br#"{"note":5}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown field",
+            format!("/v1/cases/{case}/notes"),
+            Some("t-inv"),
+            br#"{"note":"x","confidental":true}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown enum value",
+            format!("/v1/cases/{case}/close"),
+            Some("t-boss"),
+            br#"{"reason":"bosan"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "missing field",
+            format!("/v1/cases/{case}/accept"),
+            Some("t-boss"),
+            br#"{"unit":"riksa-1"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "oversized body",
+            format!("/v1/cases/{case}/notes"),
+            Some("t-inv"),
+            note(&"x".repeat(100_000)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            "bad uuid",
+            "/v1/cases/not-a-uuid/notes".into(),
+            Some("t-inv"),
+            note("x"),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown case",
+            "/v1/cases/01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42/notes".into(),
+            Some("t-inv"),
+            note("x"),
+            StatusCode::NOT_FOUND,
+            "unknown_case",
+        ),
+        (
+            "unknown command",
+            format!("/v1/cases/{case}/approve"),
+            Some("t-inv"),
+            note("x"),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "invalid transition",
+            format!("/v1/cases/{case}/accept"),
+            Some("t-boss"),
+            serde_json::to_vec(&json!({"unit":"riksa-1","assignee":"riksa.siti"})).unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_transition",
+        ),
+        (
+            "wrong role",
+            format!("/v1/cases/{case}/notes"),
+            Some("t-audit"),
+            note("x"),
+            StatusCode::FORBIDDEN,
+            "not_permitted",
+        ),
+        (
+            "other office",
+            format!("/v1/cases/{case}/notes"),
+            Some("t-other"),
+            note("x"),
+            StatusCode::FORBIDDEN,
+            "outside_office",
+        ),
+        (
+            "missing token",
+            format!("/v1/cases/{case}/notes"),
+            None,
+            note("x"),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "invalid token",
+            format!("/v1/cases/{case}/notes"),
+            Some("nope"),
+            note("x"),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+    ];
+    for (what, uri, token, body, want_status, want_code) in cases {
+        let (status, headers, problem) = c.call("POST", &uri, token, &[], Some(body)).await;
+        assert_eq!(status, want_status, "{what}: {problem}");
+        assert_eq!(
+            problem["code"].as_str(),
+            Some(want_code),
+            "{what}: {problem}"
+        );
+        assert_eq!(
+            headers["content-type"], "application/problem+json",
+            "{what}"
+        );
+    }
+    let (status, _, _) = c
+        .call(
+            "GET",
+            &format!("/v1/cases/{case}"),
+            Some("t-other"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another office's case reads as absent"
+    );
+    assert_eq!((c.head)().await, head, "no bad request wrote anything");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_jetstream_the_api_serves_a_case_and_refuses_bad_requests() {
+    let server = NatsServer::start().unwrap();
+    let dir = TempDir::new("api").unwrap();
+    let mut config = JetStreamConfig::new(server.url());
+    config.request_timeout = Duration::from_secs(5);
+    let log = Arc::new(EventLog::new(Arc::new(
+        JetStreamBackend::connect(config).await.unwrap().0,
+    )));
+    life_of_a_case_and_bad_requests(build(log, &dir)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_embedded_the_api_serves_a_case_and_refuses_bad_requests() {
+    let dir = TempDir::new("api").unwrap();
+    let backend = ombud_eventlog::embedded::EmbeddedBackend::open(
+        &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
+    )
+    .unwrap();
+    let log = Arc::new(EventLog::new(Arc::new(backend)));
+    life_of_a_case_and_bad_requests(build(log, &dir)).await;
+}
