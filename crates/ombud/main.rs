@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 mod project;
+mod serve;
 
 /// ombud: an event-sourced case manager for Ombudsman offices.
 #[derive(Debug, Parser)]
@@ -30,6 +31,12 @@ enum Command {
     /// Print the reference data: forms of maladministration, channels, tracks, closure reasons
     /// and escalation kinds, with their codes and labels.
     Taxonomy,
+    /// Run ombud: the HTTP API and the projectors, on the embedded log in `--data` (default
+    /// `./data`) or on NATS JetStream with `--nats URL`. Prints where it listens and one
+    /// bearer token per role.
+    ///
+    /// Example: `ombud serve` or `ombud serve --nats nats://127.0.0.1:4222`
+    Serve(serve::ServeArgs),
     /// Run the projectors on their own: follow the event log into the read models (case
     /// files, index, work queues, deadline board, agency dossiers, office statistics) until
     /// SIGINT/SIGTERM, printing their status as JSON lines.
@@ -86,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&all)?);
             Ok(())
         }
+        Command::Serve(args) => serve::serve(args),
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
         Command::Taxonomy => {

@@ -58,14 +58,14 @@ pub struct RebuildArgs {
     projector: Option<String>,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
 }
 
-fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
+pub(crate) fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
     std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
     ReadModels::open(path, ProjectionConfig::default()).with_context(|| {
         format!(
@@ -149,7 +149,7 @@ async fn follow<B: Backend>(
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

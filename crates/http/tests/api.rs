@@ -1,7 +1,12 @@
 //! The HTTP API end to end in process (router called directly, real event log and read
 //! models, both backends): the life of a case, and every kind of bad request getting its
 //! status and problem code with nothing written.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::type_complexity,
+    missing_docs
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
