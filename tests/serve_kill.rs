@@ -1,0 +1,254 @@
+//! `ombud serve` as a real process on the embedded log, killed with SIGKILL in the middle of a
+//! load of commands and restarted on the same data: every command that got a 2xx is in the
+//! log exactly once and in the read models; no idempotency key is recorded twice.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ombud_testkit::TempDir;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+struct Server {
+    child: Child,
+    addr: String,
+    tokens: HashMap<String, String>,
+}
+
+async fn start(data: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .arg("--holidays")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config/holidays.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut tokens) = (String::new(), HashMap::new());
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(a) = line.strip_prefix("ombud listening on http://") {
+                addr = a.to_owned();
+            } else if line.starts_with("  ") {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                tokens.insert(parts[0].to_owned(), parts[2].to_owned());
+            } else if line.starts_with("try:") {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the server starts");
+    assert!(!addr.is_empty() && tokens.len() == 6);
+    Server {
+        child,
+        addr,
+        tokens,
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request per connection).
+async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let body = body
+        .map(|b| serde_json::to_vec(b).unwrap())
+        .unwrap_or_default();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn report() -> Value {
+    json!({
+        "office": "jawa-barat", "channel": "web",
+        "reporter": { "name": "Siti Aminah", "phone": "+6281200000000" },
+        "respondent": { "agency_code": "bapenda-kota-tasikmalaya",
+                        "agency_name": "Badan Pendapatan Daerah Kota Tasikmalaya" },
+        "forms": ["undue_delay"], "summary": "Keberatan PBB tidak dijawab."
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_commands_survive_a_kill_9_exactly_once() {
+    let dir = TempDir::new("serve-kill").unwrap();
+    let data = dir.path().join("data");
+    let mut server = start(&data).await;
+
+    // Acknowledged commands: (case, idempotency key).
+    let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let mut writers = Vec::new();
+    for w in 0..6 {
+        let (addr, intake, investigator, acked) = (
+            server.addr.clone(),
+            server.tokens["intake"].clone(),
+            server.tokens["investigator"].clone(),
+            acked.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let key = format!("r-{w}-{i}");
+                let Ok((status, body)) = http(
+                    &addr,
+                    "POST",
+                    "/v1/cases",
+                    &intake,
+                    &[("Idempotency-Key", &key)],
+                    Some(&report()),
+                )
+                .await
+                else {
+                    return;
+                };
+                if status != 201 {
+                    continue;
+                }
+                let case = body["case_id"].as_str().unwrap().to_owned();
+                acked.lock().unwrap().push((case.clone(), key));
+                for n in 0..3 {
+                    let key = format!("n-{w}-{i}-{n}");
+                    let path = format!("/v1/cases/{case}/notes");
+                    let Ok((status, _)) = http(
+                        &addr,
+                        "POST",
+                        &path,
+                        &investigator,
+                        &[("Idempotency-Key", &key)],
+                        Some(&json!({"note": "Pelapor dihubungi."})),
+                    )
+                    .await
+                    else {
+                        return;
+                    };
+                    if status == 200 {
+                        acked.lock().unwrap().push((case.clone(), key));
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.start_kill().unwrap(); // SIGKILL mid-load
+    server.child.wait().await.unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() > 20,
+        "the load ran: {} acknowledged",
+        acked.len()
+    );
+
+    let server = start(&data).await;
+    let auditor = server.tokens["auditor"].clone();
+    let cases: HashSet<&String> = acked.iter().map(|(c, _)| c).collect();
+    let mut recorded = HashMap::<String, usize>::new();
+    for case in &cases {
+        let (status, trail) = http(
+            &server.addr,
+            "GET",
+            &format!("/v1/cases/{case}/events"),
+            &auditor,
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "{trail}");
+        for e in trail["events"].as_array().unwrap() {
+            *recorded
+                .entry(e["event"]["idempotencykey"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        let (status, v) = http(
+            &server.addr,
+            "GET",
+            &format!("/v1/cases/{case}/verify"),
+            &auditor,
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!((status, v["verified"].as_bool()), (200, Some(true)), "{v}");
+    }
+    for (_, key) in &acked {
+        assert_eq!(
+            recorded.get(key),
+            Some(&1),
+            "acknowledged {key} is recorded exactly once"
+        );
+    }
+    assert!(recorded.values().all(|n| *n == 1), "no key recorded twice");
+
+    // The read models have every acknowledged case once.
+    let chair = server.tokens["chair"].clone();
+    let head = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok((200, ready)) = http(&server.addr, "GET", "/readyz", &chair, &[], None).await
+            {
+                return ready["log_head"].as_u64().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the server gets ready after the restart");
+    let mut listed: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/v1/cases?limit=200&min_seq={head}{cursor}");
+        let (status, page) = http(&server.addr, "GET", &path, &chair, &[], None)
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{page}");
+        listed.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["case_id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let unique: HashSet<&String> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "no case listed twice");
+    for case in &cases {
+        assert!(listed.contains(case), "case {case} is in the read models");
+    }
+}
