@@ -3,92 +3,15 @@
 //! log exactly once and in the read models; no idempotency key is recorded twice.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ombud_testkit::TempDir;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-
-struct Server {
-    child: Child,
-    addr: String,
-    tokens: HashMap<String, String>,
-}
-
-async fn start(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ombud"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .arg("--holidays")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config/holidays.toml"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut addr, mut tokens) = (String::new(), HashMap::new());
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(a) = line.strip_prefix("ombud listening on http://") {
-                addr = a.to_owned();
-            } else if line.starts_with("  ") {
-                let parts: Vec<&str> = line.split_whitespace().collect();
-                tokens.insert(parts[0].to_owned(), parts[2].to_owned());
-            } else if line.starts_with("try:") {
-                break;
-            }
-        }
-    })
-    .await
-    .expect("the server starts");
-    assert!(!addr.is_empty() && tokens.len() == 6);
-    Server {
-        child,
-        addr,
-        tokens,
-    }
-}
-
-/// A minimal HTTP/1.1 client (one request per connection).
-async fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    token: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let body = body
-        .map(|b| serde_json::to_vec(b).unwrap())
-        .unwrap_or_default();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
-    let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
-    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
-}
+use support::{http, start};
 
 fn report() -> Value {
     json!({
@@ -104,7 +27,7 @@ fn report() -> Value {
 async fn acknowledged_commands_survive_a_kill_9_exactly_once() {
     let dir = TempDir::new("serve-kill").unwrap();
     let data = dir.path().join("data");
-    let mut server = start(&data).await;
+    let mut server = start(&data, &[]).await;
 
     // Acknowledged commands: (case, idempotency key).
     let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
@@ -171,7 +94,7 @@ async fn acknowledged_commands_survive_a_kill_9_exactly_once() {
         acked.len()
     );
 
-    let server = start(&data).await;
+    let server = start(&data, &[]).await;
     let auditor = server.tokens["auditor"].clone();
     let cases: HashSet<&String> = acked.iter().map(|(c, _)| c).collect();
     let mut recorded = HashMap::<String, usize>::new();

@@ -39,6 +39,16 @@ pub struct ServeArgs {
     /// Request body limit in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Load the demo data set (Perwakilan Jawa Barat, Kota Tasikmalaya) before serving, when
+    /// the log is empty.
+    #[arg(long)]
+    demo: bool,
+    /// Cases in the demo data set.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    demo_cases: usize,
+    /// Seed of the demo data set (the same seed gives the same cases).
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    seed: u64,
 }
 
 fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
@@ -164,13 +174,41 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let projectors = views.spawn(log.clone(), shutdown);
     let clock = ombud_service::system_clock();
-    let service = Service::new(
-        log,
-        Arc::new(Vault::new(master, keys)),
-        rules,
-        views,
-        clock.clone(),
-    );
+    let vault = Arc::new(Vault::new(master, keys));
+    if args.demo {
+        let head = log.head().await?;
+        if head > 0 {
+            eprintln!("demo: the log already holds {head} events; not loading it again");
+        } else {
+            let loader = Arc::new(Service::new(
+                log.clone(),
+                vault.clone(),
+                rules.clone(),
+                views.clone(),
+                clock.clone(),
+            ));
+            let total = args.demo_cases;
+            let started = std::time::Instant::now();
+            let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = done.clone();
+            let report = crate::demo::load(loader, total, args.seed, 16, move |_| {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n % 250 == 0 || n == total {
+                    eprintln!("demo: {n}/{total} cases");
+                }
+            })
+            .await?;
+            eprintln!(
+                "demo: {} cases, {} commands in {:.1} s ({} paths cut short by the domain); by status: {:?}",
+                report.cases,
+                report.commands,
+                started.elapsed().as_secs_f64(),
+                report.refused,
+                report.by_status
+            );
+        }
+    }
+    let service = Service::new(log, vault, rules, views, clock.clone());
     let (tokens, lines) = local_tokens(&args.office)?;
     let api = Arc::new(Api {
         service,

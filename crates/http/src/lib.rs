@@ -141,6 +141,7 @@ async fn report<B: Backend, S: KeyStore>(
             idempotency_key: idempotency_key(&headers)?,
             if_match: None,
             correlation_id: None,
+            at: None,
             input,
         })
         .await?;
@@ -176,6 +177,7 @@ async fn command<B: Backend, S: KeyStore>(
             idempotency_key: idempotency_key(&headers)?,
             if_match: if_match(&headers)?,
             correlation_id: None,
+            at: None,
             input,
         })
         .await?;

@@ -33,6 +33,9 @@ pub struct CommandRequest {
     pub if_match: Option<u64>,
     /// A correlation id to carry into the event.
     pub correlation_id: Option<Uuid>,
+    /// When it happened, for imports and the demo loader; `None` (always, from the HTTP API)
+    /// means now.
+    pub at: Option<ombud_domain::Timestamp>,
     /// What to do.
     pub input: CommandInput,
 }
@@ -130,7 +133,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                 Command {
                     case_id,
                     actor: request.actor.clone(),
-                    at: (self.clock)(),
+                    at: request.at.unwrap_or_else(|| (self.clock)()),
                     rules: self.rules.clone(),
                     body: body.clone(),
                 },

@@ -132,6 +132,7 @@ fn request(
         idempotency_key: k,
         if_match: None,
         correlation_id: None,
+        at: None,
         input,
     }
 }
