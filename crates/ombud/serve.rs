@@ -214,6 +214,7 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         service,
         tokens,
         clock,
+        metrics: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod feed;
+pub mod metrics;
 pub mod problem;
 
 use std::sync::Arc;
@@ -41,6 +43,8 @@ pub struct Api<B: Backend, S: KeyStore> {
     pub tokens: Tokens,
     /// Where "today" comes from (for overdue).
     pub clock: ombud_service::Clock,
+    /// Counters for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 type Shared<B, S> = State<Arc<Api<B, S>>>;
@@ -59,6 +63,8 @@ pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
         .route("/v1/queue", get(queue::<B, S>))
         .route("/v1/agencies/{code}", get(agency::<B, S>))
         .route("/v1/stats", get(stats::<B, S>))
+        .route("/v1/events", get(feed::events::<B, S>))
+        .route("/metrics", get(metrics_text::<B, S>))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready::<B, S>))
         .fallback(|| async {
@@ -133,7 +139,8 @@ async fn report<B: Backend, S: KeyStore>(
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
     let input = CommandInput::parse("report", &body(raw)?)?;
-    let outcome = api
+    let started = std::time::Instant::now();
+    let result = api
         .service
         .execute(CommandRequest {
             case_id: None,
@@ -144,7 +151,10 @@ async fn report<B: Backend, S: KeyStore>(
             at: None,
             input,
         })
-        .await?;
+        .await
+        .map_err(Problem::from);
+    record(&api, "report", &result, started);
+    let outcome = result?;
     let mut response = (StatusCode::CREATED, Json(&outcome)).into_response();
     response
         .headers_mut()
@@ -169,7 +179,9 @@ async fn command<B: Backend, S: KeyStore>(
         ));
     }
     let input = CommandInput::parse(&command, &body(raw)?)?;
-    let outcome = api
+    let route = input.route();
+    let started = std::time::Instant::now();
+    let result = api
         .service
         .execute(CommandRequest {
             case_id: Some(case_id),
@@ -180,7 +192,10 @@ async fn command<B: Backend, S: KeyStore>(
             at: None,
             input,
         })
-        .await?;
+        .await
+        .map_err(Problem::from);
+    record(&api, route, &result, started);
+    let outcome = result?;
     let mut response = Json(json!({
         "case_id": outcome.case_id,
         "seq": outcome.seq,
@@ -201,7 +216,7 @@ struct MinSeq {
     min_seq: Option<u64>,
 }
 
-fn query<T: serde::de::DeserializeOwned>(
+pub(crate) fn query<T: serde::de::DeserializeOwned>(
     q: Result<Query<T>, axum::extract::rejection::QueryRejection>,
 ) -> Result<T, Problem> {
     q.map(|Query(t)| t)
@@ -429,4 +444,23 @@ async fn ready<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
         Json(json!({ "ready": ready, "log_head": head, "projectors": status })),
     )
         .into_response()
+}
+
+fn record<B: Backend, S: KeyStore, T>(
+    api: &Api<B, S>,
+    route: &str,
+    result: &Result<T, Problem>,
+    started: std::time::Instant,
+) {
+    let outcome = match result {
+        Ok(_) => "ok",
+        Err(problem) => problem.code,
+    };
+    api.metrics.command(route, outcome, started.elapsed());
+}
+
+async fn metrics_text<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
+    let head = api.service.log().head().await.ok();
+    let text = api.metrics.render(&api.service.models().status(head));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -74,6 +74,7 @@ fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
         service,
         tokens,
         clock,
+        metrics: Default::default(),
     });
     Client {
         router: router(api, 64 * 1024),
@@ -407,6 +408,87 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         "another office's case reads as absent"
     );
     assert_eq!((c.head)().await, head, "no bad request wrote anything");
+
+    // Metrics: commands by route and outcome, latency histogram, projectors.
+    let req = Request::builder()
+        .uri("/metrics")
+        .body(Body::empty())
+        .unwrap();
+    let response = c.router.clone().oneshot(req).await.unwrap();
+    let text = String::from_utf8(
+        axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains(r#"ombud_commands_total{command="escalate",outcome="version_conflict"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"ombud_commands_total{command="escalate",outcome="ok"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"ombud_commands_total{command="notes",outcome="not_permitted"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("ombud_command_seconds_count"), "{text}");
+    assert!(
+        text.contains(r#"ombud_projector_quarantined{projector="cases"} 0"#),
+        "{text}"
+    );
+
+    // The live feed: every event from a sequence, ids = stream sequences, sealed data.
+    let ids = |text: &str| -> Vec<u64> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("id: ").or_else(|| l.strip_prefix("id:")))
+            .map(|v| v.trim().parse().unwrap())
+            .collect()
+    };
+    let feed = |token: &'static str, last: Option<&'static str>| {
+        let router = c.router.clone();
+        async move {
+            let mut req = Request::builder()
+                .uri("/v1/events")
+                .header("authorization", format!("Bearer {token}"));
+            if let Some(last) = last {
+                req = req.header("last-event-id", last);
+            }
+            let response = router
+                .oneshot(req.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let mut stream = response.into_body().into_data_stream();
+            let mut text = String::new();
+            let _ = tokio::time::timeout(Duration::from_millis(1500), async {
+                use futures_util::StreamExt as _;
+                while let Some(Ok(chunk)) = stream.next().await {
+                    text.push_str(&String::from_utf8_lossy(&chunk));
+                    if text.matches("id:").count() >= 3 {
+                        break;
+                    }
+                }
+            })
+            .await;
+            text
+        }
+    };
+    let all = feed("t-audit", None).await;
+    assert_eq!(ids(&all), vec![1, 2, 3], "{all}");
+    assert!(
+        all.contains("ombud.case.reported") && !all.contains("Asep"),
+        "{all}"
+    );
+    let resumed = feed("t-audit", Some("2")).await;
+    assert_eq!(ids(&resumed), vec![3], "{resumed}");
+    let other = feed("t-other", None).await;
+    assert!(
+        ids(&other).is_empty(),
+        "another office's events are not in its feed: {other}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
