@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod config;
 mod demo;
 mod project;
 mod serve;
@@ -38,6 +39,12 @@ enum Command {
     ///
     /// Example: `ombud serve` or `ombud serve --nats nats://127.0.0.1:4222`
     Serve(serve::ServeArgs),
+    /// Configuration: `ombud config show [--config FILE]` prints the effective configuration
+    /// (defaults, file, OMBUD__ environment), secrets redacted.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Run the projectors on their own: follow the event log into the read models (case
     /// files, index, work queues, deadline board, agency dossiers, office statistics) until
     /// SIGINT/SIGTERM, printing their status as JSON lines.
@@ -49,6 +56,16 @@ enum Command {
     ///
     /// Example: `ombud rebuild --nats nats://127.0.0.1:4222 --projector cases`
     Rebuild(project::RebuildArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Print the effective configuration, secrets redacted.
+    Show {
+        /// A config file overlaid on the built-in defaults.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -95,6 +112,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve::serve(args),
+        Command::Config {
+            action: ConfigAction::Show { config },
+        } => {
+            print!("{}", config::load(config.as_deref())?.redacted()?);
+            Ok(())
+        }
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
         Command::Taxonomy => {

@@ -14,31 +14,35 @@ use ombud_envelope::{KeyStore, MasterKey, Vault};
 use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
 use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore};
 use ombud_eventlog::{Backend, EventLog};
-use ombud_http::{router, Api, Tokens, DEFAULT_BODY_LIMIT};
+use ombud_http::{router, Api, Tokens};
 use ombud_service::Service;
 
-/// `ombud serve` options.
+/// `ombud serve` options (each flag overrides the configuration).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// A config file overlaid on the built-in defaults (see config/default.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Data directory: the embedded log (`DIR/log`), read models (`DIR/views`), the local
-    /// master key (`DIR/master.key`).
-    #[arg(long, value_name = "DIR", default_value = "data", env = "OMBUD_DATA")]
-    data: PathBuf,
+    /// master key (`DIR/master.key`). Default: `data`.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// NATS server URL(s), comma separated: run on JetStream instead of the embedded log.
-    #[arg(long, value_name = "URL", env = "OMBUD_NATS")]
+    #[arg(long, value_name = "URL")]
     nats: Option<String>,
-    /// Address to listen on (loopback only while tokens are generated).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Working-day calendar (holidays).
-    #[arg(long, value_name = "FILE", default_value = "config/holidays.toml")]
-    holidays: PathBuf,
-    /// The office the generated local tokens act for.
-    #[arg(long, value_name = "OFFICE", default_value = "jawa-barat")]
-    office: String,
-    /// Request body limit in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
-    body_limit: usize,
+    /// Address to listen on (loopback only while tokens are generated). Default:
+    /// 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Working-day calendar (holidays). Default: config/holidays.toml.
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<PathBuf>,
+    /// The office the generated local tokens act for. Default: jawa-barat.
+    #[arg(long, value_name = "OFFICE")]
+    office: Option<String>,
+    /// Request body limit in bytes. Default: 1 MiB.
+    #[arg(long, value_name = "BYTES")]
+    body_limit: Option<usize>,
     /// Load the demo data set (Perwakilan Jawa Barat, Kota Tasikmalaya) before serving, when
     /// the log is empty.
     #[arg(long)]
@@ -51,10 +55,75 @@ pub struct ServeArgs {
     seed: u64,
 }
 
-fn master_key(data: &Path) -> anyhow::Result<MasterKey> {
-    if let Ok(hex) = std::env::var("OMBUD__SECURITY__MASTER_KEY") {
-        return MasterKey::from_hex(hex.trim())
-            .context("OMBUD__SECURITY__MASTER_KEY is not a 64-digit hex key");
+/// The settings `serve` runs with: configuration, then flags.
+struct Settings {
+    data: PathBuf,
+    nats: Option<String>,
+    listen: SocketAddr,
+    holidays: PathBuf,
+    office: String,
+    body_limit: usize,
+    master_key: Option<String>,
+    tokens: Vec<crate::config::TokenConfig>,
+    demo: bool,
+    demo_cases: usize,
+    seed: u64,
+}
+
+fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
+    let config = crate::config::load(args.config.as_deref())?;
+    let listen = match args.listen {
+        Some(addr) => addr,
+        None => config
+            .listen
+            .parse()
+            .with_context(|| format!("`listen = {:?}` is not an address", config.listen))?,
+    };
+    Ok(Settings {
+        data: args.data.unwrap_or(config.data),
+        nats: args
+            .nats
+            .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
+        listen,
+        holidays: args.holidays.unwrap_or(config.holidays),
+        office: args.office.unwrap_or(config.auth.local_office),
+        body_limit: args.body_limit.unwrap_or(config.body_limit),
+        master_key: (!config.security.master_key.trim().is_empty())
+            .then(|| config.security.master_key.clone()),
+        tokens: config.auth.tokens,
+        demo: args.demo,
+        demo_cases: args.demo_cases,
+        seed: args.seed,
+    })
+}
+
+fn configured_tokens(list: &[crate::config::TokenConfig]) -> anyhow::Result<Tokens> {
+    let mut tokens = Tokens::default();
+    for t in list {
+        let role: Role = serde_json::from_value(serde_json::Value::String(t.role.clone()))
+            .with_context(|| format!("token of {}: unknown role `{}`", t.actor, t.role))?;
+        if t.token_sha256.len() != 64 || !t.token_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            anyhow::bail!("token of {}: token_sha256 must be 64 hex digits", t.actor);
+        }
+        tokens.insert_hash(
+            &t.token_sha256,
+            Actor {
+                id: ActorId::parse(&t.actor)
+                    .with_context(|| format!("token actor `{}`", t.actor))?,
+                role,
+                office: OfficeCode::parse(&t.office)
+                    .with_context(|| format!("token of {}: office `{}`", t.actor, t.office))?,
+            },
+        );
+    }
+    Ok(tokens)
+}
+
+fn master_key(configured: Option<&str>, data: &Path) -> anyhow::Result<MasterKey> {
+    if let Some(hex) = configured {
+        return MasterKey::from_hex(hex.trim()).context(
+            "security.master_key (OMBUD__SECURITY__MASTER_KEY) is not a 64-digit hex key",
+        );
     }
     let path = data.join("master.key");
     if path.exists() {
@@ -121,10 +190,11 @@ fn local_tokens(office: &str) -> anyhow::Result<(Tokens, Vec<String>)> {
 
 /// Runs the server until SIGINT/SIGTERM.
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let args = settings(args)?;
     crate::project::runtime()?.block_on(async {
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("creating {}", args.data.display()))?;
-        let master = master_key(&args.data)?;
+        let master = master_key(args.master_key.as_deref(), &args.data)?;
         let rules = Arc::new(rules(&args.holidays)?);
         match &args.nats {
             Some(url) => {
@@ -160,12 +230,12 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     keys: S,
     master: MasterKey,
     rules: Arc<Rules>,
-    args: &ServeArgs,
+    args: &Settings,
 ) -> anyhow::Result<()> {
-    if !args.listen.ip().is_loopback() {
+    if args.tokens.is_empty() && !args.listen.ip().is_loopback() {
         anyhow::bail!(
-            "refusing to listen on {} with generated tokens: configured tokens are not supported \
-             yet, so ombud serve binds loopback only",
+            "refusing to listen on {} with generated tokens: configure [[auth.tokens]] to serve \
+             beyond loopback",
             args.listen
         );
     }
@@ -209,7 +279,11 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         }
     }
     let service = Service::new(log, vault, rules, views, clock.clone());
-    let (tokens, lines) = local_tokens(&args.office)?;
+    let (tokens, lines) = if args.tokens.is_empty() {
+        local_tokens(&args.office)?
+    } else {
+        (configured_tokens(&args.tokens)?, Vec::new())
+    };
     let api = Arc::new(Api {
         service,
         tokens,
@@ -220,9 +294,13 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     println!("ombud listening on http://{}", listener.local_addr()?);
-    println!("tokens for this run (role, actor, bearer token):");
-    for line in lines {
-        println!("{line}");
+    if lines.is_empty() {
+        println!("tokens: {} configured", args.tokens.len());
+    } else {
+        println!("tokens for this run (role, actor, bearer token):");
+        for line in lines {
+            println!("{line}");
+        }
     }
     println!(
         "try: curl -H 'Authorization: Bearer <token>' http://{}/v1/cases",

@@ -45,7 +45,7 @@ pub async fn start(data: &std::path::Path, extra: &[&str]) -> Server {
     })
     .await
     .expect("the server starts");
-    assert!(!addr.is_empty() && tokens.len() == 6);
+    assert!(!addr.is_empty(), "the server printed its address");
     Server {
         child,
         addr,

@@ -1,0 +1,141 @@
+//! The effective configuration: `config/default.toml` (built in), overlaid by `--config FILE`,
+//! then by `OMBUD__<SECTION>__<KEY>` environment variables; command-line flags override last
+//! (in `serve`). Unknown keys are refused. `ombud config show` prints it, secrets redacted.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+/// The built-in defaults.
+pub const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// A configured API token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The actor events name.
+    pub actor: String,
+    /// intake | investigator | supervisor | chair | auditor | dpo.
+    pub role: String,
+    /// The actor's office.
+    pub office: String,
+    /// Hex SHA-256 of the bearer token.
+    pub token_sha256: String,
+}
+
+/// `[nats]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsConfig {
+    /// URL(s); empty for the embedded log.
+    pub url: String,
+}
+
+/// `[security]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Hex master key; empty for a local generated one.
+    pub master_key: String,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Office of the generated local tokens.
+    pub local_office: String,
+    /// Configured tokens.
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listen address.
+    pub listen: String,
+    /// Data directory.
+    pub data: PathBuf,
+    /// Holiday calendar file.
+    pub holidays: PathBuf,
+    /// Request body limit.
+    pub body_limit: usize,
+    /// NATS.
+    pub nats: NatsConfig,
+    /// Secrets.
+    pub security: SecurityConfig,
+    /// Tokens.
+    pub auth: AuthConfig,
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+/// Loads defaults + `file` + environment.
+pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+    let mut table: toml::Table = toml::from_str(DEFAULTS).context("the built-in defaults")?;
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the config file {}", path.display()))?;
+        let overlay: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("parsing the config file {}", path.display()))?;
+        merge(&mut table, overlay);
+    }
+    for (name, value) in std::env::vars() {
+        let Some(path) = name.strip_prefix("OMBUD__") else {
+            continue;
+        };
+        let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        // A TOML scalar (number, boolean) if it parses as one, else a string.
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .filter(|v| !v.is_table() && !v.is_array())
+            .unwrap_or(toml::Value::String(value));
+        let mut overlay = toml::Table::new();
+        let mut cursor = &mut overlay;
+        for (i, key) in keys.iter().enumerate() {
+            if i + 1 == keys.len() {
+                cursor.insert(key.clone(), parsed.clone());
+            } else {
+                cursor = cursor
+                    .entry(key.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    .as_table_mut()
+                    .context("environment override path")?;
+            }
+        }
+        merge(&mut table, overlay);
+    }
+    toml::Value::Table(table)
+        .try_into()
+        .context("the configuration (defaults + file + OMBUD__ environment)")
+}
+
+impl Config {
+    /// As TOML, secrets redacted.
+    pub fn redacted(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        if !shown.security.master_key.is_empty() {
+            shown.security.master_key = "<redacted>".into();
+        }
+        for token in &mut shown.auth.tokens {
+            token.token_sha256 = format!(
+                "{}…",
+                token.token_sha256.chars().take(8).collect::<String>()
+            );
+        }
+        Ok(toml::to_string(&shown)?)
+    }
+}

@@ -1,0 +1,93 @@
+//! Configuration: defaults, a file overlay, OMBUD__ environment overrides, `config show` with
+//! secrets redacted, configured tokens accepted by `ombud serve`.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use ombud_testkit::TempDir;
+use support::{http, start};
+
+fn sha256_hex(text: &str) -> String {
+    use std::process::Command;
+    let out = Command::new("sh")
+        .args(["-c", &format!("printf %s '{text}' | sha256sum")])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[test]
+fn config_show_layers_file_and_environment_and_redacts_secrets() {
+    let dir = TempDir::new("config").unwrap();
+    let file = dir.path().join("site.toml");
+    std::fs::write(
+        &file,
+        "listen = \"0.0.0.0:9000\"\n[nats]\nurl = \"nats://10.0.0.5:4222\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["config", "show", "--config"])
+        .arg(&file)
+        .env("OMBUD__SECURITY__MASTER_KEY", "00".repeat(32))
+        .env("OMBUD__BODY_LIMIT", "2048")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("listen = \"0.0.0.0:9000\""), "{text}");
+    assert!(text.contains("nats://10.0.0.5:4222"), "{text}");
+    assert!(text.contains("body_limit = 2048"), "{text}");
+    assert!(
+        text.contains("master_key = \"<redacted>\"") && !text.contains(&"00".repeat(32)),
+        "{text}"
+    );
+
+    std::fs::write(&file, "listne = \"typo\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["config", "show", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "an unknown key is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listne"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_tokens_are_the_only_ones_accepted() {
+    let dir = TempDir::new("config-serve").unwrap();
+    let file = dir.path().join("site.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[auth.tokens]]\nactor = \"riksa.siti\"\nrole = \"investigator\"\noffice = \"jawa-barat\"\ntoken_sha256 = \"{}\"\n",
+            sha256_hex("rahasia-siti")
+        ),
+    )
+    .unwrap();
+    let config = file.to_str().unwrap().to_owned();
+    let mut server = start(&dir.path().join("data"), &["--config", &config]).await;
+    assert!(
+        server.tokens.is_empty(),
+        "no tokens are generated when some are configured"
+    );
+    let (status, _) = http(&server.addr, "GET", "/v1/cases", "rahasia-siti", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let (status, _) = http(
+        &server.addr,
+        "GET",
+        "/v1/cases",
+        "something-else",
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 401);
+    server.child.start_kill().unwrap();
+}
