@@ -9,6 +9,7 @@
 pub mod auth;
 mod feed;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 
 use std::sync::Arc;
@@ -65,6 +66,10 @@ pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
         .route("/v1/stats", get(stats::<B, S>))
         .route("/v1/events", get(feed::events::<B, S>))
         .route("/metrics", get(metrics_text::<B, S>))
+        .route(
+            "/v1/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready::<B, S>))
         .fallback(|| async {

@@ -409,6 +409,41 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     );
     assert_eq!((c.head)().await, head, "no bad request wrote anything");
 
+    // The OpenAPI document lists every route, and the router answers each with its method.
+    let (status, _, doc) = c.call("GET", "/v1/openapi.json", None, &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    let documented = ombud_http::openapi::routes();
+    assert_eq!(doc["paths"].as_object().unwrap().len(), {
+        let mut paths: Vec<&String> = documented.iter().map(|r| &r.path).collect();
+        paths.dedup();
+        paths.len()
+    });
+    assert!(
+        doc["paths"]["/v1/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["properties"]["summary"]
+            .is_object(),
+        "{doc}"
+    );
+    for route in &documented {
+        let path = route
+            .path
+            .replace("{id}", &case)
+            .replace("{code}", "disdukcapil-kota-tasikmalaya");
+        if path == "/v1/events" {
+            continue; // a stream: checked below
+        }
+        let method = route.method.to_uppercase();
+        let (status, _, answer) = c
+            .call(&method, &path, Some("t-audit"), &[], Some(b"{}".to_vec()))
+            .await;
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_ne!(
+            answer["code"].as_str(),
+            Some("no_route"),
+            "{method} {path} is not routed"
+        );
+    }
+
     // Metrics: commands by route and outcome, latency histogram, projectors.
     let req = Request::builder()
         .uri("/metrics")

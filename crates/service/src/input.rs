@@ -11,12 +11,13 @@ use ombud_domain::taxonomy::{
 };
 use ombud_domain::{ActorId, CommandBody, FormCode, KeyId, OfficeCode, Sealed, UnitCode};
 use ombud_envelope::{KeyStore, Sha256Hash, Vault};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ServiceError;
 
 /// The reporter, in clear (sealed by the service).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterInput {
     /// Full name.
@@ -39,7 +40,7 @@ pub struct ReporterInput {
 }
 
 /// `POST /v1/cases`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
     /// The office receiving it.
@@ -70,7 +71,7 @@ pub struct ReportInput {
 }
 
 /// A command with one required text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MissingInput {
     /// What the report lacks.
@@ -78,7 +79,7 @@ pub struct MissingInput {
 }
 
 /// A command with an optional note.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteInput {
     /// The note.
@@ -87,7 +88,7 @@ pub struct NoteInput {
 }
 
 /// `notes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddNoteInput {
     /// The note.
@@ -95,7 +96,7 @@ pub struct AddNoteInput {
 }
 
 /// `accept`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInput {
     /// The examining unit.
@@ -105,7 +106,7 @@ pub struct AcceptInput {
 }
 
 /// `assign`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignInput {
     /// The investigator.
@@ -116,7 +117,7 @@ pub struct AssignInput {
 }
 
 /// `request-clarification`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClarificationInput {
     /// To the respondent (default) or its superior.
@@ -127,7 +128,7 @@ pub struct ClarificationInput {
 }
 
 /// `escalate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalateInput {
     /// Which step.
@@ -140,7 +141,7 @@ pub struct EscalateInput {
 }
 
 /// `mediate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MediateInput {
     /// Agreed or failed.
@@ -151,7 +152,7 @@ pub struct MediateInput {
 }
 
 /// `conclude`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConcludeInput {
     /// Found, not found, stopped.
@@ -162,7 +163,7 @@ pub struct ConcludeInput {
 }
 
 /// `recommend`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecommendInput {
     /// To whom.
@@ -172,7 +173,7 @@ pub struct RecommendInput {
 }
 
 /// `close`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseInput {
     /// Why.
@@ -183,7 +184,7 @@ pub struct CloseInput {
 }
 
 /// `reopen`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenInput {
     /// Why.
@@ -191,7 +192,7 @@ pub struct ReopenInput {
 }
 
 /// `erase-personal-data`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseInput {
     /// The erasure request's reference.
@@ -444,4 +445,26 @@ impl CommandInput {
             },
         })
     }
+}
+
+/// The JSON Schema of the request body of `route` (`report` for `POST /v1/cases`).
+pub fn body_schema(route: &str) -> Option<serde_json::Value> {
+    let schema = match route {
+        "report" => schemars::schema_for!(ReportInput),
+        "request-completion" => schemars::schema_for!(MissingInput),
+        "complete" | "answer-clarification" | "start-mediation" => schemars::schema_for!(NoteInput),
+        "accept" => schemars::schema_for!(AcceptInput),
+        "assign" => schemars::schema_for!(AssignInput),
+        "request-clarification" => schemars::schema_for!(ClarificationInput),
+        "escalate" => schemars::schema_for!(EscalateInput),
+        "mediate" => schemars::schema_for!(MediateInput),
+        "conclude" => schemars::schema_for!(ConcludeInput),
+        "recommend" => schemars::schema_for!(RecommendInput),
+        "close" => schemars::schema_for!(CloseInput),
+        "reopen" => schemars::schema_for!(ReopenInput),
+        "notes" => schemars::schema_for!(AddNoteInput),
+        "erase-personal-data" => schemars::schema_for!(EraseInput),
+        _ => return None,
+    };
+    serde_json::to_value(schema).ok()
 }
