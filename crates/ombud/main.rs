@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod client;
 mod config;
 mod demo;
 mod project;
@@ -39,6 +40,18 @@ enum Command {
     ///
     /// Example: `ombud serve` or `ombud serve --nats nats://127.0.0.1:4222`
     Serve(serve::ServeArgs),
+    /// Work on cases through a running server (`--server`, `--token` or OMBUD_SERVER,
+    /// OMBUD_TOKEN): report, any command, show, list, queue.
+    ///
+    /// Example: `ombud case accept <case> -f unit=riksa-1 -f assignee=riksa.siti`
+    Case(client::CaseArgs),
+    /// An auditor's view of a case through a running server: its trail (`--as-of SEQ|TIME`) or
+    /// `--verify` (exit 8 when the chain is broken).
+    ///
+    /// Example: `ombud audit <case> --verify`
+    Audit(client::AuditArgs),
+    /// Readiness and projector status of a running server.
+    Status(client::StatusArgs),
     /// Configuration: `ombud config show [--config FILE]` prints the effective configuration
     /// (defaults, file, OMBUD__ environment), secrets redacted.
     Config {
@@ -70,8 +83,14 @@ enum ConfigAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let result = match cli.command {
+        Command::Case(args) => client::case(args),
+        Command::Audit(args) => client::audit(args),
+        Command::Status(args) => client::status(args),
+        other => run(other).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
         // `ombud taxonomy | head` closes the pipe early: that is not a failure.
         Err(error)
             if error
@@ -87,8 +106,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Schemas { out: Some(dir) } => {
             for (path, text) in ombud_envelope::schema::schema_files() {
                 let file = dir.join(&path);
@@ -120,6 +139,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
+        Command::Case(_) | Command::Audit(_) | Command::Status(_) => {
+            unreachable!("client commands are run in main")
+        }
         Command::Taxonomy => {
             use ombud_domain::{Channel, ClosureReason, EscalationKind, Taxonomy, Track};
             use std::io::Write as _;

@@ -1,0 +1,467 @@
+//! `ombud case …`, `ombud audit …`, `ombud status`: clients of a running `ombud serve` over
+//! HTTP (plain HTTP/1.1; put TLS in front for remote servers). Human-readable output by
+//! default, `--json` for scripts. Exit codes: 0 ok, 1 other errors, 3 refused by the domain
+//! (or invalid input), 4 conflict, 5 not found, 6 unavailable, 7 not authenticated/permitted.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Where the server is and who we are.
+#[derive(Debug, Args)]
+pub struct Conn {
+    /// The server.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OMBUD_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    server: String,
+    /// Bearer token.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "OMBUD_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Print the server's JSON answer instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+/// `ombud case`.
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[command(subcommand)]
+    action: CaseAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseAction {
+    /// Report a new case. Example: `ombud case report --body @lapor.json --key lapor-001`
+    Report(Mutation),
+    /// Run a command on a case: request-completion, complete, accept, assign,
+    /// request-clarification, answer-clarification, escalate, start-mediation, mediate,
+    /// conclude, recommend, close, reopen, notes, erase-personal-data.
+    /// Example: `ombud case escalate <case> -f kind=to_superior -f reason="Tidak ada tanggapan"`
+    #[command(external_subcommand)]
+    Command(Vec<String>),
+    /// Show a case file. Example: `ombud case show <case>`
+    Show {
+        /// The case.
+        case: String,
+    },
+    /// List cases. Example: `ombud case list --status under_examination --overdue`
+    List {
+        /// Only these statuses (comma separated).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this agency.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Only this assignee.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Only overdue cases.
+        #[arg(long)]
+        overdue: bool,
+        /// `newest` (default) or `due`.
+        #[arg(long)]
+        order: Option<String>,
+        /// Page size.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// My work queue.
+    Queue,
+}
+
+/// Body and headers of a mutation.
+#[derive(Debug, Args)]
+struct Mutation {
+    /// The JSON body, or `@FILE`.
+    #[arg(long)]
+    body: Option<String>,
+    /// A body field: `key=text` or `key:=json`. Repeatable.
+    #[arg(short = 'f', long = "field")]
+    fields: Vec<String>,
+    /// Idempotency-Key (retry with the same key to be safe).
+    #[arg(long)]
+    key: Option<String>,
+    /// Only if the case is at this position (If-Match).
+    #[arg(long)]
+    if_match: Option<u64>,
+}
+
+/// `ombud audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    conn: Conn,
+    /// The case.
+    case: String,
+    /// Verify the hash chain from the first event.
+    #[arg(long)]
+    verify: bool,
+    /// The trail up to a stream sequence or an RFC 3339 time.
+    #[arg(long, value_name = "SEQ|TIME")]
+    as_of: Option<String>,
+}
+
+/// `ombud status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    conn: Conn,
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+async fn request(
+    conn: &Conn,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Option<&Value>,
+) -> anyhow::Result<Answer> {
+    let rest = conn
+        .server
+        .strip_prefix("http://")
+        .context("--server must be an http:// URL (put TLS in front of ombud for remote use)")?;
+    let host = rest.trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .with_context(|| format!("connecting to {}", conn.server))?;
+    let body = body
+        .map(serde_json::to_vec)
+        .transpose()?
+        .unwrap_or_default();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    if let Some(token) = &conn.token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(&body).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .context("a malformed HTTP answer")?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("a malformed HTTP status line")?;
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok(Answer {
+        status,
+        body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    })
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn exit_for(answer: &Answer) -> ExitCode {
+    match answer.status {
+        200..=299 => ExitCode::SUCCESS,
+        401 | 403 => ExitCode::from(7),
+        404 => ExitCode::from(5),
+        409 => ExitCode::from(4),
+        400 | 413 | 422 => ExitCode::from(3),
+        503 => ExitCode::from(6),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn report_problem(answer: &Answer) {
+    let code = answer.body["code"].as_str().unwrap_or("error");
+    let detail = answer.body["detail"]
+        .as_str()
+        .map_or_else(|| answer.body.to_string(), str::to_owned);
+    eprintln!("error ({} {code}): {detail}", answer.status);
+}
+
+fn build_body(m: &Mutation) -> anyhow::Result<Value> {
+    let mut body = match &m.body {
+        Some(text) => {
+            let text = match text.strip_prefix('@') {
+                Some(file) => {
+                    std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?
+                }
+                None => text.clone(),
+            };
+            serde_json::from_str(&text).context("--body is not JSON")?
+        }
+        None => json!({}),
+    };
+    for field in &m.fields {
+        let (key, value) = if let Some((k, v)) = field.split_once(":=") {
+            (
+                k,
+                serde_json::from_str(v).with_context(|| format!("field {k}: not JSON"))?,
+            )
+        } else if let Some((k, v)) = field.split_once('=') {
+            (k, Value::String(v.to_owned()))
+        } else {
+            anyhow::bail!("field `{field}` must be key=text or key:=json");
+        };
+        body[key] = value;
+    }
+    Ok(body)
+}
+
+fn mutation_headers(m: &Mutation) -> Vec<(String, String)> {
+    let mut h = Vec::new();
+    if let Some(k) = &m.key {
+        h.push(("Idempotency-Key".to_owned(), k.clone()));
+    }
+    if let Some(n) = m.if_match {
+        h.push(("If-Match".to_owned(), format!("\"{n}\"")));
+    }
+    h
+}
+
+fn finish(conn: &Conn, answer: &Answer, human: impl FnOnce(&Value)) -> ExitCode {
+    if !(200..300).contains(&answer.status) {
+        report_problem(answer);
+    } else if conn.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer.body).unwrap_or_default()
+        );
+    } else {
+        human(&answer.body);
+    }
+    exit_for(answer)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// `ombud case …`.
+pub fn case(args: CaseArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = &args.conn;
+        match args.action {
+            CaseAction::Report(m) => {
+                let a = request(conn, "POST", "/v1/cases", &mutation_headers(&m), Some(&build_body(&m)?)).await?;
+                Ok(finish(conn, &a, |b| {
+                    println!("reported case {} ({}) at sequence {}", b["case_id"].as_str().unwrap_or("?"), b["reference"].as_str().unwrap_or("?"), b["seq"]);
+                }))
+            }
+            CaseAction::Command(words) => {
+                let (command, rest) = words.split_first().context("a command name")?;
+                if !ombud_service::input::ROUTES.contains(&command.as_str()) {
+                    anyhow::bail!("no case command `{command}` (known: {})", ombud_service::input::ROUTES.join(", "));
+                }
+                let mut case = None;
+                let mut m = Mutation { body: None, fields: Vec::new(), key: None, if_match: None };
+                let mut it = rest.iter();
+                while let Some(word) = it.next() {
+                    let mut value = || it.next().cloned().with_context(|| format!("{word} needs a value"));
+                    match word.as_str() {
+                        "-f" | "--field" => m.fields.push(value()?),
+                        "--body" => m.body = Some(value()?),
+                        "--key" => m.key = Some(value()?),
+                        "--if-match" => m.if_match = Some(value()?.parse().context("--if-match takes a number")?),
+                        w if case.is_none() && !w.starts_with('-') => case = Some(w.to_owned()),
+                        w => anyhow::bail!("unexpected `{w}` (usage: ombud case {command} <case> [-f key=value]... [--body JSON|@FILE] [--key K] [--if-match N])"),
+                    }
+                }
+                let case = case.with_context(|| format!("usage: ombud case {command} <case> [-f key=value]..."))?;
+                let path = format!("/v1/cases/{case}/{command}");
+                let a = request(conn, "POST", &path, &mutation_headers(&m), Some(&build_body(&m)?)).await?;
+                Ok(finish(conn, &a, |b| {
+                    println!("{command}: recorded at sequence {} (case position {})", b["seq"], b["case_seq"]);
+                }))
+            }
+            CaseAction::Show { case } => {
+                let a = request(conn, "GET", &format!("/v1/cases/{case}"), &[], None).await?;
+                Ok(finish(conn, &a, |f| {
+                    println!("{}  {}", f["reference"].as_str().unwrap_or("?"), f["case_id"].as_str().unwrap_or("?"));
+                    println!("status     {}", f["state"]["status"].as_str().unwrap_or("?"));
+                    println!("office     {}", f["office"].as_str().unwrap_or("?"));
+                    println!("respondent {}", f["respondent"]["agency_name"].as_str().unwrap_or("?"));
+                    println!("assignee   {}", f["state"]["assignee"].as_str().unwrap_or("-"));
+                    println!("summary    {}", f["summary"]["text"].as_str().unwrap_or("(erased)"));
+                    println!("timeline:");
+                    for e in f["timeline"].as_array().into_iter().flatten() {
+                        println!("  {:>4}  {}  {:<24} {}", e["case_seq"], e["at"].as_str().unwrap_or(""), e["event_type"].as_str().unwrap_or(""), e["actor"].as_str().unwrap_or(""));
+                    }
+                }))
+            }
+            CaseAction::List { status, agency, assignee, overdue, order, limit } => {
+                let mut q = vec![format!("limit={limit}")];
+                for (k, v) in [("status", status), ("agency", agency), ("assignee", assignee), ("order", order)] {
+                    if let Some(v) = v {
+                        q.push(format!("{k}={v}"));
+                    }
+                }
+                if overdue {
+                    q.push("overdue=true".into());
+                }
+                let a = request(conn, "GET", &format!("/v1/cases?{}", q.join("&")), &[], None).await?;
+                Ok(finish(conn, &a, |page| print_cases(page["items"].as_array())))
+            }
+            CaseAction::Queue => {
+                let a = request(conn, "GET", "/v1/queue", &[], None).await?;
+                Ok(finish(conn, &a, |items| print_cases(items.as_array())))
+            }
+        }
+    })
+}
+
+fn print_cases(items: Option<&Vec<Value>>) {
+    println!(
+        "{:<28} {:<20} {:<32} {:<12} {}",
+        "REFERENCE", "STATUS", "AGENCY", "NEXT DUE", "ASSIGNEE"
+    );
+    for s in items.into_iter().flatten() {
+        println!(
+            "{:<28} {:<20} {:<32} {:<12} {}",
+            s["reference"].as_str().unwrap_or("?"),
+            s["status"].as_str().unwrap_or("?"),
+            s["agency"].as_str().unwrap_or("?"),
+            s["next_due"].as_str().unwrap_or("-"),
+            s["assignee"].as_str().unwrap_or("-"),
+        );
+    }
+}
+
+/// `ombud audit`.
+pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = &args.conn;
+        if args.verify {
+            let a = request(
+                conn,
+                "GET",
+                &format!("/v1/cases/{}/verify", args.case),
+                &[],
+                None,
+            )
+            .await?;
+            let intact = a.body["verified"].as_bool() == Some(true);
+            let code = finish(conn, &a, |v| {
+                if intact {
+                    println!(
+                        "verified: {} events, head {} at sequence {}",
+                        v["report"]["events"],
+                        v["report"]["head_hash"].as_str().unwrap_or("?"),
+                        v["report"]["head_seq"]
+                    );
+                } else {
+                    println!(
+                        "BROKEN at sequence {}: {}",
+                        v["broken_at_seq"],
+                        v["why"].as_str().unwrap_or("?")
+                    );
+                }
+            });
+            return Ok(if a.status == 200 && !intact {
+                ExitCode::from(8)
+            } else {
+                code
+            });
+        }
+        let path = match &args.as_of {
+            Some(at) => format!("/v1/cases/{}/events?as_of={at}", args.case),
+            None => format!("/v1/cases/{}/events", args.case),
+        };
+        let a = request(conn, "GET", &path, &[], None).await?;
+        Ok(finish(conn, &a, |t| {
+            for e in t["events"].as_array().into_iter().flatten() {
+                let ev = &e["event"];
+                println!(
+                    "{:>6}  {:>3}  {}  {:<36} {}",
+                    e["seq"],
+                    ev["caseseq"],
+                    ev["time"].as_str().unwrap_or(""),
+                    ev["type"].as_str().unwrap_or(""),
+                    &e["hash"].as_str().unwrap_or("")
+                        [..16.min(e["hash"].as_str().unwrap_or("").len())]
+                );
+            }
+        }))
+    })
+}
+
+/// `ombud status`.
+pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = &args.conn;
+        let a = request(conn, "GET", "/readyz", &[], None).await?;
+        let ready = a.status == 200;
+        if conn.json {
+            println!("{}", serde_json::to_string_pretty(&a.body)?);
+        } else {
+            println!("ready: {ready}   log head: {}", a.body["log_head"]);
+            println!(
+                "{:<12} {:>10} {:>8} {:>10} {:>11}  {}",
+                "PROJECTOR", "CHECKPOINT", "LAG", "EVENTS/S", "QUARANTINED", "STATE"
+            );
+            for p in a.body["projectors"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<12} {:>10} {:>8} {:>10.0} {:>11}  {}{}",
+                    p["name"].as_str().unwrap_or("?"),
+                    p["checkpoint"],
+                    p["lag"],
+                    p["events_per_sec"].as_f64().unwrap_or(0.0),
+                    p["quarantined"],
+                    p["state"].as_str().unwrap_or("?"),
+                    p["last_error"]
+                        .as_str()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        Ok(if ready {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(6)
+        })
+    })
+}

@@ -1,0 +1,127 @@
+//! The CLI as a client of a running `ombud serve`: report, commands, show, list, audit,
+//! status, with the exit codes that tell refused, conflict, not found and not permitted apart.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use ombud_testkit::TempDir;
+use support::start;
+
+fn ombud(addr: &str, token: &str, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(args)
+        .env("OMBUD_SERVER", format!("http://{addr}"))
+        .env("OMBUD_TOKEN", token)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
+    let dir = TempDir::new("cli").unwrap();
+    let mut server = start(&dir.path().join("data"), &[]).await;
+    let addr = server.addr.clone();
+    let t = |role: &str| server.tokens[role].clone();
+    let body = r#"{"office":"jawa-barat","channel":"walk_in","reporter":{"name":"Dede Kurniawan"},
+        "respondent":{"agency_code":"dishub-kota-tasikmalaya","agency_name":"Dinas Perhubungan Kota Tasikmalaya"},
+        "forms":["abuse_of_authority"],"summary":"Kendaraan diderek tanpa surat tilang."}"#;
+
+    let (code, out, err) = ombud(
+        &addr,
+        &t("intake"),
+        &["case", "--json", "report", "--body", body, "--key", "cli-1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let case = created["case_id"].as_str().unwrap().to_owned();
+
+    let (code, out, err) = ombud(
+        &addr,
+        &t("supervisor"),
+        &[
+            "case",
+            "accept",
+            &case,
+            "-f",
+            "unit=riksa-1",
+            "-f",
+            "assignee=riksa.local",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("recorded at sequence 2"), "{out}");
+
+    let (code, _, err) = ombud(
+        &addr,
+        &t("supervisor"),
+        &[
+            "case",
+            "escalate",
+            &case,
+            "--if-match",
+            "1",
+            "-f",
+            "kind=to_superior",
+            "-f",
+            "reason=Tidak ada tanggapan",
+        ],
+    );
+    assert_eq!(code, 4, "a stale If-Match is a conflict: {err}");
+    assert!(err.contains("version_conflict"), "{err}");
+    let (code, _, err) = ombud(
+        &addr,
+        &t("auditor"),
+        &["case", "notes", &case, "-f", "note=x"],
+    );
+    assert_eq!(code, 7, "auditors never write: {err}");
+    let (code, _, err) = ombud(
+        &addr,
+        &t("investigator"),
+        &[
+            "case",
+            "notes",
+            "01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42",
+            "-f",
+            "note=x",
+        ],
+    );
+    assert_eq!(code, 5, "unknown case: {err}");
+    let (code, _, err) = ombud(
+        &addr,
+        &t("investigator"),
+        &["case", "close", &case, "-f", "reason=bosan"],
+    );
+    assert_eq!(code, 3, "invalid input: {err}");
+
+    let (code, out, err) = ombud(&addr, &t("investigator"), &["case", "show", &case]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("under_examination") && out.contains("Kendaraan diderek"),
+        "{out}"
+    );
+    let (code, out, _) = ombud(
+        &addr,
+        &t("investigator"),
+        &["case", "list", "--status", "under_examination"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("dishub-kota-tasikmalaya"), "{out}");
+    let (code, out, err) = ombud(&addr, &t("auditor"), &["audit", &case, "--verify"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified: 2 events"), "{out}");
+    let (code, out, _) = ombud(&addr, &t("auditor"), &["audit", &case]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("ombud.case.reported") && out.contains("ombud.case.accepted"),
+        "{out}"
+    );
+    let (code, out, _) = ombud(&addr, &t("auditor"), &["status"]);
+    assert!(code == 0 || code == 6, "{out}");
+    assert!(out.contains("cases") && out.contains("statistics"), "{out}");
+    server.child.start_kill().unwrap();
+}
