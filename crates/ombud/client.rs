@@ -355,8 +355,8 @@ pub fn case(args: CaseArgs) -> anyhow::Result<ExitCode> {
 
 fn print_cases(items: Option<&Vec<Value>>) {
     println!(
-        "{:<28} {:<20} {:<32} {:<12} {}",
-        "REFERENCE", "STATUS", "AGENCY", "NEXT DUE", "ASSIGNEE"
+        "{:<28} {:<20} {:<32} {:<12} ASSIGNEE",
+        "REFERENCE", "STATUS", "AGENCY", "NEXT DUE"
     );
     for s in items.into_iter().flatten() {
         println!(
@@ -439,8 +439,8 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         } else {
             println!("ready: {ready}   log head: {}", a.body["log_head"]);
             println!(
-                "{:<12} {:>10} {:>8} {:>10} {:>11}  {}",
-                "PROJECTOR", "CHECKPOINT", "LAG", "EVENTS/S", "QUARANTINED", "STATE"
+                "{:<12} {:>10} {:>8} {:>10} {:>11}  STATE",
+                "PROJECTOR", "CHECKPOINT", "LAG", "EVENTS/S", "QUARANTINED"
             );
             for p in a.body["projectors"].as_array().into_iter().flatten() {
                 println!(
