@@ -1,4 +1,4 @@
-//! `ombud serve` as a real process on the embedded log, killed with SIGKILL in the middle of a
+//! `ombud serve` as a real process (embedded log, and JetStream on a real nats-server), killed with SIGKILL in the middle of a
 //! load of commands and restarted on the same data: every command that got a 2xx is in the
 //! log exactly once and in the read models; no idempotency key is recorded twice.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -24,10 +24,21 @@ fn report() -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_commands_survive_a_kill_9_exactly_once() {
+async fn on_embedded_acknowledged_commands_survive_a_kill_9_exactly_once() {
+    acknowledged_commands_survive_a_kill_9_exactly_once(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_jetstream_acknowledged_commands_survive_a_kill_9_exactly_once() {
+    let nats = ombud_testkit::NatsServer::start().unwrap();
+    let url = nats.url();
+    acknowledged_commands_survive_a_kill_9_exactly_once(&["--nats", &url]).await;
+}
+
+async fn acknowledged_commands_survive_a_kill_9_exactly_once(extra: &[&str]) {
     let dir = TempDir::new("serve-kill").unwrap();
     let data = dir.path().join("data");
-    let mut server = start(&data, &[]).await;
+    let mut server = start(&data, extra).await;
 
     // Acknowledged commands: (case, idempotency key).
     let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
@@ -94,7 +105,7 @@ async fn acknowledged_commands_survive_a_kill_9_exactly_once() {
         acked.len()
     );
 
-    let server = start(&data, &[]).await;
+    let server = start(&data, extra).await;
     let auditor = server.tokens["auditor"].clone();
     let cases: HashSet<&String> = acked.iter().map(|(c, _)| c).collect();
     let mut recorded = HashMap::<String, usize>::new();
