@@ -1,0 +1,293 @@
+//! The scripted life of a dozen cases, through every main path of DOMAIN.md, driven through a
+//! real `ombud serve` (embedded log, and JetStream on a real nats-server): once with the HTTP
+//! API, once with the CLI. Each step's answer, each case file, the case list and the office
+//! statistics are checked.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use ombud_testkit::TempDir;
+use serde_json::{json, Value};
+use support::{http, start, Server};
+
+fn script() -> Vec<(Vec<(&'static str, Value)>, &'static str)> {
+    let accept = || {
+        (
+            "accept",
+            json!({"unit": "riksa-1", "assignee": "riksa.local"}),
+        )
+    };
+    let found = || {
+        (
+            "conclude",
+            json!({"finding": "found", "corrective_actions": ["Terbitkan KTP-el pelapor."]}),
+        )
+    };
+    let to_resolution = || {
+        (
+            "escalate",
+            json!({"kind": "to_resolution", "reason": "Tindakan korektif tidak dilaksanakan."}),
+        )
+    };
+    vec![
+        (vec![], "received"),
+        (
+            vec![("request-completion", json!({"missing": "Fotokopi KTP."}))],
+            "awaiting_completion",
+        ),
+        (
+            vec![(
+                "close",
+                json!({"reason": "withdrawn_by_reporter", "note": "Dicabut."}),
+            )],
+            "closed",
+        ),
+        (vec![accept()], "under_examination"),
+        (
+            vec![
+                accept(),
+                (
+                    "request-clarification",
+                    json!({"letter_number": "B/101/PW.13/2026"}),
+                ),
+            ],
+            "under_examination",
+        ),
+        (
+            vec![
+                accept(),
+                (
+                    "request-clarification",
+                    json!({"letter_number": "B/102/PW.13/2026"}),
+                ),
+                ("answer-clarification", json!({"note": "Berkas diproses."})),
+            ],
+            "under_examination",
+        ),
+        (vec![accept(), found()], "corrective_action"),
+        (
+            vec![
+                accept(),
+                found(),
+                ("close", json!({"reason": "corrective_action_implemented"})),
+            ],
+            "closed",
+        ),
+        (vec![accept(), found(), to_resolution()], "in_resolution"),
+        (
+            vec![
+                accept(),
+                found(),
+                to_resolution(),
+                (
+                    "escalate",
+                    json!({"kind": "to_recommendation", "reason": "Tidak ada perbaikan."}),
+                ),
+                (
+                    "recommend",
+                    json!({"addressee": "Wali Kota Tasikmalaya", "content": "Berikan sanksi."}),
+                ),
+            ],
+            "recommendation",
+        ),
+        (
+            vec![
+                accept(),
+                ("start-mediation", json!({})),
+                (
+                    "mediate",
+                    json!({"outcome": "agreed", "terms": "Selesai 7 hari."}),
+                ),
+                ("close", json!({"reason": "settled_by_mediation"})),
+            ],
+            "closed",
+        ),
+        (
+            vec![
+                accept(),
+                ("notes", json!({"note": "Pelapor dihubungi."})),
+                ("assign", json!({"assignee": "riksa.agus"})),
+            ],
+            "under_examination",
+        ),
+    ]
+}
+
+fn report(i: usize) -> Value {
+    let channel = ["walk_in", "web", "letter"][i % 3];
+    json!({
+        "office": "jawa-barat", "channel": channel,
+        "reporter": { "name": format!("Pelapor {i}") },
+        "respondent": { "agency_code": "disdukcapil-kota-tasikmalaya",
+                        "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya" },
+        "forms": ["undue_delay"], "prior_complaint": true,
+        "summary": format!("Laporan nomor {i}: KTP-el tidak kunjung terbit.")
+    })
+}
+
+/// Runs a step as the first role the domain permits (a 403 `not_permitted` writes nothing).
+async fn step_http(server: &Server, case: &str, command: &str, body: &Value) -> u16 {
+    for role in ["investigator", "supervisor", "intake", "chair"] {
+        let (status, answer) = http(
+            &server.addr,
+            "POST",
+            &format!("/v1/cases/{case}/{command}"),
+            &server.tokens[role],
+            &[],
+            Some(body),
+        )
+        .await
+        .unwrap();
+        if !(status == 403 && answer["code"] == "not_permitted") {
+            return status;
+        }
+    }
+    403
+}
+
+fn step_cli(server: &Server, case: &str, command: &str, body: &Value) -> i32 {
+    for role in ["investigator", "supervisor", "intake", "chair"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(["case", command, case, "--body", &body.to_string()])
+            .env("OMBUD_SERVER", format!("http://{}", server.addr))
+            .env("OMBUD_TOKEN", &server.tokens[role])
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap();
+        if !(code == 7 && String::from_utf8_lossy(&out.stderr).contains("not_permitted")) {
+            return code;
+        }
+    }
+    7
+}
+
+async fn life(extra: &[&str], through_cli: bool) {
+    let dir = TempDir::new("life").unwrap();
+    let mut server = start(&dir.path().join("data"), extra).await;
+    let mut cases = Vec::new();
+    for (i, (steps, want)) in script().into_iter().enumerate() {
+        let (status, created) = http(
+            &server.addr,
+            "POST",
+            "/v1/cases",
+            &server.tokens["intake"],
+            &[],
+            Some(&report(i)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 201, "{created}");
+        let case = created["case_id"].as_str().unwrap().to_owned();
+        for (command, body) in steps {
+            if through_cli {
+                assert_eq!(
+                    step_cli(&server, &case, command, &body),
+                    0,
+                    "case {i}: {command}"
+                );
+            } else {
+                assert_eq!(
+                    step_http(&server, &case, command, &body).await,
+                    200,
+                    "case {i}: {command}"
+                );
+            }
+        }
+        cases.push((case, want));
+    }
+    let chair = server.tokens["chair"].clone();
+    let (_, ready) = http(&server.addr, "GET", "/readyz", &chair, &[], None)
+        .await
+        .unwrap();
+    let head = ready["log_head"].as_u64().unwrap();
+    for (case, want) in &cases {
+        let (status, file) = http(
+            &server.addr,
+            "GET",
+            &format!("/v1/cases/{case}?min_seq={head}"),
+            &chair,
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "{file}");
+        assert_eq!(file["state"]["status"], *want, "{case}");
+        assert!(file["summary"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Laporan nomor"));
+        let (_, v) = http(
+            &server.addr,
+            "GET",
+            &format!("/v1/cases/{case}/verify"),
+            &chair,
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(v["verified"], true);
+    }
+    let (_, closed) = http(
+        &server.addr,
+        "GET",
+        "/v1/cases?status=closed",
+        &chair,
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(closed["items"].as_array().unwrap().len(), 3);
+    let (_, stats) = http(
+        &server.addr,
+        "GET",
+        "/v1/stats?office=jawa-barat",
+        &chair,
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    let total: u64 = stats["per_state"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 12, "{stats}");
+    assert_eq!(
+        stats["closure_reasons"]["settled_by_mediation"], 1,
+        "{stats}"
+    );
+    let (_, queue) = http(
+        &server.addr,
+        "GET",
+        "/v1/queue?assignee=riksa.agus",
+        &server.tokens["supervisor"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    server.child.start_kill().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dozen_cases_through_the_http_api_on_the_embedded_log() {
+    life(&[], false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dozen_cases_through_the_http_api_on_jetstream() {
+    let nats = ombud_testkit::NatsServer::start().unwrap();
+    let url = nats.url();
+    life(&["--nats", &url], false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dozen_cases_through_the_cli() {
+    life(&[], true).await;
+}
