@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod client;
 mod config;
 mod demo;
+mod progress;
 mod project;
 mod serve;
 

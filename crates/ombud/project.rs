@@ -190,20 +190,19 @@ async fn rebuild_from<B: Backend>(
     let progress = {
         let views = views.clone();
         tokio::spawn(async move {
+            let mut bar: Option<crate::progress::Progress> = None;
             loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                for s in views.status(None) {
-                    if let Some(r) = s.rebuild {
-                        eprintln!(
-                            "{}: {}/{} events, {:.0} events/s, ETA {}",
-                            s.name,
-                            r.done,
-                            r.target,
-                            r.events_per_sec,
-                            r.eta_secs
-                                .map_or_else(|| "?".to_owned(), |e| format!("{e:.0} s"))
-                        );
-                    }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let (done, target) = views
+                    .status(None)
+                    .iter()
+                    .filter_map(|s| s.rebuild.as_ref())
+                    .fold((0, 0), |(d, t), r| (d + r.done, t + r.target));
+                if target > 0 {
+                    bar.get_or_insert_with(|| {
+                        crate::progress::Progress::new("rebuild (events, all projectors)", target)
+                    })
+                    .set(done);
                 }
             }
         })

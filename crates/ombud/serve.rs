@@ -261,11 +261,10 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
             let started = std::time::Instant::now();
             let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let counter = done.clone();
+            let bar = crate::progress::Progress::new("demo cases", total as u64);
             let report = crate::demo::load(loader, total, args.seed, 16, move |_| {
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 250 == 0 || n == total {
-                    eprintln!("demo: {n}/{total} cases");
-                }
+                bar.set(n as u64);
             })
             .await?;
             eprintln!(
