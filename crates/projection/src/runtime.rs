@@ -462,6 +462,25 @@ impl<P: Projector> Projection<P> {
         }
     }
 
+    /// Applies the next batch of a rebuild's feed to `fresh`, adding to `tally`.
+    async fn replay_batch(
+        &self,
+        subscription: &mut Subscription,
+        fresh: &Arc<Trees>,
+        tally: &mut Applied,
+    ) -> Result<(), ProjectionError> {
+        let first = self.next_event(subscription).await?;
+        let (batch, feed_error) = self.fill_batch(first, subscription);
+        let applied = self.apply_blocking(fresh.clone(), batch).await?;
+        tally.last_seq = applied.last_seq;
+        tally.events += applied.events;
+        tally.quarantined += applied.quarantined;
+        match feed_error {
+            Some(e) => Err(ProjectionError::Log(e)),
+            None => Ok(()),
+        }
+    }
+
     async fn replay_into<B: Backend>(
         &self,
         log: &EventLog<B>,
@@ -471,45 +490,27 @@ impl<P: Projector> Projection<P> {
         progress: &mut RebuildProgress,
     ) -> Result<RebuildReport, ProjectionError> {
         let mut subscription = log.subscribe(0).await?;
-        let mut done = 0u64;
-        let mut quarantined = 0u64;
-        let mut reached = 0u64;
-        let apply = |batch: Vec<StoredEvent>| {
-            let fresh = fresh.clone();
-            async move { self.apply_blocking(fresh, batch).await }
-        };
+        let mut tally = Applied::default();
         // Catch up to the head seen at the start, while the live generation keeps serving.
-        while reached < target {
-            let first = self.next_event(&mut subscription).await?;
-            let (batch, feed_error) = self.fill_batch(first, &mut subscription);
-            let applied = apply(batch).await?;
-            reached = applied.last_seq;
-            done += applied.events;
-            quarantined += applied.quarantined;
-            if let Some(e) = feed_error {
-                return Err(ProjectionError::Log(e));
-            }
-            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            progress.done = reached;
+        while tally.last_seq < target {
+            self.replay_batch(&mut subscription, fresh, &mut tally)
+                .await?;
+            let rate = tally.events as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            progress.done = tally.last_seq;
             progress.events_per_sec = rate;
-            progress.eta_secs = (rate > 0.0).then(|| target.saturating_sub(reached) as f64 / rate);
+            progress.eta_secs =
+                (rate > 0.0).then(|| target.saturating_sub(tally.last_seq) as f64 / rate);
             lock(&self.inner).rebuild = Some(progress.clone());
         }
         self.flush().await?;
         // Pause the live task between batches, take in what it applied meanwhile, swap.
         let _turn = self.batch_lock.lock().await;
         let live = self.checkpoint();
-        while reached < live {
-            let first = self.next_event(&mut subscription).await?;
-            let (batch, feed_error) = self.fill_batch(first, &mut subscription);
-            let applied = apply(batch).await?;
-            reached = applied.last_seq;
-            done += applied.events;
-            quarantined += applied.quarantined;
-            if let Some(e) = feed_error {
-                return Err(ProjectionError::Log(e));
-            }
+        while tally.last_seq < live {
+            self.replay_batch(&mut subscription, fresh, &mut tally)
+                .await?;
         }
+        let (reached, done, quarantined) = (tally.last_seq, tally.events, tally.quarantined);
         write_checkpoint(fresh, reached)?;
         self.flush().await?;
         let meta = self.db.open_tree(META_TREE)?;
