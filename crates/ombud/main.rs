@@ -45,6 +45,13 @@ enum Command {
     /// OMBUD_TOKEN): report, any command, show, list, queue.
     ///
     /// Example: `ombud case accept <case> -f unit=riksa-1 -f assignee=riksa.siti`
+    #[command(
+        after_help = "Case commands (ombud case <command> <case> [-f key=text | -f key:=json]... \
+[--body JSON|@FILE] [--key IDEMPOTENCY-KEY] [--if-match N]):\n  request-completion, complete, accept, assign, \
+request-clarification, answer-clarification, escalate, start-mediation, mediate, conclude, recommend, close, \
+reopen, notes, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 conflict, 5 not found, \
+6 unavailable, 7 not authenticated or permitted, 1 other."
+    )]
     Case(client::CaseArgs),
     /// An auditor's view of a case through a running server: its trail (`--as-of SEQ|TIME`) or
     /// `--verify` (exit 8 when the chain is broken).
