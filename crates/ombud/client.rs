@@ -446,10 +446,12 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                 println!(
                     "{:<12} {:>10} {:>8} {:>10.0} {:>11}  {}{}",
                     p["name"].as_str().unwrap_or("?"),
-                    p["checkpoint"],
-                    p["lag"],
+                    p["checkpoint"].as_u64().unwrap_or(0),
+                    p["lag"]
+                        .as_u64()
+                        .map_or_else(|| "?".to_owned(), |l| l.to_string()),
                     p["events_per_sec"].as_f64().unwrap_or(0.0),
-                    p["quarantined"],
+                    p["quarantined"].as_u64().unwrap_or(0),
                     p["state"].as_str().unwrap_or("?"),
                     p["last_error"]
                         .as_str()
