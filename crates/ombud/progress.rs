@@ -38,7 +38,14 @@ impl Progress {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get_or_insert(done.saturating_sub(1));
-        let rate = (done - base.min(done)) as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        let seen = done - base.min(done);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        // A rate needs something to measure: until then it reads 0 (and the ETA is not shown).
+        let rate = if seen > 1 && elapsed > 0.05 {
+            seen as f64 / elapsed
+        } else {
+            0.0
+        };
         let eta = (self.total - done) as f64 / rate.max(1e-9);
         if self.tty {
             let width = 30usize;
