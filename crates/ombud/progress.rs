@@ -46,12 +46,16 @@ impl Progress {
         } else {
             0.0
         };
-        let eta = (self.total - done) as f64 / rate.max(1e-9);
+        let eta = if rate > 0.0 {
+            format!("{:.0} s", (self.total - done) as f64 / rate)
+        } else {
+            "?".to_owned()
+        };
         if self.tty {
             let width = 30usize;
             let filled = (done * width as u64 / self.total) as usize;
             eprint!(
-                "\r{} [{}{}] {done}/{} {:.0}/s ETA {:.0} s ",
+                "\r{} [{}{}] {done}/{} {:.0}/s ETA {} ",
                 self.label,
                 "=".repeat(filled),
                 " ".repeat(width - filled),
