@@ -89,6 +89,10 @@ pub struct EventLog<B> {
     upcasters: Upcasters,
 }
 
+/// Reads of a case after the log refused an append for its position, before the refusal is
+/// reported with whatever position the reads found (5, 10, ... ms apart: 150 ms at most).
+const CATCH_UP_ATTEMPTS: u64 = 8;
+
 impl<B: Backend> EventLog<B> {
     /// A log over `backend`, keeping up to [`DEFAULT_CACHE_CASES`] cases warm.
     pub fn new(backend: B) -> Self {
@@ -269,21 +273,39 @@ impl<B: Backend> EventLog<B> {
                 duplicate: true, ..
             })
             | Err(PublishFailure::WrongLastSequence) => {
-                self.catch_up(case_id, &slot).await?;
-                let entry = lock(&slot);
-                if let Some(receipt) = replay(
-                    case_id,
-                    &entry,
-                    &recorded.meta.idempotency_key,
-                    command_hash,
-                )? {
-                    return Ok(receipt);
+                // The log holds something past our position (or our own earlier try). On a
+                // cluster a read right after the refusal can still miss it for a moment: read
+                // again, briefly, until the case has moved or the key is found.
+                let mut attempt = 0u64;
+                loop {
+                    attempt += 1;
+                    self.catch_up(case_id, &slot).await?;
+                    let settled = {
+                        let entry = lock(&slot);
+                        match replay(
+                            case_id,
+                            &entry,
+                            &recorded.meta.idempotency_key,
+                            command_hash,
+                        )? {
+                            Some(receipt) => Some(Ok(receipt)),
+                            None if entry.head.case_seq > expected
+                                || attempt >= CATCH_UP_ATTEMPTS =>
+                            {
+                                Some(Err(LogError::Conflict {
+                                    case: case_id,
+                                    expected,
+                                    actual: entry.head.case_seq,
+                                }))
+                            }
+                            None => None,
+                        }
+                    };
+                    if let Some(result) = settled {
+                        return result;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
                 }
-                Err(LogError::Conflict {
-                    case: case_id,
-                    expected,
-                    actual: entry.head.case_seq,
-                })
             }
             Err(PublishFailure::Failed(error)) => Err(error),
         }
