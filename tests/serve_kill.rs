@@ -92,7 +92,15 @@ async fn acknowledged_commands_survive_a_kill_9_exactly_once(extra: &[&str]) {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill once the load is well under way (200 acknowledged commands), not after a fixed time.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while acked.lock().unwrap().len() < 200 {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the load gets going");
     server.child.start_kill().unwrap(); // SIGKILL mid-load
     server.child.wait().await.unwrap();
     for w in writers {

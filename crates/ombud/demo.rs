@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ombud_domain::taxonomy::{ClosureReason, EscalationKind};
 use ombud_domain::{
-    Action, Actor, ActorId, CaseId, CommandKind, IdempotencyKey, OfficeCode, Role, Timestamp,
+    Action, Actor, ActorId, CommandKind, IdempotencyKey, OfficeCode, Role, Timestamp,
 };
 use ombud_envelope::KeyStore;
 use ombud_eventlog::Backend;
@@ -333,7 +333,6 @@ async fn one_case<B: Backend, S: KeyStore>(
         .by_status
         .entry(status.as_str().to_owned())
         .or_default() += 1;
-    let _ = CaseId::from_uuid; // (case ids are derived from the demo keys: stable per seed)
     Ok(())
 }
 

@@ -234,7 +234,7 @@ impl<P: Projector> Projection<P> {
 
     /// Every quarantined event of the serving generation.
     pub fn quarantined(&self) -> Result<Vec<QuarantinedEvent>, ProjectionError> {
-        quarantine::list(&self.trees()).map_err(into_projection_error)
+        quarantine::list(&self.trees()).map_err(crate::error_from_apply)
     }
 
     fn note_error(&self, error: &dyn std::fmt::Display) {
@@ -360,7 +360,7 @@ impl<P: Projector> Projection<P> {
         let projector = self.projector.clone();
         let task = tokio::task::spawn_blocking(move || apply_events(&*projector, &trees, &batch));
         match tokio::time::timeout(self.config.stall_after, task).await {
-            Ok(Ok(result)) => result.map_err(into_projection_error),
+            Ok(Ok(result)) => result.map_err(crate::error_from_apply),
             Ok(Err(join)) => Err(ProjectionError::Storage(format!(
                 "the apply task failed: {join}"
             ))),
@@ -541,10 +541,6 @@ impl<P: Projector> Projection<P> {
             quarantined,
         })
     }
-}
-
-fn into_projection_error(e: ApplyError) -> ProjectionError {
-    crate::error_from_apply(e)
 }
 
 fn read_checkpoint(trees: &Trees) -> Result<u64, ProjectionError> {

@@ -85,14 +85,18 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
 
         // A retry whose first try already moved the case on must get its first answer, not a
         // refusal decided on the new state.
+        // The case as loaded for the first attempt (later attempts load it afresh).
+        let mut first_load = None;
         if !is_report {
             if let Some(receipt) = self.log.recorded(case_id, &key, command_hash).await? {
                 return self.outcome(case_id, receipt).await;
             }
-            if self.log.load(case_id).await?.head.case_seq == 0 {
+            let loaded = self.log.load(case_id).await?;
+            if loaded.head.case_seq == 0 {
                 // Nothing to seal under and nothing to act on.
                 return Err(ServiceError::Refused(DomainError::NoSuchCase));
             }
+            first_load = Some(loaded);
         }
         let data_key = KeyId::for_case(case_id);
         if is_report {
@@ -114,10 +118,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let loaded = if is_report {
-                self.log.assume_new(case_id)
-            } else {
-                self.log.load(case_id).await?
+            let loaded = match first_load.take() {
+                Some(loaded) => loaded,
+                None if is_report => self.log.assume_new(case_id),
+                None => self.log.load(case_id).await?,
             };
             if let Some(expected) = request.if_match {
                 if expected != loaded.head.case_seq {
@@ -152,6 +156,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                     return Err(refusal.into());
                 }
             };
+            let reference = loaded
+                .state
+                .reference
+                .clone()
+                .or_else(|| match &event.data {
+                    ombud_domain::EventData::Reported(r) => Some(r.reference.clone()),
+                    _ => None,
+                });
             let appended = self
                 .log
                 .append(Append {
@@ -164,7 +176,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                 })
                 .await;
             match appended {
-                Ok(receipt) => return self.outcome(case_id, receipt).await,
+                Ok(receipt) => return Ok(outcome(case_id, reference, receipt)),
                 Err(ombud_eventlog::LogError::Conflict { .. })
                     if request.if_match.is_none() && started.elapsed() < self.retry_budget =>
                 {
@@ -180,20 +192,29 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         }
     }
 
+    /// The outcome of a recognised retry (the case's reference read from the log's cache).
     async fn outcome(
         &self,
         case_id: CaseId,
         receipt: ombud_eventlog::Receipt,
     ) -> Result<Outcome, ServiceError> {
         let reference = self.log.load(case_id).await?.state.reference;
-        Ok(Outcome {
-            case_id,
-            reference,
-            seq: receipt.stream_seq,
-            case_seq: receipt.case_seq,
-            event_id: receipt.event_id,
-            replayed: receipt.replayed,
-        })
+        Ok(outcome(case_id, reference, receipt))
+    }
+}
+
+fn outcome(
+    case_id: CaseId,
+    reference: Option<CaseReference>,
+    receipt: ombud_eventlog::Receipt,
+) -> Outcome {
+    Outcome {
+        case_id,
+        reference,
+        seq: receipt.stream_seq,
+        case_seq: receipt.case_seq,
+        event_id: receipt.event_id,
+        replayed: receipt.replayed,
     }
 }
 
