@@ -1,5 +1,5 @@
-//! `ombud serve --demo`: the demo data set loads, spreads over the process, and is the same
-//! for the same seed.
+//! `ombud serve --demo` and `ombud demo`: the demo data set loads, spreads over the process,
+//! and is the same for the same seed; `ombud bench api` runs end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -9,12 +9,8 @@ use std::collections::BTreeMap;
 use ombud_testkit::TempDir;
 use support::{http, start};
 
-async fn cases_by_status(dir: &TempDir, name: &str) -> BTreeMap<String, String> {
-    let mut server = start(
-        &dir.path().join(name),
-        &["--demo", "--demo-cases", "150", "--seed", "7"],
-    )
-    .await;
+async fn cases_by_status(dir: &TempDir, name: &str, args: &[&str]) -> BTreeMap<String, String> {
+    let mut server = start(&dir.path().join(name), args).await;
     let chair = server.tokens["chair"].clone();
     let (_, ready) = http(&server.addr, "GET", "/readyz", &chair, &[], None)
         .await
@@ -47,7 +43,8 @@ async fn cases_by_status(dir: &TempDir, name: &str) -> BTreeMap<String, String> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_loads_every_kind_of_case_and_is_the_same_for_the_same_seed() {
     let dir = TempDir::new("demo").unwrap();
-    let first = cases_by_status(&dir, "a").await;
+    let demo = ["--demo", "--demo-cases", "150", "--seed", "7"];
+    let first = cases_by_status(&dir, "a", &demo).await;
     assert_eq!(first.len(), 150);
     let statuses: std::collections::BTreeSet<&String> = first.values().collect();
     for status in [
@@ -62,6 +59,80 @@ async fn the_demo_loads_every_kind_of_case_and_is_the_same_for_the_same_seed() {
             "{status} in {statuses:?}"
         );
     }
-    let second = cases_by_status(&dir, "b").await;
+    let second = cases_by_status(&dir, "b", &demo).await;
     assert_eq!(first, second, "same seed, same cases");
+
+    // `ombud demo` loads the same cases without serving; `ombud serve` then serves them, and
+    // a second `ombud demo` on a log that holds events adds nothing.
+    let data = dir.path().join("c");
+    let load = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(["demo", "--cases", "150", "--seed", "7", "--data"])
+            .arg(&data)
+            .arg("--holidays")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config/holidays.toml"))
+            .output()
+            .unwrap()
+    };
+    let loaded = load();
+    assert!(loaded.status.success(), "{loaded:?}");
+    let stderr = String::from_utf8_lossy(&loaded.stderr);
+    assert!(stderr.contains("demo: 150 cases"), "{stderr}");
+    let again = load();
+    assert!(again.status.success(), "{again:?}");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("not loading it again"), "{stderr}");
+    let served = cases_by_status(&dir, "c", &[]).await;
+    assert_eq!(
+        first, served,
+        "`ombud demo` loads what `serve --demo` loads"
+    );
+}
+
+/// The API benchmark loads a (small) demo, drives commands and queries over HTTP, checks
+/// every answer, and prints a row per measurement with the raw floor beside the commands.
+#[test]
+fn the_api_benchmark_runs_and_prints_its_figures() {
+    let dir = TempDir::new("bench-api").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args([
+            "bench",
+            "api",
+            "--skip-jetstream",
+            "--demo-cases",
+            "30",
+            "--commands",
+            "40",
+            "--queries",
+            "10",
+            "--concurrency",
+            "4",
+        ])
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("embedded"))
+        .collect();
+    assert_eq!(rows.len(), 8, "{stdout}");
+    let commands = rows
+        .iter()
+        .filter(|r| r.contains("commands (HTTP)"))
+        .count();
+    assert_eq!(commands, 2, "{stdout}");
+    for row in rows.iter().filter(|r| r.contains("commands (HTTP)")) {
+        // events, rate, p50, p99 | raw rate, raw p50, raw p99 | both ratios: all figures.
+        let figures = row
+            .split_whitespace()
+            .filter(|w| w.parse::<f64>().is_ok_and(|f| f > 0.0))
+            .count();
+        assert!(figures >= 10, "{row}");
+    }
 }

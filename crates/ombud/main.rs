@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod client;
 mod config;
 mod demo;
@@ -41,6 +42,18 @@ enum Command {
     ///
     /// Example: `ombud serve` or `ombud serve --nats nats://127.0.0.1:4222`
     Serve(serve::ServeArgs),
+    /// Load the demo data set (about 2,000 cases of Ombudsman RI Perwakilan Jawa Barat against
+    /// the public services of Kota Tasikmalaya and a few other cities, January to November
+    /// 2026) into the log and the read models, without serving. Nothing is loaded when the
+    /// log already holds events. `ombud serve --demo` does the same, then serves.
+    ///
+    /// The cases go through the service layer command by command (validation, decision,
+    /// sealing, idempotency, hash chain), each at its own date in the past; the HTTP API
+    /// stamps every command with the server's clock and takes no client time, so back-dated
+    /// cases cannot be loaded through it.
+    ///
+    /// Example: `ombud demo --data ./data --cases 500 --seed 7`
+    Demo(serve::DemoArgs),
     /// Work on cases through a running server (`--server`, `--token` or OMBUD_SERVER,
     /// OMBUD_TOKEN): report, any command, show, list, queue.
     ///
@@ -77,6 +90,12 @@ reopen, notes, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 
     ///
     /// Example: `ombud rebuild --nats nats://127.0.0.1:4222 --projector cases`
     Rebuild(project::RebuildArgs),
+    /// Benchmarks, each beside the raw floor measured in the same run: `ombud bench api`
+    /// (HTTP commands and queries over the demo data) and `ombud bench eventlog` (the event
+    /// log; with `--projection N`, the projectors and a rebuild).
+    ///
+    /// Example: `ombud bench api` (build with `--release` for real figures)
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +158,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve::serve(args),
+        Command::Demo(args) => serve::demo(args),
         Command::Config {
             action: ConfigAction::Show { config },
         } => {
@@ -147,6 +167,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
+        Command::Bench(args) => bench::bench(args),
         Command::Case(_) | Command::Audit(_) | Command::Status(_) => {
             unreachable!("client commands are run in main")
         }

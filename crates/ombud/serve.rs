@@ -55,6 +55,30 @@ pub struct ServeArgs {
     seed: u64,
 }
 
+/// `ombud demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// A config file overlaid on the built-in defaults (see config/default.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (embedded log in `DIR/log`, read models in `DIR/views`, the local
+    /// master key). Default: `data`.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// NATS server URL(s), comma separated: load onto JetStream instead of the embedded log.
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// Working-day calendar (holidays). Default: config/holidays.toml.
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<PathBuf>,
+    /// Cases to load.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    cases: usize,
+    /// Seed (the same seed gives the same cases).
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    seed: u64,
+}
+
 /// The settings `serve` runs with: configuration, then flags.
 struct Settings {
     data: PathBuf,
@@ -68,6 +92,8 @@ struct Settings {
     demo: bool,
     demo_cases: usize,
     seed: u64,
+    /// Load the demo, bring the read models up to date, and stop (`ombud demo`).
+    demo_only: bool,
 }
 
 fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
@@ -94,6 +120,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         demo: args.demo,
         demo_cases: args.demo_cases,
         seed: args.seed,
+        demo_only: false,
     })
 }
 
@@ -142,7 +169,7 @@ fn master_key(configured: Option<&str>, data: &Path) -> anyhow::Result<MasterKey
     Ok(key)
 }
 
-fn rules(holidays: &Path) -> anyhow::Result<Rules> {
+pub(crate) fn rules(holidays: &Path) -> anyhow::Result<Rules> {
     let calendar = match std::fs::read_to_string(holidays) {
         Ok(text) => WorkingCalendar::from_toml(&text)
             .with_context(|| format!("reading the holiday calendar {}", holidays.display()))?,
@@ -190,7 +217,30 @@ fn local_tokens(office: &str) -> anyhow::Result<(Tokens, Vec<String>)> {
 
 /// Runs the server until SIGINT/SIGTERM.
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let args = settings(args)?;
+    start(settings(args)?)
+}
+
+/// `ombud demo`: loads the demo data set into the log (and the read models) without serving.
+pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let settings = Settings {
+        demo_only: true,
+        ..settings(ServeArgs {
+            config: args.config,
+            data: args.data,
+            nats: args.nats,
+            listen: None,
+            holidays: args.holidays,
+            office: None,
+            body_limit: None,
+            demo: true,
+            demo_cases: args.cases,
+            seed: args.seed,
+        })?
+    };
+    start(settings)
+}
+
+fn start(args: Settings) -> anyhow::Result<()> {
     crate::project::runtime()?.block_on(async {
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("creating {}", args.data.display()))?;
@@ -232,7 +282,7 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     rules: Arc<Rules>,
     args: &Settings,
 ) -> anyhow::Result<()> {
-    if args.tokens.is_empty() && !args.listen.ip().is_loopback() {
+    if !args.demo_only && args.tokens.is_empty() && !args.listen.ip().is_loopback() {
         anyhow::bail!(
             "refusing to listen on {} with generated tokens: configure [[auth.tokens]] to serve \
              beyond loopback",
@@ -257,25 +307,21 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
                 views.clone(),
                 clock.clone(),
             ));
-            let total = args.demo_cases;
-            let started = std::time::Instant::now();
-            let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let counter = done.clone();
-            let bar = crate::progress::Progress::new("demo cases", total as u64);
-            let report = crate::demo::load(loader, total, args.seed, 16, move |_| {
-                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                bar.set(n as u64);
-            })
-            .await?;
-            eprintln!(
-                "demo: {} cases, {} commands in {:.1} s ({} paths cut short by the domain); by status: {:?}",
-                report.cases,
-                report.commands,
-                started.elapsed().as_secs_f64(),
-                report.refused,
-                report.by_status
-            );
+            load_demo(loader, args.demo_cases, args.seed).await?;
         }
+    }
+    if args.demo_only {
+        let head = log.head().await?;
+        views
+            .wait_for(head, std::time::Duration::from_secs(600))
+            .await
+            .context("bringing the read models up to date")?;
+        stop.send(true).ok();
+        for task in projectors {
+            task.await??;
+        }
+        eprintln!("demo: read models up to date at event {head}");
+        return Ok(());
     }
     let service = Service::new(log, vault, rules, views, clock.clone());
     let (tokens, lines) = if args.tokens.is_empty() {
@@ -315,4 +361,30 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         task.await??;
     }
     Ok(())
+}
+
+/// Loads the demo data set through `service`, with a progress bar and a one-line summary.
+pub(crate) async fn load_demo<B: Backend + 'static, S: KeyStore + 'static>(
+    service: Arc<Service<B, S>>,
+    cases: usize,
+    seed: u64,
+) -> anyhow::Result<crate::demo::DemoReport> {
+    let started = std::time::Instant::now();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = done.clone();
+    let bar = crate::progress::Progress::new("demo cases", cases as u64);
+    let report = crate::demo::load(service, cases, seed, 16, move |_| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        bar.set(n as u64);
+    })
+    .await?;
+    eprintln!(
+        "demo: {} cases, {} commands in {:.1} s ({} paths cut short by the domain); by status: {:?}",
+        report.cases,
+        report.commands,
+        started.elapsed().as_secs_f64(),
+        report.refused,
+        report.by_status
+    );
+    Ok(report)
 }

@@ -1,0 +1,404 @@
+//! `ombud-bench`: ombud's event log measured against the raw floor in the same run.
+//!
+//! For each backend and durability setting, the same workload (cases of one report and nine
+//! notes, bodies of the same sizes) runs twice: once as raw writes (async-nats publish with
+//! the same optimistic-concurrency headers; sled insert + flush) and once through ombud
+//! (seal the personal data, decide, envelope, hash, append with concurrency check and
+//! idempotency). Printed: events/s, p50 and p99 latency, and ombud/raw ratios.
+
+pub mod floor;
+pub mod measure;
+mod projection;
+
+use floor::case_ids;
+use measure::{drive, print_header, print_row, Run};
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use ombud_domain::command::ReportCase;
+use ombud_domain::event::{ReporterData, Respondent};
+use ombud_domain::*;
+use ombud_envelope::{KeyStore, MasterKey, Sha256Hash, Vault};
+use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
+use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore};
+use ombud_eventlog::{Append, Backend, EventLog};
+use ombud_testkit::{NatsServer, NatsServerOptions, SyncPolicy, TempDir};
+use uuid::Uuid;
+
+/// Benchmark ombud's event log against raw JetStream and raw sled writes.
+///
+/// Example: `cargo run --release -p ombud-bench -- --events 2000 --pipelined 20000`
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Events written one at a time (concurrency 1), per run.
+    #[arg(long, default_value_t = 2000)]
+    events: usize,
+    /// Events written pipelined across many cases, per run.
+    #[arg(long, default_value_t = 20000)]
+    pipelined: usize,
+    /// In-flight appends in the pipelined runs (one case per writer at a time).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Use this NATS server instead of starting two (default sync, and sync_interval: always).
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// Skip the embedded (sled) backend.
+    #[arg(long)]
+    skip_embedded: bool,
+    /// Skip JetStream.
+    #[arg(long)]
+    skip_jetstream: bool,
+    /// Alternating rounds per JetStream comparison: each round runs raw, ombud, ombud, raw on
+    /// a share of the events, so drift during the run (stream growth, page cache, fsync
+    /// timing) falls on both sides alike.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Run the projection benchmark with this many events (0: skip it).
+    #[arg(long, value_name = "EVENTS", default_value_t = 0)]
+    projection: usize,
+    /// Skip the event-log benchmark (e.g. to run only `--projection`).
+    #[arg(long)]
+    skip_eventlog: bool,
+    /// Only time ombud's CPU work per event (seal, decide, encode, hash, evolve), no IO.
+    #[arg(long)]
+    cpu_only: bool,
+}
+
+/// Events per case in the event-log workloads: a report, then notes.
+pub const EVENTS_PER_CASE: usize = 10;
+
+fn actor(role: Role) -> Actor {
+    Actor {
+        id: ActorId::parse("bench.user").unwrap_or_else(|_| unreachable!()),
+        role,
+        office: OfficeCode::parse("jawa-barat").unwrap_or_else(|_| unreachable!()),
+    }
+}
+
+/// The command for position `position` of a case: a report first, then notes.
+async fn command<S: KeyStore>(
+    vault: &Vault<S>,
+    rules: &Arc<Rules>,
+    case_id: CaseId,
+    position: usize,
+) -> anyhow::Result<Command> {
+    let key = KeyId::for_case(case_id);
+    let body = if position == 0 {
+        let identity = vault
+            .seal(
+                &key,
+                "reporter.identity",
+                br#"{"name":"Asep Saepudin","nik":"3278010101800001","phone":"+6281311112222"}"#,
+            )
+            .await?;
+        let summary = vault
+            .seal(&key, "summary", "Petugas loket meminta biaya tambahan untuk penerbitan akta kelahiran tanpa dasar peraturan yang jelas.".as_bytes())
+            .await?;
+        CommandBody::Report(Box::new(ReportCase {
+            office: OfficeCode::parse("jawa-barat")?,
+            channel: Channel::WalkIn,
+            external_ref: None,
+            track: Track::Regular,
+            reporter: Some(ReporterData {
+                confidential: false,
+                identity,
+            }),
+            respondent: Respondent {
+                agency_code: AgencyCode::parse("disdukcapil-kota-tasikmalaya")?,
+                agency_name: "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya".into(),
+                unit: Some("Layanan akta".into()),
+                superior: Some("Wali Kota Tasikmalaya".into()),
+            },
+            forms: vec![FormCode::parse("improper_request_for_payment")?],
+            incident_date: None,
+            prior_complaint: true,
+            summary,
+        }))
+    } else {
+        CommandBody::AddNote {
+            note: vault
+                .seal(
+                    &key,
+                    "note",
+                    "Pelapor dihubungi, dokumen tambahan akan dikirim minggu depan.".as_bytes(),
+                )
+                .await?,
+        }
+    };
+    Ok(Command {
+        case_id,
+        actor: actor(if position == 0 {
+            Role::Intake
+        } else {
+            Role::Investigator
+        }),
+        at: Timestamp::parse("2026-09-01T02:00:00Z")?,
+        rules: rules.clone(),
+        body,
+    })
+}
+
+/// ombud's path: seal, load (cached), decide, append.
+pub async fn ombud_op<B: Backend, S: KeyStore>(
+    log: &EventLog<B>,
+    vault: &Vault<S>,
+    rules: &Arc<Rules>,
+    case_id: CaseId,
+    position: usize,
+) -> anyhow::Result<()> {
+    let command = command(vault, rules, case_id, position).await?;
+    // A report names a case id made just now: nothing to read (as the service does).
+    let loaded = if position == 0 {
+        log.assume_new(case_id)
+    } else {
+        log.load(case_id).await?
+    };
+    let event = decide(&loaded.state, command)?;
+    log.append(Append {
+        event,
+        expected: loaded.head.case_seq,
+        idempotency_key: IdempotencyKey::parse(&format!("{case_id}-{position}"))?,
+        command_hash: Sha256Hash::of(format!("{case_id}-{position}").as_bytes()),
+        correlation_id: None,
+        causation_id: Uuid::now_v7(),
+    })
+    .await?;
+    Ok(())
+}
+
+/// Body sizes ombud writes at a case's first and later positions, for the raw runs.
+pub async fn body_sizes() -> anyhow::Result<(usize, usize)> {
+    let dir = TempDir::new("bench-sizes")?;
+    let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
+        dir.path().join("data"),
+    ))?);
+    let log = EventLog::new(backend.clone());
+    let vault = Vault::new(MasterKey::generate(), SledKeyStore::open(&backend)?);
+    let rules = Arc::new(Rules::default());
+    let case = CaseId::from_uuid(Uuid::now_v7());
+    vault.create_key(&KeyId::for_case(case)).await?;
+    ombud_op(&log, &vault, &rules, case, 0).await?;
+    ombud_op(&log, &vault, &rules, case, 1).await?;
+    let events = backend.read_case(case, 0).await?;
+    Ok((events[0].body.len(), events[1].body.len()))
+}
+
+async fn create_keys<S: KeyStore>(vault: &Vault<S>, cases: &[CaseId]) -> anyhow::Result<()> {
+    for case in cases {
+        vault.create_key(&KeyId::for_case(*case)).await?;
+    }
+    Ok(())
+}
+
+async fn bench_jetstream(
+    args: &Args,
+    url: &str,
+    sync: &str,
+    sizes: (usize, usize),
+) -> anyhow::Result<()> {
+    let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url)).await?;
+    let backend = Arc::new(backend);
+    let keys = KvKeyStore::open(&backend).await?;
+    let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
+    let log = Arc::new(EventLog::new(backend.clone()));
+    let rules = Arc::new(Rules::default());
+    let raw = backend.context().clone();
+
+    for (mode, events, concurrency) in [
+        ("one-by-one", args.events, 1),
+        ("pipelined", args.pipelined, args.concurrency),
+    ] {
+        // The stream grows during a run, which slows later writes a little: run raw, ombud,
+        // ombud, raw (ABBA) and merge each side's halves so neither gains from going first.
+        let rounds = args.rounds.max(1);
+        let half = events / (2 * rounds);
+        let raw_run = |events: usize| floor::raw_jetstream(&raw, events, concurrency, sizes);
+        let ombud_run = |cases: Arc<Vec<CaseId>>, events: usize| {
+            // ombud: seal, decide, envelope, hash, append (keys created beforehand).
+            let (log, vault, rules) = (log.clone(), vault.clone(), rules.clone());
+            drive(events, concurrency, move |case, position| {
+                let (log, vault, rules, cases) =
+                    (log.clone(), vault.clone(), rules.clone(), cases.clone());
+                async move { ombud_op(&log, &vault, &rules, cases[case], position).await }
+            })
+        };
+        let (mut raw_total, mut ombud_total) = (Run::empty(), Run::empty());
+        for _ in 0..rounds {
+            let (first, second) = (case_ids(half), case_ids(half));
+            create_keys(&vault, &first).await?;
+            create_keys(&vault, &second).await?;
+            raw_total = raw_total.merge(raw_run(half).await?);
+            ombud_total = ombud_total.merge(ombud_run(first, half).await?);
+            ombud_total = ombud_total.merge(ombud_run(second, half).await?);
+            raw_total = raw_total.merge(raw_run(half).await?);
+        }
+        print_row(
+            "jetstream",
+            sync,
+            mode,
+            concurrency,
+            &raw_total,
+            &ombud_total,
+        );
+    }
+    Ok(())
+}
+
+async fn bench_embedded(args: &Args, sizes: (usize, usize)) -> anyhow::Result<()> {
+    for (mode, events, concurrency) in [
+        ("one-by-one", args.events, 1),
+        ("pipelined", args.pipelined, args.concurrency),
+    ] {
+        let raw_run = floor::raw_sled(events, concurrency, sizes).await?;
+
+        let dir = TempDir::new("bench-ombud-sled")?;
+        let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(dir.path()))?);
+        let vault = Arc::new(Vault::new(
+            MasterKey::generate(),
+            SledKeyStore::open(&backend)?,
+        ));
+        let log = Arc::new(EventLog::new(backend));
+        let rules = Arc::new(Rules::default());
+        let cases = case_ids(events);
+        create_keys(&vault, &cases).await?;
+        let ombud_run = {
+            let (log, vault, rules, cases) =
+                (log.clone(), vault.clone(), rules.clone(), cases.clone());
+            drive(events, concurrency, move |case, position| {
+                let (log, vault, rules, cases) =
+                    (log.clone(), vault.clone(), rules.clone(), cases.clone());
+                async move { ombud_op(&log, &vault, &rules, cases[case], position).await }
+            })
+            .await?
+        };
+        print_row("embedded", "flush", mode, concurrency, &raw_run, &ombud_run);
+    }
+    Ok(())
+}
+
+/// Times the CPU part of ombud's append path, without any IO, per step.
+async fn cpu_profile(events: usize) -> anyhow::Result<()> {
+    let vault = Vault::new(MasterKey::generate(), ombud_envelope::MemoryKeyStore::new());
+    let rules = Arc::new(Rules::default());
+    let cases = case_ids(events);
+    create_keys(&vault, &cases).await?;
+    let (mut t_command, mut t_decide, mut t_encode, mut t_hash, mut t_evolve) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    for case in 0..events / EVENTS_PER_CASE {
+        let mut state = CaseState::default();
+        let mut prev = None;
+        for position in 0..EVENTS_PER_CASE {
+            let t = Instant::now();
+            let command = command(&vault, &rules, cases[case], position).await?;
+            t_command += t.elapsed();
+            let t = Instant::now();
+            let event = decide(&state, command)?;
+            t_decide += t.elapsed();
+            let t = Instant::now();
+            let recorded = ombud_envelope::RecordedEvent {
+                meta: ombud_envelope::EventMeta {
+                    id: Uuid::now_v7(),
+                    case_seq: state.version + 1,
+                    prev_hash: prev,
+                    idempotency_key: IdempotencyKey::parse("k")?,
+                    command_hash: Sha256Hash::of(b"c"),
+                    correlation_id: Uuid::now_v7(),
+                    causation_id: Uuid::now_v7(),
+                },
+                event,
+            };
+            let body = ombud_envelope::encode(&recorded);
+            t_encode += t.elapsed();
+            let t = Instant::now();
+            prev = Some(Sha256Hash::of(&body));
+            t_hash += t.elapsed();
+            let t = Instant::now();
+            state = evolve(state, &recorded.event);
+            t_evolve += t.elapsed();
+        }
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / events as f64;
+    println!(
+        "cpu per event (us): seal+command {:.2}, decide {:.2}, envelope+encode {:.2}, hash {:.2}, evolve {:.2}",
+        per(t_command), per(t_decide), per(t_encode), per(t_hash), per(t_evolve)
+    );
+    Ok(())
+}
+
+/// Runs the benchmarks `args` ask for, printing their tables to stdout.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    if args.cpu_only {
+        return cpu_profile(args.pipelined).await;
+    }
+    if !args.skip_eventlog {
+        bench_eventlog(&args).await?;
+    }
+    if args.projection > 0 {
+        bench_projections(&args).await?;
+    }
+    Ok(())
+}
+
+async fn bench_projections(args: &Args) -> anyhow::Result<()> {
+    if !args.skip_jetstream {
+        let server = match &args.nats {
+            Some(_) => None,
+            None => Some(NatsServer::start().context("starting nats-server")?),
+        };
+        let url = args
+            .nats
+            .clone()
+            .or_else(|| server.as_ref().map(NatsServer::url))
+            .unwrap_or_default();
+        let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url)).await?;
+        let log = Arc::new(EventLog::new(Arc::new(backend)));
+        projection::bench("jetstream", log, args.projection, args.concurrency).await?;
+    }
+    if !args.skip_embedded {
+        let dir = TempDir::new("bench-embedded-log")?;
+        let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("log")))?;
+        let log = Arc::new(EventLog::new(Arc::new(backend)));
+        projection::bench("embedded", log, args.projection, args.concurrency).await?;
+    }
+    Ok(())
+}
+
+async fn bench_eventlog(args: &Args) -> anyhow::Result<()> {
+    let sizes = body_sizes().await.context("measuring ombud's body sizes")?;
+    println!(
+        "ombud-bench: cases of {EVENTS_PER_CASE} events (a report of {} bytes, then notes of {} bytes); \
+         ombud = seal + decide + envelope + hash + append with concurrency check and idempotency; \
+         data keys created before timing",
+        sizes.0, sizes.1
+    );
+    print_header();
+    if !args.skip_jetstream {
+        match &args.nats {
+            Some(url) => bench_jetstream(args, url, "server", sizes).await?,
+            None => {
+                for (sync, policy) in [
+                    ("default", SyncPolicy::Default),
+                    ("always", SyncPolicy::Always),
+                ] {
+                    let server = NatsServer::start_with(NatsServerOptions {
+                        sync: policy,
+                        max_payload: None,
+                    })
+                    .context("starting nats-server")?;
+                    bench_jetstream(args, &server.url(), sync, sizes).await?;
+                }
+            }
+        }
+    }
+    if !args.skip_embedded {
+        bench_embedded(args, sizes).await?;
+    }
+    Ok(())
+}

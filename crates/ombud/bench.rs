@@ -1,0 +1,490 @@
+//! `ombud bench`: measured figures with the raw floor of the same run beside them.
+//! `ombud bench api` runs the whole server in this process (HTTP API, service, projectors)
+//! over the demo data set and measures commands over HTTP (one at a time and concurrent) and
+//! the investigators' queries (work queue, case list); `ombud bench eventlog` is the event
+//! log and projection benchmark of `ombud-bench`.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use ombud_bench::measure::{drive, ms, Run};
+use ombud_bench::EVENTS_PER_CASE;
+use ombud_domain::{Actor, ActorId, OfficeCode, Role};
+use ombud_envelope::{KeyStore, MasterKey, Vault};
+use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
+use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore};
+use ombud_eventlog::{Backend, EventLog};
+use ombud_http::{router, Api, Tokens};
+use ombud_service::Service;
+use ombud_testkit::{NatsServer, TempDir};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+/// `ombud bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Debug, Subcommand)]
+enum What {
+    /// The HTTP API over the demo data set: commands (report, then notes) one at a time and
+    /// from concurrent clients, and the work-queue and case-list queries, beside the raw floor
+    /// (raw JetStream publishes with the same headers and sizes; raw sled insert + flush).
+    ///
+    /// Example: `ombud bench api --commands 3000 --concurrency 32`
+    Api(ApiArgs),
+    /// The event log (ombud's append against raw publishes / raw sled writes) and, with
+    /// `--projection N`, the projectors and a rebuild of N events against the raw floor.
+    ///
+    /// Example: `ombud bench eventlog --events 3000 --pipelined 30000`
+    Eventlog(ombud_bench::Args),
+}
+
+/// `ombud bench api` options.
+#[derive(Debug, Args)]
+struct ApiArgs {
+    /// Commands per measurement (one at a time, then concurrent), in cases of a report and
+    /// nine notes.
+    #[arg(long, default_value_t = 2000)]
+    commands: usize,
+    /// Concurrent HTTP clients (one keep-alive connection each).
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Requests per query measurement.
+    #[arg(long, default_value_t = 300)]
+    queries: usize,
+    /// Cases in the demo data set loaded before measuring.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    demo_cases: usize,
+    /// Seed of the demo data set.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Working-day calendar.
+    #[arg(long, value_name = "FILE", default_value = "config/holidays.toml")]
+    holidays: std::path::PathBuf,
+    /// Use this NATS server (its `OMBUD` stream gets the bench's events) instead of starting
+    /// a `nats-server` from PATH in a temporary directory.
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// Skip the embedded backend.
+    #[arg(long)]
+    skip_embedded: bool,
+    /// Skip JetStream.
+    #[arg(long)]
+    skip_jetstream: bool,
+}
+
+/// Runs `ombud bench`.
+pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    crate::project::runtime()?.block_on(async {
+        match args.what {
+            What::Eventlog(args) => ombud_bench::run(args).await,
+            What::Api(args) => api(args).await,
+        }
+    })
+}
+
+/// What the raw floor writes to.
+enum Floor {
+    JetStream(Box<async_nats::jetstream::Context>),
+    Sled,
+}
+
+impl Floor {
+    /// `sizes`: the bytes of ombud's stored report and note events (sealed, enveloped).
+    async fn run(
+        &self,
+        events: usize,
+        concurrency: usize,
+        sizes: (usize, usize),
+    ) -> anyhow::Result<Run> {
+        match self {
+            Floor::JetStream(context) => {
+                ombud_bench::floor::raw_jetstream(context, events, concurrency, sizes).await
+            }
+            Floor::Sled => ombud_bench::floor::raw_sled(events, concurrency, sizes).await,
+        }
+    }
+}
+
+async fn api(args: ApiArgs) -> anyhow::Result<()> {
+    println!(
+        "ombud bench api: server, service and projectors in this process, {} demo cases; \
+         commands in cases of a report and {} notes over HTTP/1.1 keep-alive; latencies in ms",
+        args.demo_cases,
+        EVENTS_PER_CASE - 1
+    );
+    if !args.skip_jetstream {
+        let server = match &args.nats {
+            Some(_) => None,
+            None => Some(NatsServer::start().context(
+                "starting nats-server for the JetStream figures (or pass --skip-jetstream)",
+            )?),
+        };
+        let url = match (&args.nats, &server) {
+            (Some(url), _) => url.clone(),
+            (None, Some(server)) => server.url(),
+            (None, None) => unreachable!("a server was started when no URL was given"),
+        };
+        let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(&url))
+            .await
+            .with_context(|| format!("connecting to NATS at {url}"))?;
+        let backend = Arc::new(backend);
+        let keys = KvKeyStore::open(&backend).await?;
+        let floor = Floor::JetStream(Box::new(backend.context().clone()));
+        measure("jetstream", backend, keys, floor, &args).await?;
+    }
+    if !args.skip_embedded {
+        let dir = TempDir::new("bench-api-log")?;
+        let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
+            dir.path().join("log"),
+        ))?);
+        let keys = SledKeyStore::open(&backend)?;
+        measure("embedded", backend, keys, Floor::Sled, &args).await?;
+    }
+    Ok(())
+}
+
+/// The bench's callers: one token per role it uses. The investigator is the demo's
+/// `riksa.siti`, so the work queue it reads is a real one.
+const TOKENS: [(Role, &str, &str); 3] = [
+    (Role::Intake, "pvl.bench", "bench-intake"),
+    (Role::Investigator, "riksa.siti", "bench-investigator"),
+    (Role::Supervisor, "kepala.bench", "bench-supervisor"),
+];
+
+async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
+    name: &str,
+    backend: B,
+    keys: S,
+    floor: Floor,
+    args: &ApiArgs,
+) -> anyhow::Result<()> {
+    let dir = TempDir::new("bench-api-views")?;
+    let log = Arc::new(EventLog::new(backend));
+    let views = crate::project::open_views(dir.path())?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let projectors = views.spawn(log.clone(), shutdown.clone());
+    let clock = ombud_service::system_clock();
+    let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
+    let rules = Arc::new(crate::serve::rules(&args.holidays)?);
+    let loader = Arc::new(Service::new(
+        log.clone(),
+        vault.clone(),
+        rules.clone(),
+        views.clone(),
+        clock.clone(),
+    ));
+    crate::serve::load_demo(loader, args.demo_cases, args.seed).await?;
+    let head = log.head().await?;
+    views
+        .wait_for(head, Duration::from_secs(300))
+        .await
+        .context("waiting for the projectors to catch up with the demo data")?;
+
+    let mut tokens = Tokens::default();
+    for (role, id, token) in TOKENS {
+        tokens.insert(
+            token,
+            Actor {
+                id: ActorId::parse(id)?,
+                role,
+                office: OfficeCode::parse("jawa-barat")?,
+            },
+        );
+    }
+    let api = Arc::new(Api {
+        service: Service::new(log.clone(), vault, rules, views.clone(), clock.clone()),
+        tokens,
+        clock,
+        metrics: Default::default(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut stop_http = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router(api, 1 << 20))
+            .with_graceful_shutdown(async move {
+                stop_http.changed().await.ok();
+            })
+            .await
+    });
+
+    println!(
+        "{:<10} {:<32} {:>5} {:>6} | {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8} | {:>6} {:>6}",
+        "backend",
+        "what",
+        "conc",
+        "n",
+        "per s",
+        "p50",
+        "p99",
+        "raw /s",
+        "raw p50",
+        "raw p99",
+        "rate×",
+        "p50×"
+    );
+    let sizes = ombud_bench::body_sizes().await?;
+    for concurrency in [1, args.concurrency] {
+        let raw = floor.run(args.commands, concurrency, sizes).await?;
+        let ombud = commands(addr, args.commands, concurrency).await?;
+        row(name, "commands (HTTP)", concurrency, &ombud, Some(&raw));
+    }
+    for (what, path, token) in [
+        (
+            "query: work queue",
+            "/v1/queue".to_owned(),
+            "bench-investigator",
+        ),
+        (
+            "query: case list, page",
+            "/v1/cases?limit=50".to_owned(),
+            "bench-supervisor",
+        ),
+        (
+            "query: overdue, by due date",
+            "/v1/cases?overdue=true&order=due&limit=50".to_owned(),
+            "bench-supervisor",
+        ),
+    ] {
+        let items = count_items(addr, &path, token).await?;
+        let what = format!("{what} ({items})");
+        for concurrency in [1, args.concurrency] {
+            let run = queries(addr, &path, token, args.queries, concurrency).await?;
+            row(name, &what, concurrency, &run, None);
+        }
+    }
+
+    stop.send(true).ok();
+    server.await??;
+    for task in projectors {
+        task.await??;
+    }
+    Ok(())
+}
+
+fn row(backend: &str, what: &str, concurrency: usize, run: &Run, raw: Option<&Run>) {
+    let (p50, p99) = (run.percentile(0.5), run.percentile(0.99));
+    let (raw_rate, raw_p50, raw_p99, ratio_rate, ratio_p50) = match raw {
+        Some(raw) => (
+            format!("{:.0}", raw.rate()),
+            ms(raw.percentile(0.5)),
+            ms(raw.percentile(0.99)),
+            format!("{:.2}", run.rate() / raw.rate()),
+            format!(
+                "{:.2}",
+                p50.as_secs_f64() / raw.percentile(0.5).as_secs_f64()
+            ),
+        ),
+        None => Default::default(),
+    };
+    println!(
+        "{:<10} {:<32} {:>5} {:>6} | {:>9.0} {:>8} {:>8} | {:>9} {:>8} {:>8} | {:>6} {:>6}",
+        backend,
+        what,
+        concurrency,
+        run.events,
+        run.rate(),
+        ms(p50),
+        ms(p99),
+        raw_rate,
+        raw_p50,
+        raw_p99,
+        ratio_rate,
+        ratio_p50
+    );
+}
+
+/// Commands over HTTP: each case a report (intake) then notes (investigator), one keep-alive
+/// connection per client, every answer checked.
+async fn commands(
+    addr: std::net::SocketAddr,
+    events: usize,
+    concurrency: usize,
+) -> anyhow::Result<Run> {
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let cases = events / EVENTS_PER_CASE + 1;
+    let ids: Arc<Vec<OnceLock<String>>> = Arc::new((0..cases).map(|_| OnceLock::new()).collect());
+    let pool = Pool::connect(addr, concurrency).await?;
+    drive(events, concurrency, move |case, position| {
+        let (pool, ids, run_id) = (pool.clone(), ids.clone(), run_id.clone());
+        async move {
+            let mut conn = pool.take()?;
+            let key = format!("bench-{run_id}-{case}-{position}");
+            let answer = if position == 0 {
+                conn.send("POST", "/v1/cases", "bench-intake", &key, REPORT.as_bytes())
+                    .await?
+            } else {
+                let id = ids[case].get().context("the case's report went first")?;
+                conn.send(
+                    "POST",
+                    &format!("/v1/cases/{id}/notes"),
+                    "bench-investigator",
+                    &key,
+                    NOTE.as_bytes(),
+                )
+                .await?
+            };
+            pool.give(conn);
+            if !(200..300).contains(&answer.0) {
+                anyhow::bail!(
+                    "the server answered {}: {}",
+                    answer.0,
+                    String::from_utf8_lossy(&answer.1)
+                );
+            }
+            if position == 0 {
+                let body: serde_json::Value = serde_json::from_slice(&answer.1)?;
+                let id = body["case_id"]
+                    .as_str()
+                    .context("a report's answer names its case")?;
+                ids[case].set(id.to_owned()).ok();
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// How many items one answer of `path` lists (a JSON array, or an object's `items`).
+async fn count_items(addr: std::net::SocketAddr, path: &str, token: &str) -> anyhow::Result<usize> {
+    let (status, body) = Connection::open(addr)
+        .await?
+        .send("GET", path, token, "", b"")
+        .await?;
+    anyhow::ensure!(status == 200, "GET {path}: {status}");
+    let value: serde_json::Value = serde_json::from_slice(&body)?;
+    let items = value.as_array().or_else(|| value["items"].as_array());
+    Ok(items.map_or(0, Vec::len))
+}
+
+/// `requests` GETs of `path`, every answer checked to be a 200.
+async fn queries(
+    addr: std::net::SocketAddr,
+    path: &str,
+    token: &'static str,
+    requests: usize,
+    concurrency: usize,
+) -> anyhow::Result<Run> {
+    let pool = Pool::connect(addr, concurrency).await?;
+    let path: Arc<str> = path.into();
+    // `drive` hands out whole "cases" of EVENTS_PER_CASE operations; a query is one.
+    let requests = requests.div_ceil(EVENTS_PER_CASE) * EVENTS_PER_CASE;
+    drive(requests, concurrency, move |_, _| {
+        let (pool, path) = (pool.clone(), path.clone());
+        async move {
+            let mut conn = pool.take()?;
+            let (status, body) = conn.send("GET", &path, token, "", b"").await?;
+            pool.give(conn);
+            anyhow::ensure!(
+                status == 200 && body.len() > 2,
+                "GET {path}: {status} {}",
+                String::from_utf8_lossy(&body)
+            );
+            Ok(())
+        }
+    })
+    .await
+}
+
+const REPORT: &str = r#"{"office":"jawa-barat","channel":"walk_in",
+"reporter":{"name":"Asep Saepudin","nik":"3278010101800001","phone":"+6281311112222"},
+"respondent":{"agency_code":"disdukcapil-kota-tasikmalaya",
+"agency_name":"Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya","unit":"Layanan akta",
+"superior":"Wali Kota Tasikmalaya"},
+"forms":["improper_request_for_payment"],"prior_complaint":true,
+"summary":"Petugas loket meminta biaya tambahan untuk penerbitan akta kelahiran tanpa dasar peraturan yang jelas."}"#;
+
+const NOTE: &str = r#"{"note":"Pelapor dihubungi, dokumen tambahan akan dikirim minggu depan."}"#;
+
+/// Keep-alive connections shared by the clients of one measurement (at least one per client,
+/// so taking one never waits).
+#[derive(Clone)]
+struct Pool(Arc<Mutex<Vec<Connection>>>);
+
+impl Pool {
+    async fn connect(addr: std::net::SocketAddr, n: usize) -> anyhow::Result<Pool> {
+        let mut conns = Vec::with_capacity(n);
+        for _ in 0..n {
+            conns.push(Connection::open(addr).await?);
+        }
+        Ok(Pool(Arc::new(Mutex::new(conns))))
+    }
+
+    fn take(&self) -> anyhow::Result<Connection> {
+        self.0
+            .lock()
+            .map_err(|_| anyhow::anyhow!("a client panicked"))?
+            .pop()
+            .context("more clients than connections")
+    }
+
+    fn give(&self, conn: Connection) {
+        if let Ok(mut conns) = self.0.lock() {
+            conns.push(conn);
+        }
+    }
+}
+
+/// One HTTP/1.1 keep-alive connection; answers must carry a Content-Length (ombud's JSON
+/// answers do).
+struct Connection(BufReader<tokio::net::TcpStream>);
+
+impl Connection {
+    async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Connection> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection(BufReader::new(stream)))
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        idempotency_key: &str,
+        body: &[u8],
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if !idempotency_key.is_empty() {
+            head.push_str(&format!("Idempotency-Key: {idempotency_key}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body);
+        self.0.get_mut().write_all(&request).await?;
+
+        let mut line = String::new();
+        self.0.read_line(&mut line).await?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("a malformed status line {line:?}"))?;
+        let mut length = None;
+        loop {
+            line.clear();
+            self.0.read_line(&mut line).await?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = Some(value.trim().parse::<usize>()?);
+                }
+            }
+        }
+        let mut answer = vec![0; length.context("an answer without Content-Length")?];
+        self.0.read_exact(&mut answer).await?;
+        Ok((status, answer))
+    }
+}
