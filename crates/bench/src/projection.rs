@@ -265,9 +265,11 @@ pub async fn bench<B: Backend>(
     let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default())?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let t = Instant::now();
+    let cpu = crate::measure::process_cpu();
     let tasks = models.spawn(log.clone(), shutdown);
     models.wait_for(head, Duration::from_secs(3600)).await?;
     let follow = t.elapsed();
+    let follow_cpu = crate::measure::process_cpu().saturating_sub(cpu);
     stop.send(true).ok();
     for task in tasks {
         task.await??;
@@ -298,8 +300,10 @@ pub async fn bench<B: Backend>(
     // A full rebuild (both projectors, fresh generations, swap).
     reset_peak_rss();
     let t = Instant::now();
+    let cpu = crate::measure::process_cpu();
     let reports = models.rebuild(&log, None).await?;
     let rebuild = t.elapsed();
+    let rebuild_cpu = crate::measure::process_cpu().saturating_sub(cpu);
     let peak = peak_rss_mib();
     let disk = models.size_on_disk()? as f64 / (1024.0 * 1024.0);
     let quarantined: u64 = reports.iter().map(|r| r.quarantined).sum();
@@ -328,15 +332,17 @@ pub async fn bench<B: Backend>(
         rate(replay + volume_writes)
     );
     println!(
-        "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently)  ratio {:.2} of floor",
+        "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently; this process used {:.2} s of CPU)  ratio {:.2} of floor",
         rate(follow),
         follow.as_secs_f64(),
+        follow_cpu.as_secs_f64(),
         rate(follow) / rate(floor)
     );
     println!(
-        "  rebuild:    {:.2} s ({:.0} ev/s)  time ratio {:.2} of floor; peak RSS {} MiB; read models on disk {:.0} MiB; quarantined {quarantined}",
+        "  rebuild:    {:.2} s ({:.0} ev/s; {:.2} s of CPU)  time ratio {:.2} of floor; peak RSS {} MiB; read models on disk {:.0} MiB; quarantined {quarantined}",
         rebuild.as_secs_f64(),
         rate(rebuild),
+        rebuild_cpu.as_secs_f64(),
         rebuild.as_secs_f64() / floor.as_secs_f64(),
         peak.map_or_else(|| "?".to_owned(), |p| format!("{p:.0}")),
         disk

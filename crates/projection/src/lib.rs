@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod feed;
 pub mod models;
 pub mod projector;
 pub mod quarantine;

@@ -14,13 +14,13 @@ use crate::rows::Rows;
 
 /// A chain-verified, decoded event, with its place in the log.
 #[derive(Debug, Clone)]
-pub struct Projected {
+pub struct Projected<'a> {
     /// Global position (stream sequence).
     pub stream_seq: u64,
     /// The hash of its body.
     pub hash: Sha256Hash,
     /// The event with its envelope attributes.
-    pub recorded: RecordedEvent,
+    pub recorded: &'a RecordedEvent,
 }
 
 /// A read model fed from the event log.
@@ -32,5 +32,5 @@ pub trait Projector: Send + Sync + 'static {
     const TREES: &'static [&'static str];
 
     /// Folds one event into the trees. Synchronous: it runs on a blocking thread.
-    fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError>;
+    fn apply(&self, rows: &mut Rows<'_>, event: &Projected<'_>) -> Result<(), ApplyError>;
 }

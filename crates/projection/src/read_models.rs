@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use ombud_eventlog::embedded::Flusher;
 use ombud_eventlog::{Backend, EventLog};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::error::ProjectionError;
+use crate::feed;
 use crate::models::cases::CasesProjector;
 use crate::models::statistics::StatisticsProjector;
-use crate::runtime::{Projection, ProjectionConfig, RebuildReport};
+use crate::runtime::{alongside, Projection, ProjectionConfig, RebuildReport};
 use crate::status::ProjectorStatus;
 
 /// The projections of one process.
@@ -26,6 +27,7 @@ pub struct ReadModels {
     /// Agency dossier, office statistics.
     pub statistics: Arc<Projection<StatisticsProjector>>,
     db: sled::Db,
+    config: ProjectionConfig,
 }
 
 /// The names of the projectors, for `rebuild` and `status`.
@@ -47,21 +49,33 @@ impl ReadModels {
                 db.clone(),
                 flusher,
                 StatisticsProjector,
-                config,
+                config.clone(),
             )?),
             db,
+            config,
         })
     }
 
-    /// Starts every projector following `log`; they stop when `shutdown` turns true.
+    /// Starts every projector following `log` through one shared feed (the log is read and
+    /// decoded once for all); they stop when `shutdown` turns true. The tasks: the cases
+    /// projector, the statistics projector, the feed.
     pub fn spawn<B: Backend>(
         &self,
         log: Arc<EventLog<B>>,
         shutdown: watch::Receiver<bool>,
     ) -> Vec<JoinHandle<Result<(), ProjectionError>>> {
+        let (cases_tx, cases_rx) = mpsc::channel(feed::DEPTH);
+        let (statistics_tx, statistics_rx) = mpsc::channel(feed::DEPTH);
+        let from = self.cases.checkpoint().min(self.statistics.checkpoint());
+        let config = self.config.clone();
         vec![
-            tokio::spawn(self.cases.clone().run(log.clone(), shutdown.clone())),
-            tokio::spawn(self.statistics.clone().run(log, shutdown)),
+            tokio::spawn(self.cases.clone().run_fed(cases_rx)),
+            tokio::spawn(self.statistics.clone().run_fed(statistics_rx)),
+            tokio::spawn(async move {
+                let consumers = vec![cases_tx, statistics_tx];
+                feed::run(&log, from, consumers, Some(shutdown), &config).await;
+                Ok(())
+            }),
         ]
     }
 
@@ -86,8 +100,17 @@ impl ReadModels {
     ) -> Result<Vec<RebuildReport>, ProjectionError> {
         match name {
             None => {
-                let (cases, statistics) =
-                    tokio::join!(self.cases.rebuild(log), self.statistics.rebuild(log));
+                // One feed for both: the log is read and decoded once.
+                let (cases_tx, cases_rx) = mpsc::channel(feed::DEPTH);
+                let (statistics_tx, statistics_rx) = mpsc::channel(feed::DEPTH);
+                let feed = feed::run(log, 0, vec![cases_tx, statistics_tx], None, &self.config);
+                let work = async {
+                    tokio::join!(
+                        self.cases.rebuild_fed(log, cases_rx),
+                        self.statistics.rebuild_fed(log, statistics_rx)
+                    )
+                };
+                let (cases, statistics) = alongside(feed, work).await;
                 Ok(vec![cases?, statistics?])
             }
             Some("cases") => Ok(vec![self.cases.rebuild(log).await?]),

@@ -4,21 +4,23 @@
 //! chain as it goes, quarantines poison events, rebuilds into a fresh generation and swaps it
 //! in atomically, reports its status and lets callers wait for a sequence (read-your-writes).
 //!
-//! Batching: the task takes whatever is already waiting (up to `max_batch`) after the first
-//! event, so a lone event is applied at once and a backlog in large batches. A watchdog turns
-//! a batch or flush that takes longer than `stall_after` into [`ProjectionError::Stalled`].
+//! Batching: the feed ([`crate::feed`]) takes whatever is already waiting (up to `max_batch`)
+//! after the first event, so a lone event is applied at once and a backlog in large batches;
+//! it reads and decodes the log once for every projector it feeds. A watchdog turns a batch
+//! or flush that takes longer than `stall_after` into [`ProjectionError::Stalled`].
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use ombud_envelope::subject::parse_subject;
-use ombud_envelope::{decode, ChainHead, ChainVerifier, Sha256Hash, StoredEvent};
+use ombud_envelope::{ChainHead, ChainVerifier, Sha256Hash};
 use ombud_eventlog::embedded::Flusher;
-use ombud_eventlog::{Backend, EventLog, Subscription};
+use ombud_eventlog::{Backend, EventLog};
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::error::{ApplyError, ProjectionError};
+use crate::feed::{self, Decoded, FeedItem};
 use crate::projector::{Projected, Projector};
 use crate::quarantine::{self, QuarantinedEvent};
 use crate::rows::Rows;
@@ -251,10 +253,25 @@ impl<P: Projector> Projection<P> {
     pub async fn run<B: Backend>(
         self: Arc<Self>,
         log: Arc<EventLog<B>>,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<(), ProjectionError> {
+        let (tx, rx) = mpsc::channel(feed::DEPTH);
+        let (from, config) = (self.checkpoint(), self.config.clone());
+        let feed = tokio::spawn(async move {
+            feed::run(&log, from, vec![tx], Some(shutdown), &config).await;
+        });
+        let result = self.run_fed(rx).await;
+        feed.abort();
+        result
+    }
+
+    /// Follows what a feed hands it until the feed ends (shutdown), then flushes.
+    pub(crate) async fn run_fed(
+        self: Arc<Self>,
+        mut feed: mpsc::Receiver<FeedItem>,
     ) -> Result<(), ProjectionError> {
         self.set_state(RunState::Running);
-        let result = self.follow(&log, &mut shutdown).await;
+        let result = self.follow(&mut feed).await;
         match &result {
             Ok(()) => self.set_state(RunState::Stopped),
             Err(e) => {
@@ -266,75 +283,28 @@ impl<P: Projector> Projection<P> {
         result
     }
 
-    async fn follow<B: Backend>(
-        &self,
-        log: &EventLog<B>,
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> Result<(), ProjectionError> {
-        loop {
-            if *shutdown.borrow() {
-                return self.final_flush().await;
-            }
-            let mut subscription = match log.subscribe(self.checkpoint()).await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(projector = P::NAME, error = %e, "cannot subscribe; retrying");
-                    self.note_error(&e);
-                    tokio::select! {
-                        _ = tokio::time::sleep(self.config.retry_after) => continue,
-                        _ = shutdown.changed() => return self.final_flush().await,
+    async fn follow(&self, feed: &mut mpsc::Receiver<FeedItem>) -> Result<(), ProjectionError> {
+        while let Some(item) = feed.recv().await {
+            match item {
+                FeedItem::Trouble(why) => self.note_error(&why),
+                FeedItem::Batch(batch) => {
+                    // The feed starts at the lowest checkpoint of the projectors it feeds.
+                    let done = self.checkpoint();
+                    let start = batch.partition_point(|d| d.stored.stream_seq <= done);
+                    if start < batch.len() {
+                        self.process(batch, start).await?;
                     }
                 }
-            };
-            loop {
-                let first = tokio::select! {
-                    item = subscription.next() => item,
-                    _ = shutdown.changed() => return self.final_flush().await,
-                };
-                let first = match first {
-                    Some(Ok(event)) => event,
-                    Some(Err(e)) => {
-                        tracing::warn!(projector = P::NAME, error = %e, "log feed failed; resubscribing");
-                        self.note_error(&e);
-                        break;
-                    }
-                    None => break,
-                };
-                let (batch, feed_error) = self.fill_batch(first, &mut subscription);
-                self.process(batch).await?;
-                if let Some(e) = feed_error {
-                    self.note_error(&e);
-                    break;
-                }
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(self.config.retry_after) => {}
-                _ = shutdown.changed() => return self.final_flush().await,
             }
         }
+        self.final_flush().await
     }
 
-    fn fill_batch(
-        &self,
-        first: StoredEvent,
-        subscription: &mut Subscription,
-    ) -> (Vec<StoredEvent>, Option<ombud_eventlog::LogError>) {
-        let mut batch = vec![first];
-        while batch.len() < self.config.max_batch {
-            match subscription.try_next() {
-                Some(Ok(event)) => batch.push(event),
-                Some(Err(e)) => return (batch, Some(e)),
-                None => break,
-            }
-        }
-        (batch, None)
-    }
-
-    /// Applies a batch to the serving generation, flushes, then moves the checkpoint.
-    async fn process(&self, batch: Vec<StoredEvent>) -> Result<(), ProjectionError> {
+    /// Applies `batch[start..]` to the serving generation, flushes, then moves the checkpoint.
+    async fn process(&self, batch: Arc<Vec<Decoded>>, start: usize) -> Result<(), ProjectionError> {
         let _turn = self.batch_lock.lock().await;
         let trees = self.trees();
-        let applied = self.apply_blocking(trees.clone(), batch).await?;
+        let applied = self.apply_blocking(trees.clone(), batch, start).await?;
         self.flush().await?;
         let checkpoint = write_checkpoint(&trees, applied.last_seq)?;
         {
@@ -355,10 +325,13 @@ impl<P: Projector> Projection<P> {
     async fn apply_blocking(
         &self,
         trees: Arc<Trees>,
-        batch: Vec<StoredEvent>,
+        batch: Arc<Vec<Decoded>>,
+        start: usize,
     ) -> Result<Applied, ProjectionError> {
         let projector = self.projector.clone();
-        let task = tokio::task::spawn_blocking(move || apply_events(&*projector, &trees, &batch));
+        let task = tokio::task::spawn_blocking(move || {
+            apply_events(&*projector, &trees, batch.get(start..).unwrap_or_default())
+        });
         match tokio::time::timeout(self.config.stall_after, task).await {
             Ok(Ok(result)) => result.map_err(crate::error_from_apply),
             Ok(Err(join)) => Err(ProjectionError::Storage(format!(
@@ -397,6 +370,18 @@ impl<P: Projector> Projection<P> {
         &self,
         log: &EventLog<B>,
     ) -> Result<RebuildReport, ProjectionError> {
+        let (tx, rx) = mpsc::channel(feed::DEPTH);
+        let feed = feed::run(log, 0, vec![tx], None, &self.config);
+        alongside(feed, self.rebuild_fed(log, rx)).await
+    }
+
+    /// [`Projection::rebuild`] from a feed that starts at the log's beginning.
+    pub(crate) async fn rebuild_fed<B: Backend>(
+        &self,
+        log: &EventLog<B>,
+        mut feed: mpsc::Receiver<FeedItem>,
+    ) -> Result<RebuildReport, ProjectionError> {
+        let feed = &mut feed;
         let _one_at_a_time = self.rebuild_lock.lock().await;
         let started = Instant::now();
         let old = self.trees();
@@ -415,7 +400,7 @@ impl<P: Projector> Projection<P> {
         };
         lock(&self.inner).rebuild = Some(progress.clone());
         let result = self
-            .replay_into(log, &fresh, target, started, &mut progress)
+            .replay_into(feed, &fresh, target, started, &mut progress)
             .await;
         let report = match result {
             Ok(report) => report,
@@ -443,14 +428,16 @@ impl<P: Projector> Projection<P> {
         Ok(report)
     }
 
-    async fn next_event(
+    async fn next_batch(
         &self,
-        subscription: &mut Subscription,
-    ) -> Result<StoredEvent, ProjectionError> {
+        feed: &mut mpsc::Receiver<FeedItem>,
+    ) -> Result<Arc<Vec<Decoded>>, ProjectionError> {
         let wait = self.config.stall_after;
-        match tokio::time::timeout(wait, subscription.next()).await {
-            Ok(Some(Ok(event))) => Ok(event),
-            Ok(Some(Err(e))) => Err(ProjectionError::Log(e)),
+        match tokio::time::timeout(wait, feed.recv()).await {
+            Ok(Some(FeedItem::Batch(batch))) => Ok(batch),
+            Ok(Some(FeedItem::Trouble(why))) => Err(ProjectionError::Storage(format!(
+                "the log failed during a rebuild: {why}"
+            ))),
             Ok(None) => Err(ProjectionError::Storage(
                 "the log feed ended during a rebuild".into(),
             )),
@@ -465,36 +452,30 @@ impl<P: Projector> Projection<P> {
     /// Applies the next batch of a rebuild's feed to `fresh`, adding to `tally`.
     async fn replay_batch(
         &self,
-        subscription: &mut Subscription,
+        feed: &mut mpsc::Receiver<FeedItem>,
         fresh: &Arc<Trees>,
         tally: &mut Applied,
     ) -> Result<(), ProjectionError> {
-        let first = self.next_event(subscription).await?;
-        let (batch, feed_error) = self.fill_batch(first, subscription);
-        let applied = self.apply_blocking(fresh.clone(), batch).await?;
+        let batch = self.next_batch(feed).await?;
+        let applied = self.apply_blocking(fresh.clone(), batch, 0).await?;
         tally.last_seq = applied.last_seq;
         tally.events += applied.events;
         tally.quarantined += applied.quarantined;
-        match feed_error {
-            Some(e) => Err(ProjectionError::Log(e)),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
-    async fn replay_into<B: Backend>(
+    async fn replay_into(
         &self,
-        log: &EventLog<B>,
+        feed: &mut mpsc::Receiver<FeedItem>,
         fresh: &Arc<Trees>,
         target: u64,
         started: Instant,
         progress: &mut RebuildProgress,
     ) -> Result<RebuildReport, ProjectionError> {
-        let mut subscription = log.subscribe(0).await?;
         let mut tally = Applied::default();
         // Catch up to the head seen at the start, while the live generation keeps serving.
         while tally.last_seq < target {
-            self.replay_batch(&mut subscription, fresh, &mut tally)
-                .await?;
+            self.replay_batch(feed, fresh, &mut tally).await?;
             let rate = tally.events as f64 / started.elapsed().as_secs_f64().max(1e-9);
             progress.done = tally.last_seq;
             progress.events_per_sec = rate;
@@ -507,8 +488,7 @@ impl<P: Projector> Projection<P> {
         let _turn = self.batch_lock.lock().await;
         let live = self.checkpoint();
         while tally.last_seq < live {
-            self.replay_batch(&mut subscription, fresh, &mut tally)
-                .await?;
+            self.replay_batch(feed, fresh, &mut tally).await?;
         }
         let (reached, done, quarantined) = (tally.last_seq, tally.events, tally.quarantined);
         write_checkpoint(fresh, reached)?;
@@ -576,14 +556,14 @@ fn write_checkpoint(trees: &Trees, seq: u64) -> Result<u64, ProjectionError> {
 fn apply_events<P: Projector>(
     projector: &P,
     trees: &Trees,
-    events: &[StoredEvent],
+    events: &[Decoded],
 ) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
     let mut rows = Rows::new(trees);
     let rows = &mut rows;
     // Usually nothing is quarantined: then skip looking it up for every event.
     let mut quarantine_empty = trees.tree("quarantine").is_empty();
-    for stored in events {
+    for Decoded { stored, recorded } in events {
         applied.last_seq = applied.last_seq.max(stored.stream_seq);
         applied.events += 1;
         if !quarantine_empty && quarantine::contains(rows, stored.stream_seq)? {
@@ -633,11 +613,12 @@ fn apply_events<P: Projector>(
             },
         };
         let mut verifier = ChainVerifier::resume(case_id, head);
-        let outcome = decode(&stored.body)
-            .map_err(|e| format!("undecodable: {e}"))
+        let outcome = recorded
+            .as_ref()
+            .map_err(Clone::clone)
             .and_then(|recorded| {
                 verifier
-                    .push_decoded(stored, &recorded)
+                    .push_decoded(stored, recorded)
                     .map(|hash| Projected {
                         stream_seq: stored.stream_seq,
                         hash,
@@ -681,4 +662,20 @@ fn apply_events<P: Projector>(
         .collect();
     (applied.rows, applied.bytes) = std::mem::replace(rows, Rows::new(trees)).write(&order)?;
     Ok(applied)
+}
+
+/// Runs `work` while `feed` feeds it; returns when `work` is done (a feed waiting for new
+/// events would never end on its own).
+pub(crate) async fn alongside<T>(
+    feed: impl std::future::Future<Output = ()>,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(feed, work);
+    let mut feed_done = false;
+    loop {
+        tokio::select! {
+            result = &mut work => return result,
+            () = &mut feed, if !feed_done => feed_done = true,
+        }
+    }
 }

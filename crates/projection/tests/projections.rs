@@ -72,6 +72,7 @@ on_both_backends!(
     a_rebuild_equals_the_live_model_on_random_events,
     a_rebuild_while_events_arrive_ends_equal_to_a_clean_one,
     a_restarted_projector_resumes_exactly,
+    projectors_at_different_checkpoints_share_one_feed,
     read_your_writes_waits_for_the_sequence_or_times_out,
     erased_personal_data_reads_as_erased_in_the_case_file,
 );
@@ -466,6 +467,39 @@ async fn a_rebuild_while_events_arrive_ends_equal_to_a_clean_one<B: Backend>(
     for t in tasks {
         t.await.unwrap().unwrap();
     }
+}
+
+/// The shared feed starts at the lower checkpoint: the projector behind catches up from its
+/// own, the one ahead skips what it has (not applied twice: its rows equal a clean rebuild).
+async fn projectors_at_different_checkpoints_share_one_feed<B: Backend>(
+    log: Arc<EventLog<B>>,
+    dir: &TempDir,
+) {
+    let mut w = World::new(log.clone(), shipped_rules());
+    let mut rng = Rng::new(5);
+    w.random_walk(&mut rng, 300).await;
+    let models = open_models(dir, "views");
+    // Only the cases projector runs for a while: statistics stays at zero.
+    let (stop, shutdown) = watch::channel(false);
+    let alone = tokio::spawn(models.cases.clone().run(log.clone(), shutdown));
+    models.cases.wait_for(w.last_seq, WAIT).await.unwrap();
+    stop.send(true).unwrap();
+    alone.await.unwrap().unwrap();
+    let ahead = models.cases.checkpoint();
+    assert_eq!(ahead, w.last_seq);
+    assert_eq!(models.statistics.checkpoint(), 0);
+
+    w.random_walk(&mut rng, 200).await;
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = models.spawn(log.clone(), shutdown);
+    models.wait_for(w.last_seq, WAIT).await.unwrap();
+    assert!(w.last_seq > ahead);
+    stop.send(true).unwrap();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let clean = clean_rebuild(&log, dir, "clean").await;
+    assert_eq!(dumps(&models), dumps(&clean));
 }
 
 async fn a_restarted_projector_resumes_exactly<B: Backend>(log: Arc<EventLog<B>>, dir: &TempDir) {

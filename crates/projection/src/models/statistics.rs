@@ -130,18 +130,24 @@ impl Projector for StatisticsProjector {
             .map(|c| c.office.clone())
             .chain([e.office.clone()])
             .collect();
+        // Aggregate rows are taken (moved, not copied) and put back changed or unchanged.
         for office in offices {
-            let row: Option<OfficeStats> = rows.get("offices", office.as_str().as_bytes())?;
+            let key = office.as_str().as_bytes();
+            let row: Option<OfficeStats> = rows.take("offices", key)?;
             if !is_new(row.as_ref(), seq) {
+                if let Some(row) = row {
+                    rows.restore("offices", key, row);
+                }
                 continue;
             }
             let mut row = row.unwrap_or_else(|| OfficeStats::new(office.clone()));
             office_stats::apply(&mut row, before.as_ref(), after.as_ref(), event);
             row.last_seq = seq;
-            rows.put("offices", office.as_str().as_bytes(), row);
+            rows.put("offices", key, row);
         }
 
-        let row: Option<AgencyDossier> = rows.get("agencies", new.agency.as_str().as_bytes())?;
+        let key = new.agency.as_str().as_bytes();
+        let row: Option<AgencyDossier> = rows.take("agencies", key)?;
         if is_new(row.as_ref(), seq) {
             let mut row = row
                 .unwrap_or_else(|| AgencyDossier::new(new.agency.clone(), new.agency_name.clone()));
@@ -153,7 +159,9 @@ impl Projector for StatisticsProjector {
                 answered_after,
             );
             row.last_seq = seq;
-            rows.put("agencies", new.agency.as_str().as_bytes(), row);
+            rows.put("agencies", key, row);
+        } else if let Some(row) = row {
+            rows.restore("agencies", key, row);
         }
 
         rows.put("tracks", &case_key(e.case_id), new);
