@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+/// mimalloc: glibc's malloc took about a fifth of the projectors' CPU time and fragmented
+/// (measured in the projection bench: 1.5 GiB peak RSS against 0.9 GiB with mimalloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod client;
 mod config;

@@ -3,6 +3,10 @@
 
 use clap::Parser;
 
+/// The same allocator as the `ombud` binary (the raw floor runs in this process too).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmark ombud's event log and projectors against raw JetStream and raw sled writes.
 ///
 /// Example: `cargo run --release -p ombud-bench -- --events 2000 --pipelined 20000`

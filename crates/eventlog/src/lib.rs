@@ -30,5 +30,10 @@ pub mod jetstream;
 pub mod log;
 
 pub use backend::{Backend, Subscription};
+
+/// Events a subscription reads ahead of its consumer. A projector's batch is what is waiting,
+/// so this bounds its batches while catching up (sized for batches of about 10,000 events,
+/// about 10 MiB of bodies).
+pub const SUBSCRIPTION_BUFFER: usize = 10_000;
 pub use error::LogError;
 pub use log::{Append, AsOf, EventLog, LoadedCase, LoggedEvent, Receipt};

@@ -30,6 +30,10 @@ pub trait Projector: Send + Sync + 'static {
     /// The sled trees it writes (per generation), in write order: derived and aggregate
     /// trees first, the primary tree (whose rows guard the rest) last.
     const TREES: &'static [&'static str];
+    /// Whether every row it writes belongs to a single case (no row shared between cases,
+    /// like an aggregate). A large batch is then applied as independent partitions by case,
+    /// on two threads.
+    const PER_CASE_ROWS: bool = false;
 
     /// Folds one event into the trees. Synchronous: it runs on a blocking thread.
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected<'_>) -> Result<(), ApplyError>;

@@ -35,9 +35,15 @@ fn dumps(
     )
 }
 
-/// A clean rebuild of `log` into a fresh directory.
+/// A clean rebuild of `log` into a fresh directory. Every batch is applied in partitions by
+/// case (as large batches are), so comparing it with live models (small batches, applied
+/// whole) also checks that partitioning changes nothing.
 async fn clean_rebuild<B: Backend>(log: &EventLog<B>, dir: &TempDir, name: &str) -> ReadModels {
-    let models = open_models(dir, name);
+    let config = ombud_projection::ProjectionConfig {
+        partition_from: 1,
+        ..Default::default()
+    };
+    let models = open_models_with(dir, name, config);
     models.rebuild(log, None).await.unwrap();
     models
 }

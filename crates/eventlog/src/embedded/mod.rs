@@ -296,7 +296,7 @@ impl Backend for EmbeddedBackend {
     }
 
     async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = mpsc::channel(crate::SUBSCRIPTION_BUFFER);
         let mut durable = self.durable.subscribe();
         let events = self.events.clone();
         let task = tokio::spawn(async move {

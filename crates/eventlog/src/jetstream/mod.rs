@@ -393,7 +393,7 @@ impl Backend for JetStreamBackend {
     }
 
     async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = mpsc::channel(crate::SUBSCRIPTION_BUFFER);
         let context = self.context.clone();
         let stream = self.config.stream.clone();
         // Fail now, not silently in the task, if the stream cannot be read at all.

@@ -24,6 +24,7 @@ impl Projector for CasesProjector {
         "clocks",
         "files",
     ];
+    const PER_CASE_ROWS: bool = true;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;

@@ -38,7 +38,12 @@ pub fn embedded_log(dir: &TempDir) -> Arc<EventLog<Embedded>> {
 }
 
 pub fn open_models(dir: &TempDir, name: &str) -> ReadModels {
-    ReadModels::open(&dir.path().join(name), ProjectionConfig::default()).unwrap()
+    open_models_with(dir, name, ProjectionConfig::default())
+}
+
+/// Read models with a tuned configuration.
+pub fn open_models_with(dir: &TempDir, name: &str, config: ProjectionConfig) -> ReadModels {
+    ReadModels::open(&dir.path().join(name), config).unwrap()
 }
 
 /// The shipped holiday calendar.
