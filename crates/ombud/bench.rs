@@ -65,16 +65,8 @@ struct ApiArgs {
     /// Working-day calendar.
     #[arg(long, value_name = "FILE", default_value = "config/holidays.toml")]
     holidays: std::path::PathBuf,
-    /// Use this NATS server (its `OMBUD` stream gets the bench's events) instead of starting
-    /// a `nats-server` from PATH in a temporary directory.
-    #[arg(long, value_name = "URL")]
-    nats: Option<String>,
-    /// Skip the embedded backend.
-    #[arg(long)]
-    skip_embedded: bool,
-    /// Skip JetStream.
-    #[arg(long)]
-    skip_jetstream: bool,
+    #[command(flatten)]
+    backends: ombud_bench::Backends,
 }
 
 /// Runs `ombud bench`.
@@ -117,14 +109,14 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         args.demo_cases,
         EVENTS_PER_CASE - 1
     );
-    if !args.skip_jetstream {
-        let server = match &args.nats {
+    if !args.backends.skip_jetstream {
+        let server = match &args.backends.nats {
             Some(_) => None,
             None => Some(NatsServer::start().context(
                 "starting nats-server for the JetStream figures (or pass --skip-jetstream)",
             )?),
         };
-        let url = match (&args.nats, &server) {
+        let url = match (&args.backends.nats, &server) {
             (Some(url), _) => url.clone(),
             (None, Some(server)) => server.url(),
             (None, None) => unreachable!("a server was started when no URL was given"),
@@ -137,7 +129,7 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         let floor = Floor::JetStream(Box::new(backend.context().clone()));
         measure("jetstream", backend, keys, floor, &args).await?;
     }
-    if !args.skip_embedded {
+    if !args.backends.skip_embedded {
         let dir = TempDir::new("bench-api-log")?;
         let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
             dir.path().join("log"),

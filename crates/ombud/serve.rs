@@ -17,9 +17,10 @@ use ombud_eventlog::{Backend, EventLog};
 use ombud_http::{router, Api, Tokens};
 use ombud_service::Service;
 
-/// `ombud serve` options (each flag overrides the configuration).
+/// Where ombud keeps its data, shared by `serve` and `demo` (each flag overrides the
+/// configuration).
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub struct StoreArgs {
     /// A config file overlaid on the built-in defaults (see config/default.toml).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -30,13 +31,20 @@ pub struct ServeArgs {
     /// NATS server URL(s), comma separated: run on JetStream instead of the embedded log.
     #[arg(long, value_name = "URL")]
     nats: Option<String>,
+    /// Working-day calendar (holidays). Default: config/holidays.toml.
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<PathBuf>,
+}
+
+/// `ombud serve` options (each flag overrides the configuration).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Address to listen on (loopback only while tokens are generated). Default:
     /// 127.0.0.1:8080.
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
-    /// Working-day calendar (holidays). Default: config/holidays.toml.
-    #[arg(long, value_name = "FILE")]
-    holidays: Option<PathBuf>,
     /// The office the generated local tokens act for. Default: jawa-barat.
     #[arg(long, value_name = "OFFICE")]
     office: Option<String>,
@@ -58,19 +66,8 @@ pub struct ServeArgs {
 /// `ombud demo` options.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// A config file overlaid on the built-in defaults (see config/default.toml).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Data directory (embedded log in `DIR/log`, read models in `DIR/views`, the local
-    /// master key). Default: `data`.
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// NATS server URL(s), comma separated: load onto JetStream instead of the embedded log.
-    #[arg(long, value_name = "URL")]
-    nats: Option<String>,
-    /// Working-day calendar (holidays). Default: config/holidays.toml.
-    #[arg(long, value_name = "FILE")]
-    holidays: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Cases to load.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     cases: usize,
@@ -97,7 +94,7 @@ struct Settings {
 }
 
 fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
-    let config = crate::config::load(args.config.as_deref())?;
+    let config = crate::config::load(args.store.config.as_deref())?;
     let listen = match args.listen {
         Some(addr) => addr,
         None => config
@@ -106,12 +103,13 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
             .with_context(|| format!("`listen = {:?}` is not an address", config.listen))?,
     };
     Ok(Settings {
-        data: args.data.unwrap_or(config.data),
+        data: args.store.data.unwrap_or(config.data),
         nats: args
+            .store
             .nats
             .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
         listen,
-        holidays: args.holidays.unwrap_or(config.holidays),
+        holidays: args.store.holidays.unwrap_or(config.holidays),
         office: args.office.unwrap_or(config.auth.local_office),
         body_limit: args.body_limit.unwrap_or(config.body_limit),
         master_key: (!config.security.master_key.trim().is_empty())
@@ -225,11 +223,8 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let settings = Settings {
         demo_only: true,
         ..settings(ServeArgs {
-            config: args.config,
-            data: args.data,
-            nats: args.nats,
+            store: args.store,
             listen: None,
-            holidays: args.holidays,
             office: None,
             body_limit: None,
             demo: true,

@@ -41,15 +41,8 @@ pub struct Args {
     /// In-flight appends in the pipelined runs (one case per writer at a time).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Use this NATS server instead of starting two (default sync, and sync_interval: always).
-    #[arg(long, value_name = "URL")]
-    nats: Option<String>,
-    /// Skip the embedded (sled) backend.
-    #[arg(long)]
-    skip_embedded: bool,
-    /// Skip JetStream.
-    #[arg(long)]
-    skip_jetstream: bool,
+    #[command(flatten)]
+    backends: Backends,
     /// Alternating rounds per JetStream comparison: each round runs raw, ombud, ombud, raw on
     /// a share of the events, so drift during the run (stream growth, page cache, fsync
     /// timing) falls on both sides alike.
@@ -64,6 +57,22 @@ pub struct Args {
     /// Only time ombud's CPU work per event (seal, decide, encode, hash, evolve), no IO.
     #[arg(long)]
     cpu_only: bool,
+}
+
+/// Which backends a benchmark runs on.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Backends {
+    /// Use this NATS server (its stream gets the bench's events) instead of starting
+    /// `nats-server`s from PATH in temporary directories (the event-log bench starts two:
+    /// default sync, and `sync_interval: always`).
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<String>,
+    /// Skip the embedded (sled) backend.
+    #[arg(long)]
+    pub skip_embedded: bool,
+    /// Skip JetStream.
+    #[arg(long)]
+    pub skip_jetstream: bool,
 }
 
 /// Events per case in the event-log workloads: a report, then notes.
@@ -347,12 +356,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn bench_projections(args: &Args) -> anyhow::Result<()> {
-    if !args.skip_jetstream {
-        let server = match &args.nats {
+    if !args.backends.skip_jetstream {
+        let server = match &args.backends.nats {
             Some(_) => None,
             None => Some(NatsServer::start().context("starting nats-server")?),
         };
         let url = args
+            .backends
             .nats
             .clone()
             .or_else(|| server.as_ref().map(NatsServer::url))
@@ -361,7 +371,7 @@ async fn bench_projections(args: &Args) -> anyhow::Result<()> {
         let log = Arc::new(EventLog::new(Arc::new(backend)));
         projection::bench("jetstream", log, args.projection, args.concurrency).await?;
     }
-    if !args.skip_embedded {
+    if !args.backends.skip_embedded {
         let dir = TempDir::new("bench-embedded-log")?;
         let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("log")))?;
         let log = Arc::new(EventLog::new(Arc::new(backend)));
@@ -379,8 +389,8 @@ async fn bench_eventlog(args: &Args) -> anyhow::Result<()> {
         sizes.0, sizes.1
     );
     print_header();
-    if !args.skip_jetstream {
-        match &args.nats {
+    if !args.backends.skip_jetstream {
+        match &args.backends.nats {
             Some(url) => bench_jetstream(args, url, "server", sizes).await?,
             None => {
                 for (sync, policy) in [
@@ -397,7 +407,7 @@ async fn bench_eventlog(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    if !args.skip_embedded {
+    if !args.backends.skip_embedded {
         bench_embedded(args, sizes).await?;
     }
     Ok(())
