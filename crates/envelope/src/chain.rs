@@ -166,7 +166,7 @@ impl ChainVerifier {
 
     /// Verifies the next message and moves the head past it.
     pub fn push(&mut self, event: &StoredEvent) -> Result<Sha256Hash, ChainBreak> {
-        let (subject_type, computed) = self.check_envelope(event)?;
+        let (subject_type, computed) = self.check_envelope(event, Sha256Hash::of(&event.body))?;
         let fields: ChainFields<'_> = serde_json::from_slice(&event.body).map_err(|e| {
             self.broken(
                 event,
@@ -211,7 +211,19 @@ impl ChainVerifier {
         event: &StoredEvent,
         decoded: &crate::RecordedEvent,
     ) -> Result<Sha256Hash, ChainBreak> {
-        let (subject_type, computed) = self.check_envelope(event)?;
+        self.push_decoded_hashed(event, decoded, Sha256Hash::of(&event.body))
+    }
+
+    /// [`ChainVerifier::push_decoded`] with the SHA-256 of `event.body` already computed by
+    /// the caller (`body_hash` must be `Sha256Hash::of(&event.body)`), for a reader that
+    /// verifies the same event for several consumers.
+    pub fn push_decoded_hashed(
+        &mut self,
+        event: &StoredEvent,
+        decoded: &crate::RecordedEvent,
+        body_hash: Sha256Hash,
+    ) -> Result<Sha256Hash, ChainBreak> {
+        let (subject_type, computed) = self.check_envelope(event, body_hash)?;
         if decoded.event.case_id != self.case_id {
             return Err(self.broken(
                 event,
@@ -255,6 +267,7 @@ impl ChainVerifier {
     fn check_envelope<'e>(
         &self,
         event: &'e StoredEvent,
+        computed: Sha256Hash,
     ) -> Result<(&'e str, Sha256Hash), ChainBreak> {
         let subject_type = match parse_subject(&event.subject) {
             Some((case, event_type)) if case == self.case_id => event_type,
@@ -268,7 +281,6 @@ impl ChainVerifier {
                 ))
             }
         };
-        let computed = Sha256Hash::of(&event.body);
         match &event.hash {
             None => Err(self.broken(event, BreakKind::MissingHash)),
             Some(header) if Sha256Hash::parse_hex(header) != Some(computed) => Err(self.broken(

@@ -8,6 +8,8 @@ use ombud_domain::event::*;
 use ombud_domain::{
     ActorId, CaseId, Event, EventData, EventType, IdempotencyKey, OfficeCode, Role, Timestamp,
 };
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -149,28 +151,36 @@ struct WireOut<'a> {
     data: &'a EventData,
 }
 
+/// The envelope as read: text attributes borrowed from the body where they need no
+/// unescaping (no copy), the data left raw until its type and version are known.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WireIn {
-    specversion: String,
+struct WireIn<'a> {
+    #[serde(borrow)]
+    specversion: Cow<'a, str>,
     id: Uuid,
-    source: String,
-    #[serde(rename = "type")]
-    ty: String,
-    subject: String,
+    #[serde(borrow)]
+    source: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    ty: Cow<'a, str>,
+    #[serde(borrow)]
+    subject: Cow<'a, str>,
     time: Timestamp,
-    datacontenttype: String,
+    #[serde(borrow)]
+    datacontenttype: Cow<'a, str>,
     caseseq: u64,
-    #[serde(default)]
-    prevhash: Option<String>,
+    #[serde(default, borrow)]
+    prevhash: Option<Cow<'a, str>>,
     schemaversion: u32,
     actor: ActorId,
     actorrole: Role,
     idempotencykey: IdempotencyKey,
     correlationid: Uuid,
     causationid: Uuid,
-    commandhash: String,
-    data: Box<RawValue>,
+    #[serde(borrow)]
+    commandhash: Cow<'a, str>,
+    #[serde(borrow)]
+    data: &'a RawValue,
 }
 
 /// Encodes an event as its body bytes (compact JSON, fixed attribute order).
@@ -230,7 +240,7 @@ pub fn decode_with(bytes: &[u8], upcasters: &Upcasters) -> Result<RecordedEvent,
         )
     })?;
     let event_type = EventType::parse(type_name)
-        .ok_or_else(|| DecodeError::UnknownEventType(wire.ty.clone()))?;
+        .ok_or_else(|| DecodeError::UnknownEventType(wire.ty.to_string()))?;
     let office = wire
         .source
         .strip_prefix(SOURCE_PREFIX)
@@ -260,7 +270,7 @@ pub fn decode_with(bytes: &[u8], upcasters: &Upcasters) -> Result<RecordedEvent,
     }
     let command_hash = Sha256Hash::parse_hex(&wire.commandhash)
         .ok_or_else(|| attribute("commandhash", "not 64 hex digits".into()))?;
-    let data = decode_data(event_type, wire.schemaversion, &wire.data, upcasters)?;
+    let data = decode_data(event_type, wire.schemaversion, wire.data, upcasters)?;
 
     Ok(RecordedEvent {
         meta: EventMeta {

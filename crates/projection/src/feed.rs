@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use ombud_envelope::{decode, RecordedEvent, StoredEvent};
+use ombud_envelope::{decode, RecordedEvent, Sha256Hash, StoredEvent};
 use ombud_eventlog::{Backend, EventLog, LogError, Subscription};
 use tokio::sync::{mpsc, watch};
 
@@ -21,6 +21,8 @@ pub struct Decoded {
     pub stored: StoredEvent,
     /// The decoded event, or why decoding failed (the event is then quarantined).
     pub recorded: Result<RecordedEvent, String>,
+    /// SHA-256 of the stored body (computed once here for every projector's chain check).
+    pub body_hash: Sha256Hash,
 }
 
 /// What the feed hands each projector.
@@ -156,7 +158,12 @@ fn decode_all(batch: Vec<StoredEvent>) -> Vec<Decoded> {
         .into_iter()
         .map(|stored| {
             let recorded = decode(&stored.body).map_err(|e| format!("undecodable: {e}"));
-            Decoded { stored, recorded }
+            let body_hash = Sha256Hash::of(&stored.body);
+            Decoded {
+                stored,
+                recorded,
+                body_hash,
+            }
         })
         .collect()
 }

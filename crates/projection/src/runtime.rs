@@ -609,7 +609,12 @@ fn apply_events<'e, P: Projector>(
     let rows = &mut rows;
     // Usually nothing is quarantined: then skip looking it up for every event.
     let mut quarantine_empty = trees.tree("quarantine").is_empty();
-    for Decoded { stored, recorded } in events {
+    for Decoded {
+        stored,
+        recorded,
+        body_hash,
+    } in events
+    {
         applied.last_seq = applied.last_seq.max(stored.stream_seq);
         applied.events += 1;
         if !quarantine_empty && quarantine::contains(rows, stored.stream_seq)? {
@@ -664,7 +669,7 @@ fn apply_events<'e, P: Projector>(
             .map_err(Clone::clone)
             .and_then(|recorded| {
                 verifier
-                    .push_decoded(stored, recorded)
+                    .push_decoded_hashed(stored, recorded, *body_hash)
                     .map(|hash| Projected {
                         stream_seq: stored.stream_seq,
                         hash,
