@@ -13,12 +13,6 @@ use serde::Serialize;
 use crate::error::ApplyError;
 use crate::store::Trees;
 
-/// Batches with at least this many changed rows are encoded on a second thread while this
-/// one writes (below it, a thread costs more than it saves).
-const ENCODE_AHEAD_FROM: usize = 512;
-/// Rows encoded ahead of the writer.
-const ENCODE_AHEAD_DEPTH: usize = 256;
-
 /// A value that can live in the overlay.
 pub trait Row: Serialize + DeserializeOwned + Clone + Send + 'static {}
 impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Row for T {}
@@ -189,53 +183,25 @@ impl<'a> Rows<'a> {
             .collect();
         let rank = |tree: &str| order.iter().position(|t| *t == tree).unwrap_or(usize::MAX);
         dirty.sort_by(|a, b| (rank(a.0), &a.1).cmp(&(rank(b.0), &b.1)));
-        let write_one = |tree: &'static str,
-                         key: Vec<u8>,
-                         bytes: Option<Result<Vec<u8>, serde_json::Error>>|
-         -> Result<u64, ApplyError> {
-            let sled_tree = self.trees.tree(tree);
-            match bytes {
-                Some(Ok(bytes)) => {
-                    let n = (key.len() + bytes.len()) as u64;
-                    sled_tree.insert(key, bytes)?;
-                    Ok(n)
-                }
-                Some(Err(e)) => Err(ApplyError::BadRow {
-                    key: format!("{tree}/{}", crate::store::hex(&key)),
-                    why: e.to_string(),
-                }),
-                None => {
-                    sled_tree.remove(&key)?;
-                    Ok(key.len() as u64)
-                }
-            }
-        };
         let (mut rows, mut bytes_written) = (0u64, 0u64);
-        if dirty.len() < ENCODE_AHEAD_FROM {
-            for (tree, key, value, encode) in dirty {
-                let bytes = value.map(|v| encode(v.as_ref()));
-                bytes_written += write_one(tree, key, bytes)?;
-                rows += 1;
-            }
-            return Ok((rows, bytes_written));
-        }
-        // A large batch: one thread encodes rows ahead while this one inserts them, in order.
-        std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel(ENCODE_AHEAD_DEPTH);
-            scope.spawn(move || {
-                for (tree, key, value, encode) in dirty {
-                    let bytes = value.map(|v| encode(v.as_ref()));
-                    if tx.send((tree, key, bytes)).is_err() {
-                        return; // the writer stopped on an error
-                    }
+        for (tree, key, value, encode) in dirty {
+            let sled_tree = self.trees.tree(tree);
+            rows += 1;
+            bytes_written += key.len() as u64;
+            match value {
+                Some(v) => {
+                    let bytes = encode(v.as_ref()).map_err(|e| ApplyError::BadRow {
+                        key: format!("{tree}/{}", crate::store::hex(&key)),
+                        why: e.to_string(),
+                    })?;
+                    bytes_written += bytes.len() as u64;
+                    sled_tree.insert(key, bytes)?;
                 }
-            });
-            for (tree, key, bytes) in rx {
-                bytes_written += write_one(tree, key, bytes)?;
-                rows += 1;
+                None => {
+                    sled_tree.remove(key)?;
+                }
             }
-            Ok::<(), ApplyError>(())
-        })?;
+        }
         Ok((rows, bytes_written))
     }
 }
