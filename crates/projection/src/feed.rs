@@ -30,8 +30,9 @@ pub struct Decoded {
 pub(crate) enum FeedItem {
     /// Consecutive events of the log, in stream order.
     Batch(Arc<Vec<Decoded>>),
-    /// The log failed; the feed resubscribes after a pause (for the projector's status).
-    Trouble(String),
+    /// The log failed; the feed resubscribes after a pause (for the projector's status; a
+    /// rebuild stops on it).
+    Trouble(LogError),
 }
 
 /// Batches in flight per projector: one being applied, one decoded and waiting.
@@ -55,7 +56,7 @@ pub(crate) async fn run<B: Backend>(
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot subscribe to the log; retrying");
-                tell(&mut consumers, FeedItem::Trouble(e.to_string())).await;
+                tell(&mut consumers, FeedItem::Trouble(e)).await;
                 if pause(config, &mut shutdown).await {
                     return;
                 }
@@ -74,18 +75,15 @@ pub(crate) async fn run<B: Backend>(
                 Some(Ok(event)) => event,
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "the log feed failed; resubscribing");
-                    tell(&mut consumers, FeedItem::Trouble(e.to_string())).await;
+                    tell(&mut consumers, FeedItem::Trouble(e)).await;
                     break;
                 }
                 None => break,
             };
             let (batch, feed_error) = fill_batch(first, &mut subscription, config.max_batch);
             let Ok(decoded) = tokio::task::spawn_blocking(move || decode_all(batch)).await else {
-                tell(
-                    &mut consumers,
-                    FeedItem::Trouble("decoding a batch panicked".into()),
-                )
-                .await;
+                let why = LogError::Storage("decoding a batch panicked".into());
+                tell(&mut consumers, FeedItem::Trouble(why)).await;
                 break;
             };
             if let Some(last) = decoded.last() {
@@ -96,7 +94,7 @@ pub(crate) async fn run<B: Backend>(
                 return;
             }
             if let Some(e) = feed_error {
-                tell(&mut consumers, FeedItem::Trouble(e.to_string())).await;
+                tell(&mut consumers, FeedItem::Trouble(e)).await;
                 break;
             }
         }

@@ -445,9 +445,7 @@ impl<P: Projector> Projection<P> {
         let wait = self.config.stall_after;
         match tokio::time::timeout(wait, feed.recv()).await {
             Ok(Some(FeedItem::Batch(batch))) => Ok(batch),
-            Ok(Some(FeedItem::Trouble(why))) => Err(ProjectionError::Storage(format!(
-                "the log failed during a rebuild: {why}"
-            ))),
+            Ok(Some(FeedItem::Trouble(e))) => Err(ProjectionError::Log(e)),
             Ok(None) => Err(ProjectionError::Storage(
                 "the log feed ended during a rebuild".into(),
             )),
