@@ -163,14 +163,8 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     let clock = ombud_service::system_clock();
     let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
     let rules = Arc::new(crate::serve::rules(&args.holidays)?);
-    let loader = Arc::new(Service::new(
-        log.clone(),
-        vault.clone(),
-        rules.clone(),
-        views.clone(),
-        clock.clone(),
-    ));
-    crate::serve::load_demo(loader, args.demo_cases, args.seed).await?;
+    let service = Service::new(log.clone(), vault, rules, views.clone(), clock.clone());
+    crate::serve::load_demo(Arc::new(service.clone()), args.demo_cases, args.seed).await?;
     let head = log.head().await?;
     views
         .wait_for(head, Duration::from_secs(300))
@@ -189,7 +183,7 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
         );
     }
     let api = Arc::new(Api {
-        service: Service::new(log.clone(), vault, rules, views.clone(), clock.clone()),
+        service,
         tokens,
         clock,
         metrics: Default::default(),

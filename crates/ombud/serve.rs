@@ -290,19 +290,13 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     let projectors = views.spawn(log.clone(), shutdown);
     let clock = ombud_service::system_clock();
     let vault = Arc::new(Vault::new(master, keys));
+    let service = Service::new(log.clone(), vault, rules, views.clone(), clock.clone());
     if args.demo {
         let head = log.head().await?;
         if head > 0 {
             eprintln!("demo: the log already holds {head} events; not loading it again");
         } else {
-            let loader = Arc::new(Service::new(
-                log.clone(),
-                vault.clone(),
-                rules.clone(),
-                views.clone(),
-                clock.clone(),
-            ));
-            load_demo(loader, args.demo_cases, args.seed).await?;
+            load_demo(Arc::new(service.clone()), args.demo_cases, args.seed).await?;
         }
     }
     if args.demo_only {
@@ -318,7 +312,6 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         eprintln!("demo: read models up to date at event {head}");
         return Ok(());
     }
-    let service = Service::new(log, vault, rules, views, clock.clone());
     let (tokens, lines) = if args.tokens.is_empty() {
         local_tokens(&args.office)?
     } else {
@@ -365,8 +358,7 @@ pub(crate) async fn load_demo<B: Backend + 'static, S: KeyStore + 'static>(
     seed: u64,
 ) -> anyhow::Result<crate::demo::DemoReport> {
     let started = std::time::Instant::now();
-    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = done.clone();
+    let counter = std::sync::atomic::AtomicUsize::new(0);
     let bar = crate::progress::Progress::new("demo cases", cases as u64);
     let report = crate::demo::load(service, cases, seed, 16, move |_| {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

@@ -89,11 +89,7 @@ pub async fn raw_sled(
     concurrency: usize,
     sizes: (usize, usize),
 ) -> anyhow::Result<Run> {
-    let dir = TempDir::new("bench-raw-sled")?;
-    let db = sled::Config::new()
-        .path(dir.path())
-        .flush_every_ms(None)
-        .open()?;
+    let (_dir, db) = fresh_sled("bench-raw-sled")?;
     let tree = db.open_tree("events")?;
     let flusher = Arc::new(ombud_eventlog::embedded::Flusher::new(db.clone()));
     let counter = Arc::new(AtomicU64::new(0));
@@ -116,4 +112,36 @@ pub async fn raw_sled(
     };
     drop((tree, flusher, db));
     Ok(run)
+}
+
+/// Raw sled, batched like a projector: `rows` inserts of `row_size` bytes into a fresh
+/// database, flushed every `batch` rows and at the end. Returns the time taken.
+pub fn raw_sled_batched(
+    rows: u64,
+    row_size: usize,
+    batch: u64,
+) -> anyhow::Result<std::time::Duration> {
+    let (_dir, db) = fresh_sled("bench-floor")?;
+    let tree = db.open_tree("rows")?;
+    let row = vec![b'r'; row_size];
+    let started = std::time::Instant::now();
+    for n in 1..=rows {
+        tree.insert(n.to_be_bytes(), row.as_slice())?;
+        if n % batch.max(1) == 0 {
+            db.flush()?;
+        }
+    }
+    db.flush()?;
+    Ok(started.elapsed())
+}
+
+/// A fresh sled database in a temporary directory (removed when the guard drops), flushed
+/// only when asked, as ombud's stores are.
+fn fresh_sled(label: &str) -> anyhow::Result<(TempDir, sled::Db)> {
+    let dir = TempDir::new(label)?;
+    let db = sled::Config::new()
+        .path(dir.path())
+        .flush_every_ms(None)
+        .open()?;
+    Ok((dir, db))
 }

@@ -240,24 +240,12 @@ pub async fn bench<B: Backend>(
     let decoding = t.elapsed();
 
     // Floor 2: raw sled writes of the same rows and bytes, flushed in the projector's batches.
-    let dir = TempDir::new("bench-floor")?;
-    let db = sled::Config::new()
-        .path(dir.path())
-        .flush_every_ms(None)
-        .open()?;
-    let tree = db.open_tree("rows")?;
-    let row = vec![b'r'; usize::try_from(bytes / total.max(1)).unwrap_or(512)];
     let batch = ProjectionConfig::default().max_batch as u64;
-    let t = Instant::now();
-    for seq in 1..=total {
-        tree.insert(seq.to_be_bytes(), row.as_slice())?;
-        if seq % batch == 0 {
-            db.flush()?;
-        }
-    }
-    db.flush()?;
-    let writes = t.elapsed();
-    drop((tree, db));
+    let writes = crate::floor::raw_sled_batched(
+        total,
+        usize::try_from(bytes / total.max(1)).unwrap_or(512),
+        batch,
+    )?;
     let floor = replay + writes;
 
     // ombud: both projectors following the log from zero, until caught up.
@@ -279,23 +267,11 @@ pub async fn bench<B: Backend>(
     });
 
     // For the record: raw sled writes of the rows and bytes the projectors wrote.
-    let dir = TempDir::new("bench-floor-volume")?;
-    let db = sled::Config::new()
-        .path(dir.path())
-        .flush_every_ms(None)
-        .open()?;
-    let tree = db.open_tree("rows")?;
-    let row = vec![b'r'; usize::try_from(row_bytes / rows.max(1)).unwrap_or(512)];
-    let t = Instant::now();
-    for n in 1..=rows {
-        tree.insert(n.to_be_bytes(), row.as_slice())?;
-        if n % batch == 0 {
-            db.flush()?;
-        }
-    }
-    db.flush()?;
-    let volume_writes = t.elapsed();
-    drop((tree, db));
+    let volume_writes = crate::floor::raw_sled_batched(
+        rows,
+        usize::try_from(row_bytes / rows.max(1)).unwrap_or(512),
+        batch,
+    )?;
 
     // A full rebuild (both projectors, fresh generations, swap).
     reset_peak_rss();

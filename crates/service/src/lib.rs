@@ -52,6 +52,20 @@ impl<B: Backend, S: KeyStore> std::fmt::Debug for Service<B, S> {
     }
 }
 
+/// Another handle on the same parts (every part is shared).
+impl<B: Backend, S: KeyStore> Clone for Service<B, S> {
+    fn clone(&self) -> Self {
+        Service {
+            log: self.log.clone(),
+            vault: self.vault.clone(),
+            rules: self.rules.clone(),
+            models: self.models.clone(),
+            clock: self.clock.clone(),
+            retry_budget: self.retry_budget,
+        }
+    }
+}
+
 impl<B: Backend, S: KeyStore> Service<B, S> {
     /// A service over these parts.
     pub fn new(
