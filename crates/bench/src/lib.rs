@@ -51,6 +51,10 @@ pub struct Args {
     /// Run the projection benchmark with this many events (0: skip it).
     #[arg(long, value_name = "EVENTS", default_value_t = 0)]
     projection: usize,
+    /// Rounds of the projection benchmark's floor and full rebuild, alternating (floor,
+    /// rebuild, floor, rebuild, ...); the ratios use the medians.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    projection_rounds: usize,
     /// Skip the event-log benchmark (e.g. to run only `--projection`).
     #[arg(long)]
     skip_eventlog: bool,
@@ -369,13 +373,27 @@ async fn bench_projections(args: &Args) -> anyhow::Result<()> {
             .unwrap_or_default();
         let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url)).await?;
         let log = Arc::new(EventLog::new(Arc::new(backend)));
-        projection::bench("jetstream", log, args.projection, args.concurrency).await?;
+        projection::bench(
+            "jetstream",
+            log,
+            args.projection,
+            args.concurrency,
+            args.projection_rounds,
+        )
+        .await?;
     }
     if !args.backends.skip_embedded {
         let dir = TempDir::new("bench-embedded-log")?;
         let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("log")))?;
         let log = Arc::new(EventLog::new(Arc::new(backend)));
-        projection::bench("embedded", log, args.projection, args.concurrency).await?;
+        projection::bench(
+            "embedded",
+            log,
+            args.projection,
+            args.concurrency,
+            args.projection_rounds,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -203,20 +203,13 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// Runs the projection benchmark on `log` with `events` events.
-pub async fn bench<B: Backend>(
-    backend: &str,
-    log: Arc<EventLog<B>>,
-    events: usize,
-    concurrency: usize,
-) -> anyhow::Result<()> {
-    let cases = events.div_ceil(STEPS);
-    let t = Instant::now();
-    let head = fill(&log, cases, concurrency).await?;
-    let fill_time = t.elapsed();
-    let total = head; // a fresh log: sequences 1..=head
-
-    // Floor 1: replay the log's feed without applying anything.
+/// The floor once: replay the log's feed without applying anything, then raw sled writes of
+/// one row of the average event size per event, flushed in the projector's batches.
+/// Returns (replay, writes, body bytes replayed).
+async fn floor_once<B: Backend>(
+    log: &EventLog<B>,
+    total: u64,
+) -> anyhow::Result<(Duration, Duration, u64)> {
     let t = Instant::now();
     let mut feed = log.subscribe(0).await?;
     let mut bytes = 0u64;
@@ -228,8 +221,40 @@ pub async fn bench<B: Backend>(
     }
     drop(feed);
     let replay = t.elapsed();
+    let batch = ProjectionConfig::default().max_batch as u64;
+    let writes = crate::floor::raw_sled_batched(
+        total,
+        usize::try_from(bytes / total.max(1)).unwrap_or(512),
+        batch,
+    )?;
+    Ok((replay, writes, bytes))
+}
 
-    // For the record (not part of the floor): the same replay with decoding each event.
+/// The median of some durations (the upper one of an even count).
+fn median(values: &[Duration]) -> Duration {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+/// Runs the projection benchmark on `log` with `events` events: the floor and a full rebuild
+/// alternate for `rounds` rounds (floor, rebuild, floor, rebuild, ...), so drift in the
+/// machine (disk, page cache) falls on both alike, and the ratios use the medians.
+pub async fn bench<B: Backend>(
+    backend: &str,
+    log: Arc<EventLog<B>>,
+    events: usize,
+    concurrency: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let rounds = rounds.max(1);
+    let cases = events.div_ceil(STEPS);
+    let t = Instant::now();
+    let head = fill(&log, cases, concurrency).await?;
+    let fill_time = t.elapsed();
+    let total = head; // a fresh log: sequences 1..=head
+
+    // For the record (not part of the floor): replaying the log with decoding each event.
     let t = Instant::now();
     let mut feed = log.subscribe(0).await?;
     for _ in 0..total {
@@ -239,14 +264,9 @@ pub async fn bench<B: Backend>(
     drop(feed);
     let decoding = t.elapsed();
 
-    // Floor 2: raw sled writes of the same rows and bytes, flushed in the projector's batches.
-    let batch = ProjectionConfig::default().max_batch as u64;
-    let writes = crate::floor::raw_sled_batched(
-        total,
-        usize::try_from(bytes / total.max(1)).unwrap_or(512),
-        batch,
-    )?;
-    let floor = replay + writes;
+    let mut floors = Vec::new();
+    let (replay, writes, bytes) = floor_once(&log, total).await?;
+    floors.push((replay, writes));
 
     // ombud: both projectors following the log from zero, until caught up.
     let dir = TempDir::new("bench-views")?;
@@ -270,42 +290,72 @@ pub async fn bench<B: Backend>(
     let volume_writes = crate::floor::raw_sled_batched(
         rows,
         usize::try_from(row_bytes / rows.max(1)).unwrap_or(512),
-        batch,
+        ProjectionConfig::default().max_batch as u64,
     )?;
 
-    // A full rebuild (both projectors, fresh generations, swap).
-    reset_peak_rss();
-    let t = Instant::now();
-    let cpu = crate::measure::process_cpu();
-    let reports = models.rebuild(&log, None).await?;
-    let rebuild = t.elapsed();
-    let rebuild_cpu = crate::measure::process_cpu().saturating_sub(cpu);
-    let peak = peak_rss_mib();
+    // Full rebuilds (both projectors, fresh generations, swap), alternating with the floor.
+    let (mut rebuilds, mut peak, mut quarantined) = (Vec::new(), 0f64, 0u64);
+    for round in 0..rounds {
+        if round > 0 {
+            let (replay, writes, _) = floor_once(&log, total).await?;
+            floors.push((replay, writes));
+        }
+        reset_peak_rss();
+        let t = Instant::now();
+        let cpu = crate::measure::process_cpu();
+        let reports = models.rebuild(&log, None).await?;
+        rebuilds.push((
+            t.elapsed(),
+            crate::measure::process_cpu().saturating_sub(cpu),
+        ));
+        peak = peak.max(peak_rss_mib().unwrap_or(0.0));
+        quarantined = quarantined.max(reports.iter().map(|r| r.quarantined).sum());
+        // The old generation is dropped in the background a moment after the swap.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
     let disk = models.size_on_disk()? as f64 / (1024.0 * 1024.0);
-    let quarantined: u64 = reports.iter().map(|r| r.quarantined).sum();
 
+    let floor_times: Vec<Duration> = floors.iter().map(|(r, w)| *r + *w).collect();
+    let floor = median(&floor_times);
+    let rebuild = median(&rebuilds.iter().map(|(t, _)| *t).collect::<Vec<_>>());
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
+    let secs = |values: &[Duration]| {
+        values
+            .iter()
+            .map(|d| format!("{:.2}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     println!(
         "projection {backend:<9} events {total} (filled in {:.1} s, {:.0} ev/s; {} bytes/event)",
         fill_time.as_secs_f64(),
         rate(fill_time),
         bytes / total.max(1)
     );
+    for (round, (replay, writes)) in floors.iter().enumerate() {
+        println!(
+            "  floor {}:    replay {:.0} ev/s ({:.2} s) + raw sled writes {:.0} ev/s ({:.2} s) = {:.0} ev/s ({:.2} s)",
+            round + 1,
+            rate(*replay),
+            replay.as_secs_f64(),
+            rate(*writes),
+            writes.as_secs_f64(),
+            rate(*replay + *writes),
+            (*replay + *writes).as_secs_f64()
+        );
+    }
     println!(
-        "  floor:      replay {:.0} ev/s ({:.2} s) + raw sled writes {:.0} ev/s ({:.2} s) = {:.0} ev/s ({:.2} s)",
-        rate(replay),
-        replay.as_secs_f64(),
-        rate(writes),
-        writes.as_secs_f64(),
-        rate(floor),
-        floor.as_secs_f64()
+        "  floor:      median of {} runs {:.2} s = {:.0} ev/s",
+        floors.len(),
+        floor.as_secs_f64(),
+        rate(floor)
     );
     println!(
         "  (for the record: replay + decode alone {:.0} ev/s; the projectors wrote {rows} rows, {:.1} MiB; raw sled writes of that volume {:.2} s, so replay + those writes = {:.0} ev/s)",
         rate(decoding),
         row_bytes as f64 / (1024.0 * 1024.0),
         volume_writes.as_secs_f64(),
-        rate(replay + volume_writes)
+        rate(floors[0].0 + volume_writes)
     );
     println!(
         "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently; this process used {:.2} s of CPU)  ratio {:.2} of floor",
@@ -314,13 +364,23 @@ pub async fn bench<B: Backend>(
         follow_cpu.as_secs_f64(),
         rate(follow) / rate(floor)
     );
+    for (round, (time, cpu)) in rebuilds.iter().enumerate() {
+        println!(
+            "  rebuild {}:  {:.2} s ({:.0} ev/s; {:.2} s of CPU)  {:.2} of the floor run before it",
+            round + 1,
+            time.as_secs_f64(),
+            rate(*time),
+            cpu.as_secs_f64(),
+            time.as_secs_f64() / floor_times[round].as_secs_f64()
+        );
+    }
     println!(
-        "  rebuild:    {:.2} s ({:.0} ev/s; {:.2} s of CPU)  time ratio {:.2} of floor; peak RSS {} MiB; read models on disk {:.0} MiB; quarantined {quarantined}",
+        "  rebuild:    median of {} runs {:.2} s ({}) = {:.0} ev/s  time ratio {:.2} of floor (medians); peak RSS {peak:.0} MiB; read models on disk {:.0} MiB; quarantined {quarantined}",
+        rebuilds.len(),
         rebuild.as_secs_f64(),
+        secs(&rebuilds.iter().map(|(t, _)| *t).collect::<Vec<_>>()),
         rate(rebuild),
-        rebuild_cpu.as_secs_f64(),
         rebuild.as_secs_f64() / floor.as_secs_f64(),
-        peak.map_or_else(|| "?".to_owned(), |p| format!("{p:.0}")),
         disk
     );
     Ok(())

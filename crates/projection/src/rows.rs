@@ -38,16 +38,49 @@ struct Slot {
     dirty: Option<Encoder>,
 }
 
+/// FxHash (as in rustc): the overlay's keys are case ids and index keys ombud derives itself,
+/// and SipHash was a measurable share of applying a batch.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Slots = HashMap<Vec<u8>, Slot, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// The rows of one batch.
 pub struct Rows<'a> {
     trees: &'a Trees,
-    slots: HashMap<(&'static str, Vec<u8>), Slot>,
+    /// One map per tree touched (a handful), found by name.
+    slots: Vec<(&'static str, Slots)>,
 }
 
 impl std::fmt::Debug for Rows<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rows")
-            .field("rows", &self.slots.len())
+            .field(
+                "rows",
+                &self.slots.iter().map(|(_, s)| s.len()).sum::<usize>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -57,14 +90,24 @@ impl<'a> Rows<'a> {
     pub fn new(trees: &'a Trees) -> Self {
         Rows {
             trees,
-            slots: HashMap::new(),
+            slots: Vec::new(),
         }
+    }
+
+    fn tree_slots(&mut self, tree: &'static str) -> &mut Slots {
+        let at = match self.slots.iter().position(|(name, _)| *name == tree) {
+            Some(at) => at,
+            None => {
+                self.slots.push((tree, Slots::default()));
+                self.slots.len() - 1
+            }
+        };
+        &mut self.slots[at].1
     }
 
     /// The row `key` of `tree`, as of the events applied so far.
     pub fn get<T: Row>(&mut self, tree: &'static str, key: &[u8]) -> Result<Option<T>, ApplyError> {
-        let slot_key = (tree, key.to_vec());
-        if let Some(slot) = self.slots.get(&slot_key) {
+        if let Some(slot) = self.tree_slots(tree).get(key) {
             return Ok(slot
                 .value
                 .as_ref()
@@ -72,8 +115,8 @@ impl<'a> Rows<'a> {
                 .cloned());
         }
         let value: Option<T> = crate::store::get(self.trees.tree(tree), key)?;
-        self.slots.insert(
-            slot_key,
+        self.tree_slots(tree).insert(
+            key.to_vec(),
             Slot {
                 value: value.clone().map(|v| Box::new(v) as Box<dyn Any + Send>),
                 taken: false,
@@ -91,8 +134,7 @@ impl<'a> Rows<'a> {
         tree: &'static str,
         key: &[u8],
     ) -> Result<Option<T>, ApplyError> {
-        let slot_key = (tree, key.to_vec());
-        if let Some(slot) = self.slots.get_mut(&slot_key) {
+        if let Some(slot) = self.tree_slots(tree).get_mut(key) {
             let value = match slot.value.take() {
                 Some(boxed) => match boxed.downcast::<T>() {
                     Ok(v) => Some(*v),
@@ -107,8 +149,8 @@ impl<'a> Rows<'a> {
             return Ok(value);
         }
         let value: Option<T> = crate::store::get(self.trees.tree(tree), key)?;
-        self.slots.insert(
-            slot_key,
+        self.tree_slots(tree).insert(
+            key.to_vec(),
             Slot {
                 value: None,
                 taken: true,
@@ -120,7 +162,7 @@ impl<'a> Rows<'a> {
 
     /// Puts back a row taken with [`Rows::take`] and left unchanged.
     pub fn restore<T: Row>(&mut self, tree: &'static str, key: &[u8], value: T) {
-        if let Some(slot) = self.slots.get_mut(&(tree, key.to_vec())) {
+        if let Some(slot) = self.tree_slots(tree).get_mut(key) {
             slot.value = Some(Box::new(value));
             slot.taken = false;
         }
@@ -128,8 +170,8 @@ impl<'a> Rows<'a> {
 
     /// Sets the row `key` of `tree`.
     pub fn put<T: Row>(&mut self, tree: &'static str, key: &[u8], value: T) {
-        self.slots.insert(
-            (tree, key.to_vec()),
+        self.tree_slots(tree).insert(
+            key.to_vec(),
             Slot {
                 value: Some(Box::new(value)),
                 taken: false,
@@ -140,8 +182,8 @@ impl<'a> Rows<'a> {
 
     /// Sets an index key (empty value).
     pub fn mark(&mut self, tree: &'static str, key: &[u8]) {
-        self.slots.insert(
-            (tree, key.to_vec()),
+        self.tree_slots(tree).insert(
+            key.to_vec(),
             Slot {
                 value: Some(Box::new(())),
                 taken: false,
@@ -152,8 +194,8 @@ impl<'a> Rows<'a> {
 
     /// Removes the row `key` of `tree`.
     pub fn remove(&mut self, tree: &'static str, key: &[u8]) {
-        self.slots.insert(
-            (tree, key.to_vec()),
+        self.tree_slots(tree).insert(
+            key.to_vec(),
             Slot {
                 value: None,
                 taken: false,
@@ -164,7 +206,7 @@ impl<'a> Rows<'a> {
 
     /// Whether the row `key` of `tree` exists.
     pub fn contains(&mut self, tree: &'static str, key: &[u8]) -> Result<bool, ApplyError> {
-        match self.slots.get(&(tree, key.to_vec())) {
+        match self.tree_slots(tree).get(key) {
             Some(slot) => Ok(slot.value.is_some()),
             None => Ok(self.trees.tree(tree).contains_key(key)?),
         }
@@ -176,8 +218,9 @@ impl<'a> Rows<'a> {
         let mut dirty: Vec<_> = self
             .slots
             .into_iter()
-            .filter(|(_, slot)| !slot.taken)
-            .filter_map(|((tree, key), slot)| {
+            .flat_map(|(tree, slots)| slots.into_iter().map(move |(key, slot)| (tree, key, slot)))
+            .filter(|(_, _, slot)| !slot.taken)
+            .filter_map(|(tree, key, slot)| {
                 slot.dirty.map(|encode| (tree, key, slot.value, encode))
             })
             .collect();

@@ -97,18 +97,23 @@ fn due_key(s: &CaseSummary) -> Option<Vec<u8>> {
     })
 }
 
-/// Brings the index rows of a case from `old` to `new` (idempotent).
-pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseSummary>, new: &CaseSummary) {
-    if let Some(key) = old.and_then(due_key) {
-        if Some(&key) != due_key(new).as_ref() {
+/// Brings the index rows of a case from `old` to `new` (idempotent). An index key `old`
+/// already has is not written again: `old` was written after its keys, so they are stored.
+pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseSummary>, new: CaseSummary) {
+    let (old_due, new_due) = (old.and_then(due_key), due_key(&new));
+    if old_due != new_due {
+        if let Some(key) = old_due {
             rows.remove("by_due", &key);
         }
+        if let Some(key) = new_due {
+            rows.mark("by_due", &key);
+        }
     }
-    if let Some(key) = due_key(new) {
-        rows.mark("by_due", &key);
+    let reported = reported_key(&new);
+    if old.map(reported_key).as_ref() != Some(&reported) {
+        rows.mark("by_reported", &reported);
     }
-    rows.mark("by_reported", &reported_key(new));
-    rows.put("summaries", &case_key(new.case_id), new.clone());
+    rows.put("summaries", &case_key(new.case_id), new);
 }
 
 /// The summary of one case.

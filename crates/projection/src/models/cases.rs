@@ -48,8 +48,8 @@ impl Projector for CasesProjector {
             .unwrap_or_default();
         let new = CaseFile::fold(old, event)?;
         let new_summary = CaseSummary::of(&new);
-        case_index::update(rows, old_summary.as_ref(), &new_summary);
         work_queue::update(rows, old_summary.as_ref(), &new_summary);
+        case_index::update(rows, old_summary.as_ref(), new_summary);
         deadline_board::update(rows, old_clocks, &new);
         rows.put("files", &case_key(case_id), new);
         Ok(())

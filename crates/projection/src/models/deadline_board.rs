@@ -51,16 +51,19 @@ pub(crate) fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
         .collect()
 }
 
-/// Brings the board rows of a case from `old` to `new` (idempotent).
+/// Brings the board rows of a case from `old` to `new` (idempotent; an unchanged row is not
+/// written again).
 pub(crate) fn update(rows: &mut Rows<'_>, old: Vec<(Vec<u8>, ClockEntry)>, new: &CaseFile) {
     let fresh = entries(new);
-    for (key, _) in old {
-        if !fresh.iter().any(|(k, _)| *k == key) {
-            rows.remove("clocks", &key);
+    for (key, _) in &old {
+        if !fresh.iter().any(|(k, _)| k == key) {
+            rows.remove("clocks", key);
         }
     }
     for (key, entry) in fresh {
-        rows.put("clocks", &key, entry);
+        if !old.iter().any(|(k, e)| *k == key && *e == entry) {
+            rows.put("clocks", &key, entry);
+        }
     }
 }
 

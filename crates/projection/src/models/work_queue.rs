@@ -21,13 +21,15 @@ fn queue_key(s: &CaseSummary) -> Option<Vec<u8>> {
     })
 }
 
-/// Brings the queue row of a case from `old` to `new` (idempotent).
+/// Brings the queue row of a case from `old` to `new` (idempotent; an unchanged key is not
+/// written again).
 pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseSummary>, new: &CaseSummary) {
-    let new_key = queue_key(new);
-    if let Some(key) = old.and_then(queue_key) {
-        if Some(&key) != new_key.as_ref() {
-            rows.remove("queue", &key);
-        }
+    let (old_key, new_key) = (old.and_then(queue_key), queue_key(new));
+    if old_key == new_key {
+        return;
+    }
+    if let Some(key) = old_key {
+        rows.remove("queue", &key);
     }
     if let Some(key) = new_key {
         rows.mark("queue", &key);
