@@ -230,6 +230,13 @@ async fn floor_once<B: Backend>(
     Ok((replay, writes, bytes))
 }
 
+/// Lets the disk settle before a measured phase: writes back what earlier phases left dirty in
+/// the page cache (`sync`), so one phase's write-back does not land in the next one's time.
+async fn settle() {
+    let _ = tokio::process::Command::new("sync").status().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
 /// The median of some durations (the upper one of an even count).
 fn median(values: &[Duration]) -> Duration {
     let mut sorted = values.to_vec();
@@ -237,9 +244,10 @@ fn median(values: &[Duration]) -> Duration {
     sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }
 
-/// Runs the projection benchmark on `log` with `events` events: the floor and a full rebuild
-/// alternate for `rounds` rounds (floor, rebuild, floor, rebuild, ...), so drift in the
-/// machine (disk, page cache) falls on both alike, and the ratios use the medians.
+/// Runs the projection benchmark on `log` with `events` events: the projectors follow the log
+/// from zero, then the floor and a full rebuild alternate for `rounds` rounds (floor, rebuild,
+/// floor, rebuild, ...), so drift in the machine (disk, page cache, the read models already on
+/// disk) falls on both alike; the ratios use the medians.
 pub async fn bench<B: Backend>(
     backend: &str,
     log: Arc<EventLog<B>>,
@@ -264,14 +272,11 @@ pub async fn bench<B: Backend>(
     drop(feed);
     let decoding = t.elapsed();
 
-    let mut floors = Vec::new();
-    let (replay, writes, bytes) = floor_once(&log, total).await?;
-    floors.push((replay, writes));
-
     // ombud: both projectors following the log from zero, until caught up.
     let dir = TempDir::new("bench-views")?;
     let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default())?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
+    settle().await;
     let t = Instant::now();
     let cpu = crate::measure::process_cpu();
     let tasks = models.spawn(log.clone(), shutdown);
@@ -295,11 +300,13 @@ pub async fn bench<B: Backend>(
 
     // Full rebuilds (both projectors, fresh generations, swap), alternating with the floor.
     let (mut rebuilds, mut peak, mut quarantined) = (Vec::new(), 0f64, 0u64);
-    for round in 0..rounds {
-        if round > 0 {
-            let (replay, writes, _) = floor_once(&log, total).await?;
-            floors.push((replay, writes));
-        }
+    let (mut floors, mut bytes) = (Vec::new(), 0);
+    for _ in 0..rounds {
+        settle().await;
+        let (replay, writes, replayed) = floor_once(&log, total).await?;
+        floors.push((replay, writes));
+        bytes = replayed;
+        settle().await;
         reset_peak_rss();
         let t = Instant::now();
         let cpu = crate::measure::process_cpu();
@@ -310,7 +317,7 @@ pub async fn bench<B: Backend>(
         ));
         peak = peak.max(peak_rss_mib().unwrap_or(0.0));
         quarantined = quarantined.max(reports.iter().map(|r| r.quarantined).sum());
-        // The old generation is dropped in the background a moment after the swap.
+        // The old generation is dropped in the background two seconds after the swap.
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
     let disk = models.size_on_disk()? as f64 / (1024.0 * 1024.0);
@@ -355,7 +362,7 @@ pub async fn bench<B: Backend>(
         rate(decoding),
         row_bytes as f64 / (1024.0 * 1024.0),
         volume_writes.as_secs_f64(),
-        rate(floors[0].0 + volume_writes)
+        rate(median(&floors.iter().map(|(r, _)| *r).collect::<Vec<_>>()) + volume_writes)
     );
     println!(
         "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently; this process used {:.2} s of CPU)  ratio {:.2} of floor",
