@@ -1,5 +1,5 @@
 //! `ombud serve --demo` and `ombud demo`: the demo data set loads, spreads over the process,
-//! and is the same for the same seed; `ombud bench api` runs end to end.
+//! and is the same for the same seed; `ombud bench api` and the projection benchmark run end to end.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -135,4 +135,46 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
             .count();
         assert!(figures >= 10, "{row}");
     }
+}
+
+/// The projection benchmark (small, embedded) fills a log, lets the projectors follow it,
+/// alternates floor and rebuild for the rounds asked, and prints every run and the medians.
+#[test]
+fn the_projection_benchmark_alternates_floor_and_rebuild() {
+    let dir = TempDir::new("bench-projection").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args([
+            "bench",
+            "eventlog",
+            "--skip-eventlog",
+            "--skip-jetstream",
+            "--projection",
+            "2000",
+            "--projection-rounds",
+            "2",
+            "--concurrency",
+            "8",
+        ])
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in ["floor 1:", "floor 2:", "rebuild 1:", "rebuild 2:"] {
+        assert!(stdout.contains(line), "no `{line}` in:\n{stdout}");
+    }
+    let medians = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("rebuild:"))
+        .unwrap_or_else(|| panic!("no medians in:\n{stdout}"));
+    assert!(medians.contains("median of 2 runs"), "{medians}");
+    assert!(medians.contains("quarantined 0"), "{medians}");
+    assert!(
+        stdout.contains("projection embedded  events 2000"),
+        "{stdout}"
+    );
 }
