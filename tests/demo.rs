@@ -89,13 +89,31 @@ async fn the_demo_loads_every_kind_of_case_and_is_the_same_for_the_same_seed() {
     );
 }
 
+/// Runs `ombud <args>` with its temporary files in a fresh directory; returns its stdout after
+/// checking it succeeded.
+fn run_bench(label: &str, args: &[&str]) -> String {
+    let dir = TempDir::new(label).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(args)
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// The API benchmark loads a (small) demo, drives commands and queries over HTTP, checks
 /// every answer, and prints a row per measurement with the raw floor beside the commands.
 #[test]
 fn the_api_benchmark_runs_and_prints_its_figures() {
-    let dir = TempDir::new("bench-api").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
-        .args([
+    let stdout = run_bench(
+        "bench-api",
+        &[
             "bench",
             "api",
             "--skip-jetstream",
@@ -107,15 +125,7 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
             "10",
             "--concurrency",
             "4",
-        ])
-        .env("TMPDIR", dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let rows: Vec<&str> = stdout
         .lines()
@@ -141,9 +151,9 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
 /// alternates floor and rebuild for the rounds asked, and prints every run and the medians.
 #[test]
 fn the_projection_benchmark_alternates_floor_and_rebuild() {
-    let dir = TempDir::new("bench-projection").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
-        .args([
+    let stdout = run_bench(
+        "bench-projection",
+        &[
             "bench",
             "eventlog",
             "--skip-eventlog",
@@ -154,15 +164,7 @@ fn the_projection_benchmark_alternates_floor_and_rebuild() {
             "2",
             "--concurrency",
             "8",
-        ])
-        .env("TMPDIR", dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     for line in ["floor 1:", "floor 2:", "rebuild 1:", "rebuild 2:"] {
         assert!(stdout.contains(line), "no `{line}` in:\n{stdout}");
