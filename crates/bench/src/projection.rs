@@ -317,8 +317,12 @@ pub async fn bench<B: Backend>(
         ));
         peak = peak.max(peak_rss_mib().unwrap_or(0.0));
         quarantined = quarantined.max(reports.iter().map(|r| r.quarantined).sum());
-        // The old generation is dropped in the background two seconds after the swap.
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        // The replaced generation is dropped in the background a moment after the swap:
+        // wait for it, so the drop does not land in the next floor's time.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while models.generations_on_disk() > 2 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     let disk = models.size_on_disk()? as f64 / (1024.0 * 1024.0);
 

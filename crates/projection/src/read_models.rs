@@ -122,6 +122,24 @@ impl ReadModels {
         }
     }
 
+    /// Generations of read-model trees in the database: one per projector, plus any a rebuild
+    /// has replaced and not yet dropped (it drops them a moment after the swap).
+    pub fn generations_on_disk(&self) -> usize {
+        let mut generations = std::collections::BTreeSet::new();
+        for name in self.db.tree_names() {
+            let name = String::from_utf8_lossy(&name);
+            let mut parts = name.splitn(3, '.');
+            if let (Some(projector), Some(generation), Some(_)) =
+                (parts.next(), parts.next(), parts.next())
+            {
+                if PROJECTORS.contains(&projector) && generation.starts_with('g') {
+                    generations.insert((projector.to_owned(), generation.to_owned()));
+                }
+            }
+        }
+        generations.len()
+    }
+
     /// Disk used by the read models, in bytes.
     pub fn size_on_disk(&self) -> Result<u64, ProjectionError> {
         Ok(self.db.size_on_disk()?)

@@ -437,6 +437,16 @@ async fn a_rebuild_equals_the_live_model_on_random_events<B: Backend>(
         .iter()
         .all(|r| r.generation == 2 && r.quarantined == 0));
     assert_eq!(dumps(&models), live);
+    // The replaced generation is dropped a moment after the swap.
+    assert!(models.generations_on_disk() >= 2);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while models.generations_on_disk() > 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "old generation kept"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let clean = clean_rebuild(&log, dir, "clean").await;
     assert_eq!(dumps(&clean), live);
     stop.send(true).unwrap();
