@@ -29,10 +29,10 @@ pub struct Bytes(#[schemars(with = "String")] pub Vec<u8>);
 
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&base64::display::Base64Display::new(
-            &self.0,
-            &base64::engine::general_purpose::STANDARD,
-        ))
+        // Encoded whole, then written as one string: `collect_str` over a `Base64Display` goes
+        // through the formatting machinery chunk by chunk, which costs more on the append path.
+        use base64::Engine as _;
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
     }
 }
 
