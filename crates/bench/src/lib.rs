@@ -82,42 +82,36 @@ pub struct Backends {
 /// Events per case in the event-log workloads: a report, then notes.
 pub const EVENTS_PER_CASE: usize = 10;
 
-fn actor(role: Role) -> Actor {
-    Actor {
-        id: ActorId::parse("bench.user").unwrap_or_else(|_| unreachable!()),
-        role,
-        office: OfficeCode::parse("jawa-barat").unwrap_or_else(|_| unreachable!()),
-    }
+/// What the bench's client reuses from command to command: the rules, its actors, the time
+/// and the report's plain fields, parsed once (parsing them is the client's work, not the
+/// append path being measured).
+#[derive(Debug, Clone)]
+pub struct Workload {
+    rules: Arc<Rules>,
+    intake: Actor,
+    investigator: Actor,
+    at: Timestamp,
+    office: OfficeCode,
+    respondent: Respondent,
+    forms: Vec<FormCode>,
 }
 
-/// The command for position `position` of a case: a report first, then notes.
-async fn command<S: KeyStore>(
-    vault: &Vault<S>,
-    rules: &Arc<Rules>,
-    case_id: CaseId,
-    position: usize,
-) -> anyhow::Result<Command> {
-    let key = KeyId::for_case(case_id);
-    let body = if position == 0 {
-        let identity = vault
-            .seal(
-                &key,
-                "reporter.identity",
-                br#"{"name":"Asep Saepudin","nik":"3278010101800001","phone":"+6281311112222"}"#,
-            )
-            .await?;
-        let summary = vault
-            .seal(&key, "summary", "Petugas loket meminta biaya tambahan untuk penerbitan akta kelahiran tanpa dasar peraturan yang jelas.".as_bytes())
-            .await?;
-        CommandBody::Report(Box::new(ReportCase {
-            office: OfficeCode::parse("jawa-barat")?,
-            channel: Channel::WalkIn,
-            external_ref: None,
-            track: Track::Regular,
-            reporter: Some(ReporterData {
-                confidential: false,
-                identity,
-            }),
+impl Workload {
+    /// The bench's workload under the default rules.
+    pub fn new() -> anyhow::Result<Self> {
+        let office = OfficeCode::parse("jawa-barat")?;
+        let actor = |role| -> anyhow::Result<Actor> {
+            Ok(Actor {
+                id: ActorId::parse("bench.user")?,
+                role,
+                office: office.clone(),
+            })
+        };
+        Ok(Workload {
+            rules: Arc::new(Rules::default()),
+            intake: actor(Role::Intake)?,
+            investigator: actor(Role::Investigator)?,
+            at: Timestamp::parse("2026-09-01T02:00:00Z")?,
             respondent: Respondent {
                 agency_code: AgencyCode::parse("disdukcapil-kota-tasikmalaya")?,
                 agency_name: "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya".into(),
@@ -125,43 +119,79 @@ async fn command<S: KeyStore>(
                 superior: Some("Wali Kota Tasikmalaya".into()),
             },
             forms: vec![FormCode::parse("improper_request_for_payment")?],
-            incident_date: None,
-            prior_complaint: true,
-            summary,
-        }))
-    } else {
-        CommandBody::AddNote {
-            note: vault
+            office,
+        })
+    }
+
+    /// The command for position `position` of a case: a report first, then notes, with its
+    /// personal data sealed.
+    async fn command<S: KeyStore>(
+        &self,
+        vault: &Vault<S>,
+        case_id: CaseId,
+        position: usize,
+    ) -> anyhow::Result<Command> {
+        let key = KeyId::for_case(case_id);
+        let body = if position == 0 {
+            let identity = vault
                 .seal(
                     &key,
-                    "note",
-                    "Pelapor dihubungi, dokumen tambahan akan dikirim minggu depan.".as_bytes(),
+                    "reporter.identity",
+                    br#"{"name":"Asep Saepudin","nik":"3278010101800001","phone":"+6281311112222"}"#,
                 )
-                .await?,
-        }
-    };
-    Ok(Command {
-        case_id,
-        actor: actor(if position == 0 {
-            Role::Intake
+                .await?;
+            let summary = vault
+                .seal(&key, "summary", "Petugas loket meminta biaya tambahan untuk penerbitan akta kelahiran tanpa dasar peraturan yang jelas.".as_bytes())
+                .await?;
+            CommandBody::Report(Box::new(ReportCase {
+                office: self.office.clone(),
+                channel: Channel::WalkIn,
+                external_ref: None,
+                track: Track::Regular,
+                reporter: Some(ReporterData {
+                    confidential: false,
+                    identity,
+                }),
+                respondent: self.respondent.clone(),
+                forms: self.forms.clone(),
+                incident_date: None,
+                prior_complaint: true,
+                summary,
+            }))
         } else {
-            Role::Investigator
-        }),
-        at: Timestamp::parse("2026-09-01T02:00:00Z")?,
-        rules: rules.clone(),
-        body,
-    })
+            CommandBody::AddNote {
+                note: vault
+                    .seal(
+                        &key,
+                        "note",
+                        "Pelapor dihubungi, dokumen tambahan akan dikirim minggu depan.".as_bytes(),
+                    )
+                    .await?,
+            }
+        };
+        Ok(Command {
+            case_id,
+            actor: if position == 0 {
+                self.intake.clone()
+            } else {
+                self.investigator.clone()
+            },
+            at: self.at,
+            rules: self.rules.clone(),
+            body,
+        })
+    }
 }
 
 /// ombud's path: seal, load (cached), decide, append.
 pub async fn ombud_op<B: Backend, S: KeyStore>(
     log: &EventLog<B>,
     vault: &Vault<S>,
-    rules: &Arc<Rules>,
+    workload: &Workload,
     case_id: CaseId,
     position: usize,
 ) -> anyhow::Result<()> {
-    let command = command(vault, rules, case_id, position).await?;
+    let command = workload.command(vault, case_id, position).await?;
     // A report names a case id made just now: nothing to read (as the service does).
     let loaded = if position == 0 {
         log.assume_new(case_id)
@@ -189,11 +219,11 @@ pub async fn body_sizes() -> anyhow::Result<(usize, usize)> {
     ))?);
     let log = EventLog::new(backend.clone());
     let vault = Vault::new(MasterKey::generate(), SledKeyStore::open(&backend)?);
-    let rules = Arc::new(Rules::default());
+    let workload = Workload::new()?;
     let case = CaseId::from_uuid(Uuid::now_v7());
     vault.create_key(&KeyId::for_case(case)).await?;
-    ombud_op(&log, &vault, &rules, case, 0).await?;
-    ombud_op(&log, &vault, &rules, case, 1).await?;
+    ombud_op(&log, &vault, &workload, case, 0).await?;
+    ombud_op(&log, &vault, &workload, case, 1).await?;
     let events = backend.read_case(case, 0).await?;
     Ok((events[0].body.len(), events[1].body.len()))
 }
@@ -216,7 +246,7 @@ async fn bench_jetstream(
     let keys = KvKeyStore::open(&backend).await?;
     let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
     let log = Arc::new(EventLog::new(backend.clone()));
-    let rules = Arc::new(Rules::default());
+    let workload = Arc::new(Workload::new()?);
     let raw = backend.context().clone();
 
     for (mode, events, concurrency) in [
@@ -230,11 +260,11 @@ async fn bench_jetstream(
         let raw_run = |events: usize| floor::raw_jetstream(&raw, events, concurrency, sizes);
         let ombud_run = |cases: Arc<Vec<CaseId>>, events: usize| {
             // ombud: seal, decide, envelope, hash, append (keys created beforehand).
-            let (log, vault, rules) = (log.clone(), vault.clone(), rules.clone());
+            let (log, vault, workload) = (log.clone(), vault.clone(), workload.clone());
             drive(events, concurrency, move |case, position| {
-                let (log, vault, rules, cases) =
-                    (log.clone(), vault.clone(), rules.clone(), cases.clone());
-                async move { ombud_op(&log, &vault, &rules, cases[case], position).await }
+                let (log, vault, workload, cases) =
+                    (log.clone(), vault.clone(), workload.clone(), cases.clone());
+                async move { ombud_op(&log, &vault, &workload, cases[case], position).await }
             })
         };
         let (mut raw_total, mut ombud_total) = (Run::empty(), Run::empty());
@@ -273,16 +303,16 @@ async fn bench_embedded(args: &Args, sizes: (usize, usize)) -> anyhow::Result<()
             SledKeyStore::open(&backend)?,
         ));
         let log = Arc::new(EventLog::new(backend));
-        let rules = Arc::new(Rules::default());
+        let workload = Arc::new(Workload::new()?);
         let cases = case_ids(events);
         create_keys(&vault, &cases).await?;
         let ombud_run = {
-            let (log, vault, rules, cases) =
-                (log.clone(), vault.clone(), rules.clone(), cases.clone());
+            let (log, vault, workload, cases) =
+                (log.clone(), vault.clone(), workload.clone(), cases.clone());
             drive(events, concurrency, move |case, position| {
-                let (log, vault, rules, cases) =
-                    (log.clone(), vault.clone(), rules.clone(), cases.clone());
-                async move { ombud_op(&log, &vault, &rules, cases[case], position).await }
+                let (log, vault, workload, cases) =
+                    (log.clone(), vault.clone(), workload.clone(), cases.clone());
+                async move { ombud_op(&log, &vault, &workload, cases[case], position).await }
             })
             .await?
         };
@@ -294,7 +324,7 @@ async fn bench_embedded(args: &Args, sizes: (usize, usize)) -> anyhow::Result<()
 /// Times the CPU part of ombud's append path, without any IO, per step.
 async fn cpu_profile(events: usize) -> anyhow::Result<()> {
     let vault = Vault::new(MasterKey::generate(), ombud_envelope::MemoryKeyStore::new());
-    let rules = Arc::new(Rules::default());
+    let workload = Workload::new()?;
     let cases = case_ids(events);
     create_keys(&vault, &cases).await?;
     let (mut t_command, mut t_decide, mut t_encode, mut t_hash, mut t_evolve) = (
@@ -309,7 +339,7 @@ async fn cpu_profile(events: usize) -> anyhow::Result<()> {
         let mut prev = None;
         for position in 0..EVENTS_PER_CASE {
             let t = Instant::now();
-            let command = command(&vault, &rules, cases[case], position).await?;
+            let command = workload.command(&vault, cases[case], position).await?;
             t_command += t.elapsed();
             let t = Instant::now();
             let event = decide(&state, command)?;
