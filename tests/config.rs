@@ -54,6 +54,17 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
         .unwrap();
     assert!(!out.status.success(), "an unknown key is refused");
     assert!(String::from_utf8_lossy(&out.stderr).contains("listne"));
+
+    // A replica count JetStream cannot have is refused before anything is created.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["serve", "--nats", "nats://127.0.0.1:9", "--data"])
+        .arg(dir.path().join("data"))
+        .env("OMBUD__NATS__REPLICAS", "7")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("nats.replicas = 7"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

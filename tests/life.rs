@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use ombud_testkit::TempDir;
 use serde_json::{json, Value};
 use support::{http, start, Server};
@@ -290,4 +292,80 @@ async fn a_dozen_cases_through_the_http_api_on_jetstream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dozen_cases_through_the_cli() {
     life(&[], true).await;
+}
+
+/// The production shape of docker-compose.yml without Docker: `ombud serve` with the shipped
+/// `config/jetstream.toml` (replicas 3) on a real 3-node cluster stores the log and the key
+/// bucket on all three nodes; and the shipped node configs are ones nats-server accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_cluster_config_serves_with_three_replicas() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let nats_server = ombud_testkit::server_binary().unwrap();
+    for node in ["n1", "n2", "n3"] {
+        let out = std::process::Command::new(&nats_server)
+            .args(["-t", "-c"])
+            .arg(format!("{root}/config/nats-cluster/{node}.conf"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{node}.conf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let cluster = ombud_testkit::NatsCluster::start().unwrap();
+    let url = cluster.url();
+    // A fresh cluster elects its leaders first: wait until it can place a 3-replica stream,
+    // as docker compose's restarts of ombud would.
+    let client = async_nats::connect(url.split(',').next().unwrap())
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(client);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let probe = async_nats::jetstream::stream::Config {
+            name: "READY".into(),
+            subjects: vec!["ready.probe".into()],
+            num_replicas: 3,
+            ..Default::default()
+        };
+        match js.create_stream(probe).await {
+            Ok(_) => break,
+            Err(e) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "cluster not ready: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    js.delete_stream("READY").await.unwrap();
+
+    let dir = TempDir::new("cluster-serve").unwrap();
+    let config = format!("{root}/config/jetstream.toml");
+    let mut server = start(
+        &dir.path().join("data"),
+        &["--config", &config, "--nats", &url],
+    )
+    .await;
+    let (status, created) = http(
+        &server.addr,
+        "POST",
+        "/v1/cases",
+        &server.tokens["intake"],
+        &[],
+        Some(&report(0)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{created}");
+    for name in ["OMBUD_CASES", "KV_OMBUD_KEYS"] {
+        let stream = js.get_stream(name).await.unwrap();
+        let info = stream.cached_info();
+        assert_eq!(info.config.num_replicas, 3, "{name}");
+        assert!(info.state.messages >= 1, "{name} holds the report's writes");
+    }
+    server.child.start_kill().unwrap();
 }

@@ -30,6 +30,8 @@ pub struct TokenConfig {
 pub struct NatsConfig {
     /// URL(s); empty for the embedded log.
     pub url: String,
+    /// Stream (and key bucket) replicas: 1 on one server, 3 on a cluster.
+    pub replicas: usize,
 }
 
 /// `[security]`.

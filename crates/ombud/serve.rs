@@ -80,6 +80,7 @@ pub struct DemoArgs {
 struct Settings {
     data: PathBuf,
     nats: Option<String>,
+    replicas: usize,
     listen: SocketAddr,
     holidays: PathBuf,
     office: String,
@@ -108,6 +109,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
             .store
             .nats
             .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
+        replicas: config.nats.replicas,
         listen,
         holidays: args.store.holidays.unwrap_or(config.holidays),
         office: args.office.unwrap_or(config.auth.local_office),
@@ -243,7 +245,17 @@ fn start(args: Settings) -> anyhow::Result<()> {
         let rules = Arc::new(rules(&args.holidays)?);
         match &args.nats {
             Some(url) => {
-                let (backend, setup) = JetStreamBackend::connect(JetStreamConfig::new(url))
+                if !(1..=5).contains(&args.replicas) {
+                    anyhow::bail!(
+                        "nats.replicas = {} (OMBUD__NATS__REPLICAS): JetStream allows 1 to 5",
+                        args.replicas
+                    );
+                }
+                let config = JetStreamConfig {
+                    replicas: args.replicas,
+                    ..JetStreamConfig::new(url)
+                };
+                let (backend, setup) = JetStreamBackend::connect(config)
                     .await
                     .with_context(|| format!("connecting to NATS at {url}"))?;
                 eprintln!("event log: JetStream at {url} ({setup:?})");

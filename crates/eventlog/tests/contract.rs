@@ -739,7 +739,20 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
         .await
         .unwrap();
     assert_eq!((retry.replayed, retry.stream_seq), (true, first.stream_seq));
+    KvKeyStore::open(log.backend()).await.unwrap();
     concurrent_appends_at_one_position_give_one_success_and_conflicts(log).await;
+
+    // A process started with the single-node default (replicas 1) must not strip the
+    // cluster's redundancy: the stream and the key bucket keep their three replicas.
+    let mut reader = JetStreamConfig::new(cluster.url());
+    reader.replicas = 1;
+    let (one, setup) = JetStreamBackend::connect(reader).await.unwrap();
+    assert_eq!(setup, StreamSetup::Unchanged);
+    KvKeyStore::open(&one).await.unwrap();
+    for stream in ["OMBUD_CASES", "KV_OMBUD_KEYS"] {
+        let info = one.context().get_stream(stream).await.unwrap();
+        assert_eq!(info.cached_info().config.num_replicas, 3, "{stream}");
+    }
 }
 
 // ---- embedded: restart, index repair, the directory lock ------------------------------------

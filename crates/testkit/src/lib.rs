@@ -13,5 +13,5 @@
 mod nats;
 mod tempdir;
 
-pub use nats::{NatsCluster, NatsError, NatsServer, NatsServerOptions, SyncPolicy};
+pub use nats::{server_binary, NatsCluster, NatsError, NatsServer, NatsServerOptions, SyncPolicy};
 pub use tempdir::TempDir;

@@ -29,6 +29,16 @@ impl KvKeyStore {
     /// Opens (or creates) the bucket named in the backend's config.
     pub async fn open(backend: &JetStreamBackend) -> Result<Self, KeyStoreError> {
         let config = backend.config();
+        // A bucket is a stream named KV_<bucket>; like the log, never lower its replicas.
+        let stream = format!("KV_{}", config.key_bucket);
+        let replicas = match backend.context().get_stream(&stream).await {
+            Ok(existing) => super::kept_replicas(
+                &stream,
+                existing.cached_info().config.num_replicas,
+                config.replicas,
+            ),
+            Err(_) => config.replicas,
+        };
         let store = backend
             .context()
             .create_or_update_key_value(kv::Config {
@@ -36,7 +46,7 @@ impl KvKeyStore {
                 description: "ombud data keys (wrapped by the master key)".into(),
                 history: 1,
                 storage: StorageType::File,
-                num_replicas: config.replicas,
+                num_replicas: replicas,
                 ..Default::default()
             })
             .await

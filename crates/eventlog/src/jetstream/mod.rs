@@ -168,8 +168,10 @@ impl JetStreamBackend {
     }
 
     /// Creates the stream, or updates it when its settings drifted (and says what changed).
+    /// Replicas are raised in place but never lowered: a process configured for fewer (a
+    /// reader started without the cluster's config, say) keeps the stream's count and warns.
     pub async fn ensure_stream(&self) -> Result<StreamSetup, LogError> {
-        let desired = self.desired_stream();
+        let mut desired = self.desired_stream();
         match self.context.get_stream(&desired.name).await {
             Ok(mut stream) => {
                 let current = stream
@@ -178,6 +180,8 @@ impl JetStreamBackend {
                     .map_err(|e| unavailable("reading the stream", e))?
                     .config
                     .clone();
+                desired.num_replicas =
+                    kept_replicas(&desired.name, current.num_replicas, desired.num_replicas);
                 let changed = drift(&current, &desired);
                 if changed.is_empty() {
                     return Ok(StreamSetup::Unchanged);
@@ -251,6 +255,24 @@ async fn ordered_consumer(
         })
         .await
         .map_err(|e| unavailable("creating a reader", e))
+}
+
+/// The replica count to ask for when a stream has `current` and this process is configured
+/// for `configured`: the larger. Lowering replicas gives up redundancy, so it is left to an
+/// operator (`nats stream edit`), never done because one process was started with defaults.
+fn kept_replicas(stream: &str, current: usize, configured: usize) -> usize {
+    if current > configured {
+        tracing::warn!(
+            stream,
+            current,
+            configured,
+            "the stream has more replicas than this process is configured for; keeping {current} \
+             (set nats.replicas to match, or lower it deliberately with `nats stream edit`)"
+        );
+        current
+    } else {
+        configured
+    }
 }
 
 fn is_not_found(error: &jetstream::context::GetStreamError) -> bool {
