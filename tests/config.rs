@@ -102,3 +102,52 @@ async fn configured_tokens_are_the_only_ones_accepted() {
     assert_eq!(status, 401);
     server.child.start_kill().unwrap();
 }
+
+/// The library crates' warnings reach the operator on stderr, at the level OMBUD_LOG names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnostics_reach_stderr_at_the_level_ombud_log_names() {
+    use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
+    let nats = ombud_testkit::NatsServer::start().unwrap();
+    let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(nats.url()))
+        .await
+        .unwrap();
+    let drift = || async {
+        let mut drifted = backend.desired_stream();
+        drifted.duplicate_window = std::time::Duration::from_secs(30);
+        backend.context().update_stream(&drifted).await.unwrap();
+    };
+    let dir = TempDir::new("diagnostics").unwrap();
+    let rebuild = |level: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"));
+        command
+            .args(["rebuild", "--nats", &nats.url(), "--data"])
+            .arg(dir.path().join("data"))
+            .env_remove("OMBUD_LOG");
+        if let Some(level) = level {
+            command.env("OMBUD_LOG", level);
+        }
+        let out = command.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let warning = "stream settings had drifted and were updated";
+
+    drift().await;
+    let (ok, stderr) = rebuild(None);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains(warning) && stderr.contains("WARN"),
+        "{stderr}"
+    );
+
+    drift().await;
+    let (ok, stderr) = rebuild(Some("error"));
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains(warning), "{stderr}");
+
+    let (ok, stderr) = rebuild(Some("loud"));
+    assert!(!ok);
+    assert!(stderr.contains("OMBUD_LOG=\"loud\""), "{stderr}");
+}

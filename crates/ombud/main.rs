@@ -22,7 +22,14 @@ mod serve;
 
 /// ombud: an event-sourced case manager for Ombudsman offices.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(
+    version,
+    about,
+    long_about = None,
+    after_help = "Diagnostics (a stream repaired, a projector stopped, a stalled flush, the log \
+                  feed retrying) go to stderr; OMBUD_LOG sets how much: error, warn (default), \
+                  info, debug, trace or off."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,6 +122,10 @@ enum ConfigAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = init_diagnostics() {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Case(args) => client::case(args),
         Command::Audit(args) => client::audit(args),
@@ -136,6 +147,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Sends the library crates' diagnostics (`tracing` events) to stderr at the level `OMBUD_LOG`
+/// names (default `warn`).
+fn init_diagnostics() -> anyhow::Result<()> {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = match std::env::var("OMBUD_LOG") {
+        Ok(text) => text.trim().parse::<LevelFilter>().map_err(|_| {
+            anyhow::anyhow!("OMBUD_LOG={text:?}: expected error, warn, info, debug, trace or off")
+        })?,
+        Err(_) => LevelFilter::WARN,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    Ok(())
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
