@@ -447,7 +447,7 @@ async fn bench_eventlog(args: &Args) -> anyhow::Result<()> {
                 ] {
                     let server = NatsServer::start_with(NatsServerOptions {
                         sync: policy,
-                        max_payload: None,
+                        ..NatsServerOptions::default()
                     })
                     .context("starting nats-server")?;
                     bench_jetstream(args, &server.url(), sync, sizes).await?;

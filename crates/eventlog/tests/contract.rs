@@ -636,6 +636,23 @@ async fn a_subscription_resumes_across_a_server_restart_without_gaps_or_repeats(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_jetstream_is_refused_with_a_clear_message() {
+    let server = NatsServer::start_with(ombud_testkit::NatsServerOptions {
+        jetstream: false,
+        ..Default::default()
+    })
+    .unwrap();
+    let refused = JetStreamBackend::connect(JetStreamConfig::new(server.url())).await;
+    match refused {
+        Err(LogError::Storage(why)) => assert!(
+            why.contains("JetStream is not available") && why.contains("-js"),
+            "{why}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_is_created_kept_and_repaired_when_it_drifts() {
     let server = NatsServer::start().unwrap();
     let config = JetStreamConfig::new(server.url());

@@ -54,6 +54,8 @@ pub struct NatsServerOptions {
     pub sync: SyncPolicy,
     /// Max payload in bytes (server default 1 MiB).
     pub max_payload: Option<u32>,
+    /// JetStream on (the default); off to test how ombud refuses a plain NATS server.
+    pub jetstream: bool,
 }
 
 impl Default for NatsServerOptions {
@@ -61,6 +63,7 @@ impl Default for NatsServerOptions {
         NatsServerOptions {
             sync: SyncPolicy::Default,
             max_payload: None,
+            jetstream: true,
         }
     }
 }
@@ -130,14 +133,16 @@ impl NatsServer {
         let port = free_port()?;
         let monitor_port = free_port()?;
         let store = dir.path().join("store");
-        let mut config = format!(
-            "listen: 127.0.0.1:{port}\nhttp: 127.0.0.1:{monitor_port}\n\
-             jetstream {{\n  store_dir: {store:?}\n{}}}\n",
-            match options.sync {
-                SyncPolicy::Default => "",
-                SyncPolicy::Always => "  sync_interval: always\n",
-            }
-        );
+        let mut config = format!("listen: 127.0.0.1:{port}\nhttp: 127.0.0.1:{monitor_port}\n");
+        if options.jetstream {
+            config.push_str(&format!(
+                "jetstream {{\n  store_dir: {store:?}\n{}}}\n",
+                match options.sync {
+                    SyncPolicy::Default => "",
+                    SyncPolicy::Always => "  sync_interval: always\n",
+                }
+            ));
+        }
         if let Some(max) = options.max_payload {
             config.push_str(&format!("max_payload: {max}\n"));
         }
