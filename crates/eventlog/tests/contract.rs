@@ -774,6 +774,59 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
 
 // ---- embedded: restart, index repair, the directory lock ------------------------------------
 
+/// Appends write their rows side by side, so a crash can leave a row past one that was never
+/// written. Such a row was never acknowledged (an append waits for every sequence before its
+/// own): reopening removes it with its index entry, and the log goes on gap-free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopening_removes_the_unacknowledged_rows_past_a_gap() {
+    let dir = TempDir::new("embedded-gap").unwrap();
+    let config = EmbeddedConfig::new(dir.path().join("data"));
+    let (case, events) = {
+        let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+        let case = seed(&log, 3).await;
+        (case, log.read_case(case).await.unwrap())
+    };
+    let last = events.last().unwrap().stream_seq;
+    // What a crash can leave: the row of `last + 2` (with its index entry) but not `last + 1`.
+    let stray = new_case();
+    {
+        let db = sled::open(&config.path).unwrap();
+        let subject = format!("ombud.case.{stray}.reported");
+        let mut row = vec![0u8; 32];
+        row.extend_from_slice(&(subject.len() as u16).to_be_bytes());
+        row.extend_from_slice(subject.as_bytes());
+        row.extend_from_slice(b"{}");
+        db.open_tree("events")
+            .unwrap()
+            .insert((last + 2).to_be_bytes(), row)
+            .unwrap();
+        let mut index_key = stray.as_uuid().as_bytes().to_vec();
+        index_key.extend_from_slice(&(last + 2).to_be_bytes());
+        db.open_tree("case_index")
+            .unwrap()
+            .insert(index_key, &[])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+    assert_eq!(
+        log.head().await.unwrap(),
+        last,
+        "the stray row is not part of the log"
+    );
+    assert!(log.read_case(stray).await.unwrap().is_empty());
+    assert_eq!(log.read_case(case).await.unwrap(), events);
+    let receipt = log
+        .append(append(note(case, 9), 4, "after-the-gap"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.stream_seq, last + 1);
+    let mut sub = log.subscribe(0).await.unwrap();
+    for seq in 1..=last + 1 {
+        assert_eq!(sub.next().await.unwrap().unwrap().stream_seq, seq);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_log_survives_reopening_and_repairs_its_case_index() {
     let dir = TempDir::new("embedded-reopen").unwrap();

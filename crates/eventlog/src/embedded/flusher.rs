@@ -1,11 +1,16 @@
 //! [`Flusher`]: the one way the embedded log makes writes durable. Writers count their writes
 //! ([`Flusher::wrote`]) and then wait for a flush that covers them ([`Flusher::flush`]).
-//! Flushes run one at a time on a blocking thread; whoever holds the turn flushes everything
-//! written so far, so concurrent writers share flushes (group commit) and sled never sees two
-//! flushes at once. A flush slower than the stall limit is reported, not waited on forever.
+//! Flushes run one at a time on a blocking thread; whoever finds no flush running becomes the
+//! leader and flushes everything written so far, so concurrent writers share flushes (group
+//! commit) and sled never sees two flushes at once. When a flush ends, every waiter wakes at
+//! once: those it covered return, the others elect the next leader. A flush slower than the
+//! stall limit is reported, not waited on forever.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use crate::error::LogError;
 
@@ -18,8 +23,12 @@ pub struct Flusher {
     db: sled::Db,
     /// Writes made so far (a ticket per write).
     written: AtomicU64,
-    /// The turn to flush, holding the number of writes known durable.
-    turn: tokio::sync::Mutex<u64>,
+    /// The tickets known durable; every flush's end is announced here, a failed one too (so
+    /// the waiters wake and one of them tries again).
+    ended: Arc<watch::Sender<u64>>,
+    /// Held by the running flush itself (moved into its blocking task), so a leader whose
+    /// caller gave up cannot let a second flush start beside it.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Flusher {
@@ -28,7 +37,8 @@ impl Flusher {
         Flusher {
             db,
             written: AtomicU64::new(0),
-            turn: tokio::sync::Mutex::new(0),
+            ended: Arc::new(watch::Sender::new(0)),
+            turn: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -38,27 +48,14 @@ impl Flusher {
     }
 
     /// Returns once every write recorded so far is durable.
+    ///
+    /// (An earlier version queued writers on a first-come-first-served lock; a writer its
+    /// predecessor's flush had already covered then waited out the next leader's whole flush
+    /// before it could return, and the embedded log's concurrent appends went about 9 to a
+    /// flush instead of 60.)
     pub async fn flush(&self) -> Result<(), LogError> {
         let mine = self.written.load(Ordering::SeqCst);
-        let work = async {
-            let mut durable = self.turn.lock().await;
-            if *durable >= mine {
-                return Ok(()); // someone else's flush covered this write
-            }
-            let target = self.written.load(Ordering::SeqCst);
-            let db = self.db.clone();
-            tokio::task::spawn_blocking(move || db.flush())
-                .await
-                .map_err(|e| LogError::Unavailable {
-                    reason: format!("the flush task failed: {e}"),
-                })?
-                .map_err(|e| LogError::Unavailable {
-                    reason: format!("flushing the embedded log: {e}"),
-                })?;
-            *durable = target;
-            Ok(())
-        };
-        match tokio::time::timeout(STALL_LIMIT, work).await {
+        match tokio::time::timeout(STALL_LIMIT, self.flush_through(mine)).await {
             Ok(result) => result,
             Err(_) => {
                 tracing::error!(limit = ?STALL_LIMIT, "embedded log flush stalled; appends are failing");
@@ -68,6 +65,94 @@ impl Flusher {
                     ),
                 })
             }
+        }
+    }
+
+    async fn flush_through(&self, mine: u64) -> Result<(), LogError> {
+        let mut ended = self.ended.subscribe();
+        loop {
+            if *ended.borrow_and_update() >= mine {
+                return Ok(()); // a flush covered this write
+            }
+            let Ok(turn) = self.turn.clone().try_lock_owned() else {
+                // A flush is running: wait for its end (one that ends after the check above
+                // is not missed), then look again.
+                if ended.changed().await.is_err() {
+                    return Err(LogError::Unavailable {
+                        reason: "the embedded log's flusher is gone".into(),
+                    });
+                }
+                continue;
+            };
+            if *self.ended.borrow() >= mine {
+                // Covered after all (a flush ended between the check and the lock). Others may
+                // have found the turn taken meanwhile and be waiting for an end: wake them.
+                drop(turn);
+                self.ended.send_modify(|_| {});
+                return Ok(());
+            }
+            let target = self.written.load(Ordering::SeqCst);
+            let (db, ended) = (self.db.clone(), self.ended.clone());
+            // The flush announces its own end, even if this caller is gone by then (an HTTP
+            // client that hung up): the turn is released first, so a waiter it did not cover
+            // can take it as soon as it wakes.
+            let flush = tokio::task::spawn_blocking(move || {
+                let result = db.flush();
+                drop(turn);
+                ended.send_modify(|durable| {
+                    if result.is_ok() {
+                        *durable = (*durable).max(target);
+                    }
+                });
+                result
+            });
+            return match flush.await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(LogError::Unavailable {
+                    reason: format!("flushing the embedded log: {e}"),
+                }),
+                Err(e) => Err(LogError::Unavailable {
+                    reason: format!("the flush task failed: {e}"),
+                }),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    /// A leader whose caller gives up mid-flush (an HTTP client hanging up) must not strand
+    /// the writers waiting for its flush to end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_leader_dropped_mid_flush_does_not_strand_the_waiters() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let flusher = Flusher::new(db.clone());
+        let mut cx = Context::from_waker(Waker::noop());
+        for round in 0..20u8 {
+            db.insert([round], &[round]).unwrap();
+            flusher.wrote();
+            let mut leader = Box::pin(flusher.flush());
+            // Its first poll takes the turn and starts the flush.
+            assert!(leader.as_mut().poll(&mut cx).is_pending());
+            db.insert([round, 1], &[round]).unwrap();
+            flusher.wrote();
+            let mut waiter = Box::pin(flusher.flush());
+            let first = waiter.as_mut().poll(&mut cx);
+            drop(leader);
+            if let Poll::Ready(result) = first {
+                result.unwrap();
+                continue;
+            }
+            tokio::time::timeout(Duration::from_secs(5), waiter)
+                .await
+                .expect("the waiter finishes although its leader is gone")
+                .unwrap();
         }
     }
 }

@@ -5,6 +5,12 @@
 //! An append is durable on return (flushed; concurrent appends share flushes), and subscribers
 //! are woken in-process when the durable head moves, never by polling.
 //!
+//! Only the concurrency check and the choice of sequence are serialized; appends to different
+//! cases then write their rows side by side. So rows can land out of order for a moment: an
+//! append is acknowledged, and the head moves, only once every sequence up to its own is
+//! written and flushed (the contiguous watermark). Rows past a gap were never acknowledged;
+//! start-up removes them (a crash between two writers' inserts can leave one).
+//!
 //! Flushes go through one [`Flusher`]: sled 0.34.7 was seen here to hang forever in
 //! `make_stable` when many `flush_async` calls ran at once (64 concurrent appenders), so
 //! flushes are serialized (one at a time, each covering every write before it: group commit),
@@ -54,6 +60,14 @@ pub struct EmbeddedBackend {
     events: sled::Tree,
     cases: sled::Tree,
     writer: Mutex<Writer>,
+    /// Sequences whose rows are written, and the contiguous watermark below which all are.
+    written: Mutex<Written>,
+    /// The contiguous watermark of written rows (appends above a gap wait on it).
+    written_upto: watch::Sender<u64>,
+    /// Set when writing a row failed: the sequence it held is a gap nothing can fill, so the
+    /// log refuses appends until a restart removes the rows past it.
+    broken: Mutex<Option<String>>,
+    /// The durable head: every sequence up to it is written and flushed.
     durable: watch::Sender<u64>,
     flusher: std::sync::Arc<Flusher>,
     max_body_bytes: usize,
@@ -70,6 +84,22 @@ const LAST_SEQ_MEMORY: usize = 100_000;
 struct Writer {
     next: u64,
     last_of_case: std::collections::HashMap<CaseId, u64>,
+}
+
+/// Rows written out of order, above the contiguous watermark `upto`.
+#[derive(Debug, Default)]
+struct Written {
+    upto: u64,
+    ahead: std::collections::BTreeSet<u64>,
+}
+
+/// A std mutex's guard, poisoned or not (these locks are held for a few map operations and
+/// never across an await).
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 fn storage(context: &str, error: impl std::fmt::Display) -> LogError {
@@ -126,6 +156,44 @@ fn decode_row(seq: u64, row: &[u8]) -> Result<StoredEvent, LogError> {
     })
 }
 
+/// Removes the rows past the first gap in the sequence after `checked` (rows up to it were
+/// checked at an earlier start), with their case-index entries, and returns the last sequence
+/// left. Such rows were never acknowledged: an append is acknowledged only once every
+/// sequence before it is written and flushed.
+fn remove_rows_past_a_gap(
+    events: &sled::Tree,
+    cases: &sled::Tree,
+    checked: u64,
+) -> Result<u64, LogError> {
+    let fail = |e: sled::Error| storage("checking the log for gaps", e);
+    let mut expected = checked + 1;
+    let mut past_gap = Vec::new();
+    for item in events.range(seq_key(checked + 1)..) {
+        let (key, row) = item.map_err(fail)?;
+        let seq = key_seq(&key).unwrap_or(0);
+        if past_gap.is_empty() && seq == expected {
+            expected += 1;
+        } else {
+            past_gap.push((seq, decode_row(seq, &row)?.subject));
+        }
+    }
+    if let Some((first, _)) = past_gap.first() {
+        tracing::warn!(
+            gap = expected,
+            removed = past_gap.len(),
+            first_removed = first,
+            "the embedded log had a gap after a crash; removing the unacknowledged rows past it"
+        );
+    }
+    for (seq, subject) in past_gap {
+        if let Some((case_id, _)) = parse_subject(&subject) {
+            cases.remove(case_key(case_id, seq)).map_err(fail)?;
+        }
+        events.remove(seq_key(seq)).map_err(fail)?;
+    }
+    Ok(expected - 1)
+}
+
 impl EmbeddedBackend {
     /// Opens (or creates) the log in `config.path`, repairing the case index from the event
     /// rows written since the last start.
@@ -145,15 +213,12 @@ impl EmbeddedBackend {
             .open_tree("meta")
             .map_err(|e| storage("opening meta", e))?;
 
-        let last = match events.last().map_err(|e| storage("reading the head", e))? {
-            Some((key, _)) => key_seq(&key).unwrap_or(0),
-            None => 0,
-        };
         let indexed = meta
             .get(INDEXED_UP_TO)
             .map_err(|e| storage("reading meta", e))?
             .and_then(|v| key_seq(&v))
             .unwrap_or(0);
+        let last = remove_rows_past_a_gap(&events, &cases, indexed)?;
         for item in events.range(seq_key(indexed + 1)..) {
             let (key, row) = item.map_err(|e| storage("repairing the case index", e))?;
             let seq = key_seq(&key).unwrap_or(0);
@@ -169,6 +234,7 @@ impl EmbeddedBackend {
         db.flush().map_err(|e| storage("flushing", e))?;
 
         let (durable, _) = watch::channel(last);
+        let (written_upto, _) = watch::channel(last);
         Ok(EmbeddedBackend {
             flusher: std::sync::Arc::new(Flusher::new(db.clone())),
             db,
@@ -178,6 +244,12 @@ impl EmbeddedBackend {
                 next: last + 1,
                 last_of_case: std::collections::HashMap::new(),
             }),
+            written: Mutex::new(Written {
+                upto: last,
+                ahead: std::collections::BTreeSet::new(),
+            }),
+            written_upto,
+            broken: Mutex::new(None),
             durable,
             max_body_bytes: config.max_body_bytes,
         })
@@ -202,6 +274,43 @@ impl EmbeddedBackend {
             .map_err(|e| storage("reading the case index", e))?
             .and_then(|(key, _)| key_seq(&key))
             .unwrap_or(0))
+    }
+
+    /// Records that `seq`'s rows are written and moves the contiguous watermark.
+    fn mark_written(&self, seq: u64) {
+        let mut written = locked(&self.written);
+        if seq != written.upto + 1 {
+            written.ahead.insert(seq);
+            return;
+        }
+        let mut upto = seq;
+        while written.ahead.remove(&(upto + 1)) {
+            upto += 1;
+        }
+        written.upto = upto;
+        self.written_upto.send_replace(upto);
+    }
+
+    /// Stops the log after a row could not be written at `seq`, waking the appends that wait
+    /// on the watermark so they fail too.
+    fn break_at(&self, seq: u64, error: &sled::Error) -> PublishFailure {
+        let why = format!(
+            "writing event {seq} failed ({error}); the embedded log refuses appends until \
+             ombud restarts and repairs it"
+        );
+        tracing::error!("{why}");
+        *locked(&self.broken) = Some(why.clone());
+        self.written_upto.send_modify(|_| {});
+        PublishFailure::Failed(LogError::Unavailable { reason: why })
+    }
+
+    fn refuse_if_broken(&self) -> Result<(), PublishFailure> {
+        match &*locked(&self.broken) {
+            Some(why) => Err(PublishFailure::Failed(LogError::Unavailable {
+                reason: why.clone(),
+            })),
+            None => Ok(()),
+        }
     }
 
     fn row(&self, seq: u64) -> Result<StoredEvent, LogError> {
@@ -264,12 +373,10 @@ fn open_error(path: &Path, error: sled::Error) -> LogError {
 
 impl Backend for EmbeddedBackend {
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
+        self.refuse_if_broken()?;
+        let row = encode_row(&message.subject, &message.hash, &message.body);
         let seq = {
-            // A std mutex: held across a few in-memory sled inserts, never across an await.
-            let mut writer = match self.writer.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut writer = locked(&self.writer);
             let last = match writer.last_of_case.get(&message.case_id) {
                 Some(last) => *last,
                 None => self
@@ -280,33 +387,58 @@ impl Backend for EmbeddedBackend {
                 return Err(PublishFailure::WrongLastSequence);
             }
             let seq = writer.next;
-            let row = encode_row(&message.subject, &message.hash, &message.body);
-            self.events
-                .insert(seq_key(seq), row)
-                .map_err(|e| PublishFailure::Failed(storage("writing an event", e)))?;
             writer.next += 1;
-            if let Err(e) = self.cases.insert(case_key(message.case_id, seq), &[]) {
-                // Not acknowledged: take the row back so no unindexed event lingers in the case.
-                let _ = self.events.remove(seq_key(seq));
-                return Err(PublishFailure::Failed(storage("indexing an event", e)));
-            }
             if writer.last_of_case.len() >= LAST_SEQ_MEMORY {
-                writer.last_of_case.clear();
+                // Forget only cases whose rows (and index entries) are all written: a case
+                // with a row in flight must not fall back to an index that lacks it.
+                let written = *self.written_upto.borrow();
+                writer.last_of_case.retain(|_, last| *last > written);
             }
             writer.last_of_case.insert(message.case_id, seq);
-            self.flusher.wrote();
             seq
         };
-        // Durable before acknowledged; concurrent appends share a flush.
-        self.flusher.flush().await.map_err(PublishFailure::Failed)?;
-        self.durable.send_if_modified(|head| {
-            if seq > *head {
-                *head = seq;
-                true
-            } else {
-                false
+        // Outside the lock: appends to other cases write their rows at the same time.
+        let wrote = self
+            .events
+            .insert(seq_key(seq), row)
+            .and_then(|_| self.cases.insert(case_key(message.case_id, seq), &[]));
+        if let Err(e) = wrote {
+            // Not acknowledged: take the row back if it got in, and stop, since the sequence
+            // is now a gap that later appends cannot be acknowledged past.
+            let _ = self.events.remove(seq_key(seq));
+            return Err(self.break_at(seq, &e));
+        }
+        self.mark_written(seq);
+
+        // Durable before acknowledged, and so is every sequence before it.
+        let mut written = self.written_upto.subscribe();
+        let upto = loop {
+            let upto = *written.borrow_and_update();
+            if upto >= seq {
+                break upto;
             }
-        });
+            self.refuse_if_broken()?;
+            let changed = tokio::time::timeout(flusher::STALL_LIMIT, written.changed()).await;
+            if !matches!(changed, Ok(Ok(()))) {
+                return Err(PublishFailure::Failed(LogError::Unavailable {
+                    reason: format!("event {seq} waited too long for the events before it"),
+                }));
+            }
+        };
+        if *self.durable.borrow() < seq {
+            // Every row up to `upto` was written before this ticket is taken, so the flush
+            // that covers the ticket covers them.
+            self.flusher.wrote();
+            self.flusher.flush().await.map_err(PublishFailure::Failed)?;
+            self.durable.send_if_modified(|head| {
+                if upto > *head {
+                    *head = upto;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
         Ok(Published {
             stream_seq: seq,
             duplicate: false,
