@@ -499,6 +499,52 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn outgoing(case_id: CaseId) -> Outgoing {
+        let body = b"{}".to_vec();
+        Outgoing {
+            case_id,
+            subject: format!("ombud.case.{case_id}.reported"),
+            hash: Sha256Hash::of(&body),
+            body: body.into(),
+            msg_id: format!("{case_id}:k"),
+            expected_last_seq: 0,
+        }
+    }
+
+    /// An append whose row is written before an earlier sequence's is not acknowledged, and
+    /// the head does not pass the gap, until the earlier row is written too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_append_waits_for_the_sequences_before_it() {
+        let dir = ombud_testkit::TempDir::new("embedded-watermark").unwrap();
+        let backend =
+            std::sync::Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap());
+        // Another append has taken sequence 1 and not written its row yet.
+        let (slow_case, fast_case) = (
+            CaseId::from_uuid(uuid::Uuid::now_v7()),
+            CaseId::from_uuid(uuid::Uuid::now_v7()),
+        );
+        {
+            let mut writer = locked(&backend.writer);
+            writer.next = 2;
+            writer.last_of_case.insert(slow_case, 1);
+        }
+        // Given time to flush (correct code waits for sequence 1 however long it is given).
+        let mut fast = Box::pin(backend.publish(outgoing(fast_case)));
+        let early = tokio::time::timeout(std::time::Duration::from_millis(500), &mut fast).await;
+        assert!(early.is_err(), "acknowledged past an unwritten sequence");
+        assert_eq!(backend.head().await.unwrap(), 0);
+
+        let row = encode_row("ombud.case.x.reported", &Sha256Hash::of(b"{}"), b"{}");
+        backend.events.insert(seq_key(1), row).unwrap();
+        backend.mark_written(1);
+        let published = tokio::time::timeout(std::time::Duration::from_secs(10), fast)
+            .await
+            .expect("acknowledged once the sequence before it is written")
+            .unwrap();
+        assert_eq!(published.stream_seq, 2);
+        assert_eq!(backend.head().await.unwrap(), 2);
+    }
+
     #[test]
     fn a_run_reads_rows_in_order_and_reports_a_gap() {
         let db = sled::Config::new().temporary(true).open().unwrap();
