@@ -151,3 +151,42 @@ async fn diagnostics_reach_stderr_at_the_level_ombud_log_names() {
     assert!(!ok);
     assert!(stderr.contains("OMBUD_LOG=\"loud\""), "{stderr}");
 }
+
+/// `ombud rebuild` and `ombud project` read the same configuration as `ombud serve`: with only
+/// `--config`, they find the JetStream log the file names (not the embedded default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_finds_the_log_the_config_file_names() {
+    let nats = ombud_testkit::NatsServer::start().unwrap();
+    let dir = TempDir::new("config-rebuild").unwrap();
+    let file = dir.path().join("site.toml");
+    let data = dir.path().join("data");
+    std::fs::write(
+        &file,
+        format!(
+            "data = {:?}\n[nats]\nurl = \"{}\"\n",
+            data.display().to_string(),
+            nats.url()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["rebuild", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let stream = async_nats::jetstream::new(client)
+        .get_stream("OMBUD_CASES")
+        .await;
+    assert!(stream.is_ok(), "rebuild did not use the configured server");
+    assert!(
+        data.join("views").is_dir(),
+        "the read models are in the configured data"
+    );
+    assert!(!data.join("log").exists(), "no embedded log was opened");
+}

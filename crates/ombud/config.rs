@@ -120,9 +120,16 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         }
         merge(&mut table, overlay);
     }
-    toml::Value::Table(table)
+    let config: Config = toml::Value::Table(table)
         .try_into()
-        .context("the configuration (defaults + file + OMBUD__ environment)")
+        .context("the configuration (defaults + file + OMBUD__ environment)")?;
+    if !(1..=5).contains(&config.nats.replicas) {
+        anyhow::bail!(
+            "nats.replicas = {} (OMBUD__NATS__REPLICAS): JetStream allows 1 to 5",
+            config.nats.replicas
+        );
+    }
+    Ok(config)
 }
 
 impl Config {

@@ -15,26 +15,46 @@ use ombud_eventlog::{Backend, EventLog};
 use ombud_projection::{ProjectionConfig, ReadModels};
 use tokio::sync::watch;
 
-/// Where the log and the read models are.
+/// Where the log and the read models are: flags first, then the configuration `ombud serve`
+/// reads (defaults, `--config FILE`, `OMBUD__` environment), so both find the same log.
 #[derive(Debug, Args)]
 pub struct Source {
-    /// NATS server URL(s), comma separated: follow the JetStream log. Without it, the
-    /// embedded log in `--data` is used.
+    /// A config file overlaid on the built-in defaults; its `data` and `[nats]` are used.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// NATS server URL(s), comma separated: follow the JetStream log. Default: `nats.url`;
+    /// when that is empty too, the embedded log in `--data`.
     #[arg(long, value_name = "URL", env = "OMBUD_NATS")]
     nats: Option<String>,
-    /// Data directory: the embedded log in `DIR/log`, read models in `DIR/views`.
-    #[arg(long, value_name = "DIR", default_value = "data", env = "OMBUD_DATA")]
-    data: PathBuf,
+    /// Data directory: the embedded log in `DIR/log`, read models in `DIR/views`. Default:
+    /// `data` of the configuration (`data`).
+    #[arg(long, value_name = "DIR", env = "OMBUD_DATA")]
+    data: Option<PathBuf>,
     /// Read-model directory (default: `DATA/views`).
     #[arg(long, value_name = "DIR")]
     views: Option<PathBuf>,
 }
 
+/// A [`Source`] with the configuration applied.
+struct Resolved {
+    nats: Option<String>,
+    replicas: usize,
+    data: PathBuf,
+    views: PathBuf,
+}
+
 impl Source {
-    fn views(&self) -> PathBuf {
-        self.views
-            .clone()
-            .unwrap_or_else(|| self.data.join("views"))
+    fn resolve(self) -> anyhow::Result<Resolved> {
+        let config = crate::config::load(self.config.as_deref())?;
+        let data = self.data.unwrap_or(config.data);
+        Ok(Resolved {
+            nats: self
+                .nats
+                .or_else(|| (!config.nats.url.trim().is_empty()).then_some(config.nats.url)),
+            replicas: config.nats.replicas,
+            views: self.views.unwrap_or_else(|| data.join("views")),
+            data,
+        })
     }
 }
 
@@ -75,8 +95,15 @@ pub(crate) fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
     })
 }
 
-async fn jetstream(url: &str) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
-    let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url))
+async fn jetstream(
+    url: &str,
+    replicas: usize,
+) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
+    let config = JetStreamConfig {
+        replicas,
+        ..JetStreamConfig::new(url)
+    };
+    let (backend, _) = JetStreamBackend::connect(config)
         .await
         .with_context(|| format!("connecting to NATS at {url}"))?;
     Ok(Arc::new(EventLog::new(Arc::new(backend))))
@@ -95,11 +122,15 @@ fn embedded(data: &Path) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> 
 
 /// Runs the projectors until SIGINT/SIGTERM.
 pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
+    let source = args.source.resolve()?;
     runtime()?.block_on(async {
-        let views = open_views(&args.source.views())?;
-        match &args.source.nats {
-            Some(url) => follow(jetstream(url).await?, views, args.status_every).await,
-            None => follow(embedded(&args.source.data)?, views, args.status_every).await,
+        let views = open_views(&source.views)?;
+        match &source.nats {
+            Some(url) => {
+                let log = jetstream(url, source.replicas).await?;
+                follow(log, views, args.status_every).await
+            }
+            None => follow(embedded(&source.data)?, views, args.status_every).await,
         }
     })
 }
@@ -173,11 +204,15 @@ pub(crate) async fn shutdown_signal() {
 
 /// Rebuilds the read models from the log, printing progress to stderr.
 pub fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
+    let source = args.source.resolve()?;
     runtime()?.block_on(async {
-        let views = open_views(&args.source.views())?;
-        match &args.source.nats {
-            Some(url) => rebuild_from(jetstream(url).await?, views, args.projector).await,
-            None => rebuild_from(embedded(&args.source.data)?, views, args.projector).await,
+        let views = open_views(&source.views)?;
+        match &source.nats {
+            Some(url) => {
+                let log = jetstream(url, source.replicas).await?;
+                rebuild_from(log, views, args.projector).await
+            }
+            None => rebuild_from(embedded(&source.data)?, views, args.projector).await,
         }
     })
 }

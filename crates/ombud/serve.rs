@@ -245,12 +245,6 @@ fn start(args: Settings) -> anyhow::Result<()> {
         let rules = Arc::new(rules(&args.holidays)?);
         match &args.nats {
             Some(url) => {
-                if !(1..=5).contains(&args.replicas) {
-                    anyhow::bail!(
-                        "nats.replicas = {} (OMBUD__NATS__REPLICAS): JetStream allows 1 to 5",
-                        args.replicas
-                    );
-                }
                 let config = JetStreamConfig {
                     replicas: args.replicas,
                     ..JetStreamConfig::new(url)
