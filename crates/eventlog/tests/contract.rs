@@ -729,7 +729,29 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
         }
     };
     let log = Arc::new(EventLog::new(backend.clone()));
-    let case = seed(&log, 1).await;
+    // The new stream may not be known on every node yet: an append is then `Unavailable`
+    // (nothing recorded, safe to retry), and a caller retries it with the same key.
+    let case = new_case();
+    loop {
+        match log
+            .append(append(reported(case), 0, &format!("r-{case}")))
+            .await
+        {
+            Ok(_) => break,
+            Err(e @ LogError::Unavailable { .. }) => {
+                eprintln!("stream not ready for writers: {e}");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the stream never took an append: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    log.append(append(note(case, 1), 1, &format!("n-{case}-0")))
+        .await
+        .unwrap();
     let stale = EventLog::new(backend);
     // The stream's own replica group may still be settling: a reader is then `Unavailable`
     // (safe to retry), which is what a caller would do.
