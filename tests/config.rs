@@ -55,6 +55,15 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
     assert!(!out.status.success(), "an unknown key is refused");
     assert!(String::from_utf8_lossy(&out.stderr).contains("listne"));
 
+    // A clock length that is not one is refused, naming the key.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["config", "show"])
+        .env("OMBUD__DEADLINES__CLARIFICATION", "14 weeks")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deadlines.clarification = \"14 weeks\""));
+
     // A replica count JetStream cannot have is refused before anything is created.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(["serve", "--nats", "nats://127.0.0.1:9", "--data"])

@@ -350,6 +350,44 @@ async fn the_shipped_cluster_config_serves_with_three_replicas() {
         &["--config", &config, "--nats", &url],
     )
     .await;
+    // Until every node knows the new stream, an append can be refused as 503
+    // `log_unavailable` (nothing recorded): retried with the same key, as a client would.
+    loop {
+        let (status, created) = http(
+            &server.addr,
+            "POST",
+            "/v1/cases",
+            &server.tokens["intake"],
+            &[("Idempotency-Key", "cluster-first-report")],
+            Some(&report(0)),
+        )
+        .await
+        .unwrap();
+        if status == 201 {
+            break;
+        }
+        assert_eq!(status, 503, "{created}");
+        assert!(std::time::Instant::now() < deadline, "{created}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for name in ["OMBUD_CASES", "KV_OMBUD_KEYS"] {
+        let stream = js.get_stream(name).await.unwrap();
+        let info = stream.cached_info();
+        assert_eq!(info.config.num_replicas, 3, "{name}");
+        assert!(info.state.messages >= 1, "{name} holds the report's writes");
+    }
+    server.child.start_kill().unwrap();
+}
+
+/// Clock lengths come from `[deadlines]` in the configuration: a completion request made
+/// under `completion = "5 working days"` records that length and unit in its event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_deadlines_set_the_clocks() {
+    let dir = TempDir::new("deadlines").unwrap();
+    let file = dir.path().join("site.toml");
+    std::fs::write(&file, "[deadlines]\ncompletion = \"5 working days\"\n").unwrap();
+    let config = file.to_str().unwrap().to_owned();
+    let mut server = start(&dir.path().join("data"), &["--config", &config]).await;
     let (status, created) = http(
         &server.addr,
         "POST",
@@ -361,11 +399,27 @@ async fn the_shipped_cluster_config_serves_with_three_replicas() {
     .await
     .unwrap();
     assert_eq!(status, 201, "{created}");
-    for name in ["OMBUD_CASES", "KV_OMBUD_KEYS"] {
-        let stream = js.get_stream(name).await.unwrap();
-        let info = stream.cached_info();
-        assert_eq!(info.config.num_replicas, 3, "{name}");
-        assert!(info.state.messages >= 1, "{name} holds the report's writes");
-    }
+    let case = created["case_id"].as_str().unwrap().to_owned();
+    let body = json!({"missing": "Fotokopi KTP."});
+    assert_eq!(
+        step_http(&server, &case, "request-completion", &body).await,
+        200
+    );
+    let (status, events) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases/{case}/events"),
+        &server.tokens["auditor"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{events}");
+    let text = events.to_string();
+    assert!(
+        text.contains(r#""length":5"#) && text.contains(r#""unit":"working_days""#),
+        "{text}"
+    );
     server.child.start_kill().unwrap();
 }

@@ -162,7 +162,10 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     let projectors = views.spawn(log.clone(), shutdown.clone());
     let clock = ombud_service::system_clock();
     let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
-    let rules = Arc::new(crate::serve::rules(&args.holidays)?);
+    let rules = Arc::new(crate::serve::rules(
+        &args.holidays,
+        ombud_domain::DeadlinePolicy::default(),
+    )?);
     let service = Service::new(log.clone(), vault, rules, views.clone(), clock.clone());
     crate::serve::load_demo(Arc::new(service.clone()), args.demo_cases, args.seed).await?;
     let head = log.head().await?;

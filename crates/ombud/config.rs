@@ -53,6 +53,53 @@ pub struct AuthConfig {
     pub tokens: Vec<TokenConfig>,
 }
 
+/// `[deadlines]`: how long each clock runs, as `"N days"` or `"N working days"`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesConfig {
+    /// The reporter completes the report.
+    pub completion: String,
+    /// The respondent answers a clarification.
+    pub clarification: String,
+    /// The respondent carries out corrective action.
+    pub corrective_action: String,
+    /// The superior implements a recommendation.
+    pub recommendation: String,
+    /// Reports of incidents older than this many years get a warning at intake.
+    pub incident_age_warning_years: u32,
+}
+
+impl DeadlinesConfig {
+    /// The domain's policy, or which entry is not a length.
+    pub fn policy(&self) -> anyhow::Result<ombud_domain::DeadlinePolicy> {
+        Ok(ombud_domain::DeadlinePolicy {
+            completion: clock("completion", &self.completion)?,
+            clarification: clock("clarification", &self.clarification)?,
+            corrective_action: clock("corrective_action", &self.corrective_action)?,
+            recommendation: clock("recommendation", &self.recommendation)?,
+            incident_age_warning_years: self.incident_age_warning_years,
+        })
+    }
+}
+
+/// Parses `"30 days"` or `"30 working days"` (a positive count).
+fn clock(name: &str, text: &str) -> anyhow::Result<ombud_domain::ClockRule> {
+    use ombud_domain::DayUnit;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let unit = match words.get(1..) {
+        Some(["day" | "days"]) => Some(DayUnit::Days),
+        Some(["working", "day" | "days"]) => Some(DayUnit::WorkingDays),
+        _ => None,
+    };
+    match (words.first().and_then(|n| n.parse::<u32>().ok()), unit) {
+        (Some(length), Some(unit)) if length > 0 => Ok(ombud_domain::ClockRule { length, unit }),
+        _ => anyhow::bail!(
+            "deadlines.{name} = {text:?}: expected a positive number of days, e.g. \"30 days\" \
+             or \"30 working days\""
+        ),
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +118,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Tokens.
     pub auth: AuthConfig,
+    /// Clock lengths.
+    pub deadlines: DeadlinesConfig,
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
@@ -129,6 +178,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
             config.nats.replicas
         );
     }
+    config.deadlines.policy()?;
     Ok(config)
 }
 

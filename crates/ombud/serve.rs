@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use ombud_domain::{Actor, ActorId, OfficeCode, Role, Rules, WorkingCalendar};
+use ombud_domain::{Actor, ActorId, DeadlinePolicy, OfficeCode, Role, Rules, WorkingCalendar};
 use ombud_envelope::{KeyStore, MasterKey, Vault};
 use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
 use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore};
@@ -81,6 +81,7 @@ struct Settings {
     data: PathBuf,
     nats: Option<String>,
     replicas: usize,
+    deadlines: DeadlinePolicy,
     listen: SocketAddr,
     holidays: PathBuf,
     office: String,
@@ -110,6 +111,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
             .nats
             .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
         replicas: config.nats.replicas,
+        deadlines: config.deadlines.policy()?,
         listen,
         holidays: args.store.holidays.unwrap_or(config.holidays),
         office: args.office.unwrap_or(config.auth.local_office),
@@ -169,7 +171,7 @@ fn master_key(configured: Option<&str>, data: &Path) -> anyhow::Result<MasterKey
     Ok(key)
 }
 
-pub(crate) fn rules(holidays: &Path) -> anyhow::Result<Rules> {
+pub(crate) fn rules(holidays: &Path, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
     let calendar = match std::fs::read_to_string(holidays) {
         Ok(text) => WorkingCalendar::from_toml(&text)
             .with_context(|| format!("reading the holiday calendar {}", holidays.display()))?,
@@ -183,6 +185,7 @@ pub(crate) fn rules(holidays: &Path) -> anyhow::Result<Rules> {
     };
     Ok(Rules {
         calendar,
+        deadlines,
         ..Rules::default()
     })
 }
@@ -242,7 +245,7 @@ fn start(args: Settings) -> anyhow::Result<()> {
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("creating {}", args.data.display()))?;
         let master = master_key(args.master_key.as_deref(), &args.data)?;
-        let rules = Arc::new(rules(&args.holidays)?);
+        let rules = Arc::new(rules(&args.holidays, args.deadlines.clone())?);
         match &args.nats {
             Some(url) => {
                 let config = JetStreamConfig {
