@@ -162,7 +162,8 @@ async fn diagnostics_reach_stderr_at_the_level_ombud_log_names() {
 }
 
 /// `ombud rebuild` and `ombud project` read the same configuration as `ombud serve`: with only
-/// `--config`, they find the JetStream log the file names (not the embedded default).
+/// `--config`, they find the JetStream log the file names (server and stream), not the
+/// embedded default.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuild_finds_the_log_the_config_file_names() {
     let nats = ombud_testkit::NatsServer::start().unwrap();
@@ -172,7 +173,7 @@ async fn rebuild_finds_the_log_the_config_file_names() {
     std::fs::write(
         &file,
         format!(
-            "data = {:?}\n[nats]\nurl = \"{}\"\n",
+            "data = {:?}\n[nats]\nurl = \"{}\"\nstream = \"SITE_CASES\"\n",
             data.display().to_string(),
             nats.url()
         ),
@@ -189,10 +190,12 @@ async fn rebuild_finds_the_log_the_config_file_names() {
         String::from_utf8_lossy(&out.stderr)
     );
     let client = async_nats::connect(nats.url()).await.unwrap();
-    let stream = async_nats::jetstream::new(client)
-        .get_stream("OMBUD_CASES")
-        .await;
-    assert!(stream.is_ok(), "rebuild did not use the configured server");
+    let js = async_nats::jetstream::new(client);
+    assert!(
+        js.get_stream("SITE_CASES").await.is_ok(),
+        "rebuild did not use the configured server and stream"
+    );
+    assert!(js.get_stream("OMBUD_CASES").await.is_err());
     assert!(
         data.join("views").is_dir(),
         "the read models are in the configured data"

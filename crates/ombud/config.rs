@@ -32,6 +32,25 @@ pub struct NatsConfig {
     pub url: String,
     /// Stream (and key bucket) replicas: 1 on one server, 3 on a cluster.
     pub replicas: usize,
+    /// The event stream's name.
+    pub stream: String,
+    /// The key-value bucket of wrapped data keys.
+    pub key_bucket: String,
+    /// How long the server deduplicates a retried append by its message id, in seconds.
+    pub duplicate_window_secs: u64,
+}
+
+impl NatsConfig {
+    /// The JetStream settings for `url` (a flag may name another server than `url`).
+    pub fn jetstream(&self, url: &str) -> ombud_eventlog::jetstream::JetStreamConfig {
+        ombud_eventlog::jetstream::JetStreamConfig {
+            replicas: self.replicas,
+            stream: self.stream.clone(),
+            key_bucket: self.key_bucket.clone(),
+            duplicate_window: std::time::Duration::from_secs(self.duplicate_window_secs),
+            ..ombud_eventlog::jetstream::JetStreamConfig::new(url)
+        }
+    }
 }
 
 /// `[security]`.
@@ -177,6 +196,9 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
             "nats.replicas = {} (OMBUD__NATS__REPLICAS): JetStream allows 1 to 5",
             config.nats.replicas
         );
+    }
+    if config.nats.stream.trim().is_empty() || config.nats.key_bucket.trim().is_empty() {
+        anyhow::bail!("nats.stream and nats.key_bucket must not be empty");
     }
     config.deadlines.policy()?;
     Ok(config)

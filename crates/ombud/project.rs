@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig};
-use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
+use ombud_eventlog::jetstream::JetStreamBackend;
 use ombud_eventlog::{Backend, EventLog};
 use ombud_projection::{ProjectionConfig, ReadModels};
 use tokio::sync::watch;
@@ -38,7 +38,7 @@ pub struct Source {
 /// A [`Source`] with the configuration applied.
 struct Resolved {
     nats: Option<String>,
-    replicas: usize,
+    nats_config: crate::config::NatsConfig,
     data: PathBuf,
     views: PathBuf,
 }
@@ -50,8 +50,8 @@ impl Source {
         Ok(Resolved {
             nats: self
                 .nats
-                .or_else(|| (!config.nats.url.trim().is_empty()).then_some(config.nats.url)),
-            replicas: config.nats.replicas,
+                .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
+            nats_config: config.nats,
             views: self.views.unwrap_or_else(|| data.join("views")),
             data,
         })
@@ -97,13 +97,9 @@ pub(crate) fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
 
 async fn jetstream(
     url: &str,
-    replicas: usize,
+    nats: &crate::config::NatsConfig,
 ) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
-    let config = JetStreamConfig {
-        replicas,
-        ..JetStreamConfig::new(url)
-    };
-    let (backend, _) = JetStreamBackend::connect(config)
+    let (backend, _) = JetStreamBackend::connect(nats.jetstream(url))
         .await
         .with_context(|| format!("connecting to NATS at {url}"))?;
     Ok(Arc::new(EventLog::new(Arc::new(backend))))
@@ -127,7 +123,7 @@ pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
         let views = open_views(&source.views)?;
         match &source.nats {
             Some(url) => {
-                let log = jetstream(url, source.replicas).await?;
+                let log = jetstream(url, &source.nats_config).await?;
                 follow(log, views, args.status_every).await
             }
             None => follow(embedded(&source.data)?, views, args.status_every).await,
@@ -209,7 +205,7 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
         let views = open_views(&source.views)?;
         match &source.nats {
             Some(url) => {
-                let log = jetstream(url, source.replicas).await?;
+                let log = jetstream(url, &source.nats_config).await?;
                 rebuild_from(log, views, args.projector).await
             }
             None => rebuild_from(embedded(&source.data)?, views, args.projector).await,

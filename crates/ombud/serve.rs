@@ -12,7 +12,7 @@ use clap::Args;
 use ombud_domain::{Actor, ActorId, DeadlinePolicy, OfficeCode, Role, Rules, WorkingCalendar};
 use ombud_envelope::{KeyStore, MasterKey, Vault};
 use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
-use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore};
+use ombud_eventlog::jetstream::{JetStreamBackend, KvKeyStore};
 use ombud_eventlog::{Backend, EventLog};
 use ombud_http::{router, Api, Tokens};
 use ombud_service::Service;
@@ -80,7 +80,7 @@ pub struct DemoArgs {
 struct Settings {
     data: PathBuf,
     nats: Option<String>,
-    replicas: usize,
+    nats_config: crate::config::NatsConfig,
     deadlines: DeadlinePolicy,
     listen: SocketAddr,
     holidays: PathBuf,
@@ -110,7 +110,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
             .store
             .nats
             .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
-        replicas: config.nats.replicas,
+        nats_config: config.nats.clone(),
         deadlines: config.deadlines.policy()?,
         listen,
         holidays: args.store.holidays.unwrap_or(config.holidays),
@@ -248,11 +248,7 @@ fn start(args: Settings) -> anyhow::Result<()> {
         let rules = Arc::new(rules(&args.holidays, args.deadlines.clone())?);
         match &args.nats {
             Some(url) => {
-                let config = JetStreamConfig {
-                    replicas: args.replicas,
-                    ..JetStreamConfig::new(url)
-                };
-                let (backend, setup) = JetStreamBackend::connect(config)
+                let (backend, setup) = JetStreamBackend::connect(args.nats_config.jetstream(url))
                     .await
                     .with_context(|| format!("connecting to NATS at {url}"))?;
                 eprintln!("event log: JetStream at {url} ({setup:?})");
