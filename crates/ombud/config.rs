@@ -41,6 +41,11 @@ pub struct NatsConfig {
 }
 
 impl NatsConfig {
+    /// The configured URL(s); `None` (the embedded log) when empty.
+    pub fn configured_url(&self) -> Option<String> {
+        (!self.url.trim().is_empty()).then(|| self.url.clone())
+    }
+
     /// The JetStream settings for `url` (a flag may name another server than `url`).
     pub fn jetstream(&self, url: &str) -> ombud_eventlog::jetstream::JetStreamConfig {
         ombud_eventlog::jetstream::JetStreamConfig {

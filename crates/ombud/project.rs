@@ -27,7 +27,7 @@ pub struct Source {
     #[arg(long, value_name = "URL", env = "OMBUD_NATS")]
     nats: Option<String>,
     /// Data directory: the embedded log in `DIR/log`, read models in `DIR/views`. Default:
-    /// `data` of the configuration (`data`).
+    /// the configuration's `data` (`data` unless set).
     #[arg(long, value_name = "DIR", env = "OMBUD_DATA")]
     data: Option<PathBuf>,
     /// Read-model directory (default: `DATA/views`).
@@ -48,9 +48,7 @@ impl Source {
         let config = crate::config::load(self.config.as_deref())?;
         let data = self.data.unwrap_or(config.data);
         Ok(Resolved {
-            nats: self
-                .nats
-                .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
+            nats: self.nats.or_else(|| config.nats.configured_url()),
             nats_config: config.nats,
             views: self.views.unwrap_or_else(|| data.join("views")),
             data,

@@ -106,10 +106,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
     };
     Ok(Settings {
         data: args.store.data.unwrap_or(config.data),
-        nats: args
-            .store
-            .nats
-            .or_else(|| (!config.nats.url.trim().is_empty()).then(|| config.nats.url.clone())),
+        nats: args.store.nats.or_else(|| config.nats.configured_url()),
         nats_config: config.nats.clone(),
         deadlines: config.deadlines.policy()?,
         listen,
