@@ -127,6 +127,20 @@ fn report(i: usize) -> Value {
     })
 }
 
+/// `POST /v1/cases` of `report(i)` as intake.
+async fn post_report(server: &Server, i: usize, headers: &[(&str, &str)]) -> (u16, Value) {
+    http(
+        &server.addr,
+        "POST",
+        "/v1/cases",
+        &server.tokens["intake"],
+        headers,
+        Some(&report(i)),
+    )
+    .await
+    .unwrap()
+}
+
 /// Runs a step as the first role the domain permits (a 403 `not_permitted` writes nothing).
 async fn step_http(server: &Server, case: &str, command: &str, body: &Value) -> u16 {
     for role in ["investigator", "supervisor", "intake", "chair"] {
@@ -168,16 +182,7 @@ async fn life(extra: &[&str], through_cli: bool) {
     let mut server = start(&dir.path().join("data"), extra).await;
     let mut cases = Vec::new();
     for (i, (steps, want)) in script().into_iter().enumerate() {
-        let (status, created) = http(
-            &server.addr,
-            "POST",
-            "/v1/cases",
-            &server.tokens["intake"],
-            &[],
-            Some(&report(i)),
-        )
-        .await
-        .unwrap();
+        let (status, created) = post_report(&server, i, &[]).await;
         assert_eq!(status, 201, "{created}");
         let case = created["case_id"].as_str().unwrap().to_owned();
         for (command, body) in steps {
@@ -353,16 +358,8 @@ async fn the_shipped_cluster_config_serves_with_three_replicas() {
     // Until every node knows the new stream, an append can be refused as 503
     // `log_unavailable` (nothing recorded): retried with the same key, as a client would.
     loop {
-        let (status, created) = http(
-            &server.addr,
-            "POST",
-            "/v1/cases",
-            &server.tokens["intake"],
-            &[("Idempotency-Key", "cluster-first-report")],
-            Some(&report(0)),
-        )
-        .await
-        .unwrap();
+        let (status, created) =
+            post_report(&server, 0, &[("Idempotency-Key", "cluster-first-report")]).await;
         if status == 201 {
             break;
         }
@@ -388,16 +385,7 @@ async fn configured_deadlines_set_the_clocks() {
     std::fs::write(&file, "[deadlines]\ncompletion = \"5 working days\"\n").unwrap();
     let config = file.to_str().unwrap().to_owned();
     let mut server = start(&dir.path().join("data"), &["--config", &config]).await;
-    let (status, created) = http(
-        &server.addr,
-        "POST",
-        "/v1/cases",
-        &server.tokens["intake"],
-        &[],
-        Some(&report(0)),
-    )
-    .await
-    .unwrap();
+    let (status, created) = post_report(&server, 0, &[]).await;
     assert_eq!(status, 201, "{created}");
     let case = created["case_id"].as_str().unwrap().to_owned();
     let body = json!({"missing": "Fotokopi KTP."});

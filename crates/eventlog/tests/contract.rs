@@ -707,6 +707,26 @@ async fn a_retry_after_the_dedupe_window_still_returns_the_original() {
     assert_eq!(raw_case(&log, case).await.len(), 2);
 }
 
+/// Retries `attempt` while it is `Unavailable` (a cluster still settling: nothing recorded,
+/// safe to retry, as a caller would), until `deadline`.
+async fn until_available<T, F, Fut>(deadline: std::time::Instant, what: &str, attempt: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, LogError>>,
+{
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(e @ LogError::Unavailable { .. }) => {
+                eprintln!("waiting for {what}: {e}");
+                assert!(std::time::Instant::now() < deadline, "never {what}: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
     let cluster = ombud_testkit::NatsCluster::start().unwrap();
@@ -732,43 +752,17 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
     // The new stream may not be known on every node yet: an append is then `Unavailable`
     // (nothing recorded, safe to retry), and a caller retries it with the same key.
     let case = new_case();
-    loop {
-        match log
-            .append(append(reported(case), 0, &format!("r-{case}")))
-            .await
-        {
-            Ok(_) => break,
-            Err(e @ LogError::Unavailable { .. }) => {
-                eprintln!("stream not ready for writers: {e}");
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "the stream never took an append: {e}"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(other) => panic!("{other:?}"),
-        }
-    }
+    until_available(deadline, "the stream taking an append", || {
+        log.append(append(reported(case), 0, &format!("r-{case}")))
+    })
+    .await;
     log.append(append(note(case, 1), 1, &format!("n-{case}-0")))
         .await
         .unwrap();
     let stale = EventLog::new(backend);
     // The stream's own replica group may still be settling: a reader is then `Unavailable`
     // (safe to retry), which is what a caller would do.
-    loop {
-        match stale.load(case).await {
-            Ok(_) => break,
-            Err(e @ LogError::Unavailable { .. }) => {
-                eprintln!("stream not ready for readers: {e}");
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "the stream never served a reader: {e}"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(other) => panic!("{other:?}"),
-        }
-    }
+    until_available(deadline, "the stream serving a reader", || stale.load(case)).await;
     let first = log
         .append(append(note(case, 3), 2, "cluster-retry"))
         .await
