@@ -60,9 +60,10 @@ pub struct EmbeddedBackend {
     events: sled::Tree,
     cases: sled::Tree,
     writer: Mutex<Writer>,
-    /// Sequences whose rows are written, and the contiguous watermark below which all are.
-    written: Mutex<Written>,
-    /// The contiguous watermark of written rows (appends above a gap wait on it).
+    /// Sequences whose rows are written above the watermark, out of order (moved only while
+    /// this lock is held).
+    written_ahead: Mutex<std::collections::BTreeSet<u64>>,
+    /// The contiguous watermark: every row up to it is written (appends above a gap wait on it).
     written_upto: watch::Sender<u64>,
     /// Set when writing a row failed: the sequence it held is a gap nothing can fill, so the
     /// log refuses appends until a restart removes the rows past it.
@@ -84,13 +85,6 @@ const LAST_SEQ_MEMORY: usize = 100_000;
 struct Writer {
     next: u64,
     last_of_case: std::collections::HashMap<CaseId, u64>,
-}
-
-/// Rows written out of order, above the contiguous watermark `upto`.
-#[derive(Debug, Default)]
-struct Written {
-    upto: u64,
-    ahead: std::collections::BTreeSet<u64>,
 }
 
 /// A std mutex's guard, poisoned or not (these locks are held for a few map operations and
@@ -244,10 +238,7 @@ impl EmbeddedBackend {
                 next: last + 1,
                 last_of_case: std::collections::HashMap::new(),
             }),
-            written: Mutex::new(Written {
-                upto: last,
-                ahead: std::collections::BTreeSet::new(),
-            }),
+            written_ahead: Mutex::new(std::collections::BTreeSet::new()),
             written_upto,
             broken: Mutex::new(None),
             durable,
@@ -278,16 +269,15 @@ impl EmbeddedBackend {
 
     /// Records that `seq`'s rows are written and moves the contiguous watermark.
     fn mark_written(&self, seq: u64) {
-        let mut written = locked(&self.written);
-        if seq != written.upto + 1 {
-            written.ahead.insert(seq);
+        let mut ahead = locked(&self.written_ahead);
+        if seq != *self.written_upto.borrow() + 1 {
+            ahead.insert(seq);
             return;
         }
         let mut upto = seq;
-        while written.ahead.remove(&(upto + 1)) {
+        while ahead.remove(&(upto + 1)) {
             upto += 1;
         }
-        written.upto = upto;
         self.written_upto.send_replace(upto);
     }
 
