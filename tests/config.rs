@@ -64,6 +64,15 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("deadlines.clarification = \"14 weeks\""));
 
+    // An empty stream name is refused.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["config", "show"])
+        .env("OMBUD__NATS__STREAM", " ")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nats.stream and nats.key_bucket"));
+
     // A replica count JetStream cannot have is refused before anything is created.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(["serve", "--nats", "nats://127.0.0.1:9", "--data"])
