@@ -71,7 +71,7 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nats.stream and nats.key_bucket"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nats.stream, nats.key_bucket"));
 
     // A replica count JetStream cannot have is refused before anything is created.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))

@@ -220,7 +220,7 @@ async fn life(extra: &[&str], through_cli: bool) {
         .unwrap();
         assert_eq!(status, 200, "{file}");
         assert_eq!(file["state"]["status"], *want, "{case}");
-        assert!(file["summary"]["text"]
+        assert!(file["summary"]
             .as_str()
             .unwrap()
             .starts_with("Laporan nomor"));

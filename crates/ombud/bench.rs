@@ -12,12 +12,16 @@ use clap::{Args, Subcommand};
 use ombud_bench::measure::{drive, ms, Run};
 use ombud_bench::EVENTS_PER_CASE;
 use ombud_domain::{Actor, ActorId, OfficeCode, Role};
-use ombud_envelope::{KeyStore, MasterKey, Vault};
-use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
-use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig, KvKeyStore};
+use ombud_envelope::{BlindKey, KeyStore, MasterKey, Vault};
+use ombud_eventlog::embedded::{
+    EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledKeyStore, SledPersonIndex,
+};
+use ombud_eventlog::jetstream::{
+    JetStreamBackend, JetStreamConfig, KvKeyStore, KvPersonIndex, StreamAccessLog,
+};
 use ombud_eventlog::{Backend, EventLog};
 use ombud_http::{router, Api, Tokens};
-use ombud_service::Service;
+use ombud_service::{Privacy, Service};
 use ombud_testkit::{NatsServer, TempDir};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
@@ -126,8 +130,13 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
             .with_context(|| format!("connecting to NATS at {url}"))?;
         let backend = Arc::new(backend);
         let keys = KvKeyStore::open(&backend).await?;
+        let privacy = Privacy {
+            access_log: Arc::new(StreamAccessLog::open(&backend).await?),
+            persons: Arc::new(KvPersonIndex::open(&backend).await?),
+            blind_key: BlindKey::generate(),
+        };
         let floor = Floor::JetStream(Box::new(backend.context().clone()));
-        measure("jetstream", backend, keys, floor, &args).await?;
+        measure("jetstream", backend, keys, privacy, floor, &args).await?;
     }
     if !args.backends.skip_embedded {
         let dir = TempDir::new("bench-api-log")?;
@@ -135,7 +144,12 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
             dir.path().join("log"),
         ))?);
         let keys = SledKeyStore::open(&backend)?;
-        measure("embedded", backend, keys, Floor::Sled, &args).await?;
+        let privacy = Privacy {
+            access_log: Arc::new(SledAccessLog::open(&backend)?),
+            persons: Arc::new(SledPersonIndex::open(&backend)?),
+            blind_key: BlindKey::generate(),
+        };
+        measure("embedded", backend, keys, privacy, Floor::Sled, &args).await?;
     }
     Ok(())
 }
@@ -152,6 +166,7 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     name: &str,
     backend: B,
     keys: S,
+    privacy: Privacy,
     floor: Floor,
     args: &ApiArgs,
 ) -> anyhow::Result<()> {
@@ -159,14 +174,21 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     let log = Arc::new(EventLog::new(backend));
     let views = crate::project::open_views(dir.path())?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let projectors = views.spawn(log.clone(), shutdown.clone());
     let clock = ombud_service::system_clock();
     let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
     let rules = Arc::new(crate::serve::rules(
         &args.holidays,
         ombud_domain::DeadlinePolicy::default(),
     )?);
-    let service = Service::new(log.clone(), vault, rules, views.clone(), clock.clone());
+    let service = Service::new(
+        log.clone(),
+        vault,
+        rules,
+        views.clone(),
+        clock.clone(),
+        privacy,
+    );
+    let projectors = views.spawn_with(log.clone(), shutdown.clone(), Some(service.erasure_hook()));
     crate::serve::load_demo(Arc::new(service.clone()), args.demo_cases, args.seed).await?;
     let head = log.head().await?;
     views
@@ -239,7 +261,10 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
             "/v1/cases?overdue=true&order=due&limit=50".to_owned(),
             "bench-supervisor",
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(case_file_query(addr).await?)
+    {
         let items = count_items(addr, &path, token).await?;
         let what = format!("{what} ({items})");
         for concurrency in [1, args.concurrency] {
@@ -349,6 +374,26 @@ async fn count_items(addr: std::net::SocketAddr, path: &str, token: &str) -> any
     let value: serde_json::Value = serde_json::from_slice(&body)?;
     let items = value.as_array().or_else(|| value["items"].as_array());
     Ok(items.map_or(0, Vec::len))
+}
+
+/// The case file of the first case in the bench investigator's work queue (one she is
+/// assigned to, so her read opens the reporter's identity), if the queue is not empty.
+async fn case_file_query(
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<Option<(&'static str, String, &'static str)>> {
+    let (status, body) = Connection::open(addr)
+        .await?
+        .send("GET", "/v1/queue", "bench-investigator", "", b"")
+        .await?;
+    anyhow::ensure!(status == 200, "GET /v1/queue: {status}");
+    let queue: serde_json::Value = serde_json::from_slice(&body)?;
+    Ok(queue[0]["case_id"].as_str().map(|id| {
+        (
+            "query: case file, assigned",
+            format!("/v1/cases/{id}"),
+            "bench-investigator",
+        )
+    }))
 }
 
 /// `requests` GETs of `path`, every answer checked to be a 200.

@@ -1,4 +1,4 @@
-//! `ombud case …`, `ombud audit …`, `ombud status`: clients of a running `ombud serve` over
+//! `ombud case …`, `ombud audit …`, `ombud dpo …`, `ombud status`: clients of a running `ombud serve` over
 //! HTTP (plain HTTP/1.1; put TLS in front for remote servers). Human-readable output by
 //! default, `--json` for scripts. Exit codes: 0 ok, 1 other errors, 3 refused by the domain
 //! (or invalid input), 4 conflict, 5 not found, 6 unavailable, 7 not authenticated/permitted.
@@ -51,7 +51,8 @@ enum CaseAction {
     Report(Mutation),
     /// Run a command on a case: request-completion, complete, accept, assign,
     /// request-clarification, answer-clarification, escalate, start-mediation, mediate,
-    /// conclude, recommend, close, reopen, notes, erase-personal-data.
+    /// conclude, recommend, close, reopen, notes, request-erasure, approve-erasure,
+    /// refuse-erasure, erase-personal-data.
     /// Example: `ombud case escalate <case> -f kind=to_superior -f reason="Tidak ada tanggapan"`
     #[command(external_subcommand)]
     Command(Vec<String>),
@@ -115,6 +116,41 @@ pub struct AuditArgs {
     /// The trail up to a stream sequence or an RFC 3339 time.
     #[arg(long, value_name = "SEQ|TIME")]
     as_of: Option<String>,
+}
+
+/// `ombud dpo`.
+#[derive(Debug, Args)]
+pub struct DpoArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[command(subcommand)]
+    action: DpoAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum DpoAction {
+    /// Who opened a confidential reporter's identity, or looked a person up, oldest first.
+    /// Example: `ombud dpo access-log --case <case> --from 2026-11-01T00:00:00Z`
+    AccessLog {
+        /// Only this case.
+        #[arg(long)]
+        case: Option<String>,
+        /// Only this actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// At or after this time (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this time (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// A person's cases by NIK, read from standard input (never from the command line, where
+    /// other users of the machine could see it). Example: `ombud dpo person-cases < nik.txt`
+    PersonCases,
 }
 
 /// `ombud status`.
@@ -325,10 +361,15 @@ pub fn case(args: CaseArgs) -> anyhow::Result<ExitCode> {
                     println!("office     {}", f["office"].as_str().unwrap_or("?"));
                     println!("respondent {}", f["respondent"]["agency_name"].as_str().unwrap_or("?"));
                     println!("assignee   {}", f["state"]["assignee"].as_str().unwrap_or("-"));
-                    println!("summary    {}", f["summary"]["text"].as_str().unwrap_or("(erased)"));
+                    if let Some(reporter) = f["reporter"].as_object() {
+                        let confidential = if reporter["confidential"] == true { " (confidential)" } else { "" };
+                        println!("reporter   {}{confidential}", shown(&reporter["identity"]));
+                    }
+                    println!("summary    {}", shown(&f["summary"]));
                     println!("timeline:");
                     for e in f["timeline"].as_array().into_iter().flatten() {
-                        println!("  {:>4}  {}  {:<24} {}", e["case_seq"], e["at"].as_str().unwrap_or(""), e["event_type"].as_str().unwrap_or(""), e["actor"].as_str().unwrap_or(""));
+                        let text = if e["text"].is_null() { String::new() } else { shown(&e["text"]) };
+                        println!("  {:>4}  {}  {:<24} {:<16} {text}", e["case_seq"], e["at"].as_str().unwrap_or(""), e["event_type"].as_str().unwrap_or(""), e["actor"].as_str().unwrap_or(""));
                     }
                 }))
             }
@@ -351,6 +392,37 @@ pub fn case(args: CaseArgs) -> anyhow::Result<ExitCode> {
             }
         }
     })
+}
+
+/// A disclosed field for people: the text, the identity's parts, or why it is not shown.
+fn shown(value: &Value) -> String {
+    if let Some(text) = value.as_str() {
+        return text.to_owned();
+    }
+    if value["erased"] == true {
+        return format!(
+            "[erased {} on request {}]",
+            value["at"].as_str().unwrap_or(""),
+            value["request_ref"].as_str().unwrap_or("?")
+        );
+    }
+    if let Some(why) = value["redacted"].as_str() {
+        return format!("[redacted: {why}]");
+    }
+    match value.as_object() {
+        Some(parts) => parts
+            .iter()
+            .filter(|(k, _)| *k != "confidential")
+            .map(|(k, v)| {
+                format!(
+                    "{k}: {}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => value.to_string(),
+    }
 }
 
 fn print_cases(items: Option<&Vec<Value>>) {
@@ -425,6 +497,63 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }))
+    })
+}
+
+/// `ombud dpo`.
+pub fn dpo(args: DpoArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let conn = &args.conn;
+        match args.action {
+            DpoAction::AccessLog {
+                case,
+                actor,
+                from,
+                to,
+                limit,
+            } => {
+                let mut q = vec![format!("limit={limit}")];
+                for (k, v) in [("case", case), ("actor", actor), ("from", from), ("to", to)] {
+                    if let Some(v) = v {
+                        q.push(format!("{k}={v}"));
+                    }
+                }
+                let a = request(
+                    conn,
+                    "GET",
+                    &format!("/v1/access-log?{}", q.join("&")),
+                    &[],
+                    None,
+                )
+                .await?;
+                Ok(finish(conn, &a, |b| {
+                    println!(
+                        "{:>6}  {:<27} {:<16} {:<12} {:<36} {:<18} ROUTE",
+                        "SEQ", "AT", "ACTOR", "ROLE", "CASE", "FIELD"
+                    );
+                    for e in b["entries"].as_array().into_iter().flatten() {
+                        println!(
+                            "{:>6}  {:<27} {:<16} {:<12} {:<36} {:<18} {}",
+                            e["seq"],
+                            e["at"].as_str().unwrap_or(""),
+                            e["actor"].as_str().unwrap_or(""),
+                            e["role"].as_str().unwrap_or(""),
+                            e["case_id"].as_str().unwrap_or("-"),
+                            e["field"].as_str().unwrap_or(""),
+                            e["route"].as_str().unwrap_or(""),
+                        );
+                    }
+                }))
+            }
+            DpoAction::PersonCases => {
+                let mut nik = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut nik)
+                    .context("reading the NIK from standard input")?;
+                let body = json!({ "nik": nik.trim() });
+                let a = request(conn, "POST", "/v1/persons/cases", &[], Some(&body)).await?;
+                Ok(finish(conn, &a, |b| print_cases(b["cases"].as_array())))
+            }
+        }
     })
 }
 

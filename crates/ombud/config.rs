@@ -36,6 +36,10 @@ pub struct NatsConfig {
     pub stream: String,
     /// The key-value bucket of wrapped data keys.
     pub key_bucket: String,
+    /// The access log's stream.
+    pub access_stream: String,
+    /// The key-value bucket of the person index.
+    pub person_bucket: String,
     /// How long the server deduplicates a retried append by its message id, in seconds.
     pub duplicate_window_secs: u64,
 }
@@ -52,6 +56,8 @@ impl NatsConfig {
             replicas: self.replicas,
             stream: self.stream.clone(),
             key_bucket: self.key_bucket.clone(),
+            access_stream: self.access_stream.clone(),
+            person_bucket: self.person_bucket.clone(),
             duplicate_window: std::time::Duration::from_secs(self.duplicate_window_secs),
             ..ombud_eventlog::jetstream::JetStreamConfig::new(url)
         }
@@ -64,6 +70,8 @@ impl NatsConfig {
 pub struct SecurityConfig {
     /// Hex master key; empty for a local generated one.
     pub master_key: String,
+    /// Hex key of the NIK blind index; empty for a local generated one.
+    pub blind_index_key: String,
 }
 
 /// `[auth]`.
@@ -202,8 +210,18 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
             config.nats.replicas
         );
     }
-    if config.nats.stream.trim().is_empty() || config.nats.key_bucket.trim().is_empty() {
-        anyhow::bail!("nats.stream and nats.key_bucket must not be empty");
+    if [
+        &config.nats.stream,
+        &config.nats.key_bucket,
+        &config.nats.access_stream,
+        &config.nats.person_bucket,
+    ]
+    .iter()
+    .any(|name| name.trim().is_empty())
+    {
+        anyhow::bail!(
+            "nats.stream, nats.key_bucket, nats.access_stream and nats.person_bucket must not be empty"
+        );
     }
     config.deadlines.policy()?;
     Ok(config)
@@ -215,6 +233,9 @@ impl Config {
         let mut shown = self.clone();
         if !shown.security.master_key.is_empty() {
             shown.security.master_key = "<redacted>".into();
+        }
+        if !shown.security.blind_index_key.is_empty() {
+            shown.security.blind_index_key = "<redacted>".into();
         }
         for token in &mut shown.auth.tokens {
             token.token_sha256 = format!(

@@ -488,6 +488,18 @@ fn pick_path(rng: &mut Rng) -> Vec<Action> {
                 C(Accept),
             ],
         ),
+        // A data subject asks for erasure while the examination runs: refused, or approved
+        // and carried out.
+        (1, &[C(Accept), C(RequestErasure), C(RefuseErasure)]),
+        (
+            1,
+            &[
+                C(Accept),
+                C(RequestErasure),
+                C(ApproveErasure),
+                C(ErasePersonalData),
+            ],
+        ),
     ];
     let total: u32 = paths.iter().map(|(w, _)| w).sum();
     let mut pick = (rng.next() % u64::from(total)) as u32;
@@ -568,6 +580,22 @@ fn input_for(action: Action, rng: &mut Rng) -> anyhow::Result<CommandInput> {
             AddNote => CommandInput::AddNote(AddNoteInput { note: note.into() }),
             ErasePersonalData => CommandInput::ErasePersonalData(EraseInput {
                 request_ref: "PDP/2026/001".into(),
+            }),
+            RequestErasure | ApproveErasure => {
+                let input = ErasureRequestInput {
+                    request_ref: "PDP/2026/001".into(),
+                };
+                if kind == RequestErasure {
+                    CommandInput::RequestErasure(input)
+                } else {
+                    CommandInput::ApproveErasure(input)
+                }
+            }
+            RefuseErasure => CommandInput::RefuseErasure(RefuseErasureInput {
+                request_ref: "PDP/2026/001".into(),
+                reason: "Pemeriksaan masih berjalan; data diperlukan untuk kepentingan umum \
+                         dalam penyelenggaraan negara (UU 27/2022 Pasal 15 ayat 1)."
+                    .into(),
             }),
             Report | Escalate | Close => anyhow::bail!("not a path step: {kind:?}"),
         },

@@ -74,7 +74,7 @@ enum Command {
         after_help = "Case commands (ombud case <command> <case> [-f key=text | -f key:=json]... \
 [--body JSON|@FILE] [--key IDEMPOTENCY-KEY] [--if-match N]):\n  request-completion, complete, accept, assign, \
 request-clarification, answer-clarification, escalate, start-mediation, mediate, conclude, recommend, close, \
-reopen, notes, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 conflict, 5 not found, \
+reopen, notes, request-erasure, approve-erasure, refuse-erasure, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 conflict, 5 not found, \
 6 unavailable, 7 not authenticated or permitted, 1 other."
     )]
     Case(client::CaseArgs),
@@ -85,6 +85,14 @@ reopen, notes, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 
     Audit(client::AuditArgs),
     /// Readiness and projector status of a running server.
     Status(client::StatusArgs),
+    /// The data protection officer's tools, through a running server (DPO token):
+    /// `access-log` (who opened a confidential reporter's identity) and `person-cases` (a
+    /// person's cases by NIK, through the blind index; the lookup is logged). Erasure itself
+    /// is a case command: `request-erasure`, then the head of office's `approve-erasure` (or
+    /// `refuse-erasure`), then `erase-personal-data` (on a closed case directly).
+    ///
+    /// Example: `ombud dpo access-log --case <case>` or `echo 3278010101800001 | ombud dpo person-cases`
+    Dpo(client::DpoArgs),
     /// Configuration: `ombud config show [--config FILE]` prints the effective configuration
     /// (defaults, file, OMBUD__ environment), secrets redacted.
     Config {
@@ -130,6 +138,7 @@ fn main() -> ExitCode {
         Command::Case(args) => client::case(args),
         Command::Audit(args) => client::audit(args),
         Command::Status(args) => client::status(args),
+        Command::Dpo(args) => client::dpo(args),
         other => run(other).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -202,7 +211,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
         Command::Bench(args) => bench::bench(args),
-        Command::Case(_) | Command::Audit(_) | Command::Status(_) => {
+        Command::Case(_) | Command::Audit(_) | Command::Status(_) | Command::Dpo(_) => {
             unreachable!("client commands are run in main")
         }
         Command::Taxonomy => {

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig};
-use ombud_eventlog::jetstream::JetStreamBackend;
-use ombud_eventlog::{Backend, EventLog};
-use ombud_projection::{ProjectionConfig, ReadModels};
+use ombud_envelope::KeyStore;
+use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore, SledPersonIndex};
+use ombud_eventlog::jetstream::{JetStreamBackend, KvKeyStore, KvPersonIndex};
+use ombud_eventlog::{Backend, EventLog, PersonIndex};
+use ombud_projection::{ErasureHook, ProjectionConfig, ReadModels};
 use tokio::sync::watch;
 
 /// Where the log and the read models are: flags first, then the configuration `ombud serve`
@@ -122,20 +123,53 @@ pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
         match &source.nats {
             Some(url) => {
                 let log = jetstream(url, &source.nats_config).await?;
-                follow(log, views, args.status_every).await
+                let backend = log.backend();
+                let hook = erasure_hook(
+                    KvKeyStore::open(backend)
+                        .await
+                        .context("opening the key bucket")?,
+                    Arc::new(
+                        KvPersonIndex::open(backend)
+                            .await
+                            .context("opening the person-index bucket")?,
+                    ),
+                );
+                follow(log, views, hook, args.status_every).await
             }
-            None => follow(embedded(&source.data)?, views, args.status_every).await,
+            None => {
+                let log = embedded(&source.data)?;
+                let backend = log.backend();
+                let hook = erasure_hook(
+                    SledKeyStore::open(backend).context("opening the key store")?,
+                    Arc::new(SledPersonIndex::open(backend).context("opening the person index")?),
+                );
+                follow(log, views, hook, args.status_every).await
+            }
         }
+    })
+}
+
+/// What this process does on an erasure: destroy the case's key in the store and drop its
+/// person-index entries (it holds no unwrapped keys to forget).
+fn erasure_hook<K: KeyStore + 'static>(keys: K, persons: Arc<dyn PersonIndex>) -> ErasureHook {
+    let keys = Arc::new(keys);
+    Arc::new(move |case, key| {
+        let (keys, persons) = (keys.clone(), persons.clone());
+        Box::pin(async move {
+            keys.destroy(&key).await.map_err(|e| e.to_string())?;
+            persons.remove_case(case).await.map_err(|e| e.to_string())
+        })
     })
 }
 
 async fn follow<B: Backend>(
     log: Arc<EventLog<B>>,
     views: ReadModels,
+    hook: ErasureHook,
     status_every: f64,
 ) -> anyhow::Result<()> {
     let (stop, shutdown) = watch::channel(false);
-    let tasks = views.spawn(log.clone(), shutdown);
+    let tasks = views.spawn_with(log.clone(), shutdown, Some(hook));
     let every = (status_every > 0.0).then(|| Duration::from_secs_f64(status_every));
     let signal = shutdown_signal();
     tokio::pin!(signal);

@@ -10,12 +10,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use ombud_domain::{Actor, ActorId, DeadlinePolicy, OfficeCode, Role, Rules, WorkingCalendar};
-use ombud_envelope::{KeyStore, MasterKey, Vault};
-use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore};
-use ombud_eventlog::jetstream::{JetStreamBackend, KvKeyStore};
+use ombud_envelope::{BlindKey, KeyStore, MasterKey, Vault};
+use ombud_eventlog::embedded::{
+    EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledKeyStore, SledPersonIndex,
+};
+use ombud_eventlog::jetstream::{JetStreamBackend, KvKeyStore, KvPersonIndex, StreamAccessLog};
 use ombud_eventlog::{Backend, EventLog};
 use ombud_http::{router, Api, Tokens};
-use ombud_service::Service;
+use ombud_service::{Privacy, Service};
 
 /// Where ombud keeps its data, shared by `serve` and `demo` (each flag overrides the
 /// configuration).
@@ -87,6 +89,7 @@ struct Settings {
     office: String,
     body_limit: usize,
     master_key: Option<String>,
+    blind_index_key: Option<String>,
     tokens: Vec<crate::config::TokenConfig>,
     demo: bool,
     demo_cases: usize,
@@ -115,6 +118,8 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         body_limit: args.body_limit.unwrap_or(config.body_limit),
         master_key: (!config.security.master_key.trim().is_empty())
             .then(|| config.security.master_key.clone()),
+        blind_index_key: (!config.security.blind_index_key.trim().is_empty())
+            .then(|| config.security.blind_index_key.clone()),
         tokens: config.auth.tokens,
         demo: args.demo,
         demo_cases: args.demo_cases,
@@ -145,27 +150,70 @@ fn configured_tokens(list: &[crate::config::TokenConfig]) -> anyhow::Result<Toke
     Ok(tokens)
 }
 
-fn master_key(configured: Option<&str>, data: &Path) -> anyhow::Result<MasterKey> {
+/// A secret key: the configured one, else the one in `data/<file>`, else a new one written
+/// there with a loud warning (fine for a laptop, never for production).
+fn local_key<K>(
+    configured: Option<&str>,
+    data: &Path,
+    file: &str,
+    setting: &str,
+    parse: impl Fn(&str) -> Result<K, ombud_envelope::SealError>,
+    fresh: impl FnOnce() -> (K, String),
+) -> anyhow::Result<K> {
     if let Some(hex) = configured {
-        return MasterKey::from_hex(hex.trim()).context(
-            "security.master_key (OMBUD__SECURITY__MASTER_KEY) is not a 64-digit hex key",
-        );
+        return parse(hex.trim()).with_context(|| {
+            format!(
+                "security.{setting} (OMBUD__SECURITY__{}) is not a 64-digit hex key",
+                setting.to_ascii_uppercase()
+            )
+        });
     }
-    let path = data.join("master.key");
+    let path = data.join(file);
     if path.exists() {
         let hex = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        return MasterKey::from_hex(hex.trim())
+        return parse(hex.trim())
             .with_context(|| format!("{} is not a 64-digit hex key", path.display()));
     }
-    let key = MasterKey::generate();
-    std::fs::write(&path, key.to_hex()).with_context(|| format!("writing {}", path.display()))?;
+    let (key, hex) = fresh();
+    std::fs::write(&path, hex).with_context(|| format!("writing {}", path.display()))?;
     eprintln!(
-        "WARNING: generated a local master key in {} (fine for a laptop, never for production: \
-         set OMBUD__SECURITY__MASTER_KEY and keep it out of the data directory)",
-        path.display()
+        "WARNING: generated a local {setting} in {} (fine for a laptop, never for production: \
+         set OMBUD__SECURITY__{} and keep it out of the data directory)",
+        path.display(),
+        setting.to_ascii_uppercase()
     );
     Ok(key)
+}
+
+fn master_key(configured: Option<&str>, data: &Path) -> anyhow::Result<MasterKey> {
+    local_key(
+        configured,
+        data,
+        "master.key",
+        "master_key",
+        MasterKey::from_hex,
+        || {
+            let key = MasterKey::generate();
+            let hex = key.to_hex();
+            (key, hex)
+        },
+    )
+}
+
+fn blind_index_key(configured: Option<&str>, data: &Path) -> anyhow::Result<BlindKey> {
+    local_key(
+        configured,
+        data,
+        "blind_index.key",
+        "blind_index_key",
+        BlindKey::from_hex,
+        || {
+            let key = BlindKey::generate();
+            let hex = key.to_hex();
+            (key, hex)
+        },
+    )
 }
 
 pub(crate) fn rules(holidays: &Path, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
@@ -242,6 +290,7 @@ fn start(args: Settings) -> anyhow::Result<()> {
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("creating {}", args.data.display()))?;
         let master = master_key(args.master_key.as_deref(), &args.data)?;
+        let blind_key = blind_index_key(args.blind_index_key.as_deref(), &args.data)?;
         let rules = Arc::new(rules(&args.holidays, args.deadlines.clone())?);
         match &args.nats {
             Some(url) => {
@@ -252,7 +301,20 @@ fn start(args: Settings) -> anyhow::Result<()> {
                 let keys = KvKeyStore::open(&backend)
                     .await
                     .context("opening the key bucket")?;
-                run(Arc::new(backend), keys, master, rules, &args).await
+                let privacy = Privacy {
+                    access_log: Arc::new(
+                        StreamAccessLog::open(&backend)
+                            .await
+                            .context("opening the access-log stream")?,
+                    ),
+                    persons: Arc::new(
+                        KvPersonIndex::open(&backend)
+                            .await
+                            .context("opening the person-index bucket")?,
+                    ),
+                    blind_key,
+                };
+                run(Arc::new(backend), keys, master, privacy, rules, &args).await
             }
             None => {
                 let path = args.data.join("log");
@@ -266,7 +328,16 @@ fn start(args: Settings) -> anyhow::Result<()> {
                 );
                 eprintln!("event log: embedded, in {}", path.display());
                 let keys = SledKeyStore::open(&backend).context("opening the key store")?;
-                run(backend, keys, master, rules, &args).await
+                let privacy = Privacy {
+                    access_log: Arc::new(
+                        SledAccessLog::open(&backend).context("opening the access log")?,
+                    ),
+                    persons: Arc::new(
+                        SledPersonIndex::open(&backend).context("opening the person index")?,
+                    ),
+                    blind_key,
+                };
+                run(backend, keys, master, privacy, rules, &args).await
             }
         }
     })
@@ -276,6 +347,7 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     backend: B,
     keys: S,
     master: MasterKey,
+    privacy: Privacy,
     rules: Arc<Rules>,
     args: &Settings,
 ) -> anyhow::Result<()> {
@@ -289,10 +361,17 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     let log = Arc::new(EventLog::new(backend));
     let views = crate::project::open_views(&args.data.join("views"))?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let projectors = views.spawn(log.clone(), shutdown);
     let clock = ombud_service::system_clock();
     let vault = Arc::new(Vault::new(master, keys));
-    let service = Service::new(log.clone(), vault, rules, views.clone(), clock.clone());
+    let service = Service::new(
+        log.clone(),
+        vault,
+        rules,
+        views.clone(),
+        clock.clone(),
+        privacy,
+    );
+    let projectors = views.spawn_with(log.clone(), shutdown, Some(service.erasure_hook()));
     if args.demo {
         let head = log.head().await?;
         if head > 0 {

@@ -126,10 +126,29 @@ pub enum CommandBody {
         note: Sealed,
     },
     /// Record the erasure of the case's personal data → `personal_data_erased`. The caller
-    /// destroys the data key after this event is recorded.
+    /// destroys the data key after this event is recorded. On an open case only after the
+    /// head of office approved the request of the same reference.
     ErasePersonalData {
         /// The DPO's reference of the data subject's request.
         request_ref: String,
+    },
+    /// Put a data subject's erasure request on an open case to the head of office →
+    /// `erasure_requested`.
+    RequestErasure {
+        /// The DPO's reference of the request.
+        request_ref: String,
+    },
+    /// The head of office approves an erasure request → `erasure_approved`.
+    ApproveErasure {
+        /// The request's reference.
+        request_ref: String,
+    },
+    /// The head of office refuses an erasure request, with the reason → `erasure_refused`.
+    RefuseErasure {
+        /// The request's reference.
+        request_ref: String,
+        /// Why (sealed): e.g. the examination is a task in the public interest.
+        reason: Sealed,
     },
 }
 
@@ -193,6 +212,12 @@ pub enum CommandKind {
     AddNote,
     /// `erase-personal-data`
     ErasePersonalData,
+    /// `request-erasure`
+    RequestErasure,
+    /// `approve-erasure`
+    ApproveErasure,
+    /// `refuse-erasure`
+    RefuseErasure,
 }
 
 impl CommandKind {
@@ -214,6 +239,9 @@ impl CommandKind {
         CommandKind::Reopen,
         CommandKind::AddNote,
         CommandKind::ErasePersonalData,
+        CommandKind::RequestErasure,
+        CommandKind::ApproveErasure,
+        CommandKind::RefuseErasure,
     ];
 
     /// The kebab-case name used in routes and the CLI.
@@ -235,6 +263,9 @@ impl CommandKind {
             CommandKind::Reopen => "reopen",
             CommandKind::AddNote => "notes",
             CommandKind::ErasePersonalData => "erase-personal-data",
+            CommandKind::RequestErasure => "request-erasure",
+            CommandKind::ApproveErasure => "approve-erasure",
+            CommandKind::RefuseErasure => "refuse-erasure",
         }
     }
 }
@@ -259,6 +290,9 @@ impl CommandKind {
             CommandKind::Reopen => "reopen",
             CommandKind::AddNote => "add a note",
             CommandKind::ErasePersonalData => "erase personal data",
+            CommandKind::RequestErasure => "request an erasure",
+            CommandKind::ApproveErasure => "approve an erasure",
+            CommandKind::RefuseErasure => "refuse an erasure",
         }
     }
 }
@@ -289,6 +323,9 @@ impl CommandBody {
             CommandBody::Reopen { .. } => CommandKind::Reopen,
             CommandBody::AddNote { .. } => CommandKind::AddNote,
             CommandBody::ErasePersonalData { .. } => CommandKind::ErasePersonalData,
+            CommandBody::RequestErasure { .. } => CommandKind::RequestErasure,
+            CommandBody::ApproveErasure { .. } => CommandKind::ApproveErasure,
+            CommandBody::RefuseErasure { .. } => CommandKind::RefuseErasure,
         }
     }
 
@@ -321,10 +358,13 @@ impl CommandBody {
             CommandBody::Close { note, .. } => push("note", note.as_ref()),
             CommandBody::Reopen { reason } => push("reason", Some(reason)),
             CommandBody::AddNote { note } => push("note", Some(note)),
+            CommandBody::RefuseErasure { reason, .. } => push("reason", Some(reason)),
             CommandBody::Accept { .. }
             | CommandBody::Assign { .. }
             | CommandBody::RequestClarification { .. }
-            | CommandBody::ErasePersonalData { .. } => {}
+            | CommandBody::ErasePersonalData { .. }
+            | CommandBody::RequestErasure { .. }
+            | CommandBody::ApproveErasure { .. } => {}
         }
         out
     }

@@ -14,8 +14,9 @@ use crate::deadline::{ClockKind, Deadline, Rules};
 use crate::error::{DomainError, Requirement};
 use crate::event::{
     Accepted, Assigned, ClarificationAnswered, ClarificationRequested, Closed, Completed,
-    CompletionRequested, Concluded, Escalated, Event, EventData, Mediated, MediationStarted,
-    NoteAdded, PersonalDataErased, RecommendationIssued, Reopened, Reported,
+    CompletionRequested, Concluded, ErasureApproved, ErasureRefused, ErasureRequested, Escalated,
+    Event, EventData, Mediated, MediationStarted, NoteAdded, PersonalDataErased,
+    RecommendationIssued, Reopened, Reported,
 };
 use crate::ids::{CaseReference, OfficeCode};
 use crate::role::Role;
@@ -92,7 +93,9 @@ pub fn permitted_roles(action: Action) -> &'static [Role] {
             CommandKind::Conclude => &[Investigator, Supervisor],
             CommandKind::Recommend => &[Chair],
             CommandKind::AddNote => &[Intake, Investigator, Supervisor, Chair, Dpo],
-            CommandKind::ErasePersonalData => &[Dpo],
+            CommandKind::ErasePersonalData | CommandKind::RequestErasure => &[Dpo],
+            // The head of office (v1's supervisor role).
+            CommandKind::ApproveErasure | CommandKind::RefuseErasure => &[Supervisor],
             // Escalations and closures are permitted per kind and reason.
             CommandKind::Escalate | CommandKind::Close => &[],
         },
@@ -145,6 +148,9 @@ pub fn legal_states(action: Action) -> &'static [Status] {
             CommandKind::Recommend => &[InResolution],
             CommandKind::Reopen => &[ClosedState],
             CommandKind::AddNote | CommandKind::ErasePersonalData => OPEN_OR_CLOSED,
+            CommandKind::RequestErasure
+            | CommandKind::ApproveErasure
+            | CommandKind::RefuseErasure => OPEN,
             CommandKind::Escalate => &[
                 Received,
                 AwaitingCompletion,
@@ -250,8 +256,17 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
         });
     }
 
-    // 5. Personal data is sealed under the case's one key.
+    // 5. Personal data is sealed under the case's one key, and an erased case takes none.
     check_sealing_key(state, &body)?;
+    if state.personal_data_erased {
+        if let Some((field, _)) = body.sealed_fields().first() {
+            return Err(DomainError::validation(
+                field,
+                "this case's personal data was erased: no new personal data can be recorded on \
+                 it (the command is possible without this text)",
+            ));
+        }
+    }
 
     let today = at.local_date(rules.utc_offset);
     let start = |clock: ClockKind| -> Result<Deadline, DomainError> {
@@ -435,9 +450,49 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
                 ));
             }
             let key_id = state.data_key.clone().ok_or(DomainError::NoSuchCase)?;
+            // On an open case the law allows a refusal (UU 27/2022 Pasal 15(1)): the head of
+            // office decides first.
+            let approved = state
+                .erasure_request(&request_ref)
+                .is_some_and(|r| r.approved == Some(true));
+            if state.status.is_open() && !approved {
+                return Err(unmet(Requirement::ErasureApproved { request_ref }));
+            }
             EventData::PersonalDataErased(PersonalDataErased {
                 key_id,
                 request_ref,
+            })
+        }
+        CommandBody::RequestErasure { request_ref } => {
+            check_text("request_ref", &request_ref, 100)?;
+            if state.personal_data_erased {
+                return Err(DomainError::validation(
+                    "request_ref",
+                    "the personal data of this case is already erased",
+                ));
+            }
+            if state.erasure_request(&request_ref).is_some() {
+                return Err(DomainError::validation(
+                    "request_ref",
+                    format!("erasure request `{request_ref}` was already put on this case"),
+                ));
+            }
+            EventData::ErasureRequested(ErasureRequested { request_ref })
+        }
+        CommandBody::ApproveErasure { request_ref } => {
+            check_text("request_ref", &request_ref, 100)?;
+            check_erasure_decision(state, &actor, &request_ref).map_err(unmet)?;
+            EventData::ErasureApproved(ErasureApproved { request_ref })
+        }
+        CommandBody::RefuseErasure {
+            request_ref,
+            reason,
+        } => {
+            check_text("request_ref", &request_ref, 100)?;
+            check_erasure_decision(state, &actor, &request_ref).map_err(unmet)?;
+            EventData::ErasureRefused(ErasureRefused {
+                request_ref,
+                reason,
             })
         }
     };
@@ -576,6 +631,26 @@ fn period_elapsed(
 }
 
 /// All sealed fields of a command use the case's data key (for a report: one key for all).
+/// An erasure request is decided once, by someone other than its requester.
+fn check_erasure_decision(
+    state: &CaseState,
+    actor: &crate::role::Actor,
+    request_ref: &str,
+) -> Result<(), Requirement> {
+    match state.erasure_request(request_ref) {
+        Some(r) if r.approved.is_none() && r.requested_by == actor.id => {
+            Err(Requirement::NotTheRequester {
+                request_ref: request_ref.to_owned(),
+                requester: r.requested_by.clone(),
+            })
+        }
+        Some(r) if r.approved.is_none() => Ok(()),
+        _ => Err(Requirement::PendingErasureRequest {
+            request_ref: request_ref.to_owned(),
+        }),
+    }
+}
+
 fn check_sealing_key(state: &CaseState, body: &CommandBody) -> Result<(), DomainError> {
     let fields = body.sealed_fields();
     let expected = match (&state.data_key, fields.first()) {

@@ -103,6 +103,26 @@ pub enum Requirement {
         /// Its last day.
         due_on: NaiveDate,
     },
+    /// Erasing personal data on an open case needs the head of office's approval.
+    #[error("the case is open: erasure request `{request_ref}` must first be approved by the head of office (request-erasure, then approve-erasure)")]
+    ErasureApproved {
+        /// The request's reference.
+        request_ref: String,
+    },
+    /// Deciding an erasure request needs a pending request of that reference.
+    #[error("no erasure request `{request_ref}` is awaiting a decision")]
+    PendingErasureRequest {
+        /// The request's reference.
+        request_ref: String,
+    },
+    /// An erasure request's requester may not decide it (four eyes).
+    #[error("{requester} put erasure request `{request_ref}` and may not also decide it")]
+    NotTheRequester {
+        /// The request's reference.
+        request_ref: String,
+        /// Who put it.
+        requester: crate::ids::ActorId,
+    },
     /// The transfer's target must be another office.
     #[error("the case is already at office {0}")]
     DifferentOffice(OfficeCode),

@@ -1,4 +1,4 @@
-//! Events: the 16 facts that can happen to a case, past tense, each with its data. The data
+//! Events: the 19 facts that can happen to a case, past tense, each with its data. The data
 //! structs here are the wire contract's `data` object (field names, optionality, enums): never
 //! change a shipped shape; add a schema version and an upcaster in `ombud-envelope` instead.
 //! The envelope attributes (id, position, hash, idempotency key...) are not the domain's
@@ -73,6 +73,12 @@ pub enum EventData {
     NoteAdded(NoteAdded),
     /// The case's personal data was erased (its data key is destroyed after this event).
     PersonalDataErased(PersonalDataErased),
+    /// The DPO put a data subject's erasure request on an open case.
+    ErasureRequested(ErasureRequested),
+    /// The head of office approved an erasure request.
+    ErasureApproved(ErasureApproved),
+    /// The head of office refused an erasure request.
+    ErasureRefused(ErasureRefused),
 }
 
 /// The reporter as recorded: the confidentiality flag in clear, the identity sealed.
@@ -298,6 +304,34 @@ pub struct PersonalDataErased {
     pub request_ref: String,
 }
 
+/// `erasure_requested`: a data subject's erasure request (UU 27/2022 Pasal 8), put to the head
+/// of office because the case is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequested {
+    /// The DPO's reference of the request.
+    pub request_ref: String,
+}
+
+/// `erasure_approved`: the head of office approved the erasure request `request_ref`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureApproved {
+    /// The request's reference.
+    pub request_ref: String,
+}
+
+/// `erasure_refused`: the head of office refused the erasure request `request_ref` (UU
+/// 27/2022 Pasal 15(1): processing in the public interest of state administration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRefused {
+    /// The request's reference.
+    pub request_ref: String,
+    /// Why (sealed).
+    pub reason: Sealed,
+}
+
 /// Declares [`EventType`] with its wire names.
 macro_rules! event_types {
     ($($variant:ident = $name:literal;)+) => {
@@ -348,6 +382,9 @@ event_types! {
     Reopened = "reopened";
     NoteAdded = "note_added";
     PersonalDataErased = "personal_data_erased";
+    ErasureRequested = "erasure_requested";
+    ErasureApproved = "erasure_approved";
+    ErasureRefused = "erasure_refused";
 }
 
 impl Serialize for EventType {
@@ -398,10 +435,13 @@ impl EventData {
             EventData::RecommendationIssued(d) => push("content", Some(&d.content)),
             EventData::Reopened(d) => push("reason", Some(&d.reason)),
             EventData::NoteAdded(d) => push("note", Some(&d.note)),
+            EventData::ErasureRefused(d) => push("reason", Some(&d.reason)),
             EventData::Accepted(_)
             | EventData::Assigned(_)
             | EventData::ClarificationRequested(_)
-            | EventData::PersonalDataErased(_) => {}
+            | EventData::PersonalDataErased(_)
+            | EventData::ErasureRequested(_)
+            | EventData::ErasureApproved(_) => {}
         }
         out
     }

@@ -16,8 +16,9 @@
 //! - [`calendar`]: the working-day calendar (weekends and holidays, versioned).
 //! - [`deadline`]: the clocks of DOMAIN.md and how their due dates are computed.
 //! - [`command`]: one command per event type.
-//! - [`event`]: the 16 event types and their data (the wire contract's `data`).
+//! - [`event`]: the 19 event types and their data (the wire contract's `data`).
 //! - [`state`]: [`CaseState`], [`Status`] and [`evolve`].
+//! - [`disclosure`]: who sees which personal data (the policy table of DESIGN.md §10).
 //! - [`decide`](mod@decide): the rules: who may do what, from which state, on which conditions.
 //! - [`error`]: [`DomainError`], every refusal typed.
 #![forbid(unsafe_code)]
@@ -26,6 +27,7 @@ pub mod calendar;
 pub mod command;
 pub mod deadline;
 pub mod decide;
+pub mod disclosure;
 pub mod error;
 pub mod event;
 pub mod ids;

@@ -181,6 +181,20 @@ pub struct CaseState {
     pub closure: Option<Closure>,
     /// The case's personal data was erased.
     pub personal_data_erased: bool,
+    /// Erasure requests put to the head of office, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasure_requests: Vec<ErasureRequest>,
+}
+
+/// An erasure request on an open case and the head of office's decision on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureRequest {
+    /// The DPO's reference.
+    pub request_ref: String,
+    /// Who put it (may not decide it).
+    pub requested_by: ActorId,
+    /// `None` while pending; `Some(true)` approved, `Some(false)` refused.
+    pub approved: Option<bool>,
 }
 
 impl Default for CaseState {
@@ -207,6 +221,7 @@ impl Default for CaseState {
             clocks: Clocks::default(),
             closure: None,
             personal_data_erased: false,
+            erasure_requests: Vec::new(),
         }
     }
 }
@@ -215,6 +230,25 @@ impl CaseState {
     /// Whether the case was referred to the Chair for a Recommendation.
     pub fn referred_for_recommendation(&self) -> bool {
         self.escalations.contains(&EscalationKind::ToRecommendation)
+    }
+
+    /// The erasure request `request_ref`, if one was put.
+    pub fn erasure_request(&self, request_ref: &str) -> Option<&ErasureRequest> {
+        self.erasure_requests
+            .iter()
+            .rev()
+            .find(|r| r.request_ref == request_ref)
+    }
+
+    fn decide_erasure(&mut self, request_ref: &str, approved: bool) {
+        if let Some(request) = self
+            .erasure_requests
+            .iter_mut()
+            .rev()
+            .find(|r| r.request_ref == request_ref)
+        {
+            request.approved = Some(approved);
+        }
     }
 
     /// The clocks running now: none while closed or unreported.
@@ -337,6 +371,13 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
         }
         EventData::NoteAdded(_) => {}
         EventData::PersonalDataErased(_) => state.personal_data_erased = true,
+        EventData::ErasureRequested(d) => state.erasure_requests.push(ErasureRequest {
+            request_ref: d.request_ref.clone(),
+            requested_by: event.actor.clone(),
+            approved: None,
+        }),
+        EventData::ErasureApproved(d) => state.decide_erasure(&d.request_ref, true),
+        EventData::ErasureRefused(d) => state.decide_erasure(&d.request_ref, false),
     }
     state
 }

@@ -371,5 +371,8 @@ fn decode_data(
         EventType::Reopened => EventData::Reopened(parse(t, source)?),
         EventType::NoteAdded => EventData::NoteAdded(parse(t, source)?),
         EventType::PersonalDataErased => EventData::PersonalDataErased(parse(t, source)?),
+        EventType::ErasureRequested => EventData::ErasureRequested(parse(t, source)?),
+        EventType::ErasureApproved => EventData::ErasureApproved(parse(t, source)?),
+        EventType::ErasureRefused => EventData::ErasureRefused(parse(t, source)?),
     })
 }

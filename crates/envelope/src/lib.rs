@@ -12,6 +12,8 @@
 //!   case id; the first broken link is reported precisely.
 //! - [`seal`]: AEAD sealing of personal-data fields under per-case data keys, keys wrapped by
 //!   a master key, and the [`KeyStore`](keystore::KeyStore) port with an in-memory store.
+//! - [`blind`]: the keyed blind index of a NIK (HMAC-SHA256), for finding a person's cases
+//!   without a plaintext index.
 //! - [`schema`]: JSON Schemas of every event's `data` and of the envelope, generated from the
 //!   Rust types (committed under `docs/schemas/`).
 //!
@@ -19,6 +21,7 @@
 //! bytes it makes.
 #![forbid(unsafe_code)]
 
+pub mod blind;
 pub mod chain;
 pub mod codec;
 pub mod hash;
@@ -28,6 +31,7 @@ pub mod seal;
 pub mod subject;
 pub mod upcast;
 
+pub use blind::{BlindIndex, BlindKey, NikError};
 pub use chain::{verify_chain, BreakKind, ChainBreak, ChainHead, ChainVerifier, StoredEvent};
 pub use codec::{decode, encode, DecodeError, EventMeta, RecordedEvent};
 pub use hash::Sha256Hash;

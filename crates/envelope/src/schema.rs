@@ -28,6 +28,9 @@ pub fn data_schema(event_type: EventType) -> Schema {
         EventType::Reopened => schema_for!(Reopened),
         EventType::NoteAdded => schema_for!(NoteAdded),
         EventType::PersonalDataErased => schema_for!(PersonalDataErased),
+        EventType::ErasureRequested => schema_for!(ErasureRequested),
+        EventType::ErasureApproved => schema_for!(ErasureApproved),
+        EventType::ErasureRefused => schema_for!(ErasureRefused),
     };
     schema.insert(
         "title".into(),

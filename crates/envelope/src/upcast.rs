@@ -25,7 +25,10 @@ pub const fn current_version(event_type: EventType) -> u32 {
         | EventType::Closed
         | EventType::Reopened
         | EventType::NoteAdded
-        | EventType::PersonalDataErased => 1,
+        | EventType::PersonalDataErased
+        | EventType::ErasureRequested
+        | EventType::ErasureApproved
+        | EventType::ErasureRefused => 1,
     }
 }
 

@@ -138,7 +138,17 @@ fn body(action: Action, variant: u8) -> CommandBody {
                 },
             },
             CommandKind::ErasePersonalData => CommandBody::ErasePersonalData {
-                request_ref: format!("PDP/{v}"),
+                request_ref: format!("PDP/{}", v % 3),
+            },
+            CommandKind::RequestErasure => CommandBody::RequestErasure {
+                request_ref: format!("PDP/{}", v % 3),
+            },
+            CommandKind::ApproveErasure => CommandBody::ApproveErasure {
+                request_ref: format!("PDP/{}", v % 3),
+            },
+            CommandKind::RefuseErasure => CommandBody::RefuseErasure {
+                request_ref: format!("PDP/{}", v % 3),
+                reason: sealed(variant, 7),
             },
             CommandKind::Escalate | CommandKind::Close => unreachable!(),
         },

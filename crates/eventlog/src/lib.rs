@@ -20,14 +20,20 @@
 //! - [`backend`]: the [`Backend`] port the two backends implement, and [`Subscription`].
 //! - [`log`]: [`EventLog`], its requests and receipts.
 //! - [`cache`]: recently used cases (state, chain head, idempotency keys).
+//! - [`access_log`]: the [`AccessLog`] port (who opened a confidential identity) and its entries.
+//! - [`person_index`]: the [`PersonIndex`] port (a person's cases by the blind index of the NIK).
+//!
+//! Each backend also provides an access log and a person index beside its key store.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod backend;
 pub mod cache;
 pub mod embedded;
 pub mod error;
 pub mod jetstream;
 pub mod log;
+pub mod person_index;
 
 pub use backend::{Backend, Subscription};
 
@@ -35,5 +41,7 @@ pub use backend::{Backend, Subscription};
 /// so this bounds its batches while catching up (sized for batches of about 10,000 events,
 /// about 10 MiB of bodies).
 pub const SUBSCRIPTION_BUFFER: usize = 10_000;
+pub use access_log::{AccessEntry, AccessLog, AccessQuery};
 pub use error::LogError;
 pub use log::{Append, AsOf, EventLog, LoadedCase, LoggedEvent, Receipt};
+pub use person_index::PersonIndex;

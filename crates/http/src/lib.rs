@@ -1,7 +1,7 @@
 //! ombud's HTTP API (DESIGN.md §5) over [`ombud_service::Service`]: commands
 //! (`POST /v1/cases`, `POST /v1/cases/{id}/{command}`), the case file and lists, the audit
 //! trail and its verification, work queue, agency dossier, office statistics, health and
-//! readiness. Bearer tokens map to actors ([`auth`]); every error is problem+json
+//! readiness, and the DPO's access log and person lookup. Bearer tokens map to actors ([`auth`]); every error is problem+json
 //! ([`problem`]); `Idempotency-Key`, `ETag`/`If-Match` and `?min_seq=` as documented.
 
 #![forbid(unsafe_code)]
@@ -10,6 +10,7 @@ pub mod auth;
 mod feed;
 pub mod metrics;
 pub mod openapi;
+mod privacy;
 pub mod problem;
 
 use std::sync::Arc;
@@ -48,7 +49,7 @@ pub struct Api<B: Backend, S: KeyStore> {
     pub metrics: metrics::Metrics,
 }
 
-type Shared<B, S> = State<Arc<Api<B, S>>>;
+pub(crate) type Shared<B, S> = State<Arc<Api<B, S>>>;
 
 /// The router, with a request body limit of `body_limit` bytes.
 pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
@@ -64,6 +65,8 @@ pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
         .route("/v1/queue", get(queue::<B, S>))
         .route("/v1/agencies/{code}", get(agency::<B, S>))
         .route("/v1/stats", get(stats::<B, S>))
+        .route("/v1/access-log", get(privacy::access_log::<B, S>))
+        .route("/v1/persons/cases", post(privacy::person_cases::<B, S>))
         .route("/v1/events", get(feed::events::<B, S>))
         .route("/metrics", get(metrics_text::<B, S>))
         .route(
@@ -114,7 +117,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
         .transpose()
 }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
+pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problem::new(
@@ -237,7 +240,10 @@ async fn case_file<B: Backend, S: KeyStore>(
     let actor = api.tokens.authenticate(&headers)?;
     let case_id = parse_case(&id)?;
     let q = query(q)?;
-    let (file, case_seq) = api.service.case_file(&actor, case_id, q.min_seq).await?;
+    let (file, case_seq) = api
+        .service
+        .case_file(&actor, case_id, q.min_seq, "GET /v1/cases/{id}")
+        .await?;
     let mut response = Json(file).into_response();
     response.headers_mut().insert(header::ETAG, etag(case_seq));
     Ok(response)
@@ -262,12 +268,12 @@ struct ListParams {
     min_seq: Option<u64>,
 }
 
-fn word<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, Problem> {
+pub(crate) fn word<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, Problem> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|e| Problem::malformed(format!("`{name}`: {e}")))
 }
 
-fn opt<T: serde::de::DeserializeOwned>(
+pub(crate) fn opt<T: serde::de::DeserializeOwned>(
     name: &str,
     text: Option<&String>,
 ) -> Result<Option<T>, Problem> {

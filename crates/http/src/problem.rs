@@ -140,6 +140,12 @@ impl From<ServiceError> for Problem {
                 "Idempotency key used for another command",
                 detail,
             ),
+            ServiceError::Forbidden(_) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "not_permitted",
+                "Role not permitted",
+                detail,
+            ),
             ServiceError::NotFound(_) => Problem::new(
                 StatusCode::NOT_FOUND,
                 "unknown_case",

@@ -40,6 +40,19 @@ fn actor(id: &str, role: Role, office: &str) -> Actor {
     }
 }
 
+/// The access log and person index of these tests: real sled stores in the test's directory.
+fn privacy(dir: &TempDir) -> ombud_service::Privacy {
+    use ombud_eventlog::embedded::{
+        EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledPersonIndex,
+    };
+    let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("privacy"))).unwrap();
+    ombud_service::Privacy {
+        access_log: Arc::new(SledAccessLog::open(&backend).unwrap()),
+        persons: Arc::new(SledPersonIndex::open(&backend).unwrap()),
+        blind_key: ombud_envelope::BlindKey::generate(),
+    }
+}
+
 fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
     let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default()).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
@@ -54,6 +67,7 @@ fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
         Arc::new(Rules::default()),
         models,
         clock.clone(),
+        privacy(dir),
     );
     let mut tokens = Tokens::default();
     tokens.insert("t-intake", actor("pvl.rina", Role::Intake, "jawa-barat"));

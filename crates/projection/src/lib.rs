@@ -1,24 +1,26 @@
 //! ombud's projections: the projector runtime ([`runtime`]) that feeds read models from the
 //! event log into sled, crash-safe and poison-proof, and the read models investigators,
 //! supervisors and dashboards query ([`models`]): case file, case index, work queue,
-//! deadline board, agency dossier, office statistics. [`ReadModels`] runs them together.
+//! deadline board, agency dossier, office statistics. [`ReadModels`] runs them together, with
+//! the erasure follower ([`erasures`]) that makes every process act on an erasure.
 //!
 //! See docs/architecture.md ("Projections") for the crash-safety argument.
 
 #![forbid(unsafe_code)]
 
+pub mod erasures;
 pub mod error;
 pub mod feed;
 pub mod models;
 pub mod projector;
 pub mod quarantine;
 pub mod read_models;
-pub mod reveal;
 pub mod rows;
 pub mod runtime;
 pub mod status;
 pub mod store;
 
+pub use erasures::ErasureHook;
 pub use error::{ApplyError, ProjectionError};
 pub use projector::{Projected, Projector};
 pub use quarantine::QuarantinedEvent;

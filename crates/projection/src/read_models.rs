@@ -12,6 +12,7 @@ use ombud_eventlog::{Backend, EventLog};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::erasures::{self, ErasureHook};
 use crate::error::ProjectionError;
 use crate::feed;
 use crate::models::cases::CasesProjector;
@@ -27,6 +28,9 @@ pub struct ReadModels {
     /// Agency dossier, office statistics.
     pub statistics: Arc<Projection<StatisticsProjector>>,
     db: sled::Db,
+    flusher: Arc<Flusher>,
+    /// The erasure follower's checkpoint.
+    erasures: sled::Tree,
     config: ProjectionConfig,
 }
 
@@ -47,11 +51,13 @@ impl ReadModels {
             )?),
             statistics: Arc::new(Projection::open(
                 db.clone(),
-                flusher,
+                flusher.clone(),
                 StatisticsProjector,
                 config.clone(),
             )?),
+            erasures: db.open_tree("erasures")?,
             db,
+            flusher,
             config,
         })
     }
@@ -64,19 +70,43 @@ impl ReadModels {
         log: Arc<EventLog<B>>,
         shutdown: watch::Receiver<bool>,
     ) -> Vec<JoinHandle<Result<(), ProjectionError>>> {
+        self.spawn_with(log, shutdown, None)
+    }
+
+    /// [`ReadModels::spawn`], with the erasure follower running `hook` for every erasure
+    /// (DESIGN.md §10: every process forgets an erased case's key), fed by the same feed.
+    pub fn spawn_with<B: Backend>(
+        &self,
+        log: Arc<EventLog<B>>,
+        shutdown: watch::Receiver<bool>,
+        hook: Option<ErasureHook>,
+    ) -> Vec<JoinHandle<Result<(), ProjectionError>>> {
         let (cases_tx, cases_rx) = mpsc::channel(feed::DEPTH);
         let (statistics_tx, statistics_rx) = mpsc::channel(feed::DEPTH);
-        let from = self.cases.checkpoint().min(self.statistics.checkpoint());
-        let config = self.config.clone();
-        vec![
+        let mut from = self.cases.checkpoint().min(self.statistics.checkpoint());
+        let mut consumers = vec![cases_tx, statistics_tx];
+        let mut tasks = vec![
             tokio::spawn(self.cases.clone().run_fed(cases_rx)),
             tokio::spawn(self.statistics.clone().run_fed(statistics_rx)),
-            tokio::spawn(async move {
-                let consumers = vec![cases_tx, statistics_tx];
-                feed::run(&log, from, consumers, Some(shutdown), &config).await;
-                Ok(())
-            }),
-        ]
+        ];
+        if let Some(hook) = hook {
+            let (tx, rx) = mpsc::channel(feed::DEPTH);
+            // A failed read of the checkpoint replays every erasure (the hook is idempotent).
+            from = from.min(erasures::checkpoint(&self.erasures).unwrap_or(0));
+            consumers.push(tx);
+            tasks.push(tokio::spawn(erasures::follow(
+                rx,
+                self.erasures.clone(),
+                self.flusher.clone(),
+                hook,
+            )));
+        }
+        let config = self.config.clone();
+        tasks.push(tokio::spawn(async move {
+            feed::run(&log, from, consumers, Some(shutdown), &config).await;
+            Ok(())
+        }));
+        tasks
     }
 
     /// Every projector's status against the log head `head`.

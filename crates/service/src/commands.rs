@@ -55,6 +55,10 @@ pub struct Outcome {
     pub event_id: Uuid,
     /// True when this answers a retry of an already recorded command.
     pub replayed: bool,
+    /// For a new report naming a NIK: how many other cases of the office the same person
+    /// reported (found through the blind index).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier_reports: Option<u64>,
 }
 
 impl<B: Backend, S: KeyStore> Service<B, S> {
@@ -62,6 +66,8 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
     pub async fn execute(&self, request: CommandRequest) -> Result<Outcome, ServiceError> {
         let command_hash = request.input.command_hash()?;
         let is_report = matches!(request.input, CommandInput::Report(_));
+        let is_erasure = matches!(request.input, CommandInput::ErasePersonalData(_));
+        let person = self.reporter_index(&request.input)?;
         let case_id = match (request.case_id, is_report, &request.idempotency_key) {
             (Some(id), false, _) => id,
             (None, true, Some(key)) => CaseId::for_idempotency_key(key),
@@ -89,6 +95,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         let mut first_load = None;
         if !is_report {
             if let Some(receipt) = self.log.recorded(case_id, &key, command_hash).await? {
+                if is_erasure {
+                    // The first try may have stopped between its event and its effects.
+                    self.erase_effects(case_id).await?;
+                }
                 return self.outcome(case_id, receipt).await;
             }
             let loaded = self.log.load(case_id).await?;
@@ -116,6 +126,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
 
         let started = std::time::Instant::now();
         let mut attempt: u32 = 0;
+        let mut indexed = false;
         loop {
             attempt += 1;
             let loaded = match first_load.take() {
@@ -156,6 +167,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                     return Err(refusal.into());
                 }
             };
+            if let (Some(person), false) = (&person, indexed) {
+                self.index_reporter(person, case_id).await?;
+                indexed = true;
+            }
             let reference = loaded
                 .state
                 .reference
@@ -176,7 +191,24 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                 })
                 .await;
             match appended {
-                Ok(receipt) => return Ok(outcome(case_id, reference, receipt)),
+                Ok(receipt) => {
+                    let mut done = outcome(case_id, reference, receipt);
+                    if is_erasure {
+                        // Recorded: now make it true where it is stored. Should this fail, the
+                        // erasure follower of every process retries until it holds (and repairs
+                        // a crash here); the case reads as erased from its event either way.
+                        if let Err(e) = self.erase_effects(case_id).await {
+                            tracing::warn!(case = %case_id, error = %e, "erasure recorded; destroying the key is left to the erasure follower");
+                        }
+                    }
+                    if let Some(person) = &person {
+                        done.earlier_reports = Some(
+                            self.earlier_reports(&request.actor, person, case_id)
+                                .await?,
+                        );
+                    }
+                    return Ok(done);
+                }
                 Err(ombud_eventlog::LogError::Conflict { .. })
                     if request.if_match.is_none() && started.elapsed() < self.retry_budget =>
                 {
@@ -215,6 +247,7 @@ fn outcome(
         case_seq: receipt.case_seq,
         event_id: receipt.event_id,
         replayed: receipt.replayed,
+        earlier_reports: None,
     }
 }
 

@@ -30,6 +30,9 @@ pub enum ServiceError {
         /// The key.
         key: IdempotencyKey,
     },
+    /// The actor's role may not use this query (the DPO's access log and person lookup).
+    #[error("{0}")]
+    Forbidden(String),
     /// No such case (or not visible to this actor: another office's case reads as absent).
     #[error("no case {0}")]
     NotFound(CaseId),

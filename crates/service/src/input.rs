@@ -199,6 +199,24 @@ pub struct EraseInput {
     pub request_ref: String,
 }
 
+/// `request-erasure` and `approve-erasure`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequestInput {
+    /// The DPO's reference of the data subject's request.
+    pub request_ref: String,
+}
+
+/// `refuse-erasure`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseErasureInput {
+    /// The request's reference.
+    pub request_ref: String,
+    /// Why the request is refused (e.g. the examination is in the public interest).
+    pub reason: String,
+}
+
 /// One command's input, named by its route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is its route's input
@@ -219,6 +237,9 @@ pub enum CommandInput {
     Reopen(ReopenInput),
     AddNote(AddNoteInput),
     ErasePersonalData(EraseInput),
+    RequestErasure(ErasureRequestInput),
+    ApproveErasure(ErasureRequestInput),
+    RefuseErasure(RefuseErasureInput),
 }
 
 /// The case-command routes (`POST /v1/cases/{id}/<route>`), in DOMAIN.md's order.
@@ -238,6 +259,9 @@ pub const ROUTES: &[&str] = &[
     "reopen",
     "notes",
     "erase-personal-data",
+    "request-erasure",
+    "approve-erasure",
+    "refuse-erasure",
 ];
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, ServiceError> {
@@ -264,6 +288,9 @@ impl CommandInput {
             "reopen" => CommandInput::Reopen(parse_json(json)?),
             "notes" => CommandInput::AddNote(parse_json(json)?),
             "erase-personal-data" => CommandInput::ErasePersonalData(parse_json(json)?),
+            "request-erasure" => CommandInput::RequestErasure(parse_json(json)?),
+            "approve-erasure" => CommandInput::ApproveErasure(parse_json(json)?),
+            "refuse-erasure" => CommandInput::RefuseErasure(parse_json(json)?),
             other => {
                 return Err(ServiceError::Invalid(format!(
                     "no command `{other}` (known: report, {})",
@@ -292,6 +319,9 @@ impl CommandInput {
             CommandInput::Reopen(_) => "reopen",
             CommandInput::AddNote(_) => "notes",
             CommandInput::ErasePersonalData(_) => "erase-personal-data",
+            CommandInput::RequestErasure(_) => "request-erasure",
+            CommandInput::ApproveErasure(_) => "approve-erasure",
+            CommandInput::RefuseErasure(_) => "refuse-erasure",
         }
     }
 
@@ -313,6 +343,10 @@ impl CommandInput {
             CommandInput::Reopen(i) => serde_json::to_vec(i),
             CommandInput::AddNote(i) => serde_json::to_vec(i),
             CommandInput::ErasePersonalData(i) => serde_json::to_vec(i),
+            CommandInput::RequestErasure(i) | CommandInput::ApproveErasure(i) => {
+                serde_json::to_vec(i)
+            }
+            CommandInput::RefuseErasure(i) => serde_json::to_vec(i),
         }
     }
 
@@ -443,6 +477,16 @@ impl CommandInput {
             CommandInput::ErasePersonalData(i) => CommandBody::ErasePersonalData {
                 request_ref: i.request_ref,
             },
+            CommandInput::RequestErasure(i) => CommandBody::RequestErasure {
+                request_ref: i.request_ref,
+            },
+            CommandInput::ApproveErasure(i) => CommandBody::ApproveErasure {
+                request_ref: i.request_ref,
+            },
+            CommandInput::RefuseErasure(i) => CommandBody::RefuseErasure {
+                request_ref: i.request_ref,
+                reason: seal("reason", i.reason).await?,
+            },
         })
     }
 }
@@ -464,6 +508,8 @@ pub fn body_schema(route: &str) -> Option<serde_json::Value> {
         "reopen" => schemars::schema_for!(ReopenInput),
         "notes" => schemars::schema_for!(AddNoteInput),
         "erase-personal-data" => schemars::schema_for!(EraseInput),
+        "request-erasure" | "approve-erasure" => schemars::schema_for!(ErasureRequestInput),
+        "refuse-erasure" => schemars::schema_for!(RefuseErasureInput),
         _ => return None,
     };
     serde_json::to_value(schema).ok()

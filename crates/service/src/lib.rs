@@ -2,7 +2,8 @@
 //! models): [`Service::execute`] runs a command (hash the plaintext, check its idempotency
 //! key, seal, load, decide, append; retry a lost race a few times unless the caller pinned
 //! the case position with `If-Match`), [`queries`] answers from the read models within the
-//! actor's office scope, [`audit`] reads and verifies a case's trail.
+//! actor's office scope, [`audit`] reads and verifies a case's trail, [`privacy`] applies the
+//! disclosure policy, keeps the access log and the person index, and carries erasures out.
 
 #![forbid(unsafe_code)]
 
@@ -10,6 +11,7 @@ pub mod audit;
 pub mod commands;
 pub mod error;
 pub mod input;
+pub mod privacy;
 pub mod queries;
 
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use ombud_projection::ReadModels;
 pub use commands::{CommandRequest, Outcome};
 pub use error::ServiceError;
 pub use input::CommandInput;
+pub use privacy::Privacy;
 
 /// Where "now" comes from (tests pin it).
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -42,6 +45,7 @@ pub struct Service<B: Backend, S: KeyStore> {
     rules: Arc<Rules>,
     models: ReadModels,
     clock: Clock,
+    privacy: Privacy,
     /// How long a command that keeps losing races (without `If-Match`) is retried.
     retry_budget: std::time::Duration,
 }
@@ -61,6 +65,7 @@ impl<B: Backend, S: KeyStore> Clone for Service<B, S> {
             rules: self.rules.clone(),
             models: self.models.clone(),
             clock: self.clock.clone(),
+            privacy: self.privacy.clone(),
             retry_budget: self.retry_budget,
         }
     }
@@ -74,6 +79,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         rules: Arc<Rules>,
         models: ReadModels,
         clock: Clock,
+        privacy: Privacy,
     ) -> Self {
         Service {
             log,
@@ -81,6 +87,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             rules,
             models,
             clock,
+            privacy,
             retry_budget: std::time::Duration::from_secs(2),
         }
     }

@@ -1,7 +1,7 @@
 //! Queries over the read models, within the actor's scope: intake, investigators and
 //! supervisors see their own office's cases only (another office's case reads as absent);
-//! the chair, auditors and the DPO see every office. Personal data is opened here, at query
-//! time, and only for roles that may see it. `min_seq` waits (bounded) for read-your-writes.
+//! the chair, auditors and the DPO see every office. Personal data is opened at query time,
+//! as the disclosure policy allows ([`crate::privacy`]); lists, queues and boards carry none. `min_seq` waits (bounded) for read-your-writes.
 
 use std::time::Duration;
 
@@ -56,13 +56,15 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         Ok(())
     }
 
-    /// The case file, personal data opened (or marked erased). Returns it with its position
-    /// (for `ETag`).
+    /// The case file as the disclosure policy lets `actor` see it (opened, redacted or marked
+    /// erased, field by field; confidential openings recorded as read through `route`).
+    /// Returns it with its position (for `ETag`).
     pub async fn case_file(
         &self,
         actor: &ombud_domain::Actor,
         case_id: CaseId,
         min_seq: Option<u64>,
+        route: &str,
     ) -> Result<(serde_json::Value, u64), ServiceError> {
         self.caught_up(min_seq).await?;
         let trees = self.models().cases.trees();
@@ -73,9 +75,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             return Err(ServiceError::NotFound(case_id));
         }
         let case_seq = file.state.version;
-        let value =
-            serde_json::to_value(&file).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let shown = ombud_projection::reveal::reveal(self.vault(), value).await?;
+        let shown = self.disclose(actor, &file, route).await?;
         Ok((shown, case_seq))
     }
 
@@ -118,11 +118,8 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         let whose = match assignee {
             Some(other) if *other != actor.id => {
                 if !matches!(actor.role, Role::Supervisor | Role::Chair) {
-                    return Err(ServiceError::Refused(
-                        ombud_domain::DomainError::Validation {
-                            field: "assignee",
-                            problem: "only supervisors see another investigator's queue".into(),
-                        },
+                    return Err(ServiceError::Forbidden(
+                        "only supervisors and the chair see another investigator's queue".into(),
                     ));
                 }
                 other.clone()

@@ -142,6 +142,16 @@ pub fn body_for(action: Action) -> CommandBody {
             CommandKind::ErasePersonalData => CommandBody::ErasePersonalData {
                 request_ref: "PDP/2026/001".into(),
             },
+            CommandKind::RequestErasure => CommandBody::RequestErasure {
+                request_ref: "PDP/2026/001".into(),
+            },
+            CommandKind::ApproveErasure => CommandBody::ApproveErasure {
+                request_ref: "PDP/2026/001".into(),
+            },
+            CommandKind::RefuseErasure => CommandBody::RefuseErasure {
+                request_ref: "PDP/2026/001".into(),
+                reason: sealed(8),
+            },
             CommandKind::Escalate | CommandKind::Close => unreachable!("named by Action"),
         },
     }

@@ -208,6 +208,32 @@ pub fn sample_data(event_type: EventType) -> (EventData, Role, &'static str) {
             Role::Dpo,
             "dpo.joko",
         ),
+        T::ErasureRequested => (
+            EventData::ErasureRequested(ErasureRequested {
+                request_ref: "PDP/2027/015".into(),
+            }),
+            Role::Dpo,
+            "dpo.joko",
+        ),
+        T::ErasureApproved => (
+            EventData::ErasureApproved(ErasureApproved {
+                request_ref: "PDP/2027/015".into(),
+            }),
+            Role::Supervisor,
+            "kepala.budi",
+        ),
+        T::ErasureRefused => (
+            EventData::ErasureRefused(ErasureRefused {
+                request_ref: "PDP/2027/016".into(),
+                reason: sealed(
+                    "reason",
+                    "Pemeriksaan masih berjalan untuk kepentingan umum.",
+                    12,
+                ),
+            }),
+            Role::Supervisor,
+            "kepala.budi",
+        ),
     }
 }
 

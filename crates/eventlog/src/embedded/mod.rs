@@ -19,6 +19,7 @@
 
 mod flusher;
 mod keys;
+mod privacy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use flusher::Flusher;
 pub use keys::SledKeyStore;
+pub use privacy::{SledAccessLog, SledPersonIndex};
 
 use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
 use crate::error::LogError;

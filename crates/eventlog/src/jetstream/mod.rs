@@ -8,6 +8,7 @@
 //! The client reconnects by itself; while disconnected, appends fail as `Unavailable`.
 
 mod keys;
+mod privacy;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ use ombud_envelope::StoredEvent;
 use tokio::sync::mpsc;
 
 pub use keys::KvKeyStore;
+pub use privacy::{KvPersonIndex, StreamAccessLog, ACCESS_SUBJECTS};
 
 use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
 use crate::error::LogError;
@@ -49,6 +51,10 @@ pub struct JetStreamConfig {
     pub duplicate_window: Duration,
     /// The key-value bucket of wrapped data keys (`OMBUD_KEYS`).
     pub key_bucket: String,
+    /// The stream of the access log (`OMBUD_ACCESS`).
+    pub access_stream: String,
+    /// The key-value bucket of the person index (`OMBUD_PERSONS`).
+    pub person_bucket: String,
     /// How long a request (publish ack, stream info) may take before `Unavailable`.
     pub request_timeout: Duration,
 }
@@ -62,6 +68,8 @@ impl JetStreamConfig {
             replicas: 1,
             duplicate_window: Duration::from_secs(600),
             key_bucket: "OMBUD_KEYS".into(),
+            access_stream: "OMBUD_ACCESS".into(),
+            person_bucket: "OMBUD_PERSONS".into(),
             request_timeout: Duration::from_secs(5),
         }
     }

@@ -1,7 +1,8 @@
 //! The case file: everything an investigator sees on one case (state, parties, forms,
 //! respondent and superior, office, assignee, escalations, mediation, conclusion,
 //! recommendation, closure, running clocks, timeline), one row per case in `files`. Personal
-//! data stays sealed in the row ([`SealedField`]); [`crate::reveal`] opens it at query time.
+//! data stays sealed in the row ([`SealedField`]); the service opens it at query time, as the
+//! disclosure policy allows.
 
 use chrono::NaiveDate;
 use ombud_domain::event::{ReporterData, Respondent};
@@ -168,6 +169,18 @@ pub struct CaseFile {
     pub closure: Option<ClosureRecord>,
     /// Every event, in order.
     pub timeline: Vec<TimelineEntry>,
+    /// When and on which request the case's personal data was erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure: Option<ErasureRecord>,
+}
+
+/// The erasure of a case's personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureRecord {
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// The DPO's reference of the request.
+    pub request_ref: String,
 }
 
 impl Guarded for CaseFile {
@@ -240,6 +253,7 @@ impl CaseFile {
                 recommendation: None,
                 closure: None,
                 timeline: Vec::new(),
+                erasure: None,
             },
             (None, other) => {
                 return Err(ApplyError::Invalid(format!(
@@ -331,10 +345,18 @@ impl CaseFile {
                 line_text = Some(sealed("reason", &d.reason));
             }
             EventData::NoteAdded(d) => line_text = Some(sealed("note", &d.note)),
+            EventData::ErasureRefused(d) => line_text = Some(sealed("reason", &d.reason)),
+            EventData::PersonalDataErased(d) => {
+                file.erasure = Some(ErasureRecord {
+                    at: e.at,
+                    request_ref: d.request_ref.clone(),
+                });
+            }
             EventData::Accepted(_)
             | EventData::Assigned(_)
             | EventData::ClarificationRequested(_)
-            | EventData::PersonalDataErased(_) => {}
+            | EventData::ErasureRequested(_)
+            | EventData::ErasureApproved(_) => {}
         }
         file.timeline.push(TimelineEntry {
             stream_seq: event.stream_seq,

@@ -314,6 +314,16 @@ impl<B: Backend> World<B> {
                 CommandKind::ErasePersonalData => CommandBody::ErasePersonalData {
                     request_ref: "PDP/2026/001".into(),
                 },
+                CommandKind::RequestErasure => CommandBody::RequestErasure {
+                    request_ref: "PDP/2026/001".into(),
+                },
+                CommandKind::ApproveErasure => CommandBody::ApproveErasure {
+                    request_ref: "PDP/2026/001".into(),
+                },
+                CommandKind::RefuseErasure => CommandBody::RefuseErasure {
+                    request_ref: "PDP/2026/001".into(),
+                    reason: s("reason", "Pemeriksaan masih berjalan.").await,
+                },
                 CommandKind::Report | CommandKind::Escalate | CommandKind::Close => {
                     unreachable!("reports and named actions are built elsewhere")
                 }
