@@ -131,7 +131,8 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
         .lines()
         .filter(|l| l.starts_with("embedded"))
         .collect();
-    assert_eq!(rows.len(), 8, "{stdout}");
+    // Commands at 1 and 4 clients; four queries (the last a case file) at 1 and 4.
+    assert_eq!(rows.len(), 10, "{stdout}");
     let commands = rows
         .iter()
         .filter(|r| r.contains("commands (HTTP)"))

@@ -26,6 +26,9 @@ recommend                                 .  .  .  .  .  x  .  .
 reopen                                    .  .  .  .  .  .  .  x
 notes                                     x  x  x  x  x  x  x  x
 erase-personal-data                       x  x  x  x  x  x  x  x
+request-erasure                           x  x  x  x  x  x  x  .
+approve-erasure                           x  x  x  x  x  x  x  .
+refuse-erasure                            x  x  x  x  x  x  x  .
 escalate:to_superior                      .  .  x  .  x  .  .  .
 escalate:summons                          .  .  x  .  .  .  .  .
 escalate:police_assistance                .  .  x  .  .  .  .  .
@@ -70,6 +73,9 @@ recommend                                 chair
 reopen                                    supervisor
 notes                                     intake investigator supervisor chair dpo
 erase-personal-data                       dpo
+request-erasure                           dpo
+approve-erasure                           supervisor
+refuse-erasure                            supervisor
 escalate:to_superior                      investigator supervisor
 escalate:summons                          investigator supervisor
 escalate:police_assistance                supervisor chair

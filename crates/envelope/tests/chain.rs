@@ -24,9 +24,12 @@ fn broken_at(events: &[StoredEvent]) -> ChainBreak {
 fn an_intact_chain_verifies_to_its_head() {
     let events = chain();
     let head = verify_chain(case_id(), &events).unwrap();
-    assert_eq!(head.case_seq, 16);
-    assert_eq!(head.stream_seq, 160);
-    assert_eq!(head.hash, Some(Sha256Hash::of(&events[15].body)));
+    assert_eq!(head.case_seq, EventType::ALL.len() as u64);
+    assert_eq!(head.stream_seq, 10 * EventType::ALL.len() as u64);
+    assert_eq!(
+        head.hash,
+        Some(Sha256Hash::of(&events[EventType::ALL.len() - 1].body))
+    );
     assert_eq!(verify_chain(case_id(), &[]).unwrap().case_seq, 0);
 }
 

@@ -216,7 +216,8 @@ fn run(steps: &[Step]) -> Run {
             Role::ALL[step.role % Role::ALL.len()]
         };
         let actor = Actor {
-            id: ActorId::parse("staf.satu").unwrap(),
+            // One actor per role (an erasure request's requester may not decide it).
+            id: ActorId::parse(&format!("staf.{role}")).unwrap(),
             role,
             office: OfficeCode::parse(if step.pusat { "pusat" } else { "jawa-barat" }).unwrap(),
         };

@@ -208,7 +208,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     assert_eq!(status, StatusCode::OK, "{file}");
     assert_eq!(headers["etag"], "\"2\"");
     assert_eq!(file["state"]["status"], "under_examination");
-    assert!(file["reporter"]["identity"]["text"]
+    assert!(file["reporter"]["identity"]["name"]
         .as_str()
         .unwrap()
         .contains("Asep"));

@@ -1,0 +1,66 @@
+//! The disclosure policy, every cell: role × field × confidential × relation × phase ×
+//! erased, against DESIGN.md §10 written out here independently of `GRANTS`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use ombud_domain::disclosure::{disclose, Disclosure, Field, Phase, Redaction, Relation};
+use ombud_domain::Role;
+
+fn expected(
+    role: Role,
+    field: Field,
+    confidential: bool,
+    relation: Relation,
+    phase: Phase,
+) -> Disclosure {
+    use Relation::*;
+    let own_office = matches!(relation, Assigned | SameOffice);
+    let open = match field {
+        Field::ReporterIdentity => match role {
+            Role::Intake => !confidential && own_office && phase == Phase::BeforeAcceptance,
+            Role::Investigator => relation == Assigned,
+            Role::Supervisor => own_office,
+            Role::Dpo => true,
+            Role::Chair | Role::Auditor | Role::System => false,
+        },
+        Field::FreeText => match role {
+            Role::Intake | Role::Investigator | Role::Supervisor => own_office,
+            Role::Chair => true,
+            Role::Auditor | Role::Dpo | Role::System => false,
+        },
+    };
+    let confidential_identity = field == Field::ReporterIdentity && confidential;
+    match (open, confidential_identity) {
+        (true, true) => Disclosure::OpenRecorded,
+        (true, false) => Disclosure::Open,
+        (false, true) => Disclosure::Redacted(Redaction::Confidential),
+        (false, false) => Disclosure::Redacted(Redaction::NeedToKnow),
+    }
+}
+
+#[test]
+fn every_cell_of_the_policy_matches_design_section_10() {
+    let mut cells = 0;
+    for role in Role::ALL {
+        for field in Field::ALL {
+            for confidential in [false, true] {
+                for relation in Relation::ALL {
+                    for phase in Phase::ALL {
+                        let cell = (*role, *field, confidential, *relation, *phase);
+                        assert_eq!(
+                            disclose(*role, *field, confidential, *relation, *phase, false),
+                            expected(*role, *field, confidential, *relation, *phase),
+                            "{cell:?}"
+                        );
+                        assert_eq!(
+                            disclose(*role, *field, confidential, *relation, *phase, true),
+                            Disclosure::Erased,
+                            "erased: {cell:?}"
+                        );
+                        cells += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 7 * 2 * 2 * 3 * 2);
+}
