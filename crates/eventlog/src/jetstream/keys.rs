@@ -25,32 +25,47 @@ fn kv_key(id: &KeyId) -> String {
     id.as_str().replace(':', "=")
 }
 
+/// Opens (or creates) the key-value bucket `bucket`: file storage, one revision per key, the
+/// configured replicas, never lowered (a bucket is a stream named `KV_<bucket>`, kept like the
+/// log).
+pub(super) async fn open_bucket(
+    backend: &JetStreamBackend,
+    bucket: &str,
+    description: &str,
+) -> Result<kv::Store, async_nats::jetstream::context::CreateKeyValueError> {
+    let config = backend.config();
+    let stream = format!("KV_{bucket}");
+    let replicas = match backend.context().get_stream(&stream).await {
+        Ok(existing) => super::kept_replicas(
+            &stream,
+            existing.cached_info().config.num_replicas,
+            config.replicas,
+        ),
+        Err(_) => config.replicas,
+    };
+    backend
+        .context()
+        .create_or_update_key_value(kv::Config {
+            bucket: bucket.to_owned(),
+            description: description.to_owned(),
+            history: 1,
+            storage: StorageType::File,
+            num_replicas: replicas,
+            ..Default::default()
+        })
+        .await
+}
+
 impl KvKeyStore {
     /// Opens (or creates) the bucket named in the backend's config.
     pub async fn open(backend: &JetStreamBackend) -> Result<Self, KeyStoreError> {
-        let config = backend.config();
-        // A bucket is a stream named KV_<bucket>; like the log, never lower its replicas.
-        let stream = format!("KV_{}", config.key_bucket);
-        let replicas = match backend.context().get_stream(&stream).await {
-            Ok(existing) => super::kept_replicas(
-                &stream,
-                existing.cached_info().config.num_replicas,
-                config.replicas,
-            ),
-            Err(_) => config.replicas,
-        };
-        let store = backend
-            .context()
-            .create_or_update_key_value(kv::Config {
-                bucket: config.key_bucket.clone(),
-                description: "ombud data keys (wrapped by the master key)".into(),
-                history: 1,
-                storage: StorageType::File,
-                num_replicas: replicas,
-                ..Default::default()
-            })
-            .await
-            .map_err(unavailable)?;
+        let store = open_bucket(
+            backend,
+            &backend.config().key_bucket,
+            "ombud data keys (wrapped by the master key)",
+        )
+        .await
+        .map_err(unavailable)?;
         Ok(KvKeyStore { store })
     }
 

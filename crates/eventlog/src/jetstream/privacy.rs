@@ -157,28 +157,13 @@ fn parse_cases(bytes: &[u8]) -> Result<Vec<CaseId>, LogError> {
 impl KvPersonIndex {
     /// Opens (or creates) the bucket named in the backend's config.
     pub async fn open(backend: &JetStreamBackend) -> Result<Self, LogError> {
-        let config = backend.config();
-        let stream = format!("KV_{}", config.person_bucket);
-        let replicas = match backend.context().get_stream(&stream).await {
-            Ok(existing) => kept_replicas(
-                &stream,
-                existing.cached_info().config.num_replicas,
-                config.replicas,
-            ),
-            Err(_) => config.replicas,
-        };
-        let store = backend
-            .context()
-            .create_or_update_key_value(kv::Config {
-                bucket: config.person_bucket.clone(),
-                description: "ombud person index (keyed blind index of the NIK → cases)".into(),
-                history: 1,
-                storage: StorageType::File,
-                num_replicas: replicas,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| unavailable("opening the person index bucket", e))?;
+        let store = super::keys::open_bucket(
+            backend,
+            &backend.config().person_bucket,
+            "ombud person index (keyed blind index of the NIK → cases)",
+        )
+        .await
+        .map_err(|e| unavailable("opening the person index bucket", e))?;
         Ok(KvPersonIndex { store })
     }
 
