@@ -28,6 +28,7 @@ fn spawn_projector(url: &str, views: &std::path::Path) -> Child {
             "--views",
         ])
         .arg(views)
+        .env("OMBUD__SECURITY__WRITE_KEYS", WRITE_KEYS)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)

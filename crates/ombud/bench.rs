@@ -171,7 +171,10 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     args: &ApiArgs,
 ) -> anyhow::Result<()> {
     let dir = TempDir::new("bench-api-views")?;
-    let log = Arc::new(EventLog::new(backend));
+    let log = Arc::new(EventLog::new(
+        backend,
+        ombud_envelope::WriteKeys::generate(),
+    ));
     let views = crate::project::open_views(dir.path())?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let clock = ombud_service::system_clock();

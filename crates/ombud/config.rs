@@ -42,6 +42,24 @@ pub struct NatsConfig {
     pub person_bucket: String,
     /// How long the server deduplicates a retried append by its message id, in seconds.
     pub duplicate_window_secs: u64,
+    /// How long a request to NATS (an append's acknowledgement, a read, a key) may take before
+    /// it is answered as `log_unavailable`, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// The NATS user ombud connects as (with `password`); empty: none.
+    pub user: String,
+    /// Its password; prefer the environment (`OMBUD__NATS__PASSWORD`).
+    pub password: String,
+    /// A NATS credentials file (JWT + nkey seed, `.creds`) instead of a user and password.
+    pub creds_file: String,
+    /// A file holding an nkey seed (`SU…`) instead of a user and password.
+    pub nkey_file: String,
+    /// A CA certificate (PEM) to verify the server's TLS certificate with; setting it requires
+    /// TLS.
+    pub tls_ca_file: String,
+    /// A client certificate (PEM) for servers that verify clients, with `tls_key_file`.
+    pub tls_cert_file: String,
+    /// The client certificate's private key (PEM).
+    pub tls_key_file: String,
 }
 
 impl NatsConfig {
@@ -52,7 +70,25 @@ impl NatsConfig {
 
     /// The JetStream settings for `url` (a flag may name another server than `url`).
     pub fn jetstream(&self, url: &str) -> ombud_eventlog::jetstream::JetStreamConfig {
+        use ombud_eventlog::jetstream::NatsAuth;
+        let file = |text: &str| (!text.trim().is_empty()).then(|| PathBuf::from(text.trim()));
+        let auth = if let Some(path) = file(&self.creds_file) {
+            NatsAuth::CredsFile(path)
+        } else if let Some(path) = file(&self.nkey_file) {
+            NatsAuth::NkeyFile(path)
+        } else if !self.user.trim().is_empty() {
+            NatsAuth::UserPassword {
+                user: self.user.trim().to_owned(),
+                password: self.password.clone(),
+            }
+        } else {
+            NatsAuth::None
+        };
         ombud_eventlog::jetstream::JetStreamConfig {
+            auth,
+            tls_ca_file: file(&self.tls_ca_file),
+            tls_client: file(&self.tls_cert_file).zip(file(&self.tls_key_file)),
+            request_timeout: std::time::Duration::from_millis(self.request_timeout_ms),
             replicas: self.replicas,
             stream: self.stream.clone(),
             key_bucket: self.key_bucket.clone(),
@@ -72,6 +108,32 @@ pub struct SecurityConfig {
     pub master_key: String,
     /// Hex key of the NIK blind index; empty for a local generated one.
     pub blind_index_key: String,
+    /// The write keys that mark every event (the first signs, all verify); empty for a local
+    /// generated one.
+    pub write_keys: WriteKeysSetting,
+    /// Stream sequences up to this one are accepted without a mark (a log written before ombud
+    /// marked its events); 0: every event must be marked.
+    pub accept_unmarked_through: u64,
+}
+
+/// `security.write_keys`: a list of `{ id, key }`, or `id:hex,…` (the environment's form).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WriteKeysSetting {
+    /// `[{ id = "k2", key = "<64 hex>" }, { id = "k1", key = "…" }]`.
+    List(Vec<WriteKeyConfig>),
+    /// `k2:<64 hex>,k1:<64 hex>`.
+    Text(String),
+}
+
+/// One configured write key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteKeyConfig {
+    /// Its id (in every event's `Ombud-Mac`).
+    pub id: String,
+    /// 64 hex digits.
+    pub key: String,
 }
 
 /// `[auth]`.
@@ -184,7 +246,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .filter(|v| !v.is_table() && !v.is_array())
+            .filter(|v| !v.is_table() && (!v.is_array() || keys == ["security", "write_keys"]))
             .unwrap_or(toml::Value::String(value));
         let mut overlay = toml::Table::new();
         let mut cursor = &mut overlay;
@@ -236,6 +298,28 @@ impl Config {
         }
         if !shown.security.blind_index_key.is_empty() {
             shown.security.blind_index_key = "<redacted>".into();
+        }
+        shown.security.write_keys = match &shown.security.write_keys {
+            WriteKeysSetting::List(list) => WriteKeysSetting::List(
+                list.iter()
+                    .map(|k| WriteKeyConfig {
+                        id: k.id.clone(),
+                        key: "<redacted>".into(),
+                    })
+                    .collect(),
+            ),
+            WriteKeysSetting::Text(text) if text.trim().is_empty() => {
+                WriteKeysSetting::Text(String::new())
+            }
+            WriteKeysSetting::Text(text) => WriteKeysSetting::Text(
+                text.split(',')
+                    .map(|k| format!("{}:<redacted>", k.split(':').next().unwrap_or("").trim()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        };
+        if !shown.nats.password.is_empty() {
+            shown.nats.password = "<redacted>".into();
         }
         for token in &mut shown.auth.tokens {
             token.token_sha256 = format!(

@@ -18,6 +18,7 @@ mod config;
 mod demo;
 mod progress;
 mod project;
+mod secrets;
 mod serve;
 
 /// ombud: an event-sourced case manager for Ombudsman offices.

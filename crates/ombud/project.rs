@@ -40,6 +40,7 @@ pub struct Source {
 struct Resolved {
     nats: Option<String>,
     nats_config: crate::config::NatsConfig,
+    security: crate::config::SecurityConfig,
     data: PathBuf,
     views: PathBuf,
 }
@@ -51,6 +52,7 @@ impl Source {
         Ok(Resolved {
             nats: self.nats.or_else(|| config.nats.configured_url()),
             nats_config: config.nats,
+            security: config.security,
             views: self.views.unwrap_or_else(|| data.join("views")),
             data,
         })
@@ -94,17 +96,27 @@ pub(crate) fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
     })
 }
 
-async fn jetstream(
-    url: &str,
-    nats: &crate::config::NatsConfig,
-) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
-    let (backend, _) = JetStreamBackend::connect(nats.jetstream(url))
-        .await
-        .with_context(|| format!("connecting to NATS at {url}"))?;
-    Ok(Arc::new(EventLog::new(Arc::new(backend))))
+/// The log over `backend`, marking and judging with the deployment's write keys.
+fn marked<B: Backend>(backend: B, source: &Resolved) -> anyhow::Result<Arc<EventLog<B>>> {
+    let marks = crate::secrets::write_keys(&source.security, &source.data)?;
+    Ok(Arc::new(
+        EventLog::new(backend, marks)
+            .accept_unmarked_through(source.security.accept_unmarked_through),
+    ))
 }
 
-fn embedded(data: &Path) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> {
+async fn jetstream(
+    url: &str,
+    source: &Resolved,
+) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
+    let (backend, _) = JetStreamBackend::connect(source.nats_config.jetstream(url))
+        .await
+        .with_context(|| format!("connecting to NATS at {url}"))?;
+    marked(Arc::new(backend), source)
+}
+
+fn embedded(source: &Resolved) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> {
+    let data = &source.data;
     let path = data.join("log");
     let backend = EmbeddedBackend::open(&EmbeddedConfig::new(&path)).with_context(|| {
         format!(
@@ -112,7 +124,7 @@ fn embedded(data: &Path) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> 
             path.display()
         )
     })?;
-    Ok(Arc::new(EventLog::new(Arc::new(backend))))
+    marked(Arc::new(backend), source)
 }
 
 /// Runs the projectors until SIGINT/SIGTERM.
@@ -122,7 +134,7 @@ pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
         let views = open_views(&source.views)?;
         match &source.nats {
             Some(url) => {
-                let log = jetstream(url, &source.nats_config).await?;
+                let log = jetstream(url, &source).await?;
                 let backend = log.backend();
                 let hook = erasure_hook(
                     KvKeyStore::open(backend)
@@ -137,7 +149,7 @@ pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
                 follow(log, views, hook, args.status_every).await
             }
             None => {
-                let log = embedded(&source.data)?;
+                let log = embedded(&source)?;
                 let backend = log.backend();
                 let hook = erasure_hook(
                     SledKeyStore::open(backend).context("opening the key store")?,
@@ -237,10 +249,10 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
         let views = open_views(&source.views)?;
         match &source.nats {
             Some(url) => {
-                let log = jetstream(url, &source.nats_config).await?;
+                let log = jetstream(url, &source).await?;
                 rebuild_from(log, views, args.projector).await
             }
-            None => rebuild_from(embedded(&source.data)?, views, args.projector).await,
+            None => rebuild_from(embedded(&source)?, views, args.projector).await,
         }
     })
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use ombud_domain::{Actor, ActorId, DeadlinePolicy, OfficeCode, Role, Rules, WorkingCalendar};
-use ombud_envelope::{BlindKey, KeyStore, MasterKey, Vault};
+use ombud_envelope::{KeyStore, MasterKey, Vault};
 use ombud_eventlog::embedded::{
     EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledKeyStore, SledPersonIndex,
 };
@@ -88,8 +88,7 @@ struct Settings {
     holidays: PathBuf,
     office: String,
     body_limit: usize,
-    master_key: Option<String>,
-    blind_index_key: Option<String>,
+    security: crate::config::SecurityConfig,
     tokens: Vec<crate::config::TokenConfig>,
     demo: bool,
     demo_cases: usize,
@@ -116,10 +115,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         holidays: args.store.holidays.unwrap_or(config.holidays),
         office: args.office.unwrap_or(config.auth.local_office),
         body_limit: args.body_limit.unwrap_or(config.body_limit),
-        master_key: (!config.security.master_key.trim().is_empty())
-            .then(|| config.security.master_key.clone()),
-        blind_index_key: (!config.security.blind_index_key.trim().is_empty())
-            .then(|| config.security.blind_index_key.clone()),
+        security: config.security.clone(),
         tokens: config.auth.tokens,
         demo: args.demo,
         demo_cases: args.demo_cases,
@@ -148,72 +144,6 @@ fn configured_tokens(list: &[crate::config::TokenConfig]) -> anyhow::Result<Toke
         );
     }
     Ok(tokens)
-}
-
-/// A secret key: the configured one, else the one in `data/<file>`, else a new one written
-/// there with a loud warning (fine for a laptop, never for production).
-fn local_key<K>(
-    configured: Option<&str>,
-    data: &Path,
-    file: &str,
-    setting: &str,
-    parse: impl Fn(&str) -> Result<K, ombud_envelope::SealError>,
-    fresh: impl FnOnce() -> (K, String),
-) -> anyhow::Result<K> {
-    if let Some(hex) = configured {
-        return parse(hex.trim()).with_context(|| {
-            format!(
-                "security.{setting} (OMBUD__SECURITY__{}) is not a 64-digit hex key",
-                setting.to_ascii_uppercase()
-            )
-        });
-    }
-    let path = data.join(file);
-    if path.exists() {
-        let hex = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        return parse(hex.trim())
-            .with_context(|| format!("{} is not a 64-digit hex key", path.display()));
-    }
-    let (key, hex) = fresh();
-    std::fs::write(&path, hex).with_context(|| format!("writing {}", path.display()))?;
-    eprintln!(
-        "WARNING: generated a local {setting} in {} (fine for a laptop, never for production: \
-         set OMBUD__SECURITY__{} and keep it out of the data directory)",
-        path.display(),
-        setting.to_ascii_uppercase()
-    );
-    Ok(key)
-}
-
-fn master_key(configured: Option<&str>, data: &Path) -> anyhow::Result<MasterKey> {
-    local_key(
-        configured,
-        data,
-        "master.key",
-        "master_key",
-        MasterKey::from_hex,
-        || {
-            let key = MasterKey::generate();
-            let hex = key.to_hex();
-            (key, hex)
-        },
-    )
-}
-
-fn blind_index_key(configured: Option<&str>, data: &Path) -> anyhow::Result<BlindKey> {
-    local_key(
-        configured,
-        data,
-        "blind_index.key",
-        "blind_index_key",
-        BlindKey::from_hex,
-        || {
-            let key = BlindKey::generate();
-            let hex = key.to_hex();
-            (key, hex)
-        },
-    )
 }
 
 pub(crate) fn rules(holidays: &Path, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
@@ -289,8 +219,8 @@ fn start(args: Settings) -> anyhow::Result<()> {
     crate::project::runtime()?.block_on(async {
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("creating {}", args.data.display()))?;
-        let master = master_key(args.master_key.as_deref(), &args.data)?;
-        let blind_key = blind_index_key(args.blind_index_key.as_deref(), &args.data)?;
+        let master = crate::secrets::master_key(&args.security, &args.data)?;
+        let blind_key = crate::secrets::blind_index_key(&args.security, &args.data)?;
         let rules = Arc::new(rules(&args.holidays, args.deadlines.clone())?);
         match &args.nats {
             Some(url) => {
@@ -358,7 +288,11 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
             args.listen
         );
     }
-    let log = Arc::new(EventLog::new(backend));
+    let marks = crate::secrets::write_keys(&args.security, &args.data)?;
+    let log = Arc::new(
+        EventLog::new(backend, marks)
+            .accept_unmarked_through(args.security.accept_unmarked_through),
+    );
     let views = crate::project::open_views(&args.data.join("views"))?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let clock = ombud_service::system_clock();

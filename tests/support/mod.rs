@@ -17,8 +17,14 @@ pub struct Server {
     pub tokens: HashMap<String, String>,
 }
 
+/// The deployment's write keys for every `ombud` process a test starts (processes on one
+/// log must share them, as in production).
+pub const WRITE_KEYS: &str =
+    "test:2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+
 pub async fn start(data: &std::path::Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .env("OMBUD__SECURITY__WRITE_KEYS", WRITE_KEYS)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--holidays")

@@ -217,7 +217,7 @@ pub async fn body_sizes() -> anyhow::Result<(usize, usize)> {
     let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
         dir.path().join("data"),
     ))?);
-    let log = EventLog::new(backend.clone());
+    let log = EventLog::new(backend.clone(), ombud_envelope::WriteKeys::generate());
     let vault = Vault::new(MasterKey::generate(), SledKeyStore::open(&backend)?);
     let workload = Workload::new()?;
     let case = CaseId::from_uuid(Uuid::now_v7());
@@ -245,7 +245,10 @@ async fn bench_jetstream(
     let backend = Arc::new(backend);
     let keys = KvKeyStore::open(&backend).await?;
     let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
-    let log = Arc::new(EventLog::new(backend.clone()));
+    let log = Arc::new(EventLog::new(
+        backend.clone(),
+        ombud_envelope::WriteKeys::generate(),
+    ));
     let workload = Arc::new(Workload::new()?);
     let raw = backend.context().clone();
 
@@ -302,7 +305,10 @@ async fn bench_embedded(args: &Args, sizes: (usize, usize)) -> anyhow::Result<()
             MasterKey::generate(),
             SledKeyStore::open(&backend)?,
         ));
-        let log = Arc::new(EventLog::new(backend));
+        let log = Arc::new(EventLog::new(
+            backend,
+            ombud_envelope::WriteKeys::generate(),
+        ));
         let workload = Arc::new(Workload::new()?);
         let cases = case_ids(events);
         create_keys(&vault, &cases).await?;
@@ -402,7 +408,10 @@ async fn bench_projections(args: &Args) -> anyhow::Result<()> {
             .or_else(|| server.as_ref().map(NatsServer::url))
             .unwrap_or_default();
         let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url)).await?;
-        let log = Arc::new(EventLog::new(Arc::new(backend)));
+        let log = Arc::new(EventLog::new(
+            Arc::new(backend),
+            ombud_envelope::WriteKeys::generate(),
+        ));
         projection::bench(
             "jetstream",
             log,
@@ -415,7 +424,10 @@ async fn bench_projections(args: &Args) -> anyhow::Result<()> {
     if !args.backends.skip_embedded {
         let dir = TempDir::new("bench-embedded-log")?;
         let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("log")))?;
-        let log = Arc::new(EventLog::new(Arc::new(backend)));
+        let log = Arc::new(EventLog::new(
+            Arc::new(backend),
+            ombud_envelope::WriteKeys::generate(),
+        ));
         projection::bench(
             "embedded",
             log,

@@ -23,6 +23,8 @@ pub struct StoredEvent {
     pub subject: String,
     /// The `Ombud-Hash` header, as stored (absent if it was published without one).
     pub hash: Option<String>,
+    /// The `Ombud-Mac` header, as stored (absent on a message ombud did not write).
+    pub mac: Option<String>,
     /// The exact body bytes.
     pub body: Vec<u8>,
 }

@@ -8,6 +8,8 @@
 //!   with upcasting of older schema versions ([`upcast`]).
 //! - [`subject`]: the subject scheme `ombud.case.<case_id>.<event_type>`.
 //! - [`hash`]: SHA-256 of the exact body bytes, in hex (`Ombud-Hash` header, `prevhash`).
+//! - [`mark`]: ombud's mark on an event (`Ombud-Mac`, HMAC-SHA256 under a deployment write
+//!   key): what tells ombud's events from foreign messages on the stream.
 //! - [`chain`]: verification of one case's stored events: position, previous hash, body hash,
 //!   case id; the first broken link is reported precisely.
 //! - [`seal`]: AEAD sealing of personal-data fields under per-case data keys, keys wrapped by
@@ -26,6 +28,7 @@ pub mod chain;
 pub mod codec;
 pub mod hash;
 pub mod keystore;
+pub mod mark;
 pub mod schema;
 pub mod seal;
 pub mod subject;
@@ -36,5 +39,6 @@ pub use chain::{verify_chain, BreakKind, ChainBreak, ChainHead, ChainVerifier, S
 pub use codec::{decode, encode, DecodeError, EventMeta, RecordedEvent};
 pub use hash::Sha256Hash;
 pub use keystore::{KeyStore, KeyStoreError, MemoryKeyStore, StoredKey};
+pub use mark::{Unmarked, WriteKey, WriteKeyError, WriteKeys, MAC_HEADER};
 pub use seal::{DataKey, MasterKey, SealError, Unsealed, Vault, WrappedKey};
 pub use upcast::{current_version, Upcaster, Upcasters};

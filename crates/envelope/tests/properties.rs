@@ -262,6 +262,7 @@ fn run(steps: &[Step]) -> Run {
             stream_seq: 3 * i as u64 + 1,
             subject: recorded.subject(),
             hash: Some(Sha256Hash::of(&bytes).to_hex()),
+            mac: None,
             body: bytes,
         });
         state = evolve(state, &event);

@@ -24,6 +24,8 @@ pub struct Outgoing {
     pub body: bytes::Bytes,
     /// SHA-256 of `body` (the `Ombud-Hash` header).
     pub hash: Sha256Hash,
+    /// ombud's mark on `body` (the `Ombud-Mac` header).
+    pub mac: String,
     /// Deduplication id (`Nats-Msg-Id`).
     pub msg_id: String,
     /// Stream sequence of the case's last message; 0 for a case's first event.

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use ombud_domain::{CaseId, CaseState, IdempotencyKey};
 use ombud_envelope::{ChainHead, Sha256Hash};
 
-use crate::log::Receipt;
+use crate::log::{ForeignMessage, Receipt};
 
 /// What an idempotency key recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +26,13 @@ pub struct KeyRecord {
 pub struct CaseEntry {
     /// Folded state.
     pub state: CaseState,
-    /// Verified chain head.
+    /// Verified chain head: the last genuine event.
     pub head: ChainHead,
+    /// Stream sequence of the case's last message read, genuine or foreign (what the log's
+    /// concurrency check compares with, and where the next catch-up reads from).
+    pub seen: u64,
+    /// Foreign messages of the case: skipped, reported, never applied.
+    pub foreign: Vec<ForeignMessage>,
     /// Every idempotency key in the case's history.
     pub keys: HashMap<IdempotencyKey, KeyRecord>,
     /// The entry reflects what the log held at some point (false for a slot made for a case
@@ -109,7 +114,7 @@ impl CaseCache {
     pub fn offer(&self, case_id: CaseId, entry: CaseEntry) {
         let slot = self.slot_or_insert(case_id);
         let mut current = lock(&slot);
-        if !current.synced || entry.head.case_seq > current.head.case_seq {
+        if !current.synced || entry.seen > current.seen {
             *current = entry;
         }
     }

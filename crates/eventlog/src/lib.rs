@@ -1,7 +1,7 @@
 //! # ombud-eventlog: the only truth
 //!
 //! [`EventLog`] appends one event to a case at an expected case position, reads a case
-//! (chain-verified), reads a case as of a stream sequence or a time, subscribes to every event
+//! (marks checked, chain-verified), reads a case as of a stream sequence or a time, subscribes to every event
 //! after a global sequence, and reports the head. It keeps the promises that matter most:
 //! nothing acknowledged is lost, a retried command never makes two events, two investigators
 //! acting at once get a clear conflict, and a forged event is reported, never trusted.
@@ -43,5 +43,8 @@ pub use backend::{Backend, Subscription};
 pub const SUBSCRIPTION_BUFFER: usize = 10_000;
 pub use access_log::{AccessEntry, AccessLog, AccessQuery};
 pub use error::LogError;
-pub use log::{Append, AsOf, EventLog, LoadedCase, LoggedEvent, Receipt};
+pub use log::{
+    Append, AsOf, EventLog, ForeignMessage, Foreignness, LoadedCase, LoggedEvent, MarkCheck,
+    Receipt, Trail,
+};
 pub use person_index::PersonIndex;

@@ -3,12 +3,18 @@
 //! under per-case optimistic concurrency, and reads cases back verified. A retried command is
 //! recognised by its idempotency key, inside the backend's dedupe window and forever after
 //! through the case's own history; either way the caller gets the original receipt.
+//!
+//! Every message read is judged before it is trusted: it must carry ombud's mark (`Ombud-Mac`
+//! under one of the deployment's [`WriteKeys`]) and be the next link of the case's hash chain.
+//! A message that is not is *foreign*: reported ([`ForeignMessage`]), never applied, and never
+//! blocking the case, whose next event chains on its last genuine one.
 
 use ombud_domain::{evolve, fold, CaseId, CaseState, Event, IdempotencyKey, Timestamp};
 use ombud_envelope::codec::decode_with;
 use ombud_envelope::subject::event_subject;
 use ombud_envelope::{
-    encode, ChainHead, ChainVerifier, EventMeta, RecordedEvent, Sha256Hash, StoredEvent, Upcasters,
+    encode, BreakKind, ChainHead, ChainVerifier, EventMeta, RecordedEvent, Sha256Hash, StoredEvent,
+    Unmarked, Upcasters, WriteKeys,
 };
 use uuid::Uuid;
 
@@ -72,6 +78,37 @@ pub struct LoggedEvent {
     pub recorded: RecordedEvent,
 }
 
+/// A message on a case's subjects that is not one of its genuine events: without ombud's
+/// valid mark, or marked but not the case's next link (a replayed copy of an event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignMessage {
+    /// Its stream sequence.
+    pub stream_seq: u64,
+    /// Why it is foreign.
+    pub why: Foreignness,
+}
+
+/// Why a message is foreign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Foreignness {
+    /// It lacks a valid `Ombud-Mac`.
+    #[error("{0}")]
+    Unmarked(#[from] Unmarked),
+    /// It is marked, but does not link into the case's chain (a copy of an event replayed).
+    #[error("marked, but not the case's next event: {0}")]
+    OutOfChain(BreakKind),
+}
+
+/// A case's whole trail: its genuine events, verified, and the foreign messages among them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Trail {
+    /// The genuine events, in order.
+    pub events: Vec<LoggedEvent>,
+    /// The foreign messages on the case's subjects, in stream order.
+    pub foreign: Vec<ForeignMessage>,
+}
+
 /// A point in a case's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AsOf {
@@ -87,6 +124,12 @@ pub struct EventLog<B> {
     backend: B,
     cache: CaseCache,
     upcasters: Upcasters,
+    marks: WriteKeys,
+    /// Messages at or below this stream sequence are accepted without a mark (a log written
+    /// before ombud marked its events; 0: none).
+    unmarked_through: u64,
+    /// Foreign messages already warned about (each is logged once per process).
+    warned: std::sync::Mutex<std::collections::HashSet<u64>>,
 }
 
 /// Reads of a case after the log refused an append for its position, before the refusal is
@@ -94,17 +137,62 @@ pub struct EventLog<B> {
 const CATCH_UP_ATTEMPTS: u64 = 8;
 
 impl<B: Backend> EventLog<B> {
-    /// A log over `backend`, keeping up to [`DEFAULT_CACHE_CASES`] cases warm.
-    pub fn new(backend: B) -> Self {
-        Self::with_cache(backend, DEFAULT_CACHE_CASES)
+    /// A log over `backend` that marks what it writes, and trusts only what is marked, with
+    /// `marks`; it keeps up to [`DEFAULT_CACHE_CASES`] cases warm.
+    pub fn new(backend: B, marks: WriteKeys) -> Self {
+        Self::with_cache(backend, marks, DEFAULT_CACHE_CASES)
     }
 
     /// A log keeping up to `cases` cases warm.
-    pub fn with_cache(backend: B, cases: usize) -> Self {
+    pub fn with_cache(backend: B, marks: WriteKeys, cases: usize) -> Self {
         EventLog {
             backend,
             cache: CaseCache::new(cases),
             upcasters: Upcasters::shipped(),
+            marks,
+            unmarked_through: 0,
+            warned: Default::default(),
+        }
+    }
+
+    /// Accepts messages up to stream sequence `seq` without a mark: the history of a log
+    /// written before ombud marked its events (`security.accept_unmarked_through`).
+    pub fn accept_unmarked_through(mut self, seq: u64) -> Self {
+        self.unmarked_through = seq;
+        self
+    }
+
+    /// The write keys.
+    pub fn marks(&self) -> &WriteKeys {
+        &self.marks
+    }
+
+    /// Whether a stored message carries ombud's valid mark (or predates marking).
+    pub fn check_mark(&self, message: &StoredEvent) -> Result<(), Unmarked> {
+        check_mark(&self.marks, self.unmarked_through, message)
+    }
+
+    /// This log's judgement of marks, to take to another thread (the projectors' feed).
+    pub fn mark_check(&self) -> MarkCheck {
+        MarkCheck {
+            marks: self.marks.clone(),
+            unmarked_through: self.unmarked_through,
+        }
+    }
+
+    /// Logs a foreign message once per process.
+    pub fn warn_foreign(&self, subject: &str, foreign: &ForeignMessage) {
+        let first = match self.warned.lock() {
+            Ok(mut warned) => warned.insert(foreign.stream_seq),
+            Err(poisoned) => poisoned.into_inner().insert(foreign.stream_seq),
+        };
+        if first {
+            tracing::warn!(
+                seq = foreign.stream_seq,
+                subject,
+                why = %foreign.why,
+                "a foreign message on the event stream: not applied (who can publish on the bus?)"
+            );
         }
     }
 
@@ -180,12 +268,12 @@ impl<B: Backend> EventLog<B> {
             replay(case_id, entry, &idempotency_key, command_hash)
         };
 
-        let mut head = {
+        let (mut head, mut seen) = {
             let entry = lock(&slot);
             if let Some(receipt) = check(&entry)? {
                 return Ok(receipt);
             }
-            entry.head
+            (entry.head, entry.seen)
         };
         if expected > head.case_seq {
             // Our copy may be behind: catch up before judging.
@@ -194,7 +282,7 @@ impl<B: Backend> EventLog<B> {
             if let Some(receipt) = check(&entry)? {
                 return Ok(receipt);
             }
-            head = entry.head;
+            (head, seen) = (entry.head, entry.seen);
         }
         if expected != head.case_seq {
             return Err(LogError::Conflict {
@@ -225,15 +313,54 @@ impl<B: Backend> EventLog<B> {
             });
         }
         let hash = Sha256Hash::of(&body);
-        let outgoing = Outgoing {
+        let mut outgoing = Outgoing {
             case_id,
             subject: event_subject(case_id, recorded.event.data.event_type()),
+            mac: self.marks.sign(&body),
             body: body.into(),
             hash,
             msg_id: format!("{case_id}:{}", recorded.meta.idempotency_key),
-            expected_last_seq: head.stream_seq,
+            expected_last_seq: seen,
         };
+        // Foreign messages landing on the case between our read and our append move its last
+        // sequence without moving its chain: the same event is then published again after
+        // them, a bounded number of times.
+        let mut republished = 0u64;
+        loop {
+            match self
+                .publish_once(&slot, &recorded, head, outgoing.clone())
+                .await?
+            {
+                Attempt::Done(receipt) => return Ok(receipt),
+                Attempt::AfterForeign(last) if republished < CATCH_UP_ATTEMPTS => {
+                    republished += 1;
+                    outgoing.expected_last_seq = last;
+                }
+                Attempt::AfterForeign(_) => {
+                    return Err(LogError::Conflict {
+                        case: case_id,
+                        expected,
+                        actual: head.case_seq,
+                    })
+                }
+            }
+        }
+    }
 
+    /// Publishes `outgoing` (the encoded `recorded`, decided on `head`) once, and settles
+    /// what the log answered.
+    async fn publish_once(
+        &self,
+        slot: &Slot,
+        recorded: &RecordedEvent,
+        head: ChainHead,
+        outgoing: Outgoing,
+    ) -> Result<Attempt, LogError> {
+        let case_id = outgoing.case_id;
+        let hash = outgoing.hash;
+        let expected = recorded.meta.case_seq - 1;
+        let expected_last = outgoing.expected_last_seq;
+        let command_hash = recorded.meta.command_hash;
         match self.backend.publish(outgoing).await {
             Ok(Published {
                 stream_seq,
@@ -246,7 +373,7 @@ impl<B: Backend> EventLog<B> {
                     hash,
                     replayed: false,
                 };
-                let mut entry = lock(&slot);
+                let mut entry = lock(slot);
                 // Unless a concurrent catch-up already folded this event in, fold it now.
                 if entry.head == head {
                     entry.state = evolve(std::mem::take(&mut entry.state), &recorded.event);
@@ -255,9 +382,10 @@ impl<B: Backend> EventLog<B> {
                         hash: Some(hash),
                         stream_seq,
                     };
+                    entry.seen = entry.seen.max(stream_seq);
                     entry
                         .keys
-                        .entry(recorded.meta.idempotency_key)
+                        .entry(recorded.meta.idempotency_key.clone())
                         .or_insert(KeyRecord {
                             command_hash,
                             receipt,
@@ -265,7 +393,7 @@ impl<B: Backend> EventLog<B> {
                     // The log accepted our guess of the case's past: the entry is true now.
                     entry.synced = true;
                 }
-                Ok(receipt)
+                Ok(Attempt::Done(receipt))
             }
             // A retry the log recognised, or a concurrency failure (which a single server also
             // answers to a retry of a message it already holds): catch up and look again.
@@ -279,16 +407,21 @@ impl<B: Backend> EventLog<B> {
                 let mut attempt = 0u64;
                 loop {
                     attempt += 1;
-                    self.catch_up(case_id, &slot).await?;
+                    self.catch_up(case_id, slot).await?;
                     let settled = {
-                        let entry = lock(&slot);
+                        let entry = lock(slot);
                         match replay(
                             case_id,
                             &entry,
                             &recorded.meta.idempotency_key,
                             command_hash,
                         )? {
-                            Some(receipt) => Some(Ok(receipt)),
+                            Some(receipt) => Some(Ok(Attempt::Done(receipt))),
+                            // Only foreign messages came in between: the chain still ends
+                            // where the event was decided.
+                            None if entry.head == head && entry.seen > expected_last => {
+                                Some(Ok(Attempt::AfterForeign(entry.seen)))
+                            }
                             None if entry.head.case_seq > expected
                                 || attempt >= CATCH_UP_ATTEMPTS =>
                             {
@@ -311,18 +444,27 @@ impl<B: Backend> EventLog<B> {
         }
     }
 
-    /// Every event of a case, read fresh from the log and verified from the first.
+    /// Every genuine event of a case, read fresh from the log and verified from the first.
     pub async fn read_case(&self, case_id: CaseId) -> Result<Vec<LoggedEvent>, LogError> {
+        Ok(self.read_trail(case_id).await?.events)
+    }
+
+    /// A case's whole trail read fresh from the log: its genuine events, verified from the
+    /// first, and the foreign messages among them.
+    pub async fn read_trail(&self, case_id: CaseId) -> Result<Trail, LogError> {
         let stored = self.backend.read_case(case_id, 0).await?;
         let mut entry = CaseEntry::default();
         let mut verifier = ChainVerifier::new(case_id);
         let mut events = Vec::with_capacity(stored.len());
         for message in stored {
-            events.push(self.apply(case_id, &mut entry, &mut verifier, message)?);
+            if let Some(event) = self.apply(case_id, &mut entry, &mut verifier, message)? {
+                events.push(event);
+            }
         }
         entry.synced = true;
+        let foreign = entry.foreign.clone();
         self.cache.offer(case_id, entry);
-        Ok(events)
+        Ok(Trail { events, foreign })
     }
 
     /// A case's events up to a stream sequence or a time, and its state then.
@@ -359,15 +501,15 @@ impl<B: Backend> EventLog<B> {
         Ok(slot)
     }
 
-    /// Reads what the log holds for the case beyond the slot's head and folds it in.
+    /// Reads what the log holds for the case beyond what the slot has seen and folds it in.
     async fn catch_up(&self, case_id: CaseId, slot: &Slot) -> Result<(), LogError> {
-        let after = lock(slot).head.stream_seq;
+        let after = lock(slot).seen;
         let stored = self.backend.read_case(case_id, after).await?;
         let mut entry = lock(slot);
         let mut verifier = ChainVerifier::resume(case_id, entry.head);
         for message in stored {
             // Another task may have moved the entry on while we were reading.
-            if message.stream_seq <= entry.head.stream_seq {
+            if message.stream_seq <= entry.seen {
                 continue;
             }
             self.apply(case_id, &mut entry, &mut verifier, message)?;
@@ -376,21 +518,46 @@ impl<B: Backend> EventLog<B> {
         Ok(())
     }
 
+    /// Judges one message of the case and, when it is genuine, folds it in. A foreign message
+    /// is noted on the entry and skipped (`None`); a genuine one that cannot be decoded (a
+    /// newer schema, say) stops the read as `Corrupt`.
     fn apply(
         &self,
         case_id: CaseId,
         entry: &mut CaseEntry,
         verifier: &mut ChainVerifier,
         message: StoredEvent,
-    ) -> Result<LoggedEvent, LogError> {
+    ) -> Result<Option<LoggedEvent>, LogError> {
         let corrupt = |why: String| LogError::Corrupt {
             case: case_id,
             seq: message.stream_seq,
             why,
         };
-        let hash = verifier
-            .push(&message)
-            .map_err(|b| corrupt(b.kind.to_string()))?;
+        entry.seen = entry.seen.max(message.stream_seq);
+        let judged = match self.check_mark(&message) {
+            Err(unmarked) => Err(Foreignness::Unmarked(unmarked)),
+            Ok(()) => verifier
+                .push(&message)
+                .map_err(|b| Foreignness::OutOfChain(b.kind)),
+        };
+        let hash = match judged {
+            Ok(hash) => hash,
+            Err(why) => {
+                let foreign = ForeignMessage {
+                    stream_seq: message.stream_seq,
+                    why,
+                };
+                self.warn_foreign(&message.subject, &foreign);
+                if !entry
+                    .foreign
+                    .iter()
+                    .any(|f| f.stream_seq == foreign.stream_seq)
+                {
+                    entry.foreign.push(foreign);
+                }
+                return Ok(None);
+            }
+        };
         let recorded =
             decode_with(&message.body, &self.upcasters).map_err(|e| corrupt(e.to_string()))?;
         entry.state = evolve(std::mem::take(&mut entry.state), &recorded.event);
@@ -409,12 +576,47 @@ impl<B: Backend> EventLog<B> {
                 command_hash: recorded.meta.command_hash,
                 receipt,
             });
-        Ok(LoggedEvent {
+        Ok(Some(LoggedEvent {
             stream_seq: message.stream_seq,
             hash,
             recorded,
-        })
+        }))
     }
+}
+
+/// The judgement of marks of an [`EventLog`], owned (see [`EventLog::mark_check`]).
+#[derive(Debug, Clone)]
+pub struct MarkCheck {
+    marks: WriteKeys,
+    unmarked_through: u64,
+}
+
+impl MarkCheck {
+    /// Whether a stored message carries ombud's valid mark (or predates marking).
+    pub fn check(&self, message: &StoredEvent) -> Result<(), Unmarked> {
+        check_mark(&self.marks, self.unmarked_through, message)
+    }
+}
+
+fn check_mark(
+    marks: &WriteKeys,
+    unmarked_through: u64,
+    message: &StoredEvent,
+) -> Result<(), Unmarked> {
+    if message.stream_seq <= unmarked_through && message.mac.is_none() {
+        return Ok(());
+    }
+    marks
+        .verify(message.mac.as_deref(), &message.body)
+        .map(|_| ())
+}
+
+/// What one publish came to.
+enum Attempt {
+    /// Recorded (or recognised as recorded before).
+    Done(Receipt),
+    /// Refused because foreign messages moved the case's last sequence to this one.
+    AfterForeign(u64),
 }
 
 /// The original receipt if the key is in the case's history with the same command.

@@ -19,6 +19,15 @@ use uuid::Uuid;
 
 // ---- fixtures ------------------------------------------------------------------------------
 
+/// The write keys of every log in these tests (logs reopened on one store share them, as
+/// the processes of a deployment do).
+fn keys() -> ombud_envelope::WriteKeys {
+    ombud_envelope::WriteKeys::new(vec![
+        ombud_envelope::WriteKey::new("local", [42; 32]).unwrap()
+    ])
+    .unwrap()
+}
+
 fn new_case() -> CaseId {
     CaseId::from_uuid(Uuid::now_v7())
 }
@@ -190,7 +199,7 @@ async fn a_retried_append_returns_the_original_and_records_once<B: Backend + Clo
     let case = seed(&log, 1).await;
     // A second log over the same backend loads the case now, then goes stale: a retry through
     // it is decided on old state, as after a lost response.
-    let stale = EventLog::new(log.backend().clone());
+    let stale = EventLog::new(log.backend().clone(), keys());
     stale.load(case).await.unwrap();
     let first = log
         .append(append(note(case, 5), 2, "retry-me"))
@@ -229,7 +238,7 @@ async fn a_retried_append_returns_the_original_and_records_once<B: Backend + Clo
 async fn a_retried_report_never_opens_a_second_case<B: Backend + Clone>(log: Arc<EventLog<B>>) {
     let key = IdempotencyKey::parse(&format!("report-{}", Uuid::now_v7())).unwrap();
     let case = CaseId::for_idempotency_key(&key);
-    let stale = EventLog::new(log.backend().clone());
+    let stale = EventLog::new(log.backend().clone(), keys());
     stale.load(case).await.unwrap();
     let first = log
         .append(append(reported(case), 0, key.as_str()))
@@ -249,7 +258,7 @@ async fn a_stale_position_is_a_conflict_naming_the_actual_one<B: Backend + Clone
     log: Arc<EventLog<B>>,
 ) {
     let case = seed(&log, 0).await;
-    let stale = EventLog::new(log.backend().clone());
+    let stale = EventLog::new(log.backend().clone(), keys());
     assert_eq!(stale.load(case).await.unwrap().head.case_seq, 1);
     log.append(append(note(case, 1), 1, "a")).await.unwrap();
     log.append(append(note(case, 2), 2, "b")).await.unwrap();
@@ -394,13 +403,13 @@ async fn connect(server: &NatsServer, tweak: impl FnOnce(&mut JetStreamConfig)) 
 async fn jetstream_log() -> (NatsServer, Arc<EventLog<Jet>>) {
     let server = NatsServer::start().unwrap();
     let backend = connect(&server, |_| {}).await;
-    (server, Arc::new(EventLog::new(backend)))
+    (server, Arc::new(EventLog::new(backend, keys())))
 }
 
 fn embedded_log() -> (TempDir, Arc<EventLog<Embedded>>) {
     let dir = TempDir::new("embedded-log").unwrap();
     let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("data"))).unwrap();
-    (dir, Arc::new(EventLog::new(Arc::new(backend))))
+    (dir, Arc::new(EventLog::new(Arc::new(backend), keys())))
 }
 
 // ---- sealed personal data on each backend's key store ---------------------------------------
@@ -477,94 +486,186 @@ fn forged_body(case: CaseId, case_seq: u64, prev: Option<Sha256Hash>) -> Vec<u8>
     })
 }
 
-async fn forgeries_are_reported_at_their_sequence<B: Backend + Clone>(
+/// How a test publishes a message ombud did not write: `(case, body, Ombud-Hash, Ombud-Mac)`,
+/// answering its stream sequence.
+trait PublishRaw: AsyncFn(CaseId, Vec<u8>, String, Option<String>) -> u64 {}
+impl<F: AsyncFn(CaseId, Vec<u8>, String, Option<String>) -> u64> PublishRaw for F {}
+
+async fn foreign_messages_are_reported_skipped_and_never_block_their_case<B: Backend + Clone>(
     log: &EventLog<B>,
-    publish_raw: impl AsyncFn(CaseId, Vec<u8>, String) -> u64,
+    publish_raw: impl PublishRaw,
 ) {
+    use ombud_eventlog::Foreignness;
     let case = seed(log, 2).await;
     let other = seed(log, 1).await;
-    // Wrong previous hash, with an honest hash header.
-    let body = forged_body(case, 4, Some(Sha256Hash::of(b"not the previous event")));
+    let genuine = log.read_case(case).await.unwrap();
+    let last = genuine[2].hash;
+
+    // A well-formed next event with the right previous hash and an honest hash header, but
+    // no mark; the same under a key of the forger's own (same id, other secret); bytes that
+    // are not an event at all; and a marked copy of a genuine event, replayed.
+    let body = forged_body(case, 4, Some(last));
     let hash = Sha256Hash::of(&body).to_hex();
-    let seq = publish_raw(case, body, hash).await;
-    match log.read_case(case).await {
-        Err(LogError::Corrupt {
-            case: c,
-            seq: at,
-            why,
-        }) => {
-            assert_eq!((c, at), (case, seq));
-            assert!(why.contains("previous hash"), "{why}");
-        }
-        other => panic!("expected Corrupt, got {other:?}"),
+    let unmarked = publish_raw(case, body.clone(), hash.clone(), None).await;
+    let forger = ombud_envelope::WriteKeys::generate();
+    let wrong_key = publish_raw(case, body.clone(), hash, Some(forger.sign(&body))).await;
+    let junk = b"{not an event".to_vec();
+    let malformed = publish_raw(case, junk.clone(), Sha256Hash::of(&junk).to_hex(), None).await;
+    let raw = raw_case(log, case).await;
+    let copy = raw[1].clone();
+    let replayed = publish_raw(case, copy.body, copy.hash.unwrap(), copy.mac).await;
+
+    let trail = log.read_trail(case).await.unwrap();
+    assert_eq!(trail.events, genuine, "the genuine trail is unchanged");
+    let seqs: Vec<u64> = trail.foreign.iter().map(|f| f.stream_seq).collect();
+    assert_eq!(seqs, [unmarked, wrong_key, malformed, replayed]);
+    for f in &trail.foreign[..3] {
+        assert!(matches!(f.why, Foreignness::Unmarked(_)), "{f:?}");
     }
+    assert!(
+        matches!(trail.foreign[3].why, Foreignness::OutOfChain(_)),
+        "{:?}",
+        trail.foreign[3]
+    );
     assert_eq!(
         log.read_case(other).await.unwrap().len(),
         2,
         "other cases read fine"
     );
 
-    // A body that does not match its hash header.
-    let case = seed(log, 0).await;
-    let last = log.read_case(case).await.unwrap()[0].hash;
-    let body = forged_body(case, 2, Some(last));
-    let seq = publish_raw(case, body, Sha256Hash::of(b"something else").to_hex()).await;
-    assert!(matches!(
-        log.read_case(case).await,
-        Err(LogError::Corrupt { seq: at, ref why, .. }) if at == seq && why.contains("body hash")
-    ));
-    // Appending to a corrupt case is refused too, not built upon.
-    let fresh = EventLog::new(log.backend().clone());
-    assert!(matches!(
-        fresh.append(append(note(case, 5), 2, "on-top")).await,
-        Err(LogError::Corrupt { .. })
-    ));
+    // The next genuine command chains on the last genuine event, from a cold log too.
+    let cold = EventLog::new(log.backend().clone(), log.marks().clone());
+    let receipt = cold
+        .append(append(note(case, 5), 3, "after-forgery"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.case_seq, 4);
+    let events = cold.read_case(case).await.unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[3].recorded.meta.prev_hash, Some(last));
+
+    // A foreign message landing between a warm log's read and its append: the append goes
+    // through after it, once.
+    let warm = EventLog::new(log.backend().clone(), log.marks().clone());
+    assert_eq!(warm.load(case).await.unwrap().head.case_seq, 4);
+    let body = forged_body(case, 5, Some(events[3].hash));
+    publish_raw(case, body.clone(), Sha256Hash::of(&body).to_hex(), None).await;
+    let receipt = warm
+        .append(append(note(case, 6), 4, "after-race"))
+        .await
+        .unwrap();
+    assert_eq!((receipt.case_seq, receipt.replayed), (5, false));
+    let trail = warm.read_trail(case).await.unwrap();
+    assert_eq!(trail.events.len(), 5);
+    assert_eq!(trail.foreign.len(), 5);
+    // A retry of the same command is still recognised.
+    let again = warm
+        .append(append(note(case, 6), 4, "after-race"))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+}
+
+/// Keys rotate: a log whose signing key is new, with the old one kept, reads every earlier
+/// event as genuine and marks new ones with the new key; a log that dropped the old key sees
+/// the old events as foreign (so keys are only ever retired, never dropped, while events
+/// under them matter).
+async fn events_under_a_rotated_out_key_still_verify<B: Backend + Clone>(log: &EventLog<B>) {
+    let case = seed(log, 2).await;
+    let old = log.marks().signing().clone();
+    let new = ombud_envelope::WriteKey::generate("k2").unwrap();
+    let rotated = EventLog::new(
+        log.backend().clone(),
+        ombud_envelope::WriteKeys::new(vec![new.clone(), old]).unwrap(),
+    );
+    assert_eq!(rotated.read_case(case).await.unwrap().len(), 3);
+    rotated
+        .append(append(note(case, 9), 3, "rotated"))
+        .await
+        .unwrap();
+    let raw = raw_case(log, case).await;
+    assert!(
+        raw[3].mac.as_deref().unwrap().starts_with("k2:"),
+        "{:?}",
+        raw[3].mac
+    );
+    assert!(raw[2]
+        .mac
+        .as_deref()
+        .unwrap()
+        .starts_with(&format!("{}:", log.marks().signing().id())));
+    let trail = rotated.read_trail(case).await.unwrap();
+    assert_eq!((trail.events.len(), trail.foreign.len()), (4, 0));
+
+    let dropped = EventLog::new(
+        log.backend().clone(),
+        ombud_envelope::WriteKeys::new(vec![new]).unwrap(),
+    );
+    let trail = dropped.read_trail(case).await.unwrap();
+    assert_eq!(
+        trail.events.len(),
+        0,
+        "the first event is foreign, so nothing links"
+    );
+    assert_eq!(trail.foreign.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jetstream_forgeries_by_a_raw_client_are_reported() {
+async fn jetstream_foreign_messages_by_a_raw_client_never_block_a_case() {
     let (server, log) = jetstream_log().await;
     let raw = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
-    forgeries_are_reported_at_their_sequence(&log, async |case, body, hash| {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Ombud-Hash", hash.as_str());
-        let subject = ombud_envelope::subject::event_subject(case, EventType::NoteAdded);
-        raw.publish_with_headers(subject, headers, body.into())
-            .await
-            .unwrap()
-            .await
-            .unwrap()
-            .sequence
-    })
+    foreign_messages_are_reported_skipped_and_never_block_their_case(
+        &log,
+        async |case, body, hash, mac| {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Ombud-Hash", hash.as_str());
+            if let Some(mac) = mac {
+                headers.insert("Ombud-Mac", mac.as_str());
+            }
+            let subject = ombud_envelope::subject::event_subject(case, EventType::NoteAdded);
+            raw.publish_with_headers(subject, headers, body.into())
+                .await
+                .unwrap()
+                .await
+                .unwrap()
+                .sequence
+        },
+    )
     .await;
+    events_under_a_rotated_out_key_still_verify(&log).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn embedded_forgeries_written_under_the_log_are_reported() {
+async fn embedded_foreign_messages_written_under_the_log_never_block_a_case() {
     let (_dir, log) = embedded_log();
     let backend = log.backend().clone();
-    forgeries_are_reported_at_their_sequence(&log, async |case, body, hash| {
-        let last = backend
-            .read_case(case, 0)
-            .await
-            .unwrap()
-            .last()
-            .unwrap()
-            .stream_seq;
-        backend
-            .publish(ombud_eventlog::backend::Outgoing {
-                case_id: case,
-                subject: ombud_envelope::subject::event_subject(case, EventType::NoteAdded),
-                hash: Sha256Hash::parse_hex(&hash).unwrap(),
-                body: body.into(),
-                msg_id: "forged".into(),
-                expected_last_seq: last,
-            })
-            .await
-            .unwrap()
-            .stream_seq
-    })
+    foreign_messages_are_reported_skipped_and_never_block_their_case(
+        &log,
+        async |case, body, hash, mac| {
+            let last = backend
+                .read_case(case, 0)
+                .await
+                .unwrap()
+                .last()
+                .unwrap()
+                .stream_seq;
+            backend
+                .publish(ombud_eventlog::backend::Outgoing {
+                    case_id: case,
+                    subject: ombud_envelope::subject::event_subject(case, EventType::NoteAdded),
+                    hash: Sha256Hash::parse_hex(&hash).unwrap(),
+                    mac: mac.unwrap_or_default(),
+                    body: body.into(),
+                    msg_id: format!("forged-{}", Uuid::now_v7()),
+                    expected_last_seq: last,
+                })
+                .await
+                .unwrap()
+                .stream_seq
+        },
+    )
     .await;
+    events_under_a_rotated_out_key_still_verify(&log).await;
 }
 
 // ---- JetStream: faults, restarts, stream setup, the dedupe window, a cluster ---------------
@@ -573,7 +674,7 @@ async fn embedded_forgeries_written_under_the_log_are_reported() {
 async fn an_append_while_the_server_is_down_is_unavailable_and_nothing_acknowledged_is_lost() {
     let mut server = NatsServer::start().unwrap();
     let backend = connect(&server, |c| c.request_timeout = Duration::from_millis(800)).await;
-    let log = EventLog::new(backend.clone());
+    let log = EventLog::new(backend.clone(), keys());
     let case = seed(&log, 3).await;
     let before = raw_case(&log, case).await;
 
@@ -609,7 +710,7 @@ async fn an_append_while_the_server_is_down_is_unavailable_and_nothing_acknowled
 async fn a_subscription_resumes_across_a_server_restart_without_gaps_or_repeats() {
     let mut server = NatsServer::start().unwrap();
     let backend = connect(&server, |c| c.request_timeout = Duration::from_millis(800)).await;
-    let log = EventLog::new(backend);
+    let log = EventLog::new(backend, keys());
     let case = seed(&log, 4).await;
     let mut sub = log.subscribe(2).await.unwrap();
     let mut seen = Vec::new();
@@ -682,8 +783,8 @@ async fn the_stream_is_created_kept_and_repaired_when_it_drifts() {
 async fn a_retry_after_the_dedupe_window_still_returns_the_original() {
     let server = NatsServer::start().unwrap();
     let backend = connect(&server, |c| c.duplicate_window = Duration::from_secs(1)).await;
-    let log = EventLog::new(backend.clone());
-    let stale = EventLog::new(backend);
+    let log = EventLog::new(backend.clone(), keys());
+    let stale = EventLog::new(backend, keys());
     let case = seed(&log, 0).await;
     stale.load(case).await.unwrap();
     let first = log
@@ -698,7 +799,7 @@ async fn a_retry_after_the_dedupe_window_still_returns_the_original() {
         .unwrap();
     assert!(late.replayed);
     assert_eq!(late.stream_seq, first.stream_seq);
-    let cold = EventLog::new(log.backend().clone());
+    let cold = EventLog::new(log.backend().clone(), keys());
     let again = cold
         .append(append(note(case, 1), 1, "late-retry"))
         .await
@@ -748,7 +849,7 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
             Err(other) => panic!("{other:?}"),
         }
     };
-    let log = Arc::new(EventLog::new(backend.clone()));
+    let log = Arc::new(EventLog::new(backend.clone(), keys()));
     // The new stream may not be known on every node yet: an append is then `Unavailable`
     // (nothing recorded, safe to retry), and a caller retries it with the same key.
     let case = new_case();
@@ -759,7 +860,7 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
     log.append(append(note(case, 1), 1, &format!("n-{case}-0")))
         .await
         .unwrap();
-    let stale = EventLog::new(backend);
+    let stale = EventLog::new(backend, keys());
     // The stream's own replica group may still be settling: a reader is then `Unavailable`
     // (safe to retry), which is what a caller would do.
     until_available(deadline, "the stream serving a reader", || stale.load(case)).await;
@@ -798,7 +899,7 @@ async fn reopening_removes_the_unacknowledged_rows_past_a_gap() {
     let dir = TempDir::new("embedded-gap").unwrap();
     let config = EmbeddedConfig::new(dir.path().join("data"));
     let (case, events) = {
-        let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+        let log = EventLog::new(EmbeddedBackend::open(&config).unwrap(), keys());
         let case = seed(&log, 3).await;
         (case, log.read_case(case).await.unwrap())
     };
@@ -824,7 +925,7 @@ async fn reopening_removes_the_unacknowledged_rows_past_a_gap() {
             .unwrap();
         db.flush().unwrap();
     }
-    let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+    let log = EventLog::new(EmbeddedBackend::open(&config).unwrap(), keys());
     assert_eq!(
         log.head().await.unwrap(),
         last,
@@ -848,7 +949,7 @@ async fn the_embedded_log_survives_reopening_and_repairs_its_case_index() {
     let dir = TempDir::new("embedded-reopen").unwrap();
     let config = EmbeddedConfig::new(dir.path().join("data"));
     let (case, events) = {
-        let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+        let log = EventLog::new(EmbeddedBackend::open(&config).unwrap(), keys());
         let case = seed(&log, 5).await;
         (case, log.read_case(case).await.unwrap())
     };
@@ -864,7 +965,7 @@ async fn the_embedded_log_survives_reopening_and_repairs_its_case_index() {
         meta.insert("indexed_up_to", &3u64.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
-    let log = EventLog::new(EmbeddedBackend::open(&config).unwrap());
+    let log = EventLog::new(EmbeddedBackend::open(&config).unwrap(), keys());
     assert_eq!(log.read_case(case).await.unwrap(), events);
     assert_eq!(log.head().await.unwrap(), events.last().unwrap().stream_seq);
     let receipt = log

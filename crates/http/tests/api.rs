@@ -635,9 +635,10 @@ async fn on_jetstream_the_api_serves_a_case_and_refuses_bad_requests() {
     let dir = TempDir::new("api").unwrap();
     let mut config = JetStreamConfig::new(server.url());
     config.request_timeout = Duration::from_secs(5);
-    let log = Arc::new(EventLog::new(Arc::new(
-        JetStreamBackend::connect(config).await.unwrap().0,
-    )));
+    let log = Arc::new(EventLog::new(
+        Arc::new(JetStreamBackend::connect(config).await.unwrap().0),
+        ombud_envelope::WriteKeys::generate(),
+    ));
     life_of_a_case_and_bad_requests(build(log, &dir)).await;
 }
 
@@ -648,6 +649,9 @@ async fn on_embedded_the_api_serves_a_case_and_refuses_bad_requests() {
         &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
     )
     .unwrap();
-    let log = Arc::new(EventLog::new(Arc::new(backend)));
+    let log = Arc::new(EventLog::new(
+        Arc::new(backend),
+        ombud_envelope::WriteKeys::generate(),
+    ));
     life_of_a_case_and_bad_requests(build(log, &dir)).await;
 }

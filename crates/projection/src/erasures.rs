@@ -50,7 +50,8 @@ pub(crate) async fn follow(
         };
         let mut acted = false;
         for decoded in batch.iter().filter(|d| d.stored.stream_seq > done) {
-            let Ok(recorded) = &decoded.recorded else {
+            // A foreign message is never acted on: only ombud's own erasures destroy keys.
+            let (Ok(()), Ok(recorded)) = (&decoded.mark, &decoded.recorded) else {
                 continue;
             };
             let EventData::PersonalDataErased(erased) = &recorded.event.data else {

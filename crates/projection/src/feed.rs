@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use ombud_envelope::{decode, RecordedEvent, Sha256Hash, StoredEvent};
-use ombud_eventlog::{Backend, EventLog, LogError, Subscription};
+use ombud_envelope::{decode, RecordedEvent, Sha256Hash, StoredEvent, Unmarked};
+use ombud_eventlog::{Backend, EventLog, LogError, MarkCheck, Subscription};
 use tokio::sync::{mpsc, watch};
 
 use crate::runtime::ProjectionConfig;
@@ -23,6 +23,9 @@ pub struct Decoded {
     pub recorded: Result<RecordedEvent, String>,
     /// SHA-256 of the stored body (computed once here for every projector's chain check).
     pub body_hash: Sha256Hash,
+    /// Whether it carries ombud's valid mark (checked once here; without it the message is
+    /// foreign and never applied).
+    pub mark: Result<(), Unmarked>,
 }
 
 /// What the feed hands each projector.
@@ -81,7 +84,9 @@ pub(crate) async fn run<B: Backend>(
                 None => break,
             };
             let (batch, feed_error) = fill_batch(first, &mut subscription, config.max_batch);
-            let Ok(decoded) = tokio::task::spawn_blocking(move || decode_all(batch)).await else {
+            let marks = log.mark_check();
+            let Ok(decoded) = tokio::task::spawn_blocking(move || decode_all(batch, &marks)).await
+            else {
                 let why = LogError::Storage("decoding a batch panicked".into());
                 tell(&mut consumers, FeedItem::Trouble(why)).await;
                 break;
@@ -151,16 +156,22 @@ fn fill_batch(
     (batch, None)
 }
 
-fn decode_all(batch: Vec<StoredEvent>) -> Vec<Decoded> {
+fn decode_all(batch: Vec<StoredEvent>, marks: &MarkCheck) -> Vec<Decoded> {
     batch
         .into_iter()
         .map(|stored| {
-            let recorded = decode(&stored.body).map_err(|e| format!("undecodable: {e}"));
+            let mark = marks.check(&stored);
+            // A foreign body is not worth decoding: it is never applied.
+            let recorded = match &mark {
+                Ok(()) => decode(&stored.body).map_err(|e| format!("undecodable: {e}")),
+                Err(why) => Err(why.to_string()),
+            };
             let body_hash = Sha256Hash::of(&stored.body);
             Decoded {
                 stored,
                 recorded,
                 body_hash,
+                mark,
             }
         })
         .collect()

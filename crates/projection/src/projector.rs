@@ -37,4 +37,16 @@ pub trait Projector: Send + Sync + 'static {
 
     /// Folds one event into the trees. Synchronous: it runs on a blocking thread.
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected<'_>) -> Result<(), ApplyError>;
+
+    /// Notes a foreign message on `case`'s subjects (never applied; the runtime records it
+    /// itself). A model that shows cases may mark the case; the default does nothing. Must be
+    /// idempotent: a replay after a crash notes it again.
+    fn foreign(
+        &self,
+        _rows: &mut Rows<'_>,
+        _case: ombud_domain::CaseId,
+        _stream_seq: u64,
+    ) -> Result<(), ApplyError> {
+        Ok(())
+    }
 }

@@ -1,7 +1,13 @@
-//! Poison events: an event a projector cannot verify, decode or apply is recorded here with
-//! its sequence and the reason, its case is held (its later events are quarantined too, so
-//! the case's model never silently diverges), and every other case flows on. A rebuild (after
-//! a fix: an upcaster, a bug fix) starts a clean quarantine and retries them all.
+//! Poison events and foreign messages.
+//!
+//! A genuine event (it carries ombud's mark) that a projector cannot decode or apply is
+//! recorded in the quarantine with its sequence and the reason, its case is held (its later
+//! events are quarantined too, so the case's model never silently diverges), and every other
+//! case flows on. A rebuild (after a fix: an upcaster, a bug fix) starts a clean quarantine
+//! and retries them all.
+//!
+//! A foreign message (no valid mark, or a marked copy out of its case's chain) is recorded in
+//! its own tree, never applied, and never holds its case: ombud did not write it.
 
 use ombud_domain::CaseId;
 use serde::{Deserialize, Serialize};
@@ -44,15 +50,29 @@ pub(crate) fn record(rows: &mut Rows<'_>, entry: &QuarantinedEvent) -> Result<()
     Ok(())
 }
 
+/// Records a foreign message (its case is not held).
+pub(crate) fn record_foreign(rows: &mut Rows<'_>, entry: &QuarantinedEvent) {
+    rows.put("foreign", &entry.stream_seq.to_be_bytes(), entry.clone());
+}
+
 /// Every quarantined event, oldest first.
 pub fn list(trees: &Trees) -> Result<Vec<QuarantinedEvent>, ApplyError> {
+    list_tree(trees, "quarantine")
+}
+
+/// Every foreign message, oldest first.
+pub fn list_foreign(trees: &Trees) -> Result<Vec<QuarantinedEvent>, ApplyError> {
+    list_tree(trees, "foreign")
+}
+
+fn list_tree(trees: &Trees, name: &str) -> Result<Vec<QuarantinedEvent>, ApplyError> {
     trees
-        .tree("quarantine")
+        .tree(name)
         .iter()
         .map(|row| {
             let (_, value) = row?;
             serde_json::from_slice(&value).map_err(|e| ApplyError::BadRow {
-                key: "quarantine".into(),
+                key: name.into(),
                 why: e.to_string(),
             })
         })

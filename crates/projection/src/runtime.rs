@@ -67,6 +67,7 @@ struct Applied {
     last_seq: u64,
     events: u64,
     quarantined: u64,
+    foreign: u64,
     rows: u64,
     bytes: u64,
 }
@@ -93,6 +94,7 @@ struct Inner {
     last_error: Option<String>,
     rebuild: Option<RebuildProgress>,
     quarantined: u64,
+    foreign: u64,
     rows_written: u64,
     bytes_written: u64,
 }
@@ -162,6 +164,7 @@ impl<P: Projector> Projection<P> {
         let trees = Trees::open(&db, P::NAME, generation, P::TREES)?;
         let checkpoint = read_checkpoint(&trees)?;
         let quarantined = trees.tree("quarantine").len() as u64;
+        let foreign = trees.tree("foreign").len() as u64;
         Ok(Projection {
             db,
             flusher,
@@ -177,6 +180,7 @@ impl<P: Projector> Projection<P> {
                 last_error: None,
                 rebuild: None,
                 quarantined,
+                foreign,
                 rows_written: 0,
                 bytes_written: 0,
             }),
@@ -230,6 +234,7 @@ impl<P: Projector> Projection<P> {
             lag: head.map(|h| h.saturating_sub(checkpoint)),
             events_per_sec: inner.rate.per_sec(),
             quarantined: inner.quarantined,
+            foreign: inner.foreign,
             state: inner.state,
             last_error: inner.last_error.clone(),
             rebuild: inner.rebuild.clone(),
@@ -241,6 +246,11 @@ impl<P: Projector> Projection<P> {
     /// Every quarantined event of the serving generation.
     pub fn quarantined(&self) -> Result<Vec<QuarantinedEvent>, ProjectionError> {
         quarantine::list(&self.trees()).map_err(crate::error_from_apply)
+    }
+
+    /// Every foreign message the serving generation has seen (never applied).
+    pub fn foreign(&self) -> Result<Vec<QuarantinedEvent>, ProjectionError> {
+        quarantine::list_foreign(&self.trees()).map_err(crate::error_from_apply)
     }
 
     fn note_error(&self, error: &dyn std::fmt::Display) {
@@ -315,6 +325,7 @@ impl<P: Projector> Projection<P> {
             let mut inner = lock(&self.inner);
             inner.rate.add(applied.events);
             inner.quarantined += applied.quarantined;
+            inner.foreign += applied.foreign;
             inner.rows_written += applied.rows;
             inner.bytes_written += applied.bytes;
         }
@@ -515,6 +526,7 @@ impl<P: Projector> Projection<P> {
             let mut inner = lock(&self.inner);
             inner.rebuild = None;
             inner.quarantined = fresh.tree("quarantine").len() as u64;
+            inner.foreign = fresh.tree("foreign").len() as u64;
         }
         self.checkpoint.send_if_modified(|c| {
             let moved = reached > *c;
@@ -591,6 +603,7 @@ fn apply_partitioned<P: Projector>(
         last_seq: a.last_seq.max(b.last_seq),
         events: a.events + b.events,
         quarantined: a.quarantined + b.quarantined,
+        foreign: a.foreign + b.foreign,
         rows: a.rows + b.rows,
         bytes: a.bytes + b.bytes,
     })
@@ -611,23 +624,33 @@ fn apply_events<'e, P: Projector>(
         stored,
         recorded,
         body_hash,
+        mark,
     } in events
     {
         applied.last_seq = applied.last_seq.max(stored.stream_seq);
         applied.events += 1;
-        if !quarantine_empty && quarantine::contains(rows, stored.stream_seq)? {
-            continue; // quarantined before a crash; keep its first reason
-        }
-        let poison = |case_id, reason: String| QuarantinedEvent {
+        let entry = |case_id, reason: String| QuarantinedEvent {
             stream_seq: stored.stream_seq,
             case_id,
             subject: stored.subject.clone(),
             reason,
         };
-        let Some((case_id, _)) = parse_subject(&stored.subject) else {
-            quarantine::record(rows, &poison(None, "not a case event subject".into()))?;
-            quarantine_empty = false;
-            applied.quarantined += 1;
+        let subject_case = parse_subject(&stored.subject).map(|(case, _)| case);
+        if let Err(unmarked) = mark {
+            note_foreign(projector, rows, &entry(subject_case, unmarked.to_string()))?;
+            applied.foreign += 1;
+            continue;
+        }
+        if !quarantine_empty && quarantine::contains(rows, stored.stream_seq)? {
+            continue; // quarantined before a crash; keep its first reason
+        }
+        let Some(case_id) = subject_case else {
+            note_foreign(
+                projector,
+                rows,
+                &entry(None, "not a case event subject".into()),
+            )?;
+            applied.foreign += 1;
             continue;
         };
         let chain: Option<ChainRow> = rows.get("chain", &case_key(case_id))?;
@@ -644,7 +667,7 @@ fn apply_events<'e, P: Projector>(
         };
         if let Some(since) = held {
             let reason = format!("case held since quarantined event {since}");
-            quarantine::record(rows, &poison(Some(case_id), reason))?;
+            quarantine::record(rows, &entry(Some(case_id), reason))?;
             applied.quarantined += 1;
             continue;
         }
@@ -661,33 +684,36 @@ fn apply_events<'e, P: Projector>(
                 stream_seq: c.stream_seq,
             },
         };
-        let mut verifier = ChainVerifier::resume(case_id, head);
-        let outcome = recorded
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|recorded| {
-                verifier
-                    .push_decoded_hashed(stored, recorded, *body_hash)
-                    .map(|hash| Projected {
-                        stream_seq: stored.stream_seq,
-                        hash,
-                        recorded,
-                    })
-                    .map_err(|e| e.to_string())
-            });
-        let projected = match outcome {
-            Ok(p) => p,
+        // Marked but undecodable: ombud's own event that this reader cannot read (a newer
+        // schema); the case is held until a rebuild with a reader that can.
+        let recorded = match recorded {
+            Ok(recorded) => recorded,
             Err(reason) => {
-                quarantine::record(rows, &poison(Some(case_id), reason))?;
+                quarantine::record(rows, &entry(Some(case_id), reason.clone()))?;
                 quarantine_empty = false;
                 applied.quarantined += 1;
+                continue;
+            }
+        };
+        let mut verifier = ChainVerifier::resume(case_id, head);
+        let projected = match verifier.push_decoded_hashed(stored, recorded, *body_hash) {
+            Ok(hash) => Projected {
+                stream_seq: stored.stream_seq,
+                hash,
+                recorded,
+            },
+            // Marked but not the next link: a copy of an event replayed on the bus.
+            Err(broken) => {
+                let why = format!("marked, but not the case's next event: {}", broken.kind);
+                note_foreign(projector, rows, &entry(Some(case_id), why))?;
+                applied.foreign += 1;
                 continue;
             }
         };
         match projector.apply(rows, &projected) {
             Ok(()) => {}
             Err(ApplyError::Invalid(reason)) => {
-                quarantine::record(rows, &poison(Some(case_id), reason))?;
+                quarantine::record(rows, &entry(Some(case_id), reason))?;
                 quarantine_empty = false;
                 applied.quarantined += 1;
                 continue;
@@ -707,10 +733,24 @@ fn apply_events<'e, P: Projector>(
     let order: Vec<&'static str> = P::TREES
         .iter()
         .copied()
-        .chain(["quarantine", "held", "chain"])
+        .chain(["quarantine", "held", "foreign", "chain"])
         .collect();
     (applied.rows, applied.bytes) = std::mem::replace(rows, Rows::new(trees)).write(&order)?;
     Ok(applied)
+}
+
+/// Records a foreign message (never applied, never holding its case) and tells the projector,
+/// so a model can show that its case has foreign messages.
+fn note_foreign<P: Projector>(
+    projector: &P,
+    rows: &mut Rows<'_>,
+    entry: &QuarantinedEvent,
+) -> Result<(), ApplyError> {
+    quarantine::record_foreign(rows, entry);
+    match entry.case_id {
+        Some(case) => projector.foreign(rows, case, entry.stream_seq),
+        None => Ok(()),
+    }
 }
 
 /// Runs `work` while `feed` feeds it; returns when `work` is done (a feed waiting for new

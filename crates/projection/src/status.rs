@@ -50,6 +50,9 @@ pub struct ProjectorStatus {
     pub events_per_sec: f64,
     /// Events in quarantine.
     pub quarantined: u64,
+    /// Foreign messages seen (without ombud's mark, or out of their case's chain): never
+    /// applied, never holding a case.
+    pub foreign: u64,
     /// Running, stopped or failed.
     pub state: RunState,
     /// The last error seen (log unavailable, stall...), if any.

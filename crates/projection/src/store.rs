@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::error::ApplyError;
 
 /// Trees the runtime keeps in every generation besides the projector's own.
-pub(crate) const RUNTIME_TREES: &[&str] = &["checkpoint", "chain", "quarantine", "held"];
+pub(crate) const RUNTIME_TREES: &[&str] = &["checkpoint", "chain", "quarantine", "held", "foreign"];
 
 /// Every row of a generation, tree by tree (for comparisons).
 pub type Dump = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;

@@ -1,7 +1,9 @@
-//! Poison events never stop a projector: an event it cannot verify or decode (published around
-//! ombud, with a raw client) is quarantined with its sequence and reason, its case is held,
-//! and every other case flows on; status shows it; a rebuild keeps it in quarantine. And a
-//! hung batch becomes a loud `Stalled` error, never a silent hang.
+//! Foreign messages and poison events never stop a projector. A message ombud did not write
+//! (published around it, with a raw client, without a valid mark) is foreign: recorded with
+//! its sequence and reason, never applied, its case not held, and the case file says so. A
+//! marked event the projector cannot decode or apply is poison: quarantined, its case held,
+//! and every other case flows on; status shows both; a rebuild judges them the same way. And
+//! a hung batch becomes a loud `Stalled` error, never a silent hang.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -27,28 +29,39 @@ use tokio::sync::watch;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn poison_is_quarantined_and_other_cases_flow<B: Backend>(
+async fn foreign_messages_are_skipped_poison_is_quarantined_and_other_cases_flow<B: Backend>(
     log: Arc<EventLog<B>>,
     dir: &TempDir,
-    inject: impl AsyncFn(CaseId, u64, Vec<u8>) -> u64,
+    inject: impl AsyncFn(CaseId, u64, Vec<u8>, Option<String>) -> u64,
 ) {
     let models = open_models(dir, "views");
     let (stop, shutdown) = watch::channel(false);
     let tasks = models.spawn(log.clone(), shutdown);
     let mut w = World::new(log.clone(), shipped_rules());
-    let poisoned = w
+    let forged_on = w
         .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
         .await;
-    let last = w.act(poisoned, Action::Command(CommandKind::Accept)).await;
-    let healthy = w
+    let last = w.act(forged_on, Action::Command(CommandKind::Accept)).await;
+    let poisoned = w
         .report("jawa-barat", 1, &["undue_delay"], Channel::Web)
         .await;
 
+    // Bytes ombud did not write (no mark): foreign. The case is not held: the next genuine
+    // command is recorded after the foreign message and applied.
     let garbage = b"{\"specversion\":\"1.0\",\"this is\":\"not an ombud event\"".to_vec();
-    let poison_seq = inject(poisoned, last.stream_seq, garbage).await;
+    let foreign_seq = inject(forged_on, last.stream_seq, garbage.clone(), None).await;
+    let note = w
+        .act(forged_on, Action::Command(CommandKind::AddNote))
+        .await;
+    assert!(note.stream_seq > foreign_seq);
 
-    // Other cases flow on after it.
-    w.act(healthy, Action::Command(CommandKind::Accept)).await;
+    // The same bytes under ombud's own mark: a genuine event this reader cannot decode (as
+    // one of a newer schema would be) is poison, quarantined, and its case held.
+    let poisoned_last = log.read_case(poisoned).await.unwrap()[0].stream_seq;
+    let mark = log.marks().sign(&garbage);
+    let poison_seq = inject(poisoned, poisoned_last, garbage, Some(mark)).await;
+
+    // Other cases flow on after both.
     let other = w
         .report("jakarta-raya", 2, &["other"], Channel::Letter)
         .await;
@@ -56,10 +69,17 @@ async fn poison_is_quarantined_and_other_cases_flow<B: Backend>(
     models.wait_for(w.last_seq, WAIT).await.unwrap();
 
     for status in models.status(Some(w.last_seq)) {
-        assert_eq!(status.quarantined, 1, "{status:?}");
+        assert_eq!((status.quarantined, status.foreign), (1, 1), "{status:?}");
         assert_eq!(status.state, RunState::Running);
         assert_eq!(status.lag, Some(0));
     }
+    let foreign = models.cases.foreign().unwrap();
+    assert_eq!(foreign.len(), 1);
+    assert_eq!(
+        (foreign[0].stream_seq, foreign[0].case_id),
+        (foreign_seq, Some(forged_on))
+    );
+    assert!(foreign[0].reason.contains("Ombud-Mac"), "{foreign:?}");
     let held = models.cases.quarantined().unwrap();
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].stream_seq, poison_seq);
@@ -67,26 +87,29 @@ async fn poison_is_quarantined_and_other_cases_flow<B: Backend>(
     assert!(!held[0].reason.is_empty());
     let cases = models.cases.trees();
     assert!(quarantine::is_held(&cases, poisoned).unwrap());
-    assert!(!quarantine::is_held(&cases, healthy).unwrap());
-    // The poisoned case stays as it was before the poison; the others are current.
-    let file = case_file::get_file(&cases, poisoned).unwrap().unwrap();
-    assert_eq!(file.timeline.len(), 2);
+    assert!(!quarantine::is_held(&cases, forged_on).unwrap());
+    // The case with the foreign message is current and says it has one.
+    let file = case_file::get_file(&cases, forged_on).unwrap().unwrap();
     assert_eq!(
-        case_index::summary(&cases, healthy)
-            .unwrap()
-            .unwrap()
-            .status,
-        Status::UnderExamination
+        file.timeline.len(),
+        3,
+        "report, accept, note; the foreign message not"
     );
+    assert_eq!(file.foreign_messages, [foreign_seq]);
     assert!(case_index::summary(&cases, other).unwrap().is_some());
 
-    // A rebuild retries it: still poison, still quarantined, nothing else lost.
+    // A rebuild judges them again the same way; nothing else is lost.
     let reports = models.rebuild(&log, None).await.unwrap();
     assert!(reports.iter().all(|r| r.quarantined == 1), "{reports:?}");
     assert_eq!(
         models.cases.quarantined().unwrap()[0].stream_seq,
         poison_seq
     );
+    assert_eq!(models.cases.foreign().unwrap()[0].stream_seq, foreign_seq);
+    let file = case_file::get_file(&models.cases.trees(), forged_on)
+        .unwrap()
+        .unwrap();
+    assert_eq!(file.foreign_messages, [foreign_seq]);
     assert!(case_index::summary(&models.cases.trees(), other)
         .unwrap()
         .is_some());
@@ -97,44 +120,57 @@ async fn poison_is_quarantined_and_other_cases_flow<B: Backend>(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_jetstream_a_raw_publish_of_garbage_is_quarantined() {
+async fn on_jetstream_a_raw_publish_is_foreign_and_marked_garbage_is_quarantined() {
     let (_server, log) = jetstream_log().await;
     let dir = TempDir::new("poison").unwrap();
     let context = log.backend().context().clone();
-    poison_is_quarantined_and_other_cases_flow(log, &dir, async |case, _last, body| {
-        // A raw client, no ombud headers: the subject is a case's, the body is not an event.
-        let subject = event_subject(case, EventType::NoteAdded);
-        context
-            .publish(subject, body.into())
-            .await
-            .unwrap()
-            .await
-            .unwrap()
-            .sequence
-    })
+    foreign_messages_are_skipped_poison_is_quarantined_and_other_cases_flow(
+        log,
+        &dir,
+        async |case, _last, body, mark| {
+            // A raw client: the subject is a case's, the body is not an event.
+            let subject = event_subject(case, EventType::NoteAdded);
+            let mut headers = async_nats::HeaderMap::new();
+            if let Some(mark) = mark {
+                headers.insert(ombud_envelope::MAC_HEADER, mark.as_str());
+            }
+            context
+                .publish_with_headers(subject, headers, body.into())
+                .await
+                .unwrap()
+                .await
+                .unwrap()
+                .sequence
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_embedded_a_raw_write_of_garbage_is_quarantined() {
+async fn on_embedded_a_raw_write_is_foreign_and_marked_garbage_is_quarantined() {
     let dir = TempDir::new("poison").unwrap();
     let log = embedded_log(&dir);
     let backend = log.backend().clone();
-    poison_is_quarantined_and_other_cases_flow(log, &dir, async |case, last, body| {
-        // Past ombud's append: a body with a valid hash header but no event in it.
-        let published = backend
-            .publish(Outgoing {
-                case_id: case,
-                subject: event_subject(case, EventType::NoteAdded),
-                hash: Sha256Hash::of(&body),
-                body: body.into(),
-                msg_id: format!("{case}:poison"),
-                expected_last_seq: last,
-            })
-            .await
-            .unwrap();
-        published.stream_seq
-    })
+    foreign_messages_are_skipped_poison_is_quarantined_and_other_cases_flow(
+        log,
+        &dir,
+        async |case, last, body, mark| {
+            // Past ombud's append: a body with a valid hash header but no event in it.
+            let published = backend
+                .publish(Outgoing {
+                    case_id: case,
+                    subject: event_subject(case, EventType::NoteAdded),
+                    hash: Sha256Hash::of(&body),
+                    mac: mark.unwrap_or_default(),
+                    body: body.into(),
+                    msg_id: format!("{case}:poison"),
+                    expected_last_seq: last,
+                })
+                .await
+                .unwrap();
+            published.stream_seq
+        },
+    )
     .await;
 }
 
@@ -219,6 +255,8 @@ async fn a_well_chained_second_report_is_quarantined_without_losing_the_first() 
             case_id: case,
             subject: event_subject(case, EventType::Reported),
             hash: Sha256Hash::of(&body),
+            // Marked: as if ombud itself had written it (a bug); the read model still refuses.
+            mac: log.marks().sign(&body),
             body: body.into(),
             msg_id: format!("{case}:forged"),
             expected_last_seq: first.stream_seq,

@@ -72,7 +72,7 @@ macro_rules! on_both_backends {
                         &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
                     )
                     .unwrap();
-                    let log = std::sync::Arc::new(ombud_eventlog::EventLog::new(std::sync::Arc::new(backend)));
+                    let log = std::sync::Arc::new(ombud_eventlog::EventLog::new(std::sync::Arc::new(backend), ombud_envelope::WriteKeys::generate()));
                     let (svc, _stop) = super::service(log, &dir);
                     super::$test(svc).await;
                 }
@@ -84,9 +84,10 @@ macro_rules! on_both_backends {
 async fn jetstream(server: &NatsServer) -> Arc<EventLog<Arc<JetStreamBackend>>> {
     let mut config = JetStreamConfig::new(server.url());
     config.request_timeout = Duration::from_secs(5);
-    Arc::new(EventLog::new(Arc::new(
-        JetStreamBackend::connect(config).await.unwrap().0,
-    )))
+    Arc::new(EventLog::new(
+        Arc::new(JetStreamBackend::connect(config).await.unwrap().0),
+        ombud_envelope::WriteKeys::generate(),
+    ))
 }
 
 on_both_backends!(

@@ -315,6 +315,7 @@ pub fn store_chain(events: Vec<RecordedEvent>) -> Vec<ombud_envelope::StoredEven
                 stream_seq: (i as u64 + 1) * 10,
                 subject: rec.subject(),
                 hash: Some(hash.to_hex()),
+                mac: None,
                 body,
             }
         })

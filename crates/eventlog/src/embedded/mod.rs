@@ -118,12 +118,23 @@ fn key_seq(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(tail))
 }
 
-/// Row layout: 32-byte hash, 2-byte subject length, subject, body.
-fn encode_row(subject: &str, hash: &Sha256Hash, body: &[u8]) -> Vec<u8> {
-    let mut row = Vec::with_capacity(34 + subject.len() + body.len());
+/// Set in a row's subject length when the row carries a mark (rows written before ombud
+/// marked its events do not).
+const MARKED: u16 = 0x8000;
+
+/// Row layout: 32-byte hash, 2-byte subject length (high bit: a mark follows), subject, then
+/// for a marked row a 1-byte mark length and the `Ombud-Mac` value, then the body.
+fn encode_row(subject: &str, hash: &Sha256Hash, mac: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mac = mac.filter(|m| m.len() <= usize::from(u8::MAX));
+    let mut row = Vec::with_capacity(35 + subject.len() + mac.map_or(0, str::len) + body.len());
     row.extend_from_slice(&hash.0);
-    row.extend_from_slice(&(subject.len() as u16).to_be_bytes());
+    let flag = if mac.is_some() { MARKED } else { 0 };
+    row.extend_from_slice(&((subject.len() as u16) | flag).to_be_bytes());
     row.extend_from_slice(subject.as_bytes());
+    if let Some(mac) = mac {
+        row.push(mac.len() as u8);
+        row.extend_from_slice(mac.as_bytes());
+    }
     row.extend_from_slice(body);
     row
 }
@@ -141,14 +152,24 @@ fn decode_row(seq: u64, row: &[u8]) -> Result<StoredEvent, LogError> {
             .try_into()
             .map_err(|_| bad())?,
     );
-    let subject_end = 34 + usize::from(len);
+    let subject_end = 34 + usize::from(len & !MARKED);
     let subject =
         std::str::from_utf8(row.get(34..subject_end).ok_or_else(bad)?).map_err(|_| bad())?;
+    let (mac, body_start) = if len & MARKED != 0 {
+        let mac_len = usize::from(*row.get(subject_end).ok_or_else(bad)?);
+        let mac_end = subject_end + 1 + mac_len;
+        let mac = std::str::from_utf8(row.get(subject_end + 1..mac_end).ok_or_else(bad)?)
+            .map_err(|_| bad())?;
+        (Some(mac.to_owned()), mac_end)
+    } else {
+        (None, subject_end)
+    };
     Ok(StoredEvent {
         stream_seq: seq,
         subject: subject.to_owned(),
         hash: Some(Sha256Hash(hash).to_hex()),
-        body: row.get(subject_end..).ok_or_else(bad)?.to_vec(),
+        mac,
+        body: row.get(body_start..).ok_or_else(bad)?.to_vec(),
     })
 }
 
@@ -366,7 +387,12 @@ fn open_error(path: &Path, error: sled::Error) -> LogError {
 impl Backend for EmbeddedBackend {
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
         self.refuse_if_broken()?;
-        let row = encode_row(&message.subject, &message.hash, &message.body);
+        let row = encode_row(
+            &message.subject,
+            &message.hash,
+            Some(&message.mac),
+            &message.body,
+        );
         let seq = {
             let mut writer = locked(&self.writer);
             let last = match writer.last_of_case.get(&message.case_id) {
@@ -497,6 +523,7 @@ mod tests {
             case_id,
             subject: format!("ombud.case.{case_id}.reported"),
             hash: Sha256Hash::of(&body),
+            mac: "k:AAAA".into(),
             body: body.into(),
             msg_id: format!("{case_id}:k"),
             expected_last_seq: 0,
@@ -526,7 +553,7 @@ mod tests {
         assert!(early.is_err(), "acknowledged past an unwritten sequence");
         assert_eq!(backend.head().await.unwrap(), 0);
 
-        let row = encode_row("ombud.case.x.reported", &Sha256Hash::of(b"{}"), b"{}");
+        let row = encode_row("ombud.case.x.reported", &Sha256Hash::of(b"{}"), None, b"{}");
         backend.events.insert(seq_key(1), row).unwrap();
         backend.mark_written(1);
         let published = tokio::time::timeout(std::time::Duration::from_secs(10), fast)
@@ -543,12 +570,16 @@ mod tests {
         let events = db.open_tree("events").unwrap();
         let hash = Sha256Hash::of(b"body");
         for seq in [1u64, 2, 4] {
-            let row = encode_row(&format!("ombud.case.x.e{seq}"), &hash, b"body");
+            let mac = (seq == 2).then_some("k1:mark");
+            let row = encode_row(&format!("ombud.case.x.e{seq}"), &hash, mac, b"body");
             events.insert(seq_key(seq), row).unwrap();
         }
         let run = read_run(&events, 1, 2);
         let seqs: Vec<u64> = run.iter().map(|r| r.as_ref().unwrap().stream_seq).collect();
         assert_eq!(seqs, [1, 2]);
+        assert_eq!(run[0].as_ref().unwrap().mac, None, "an unmarked row");
+        assert_eq!(run[1].as_ref().unwrap().mac.as_deref(), Some("k1:mark"));
+        assert_eq!(run[1].as_ref().unwrap().body, b"body");
 
         let run = read_run(&events, 2, 4);
         assert_eq!(run.len(), 2, "row 2, then the gap at 3");

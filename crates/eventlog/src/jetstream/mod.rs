@@ -23,7 +23,7 @@ use async_nats::jetstream::{self, Context};
 use futures_util::StreamExt as _;
 use ombud_domain::CaseId;
 use ombud_envelope::subject::{all_cases_filter, case_filter};
-use ombud_envelope::StoredEvent;
+use ombud_envelope::{StoredEvent, MAC_HEADER};
 use tokio::sync::mpsc;
 
 pub use keys::KvKeyStore;
@@ -37,6 +37,36 @@ pub const HASH_HEADER: &str = "Ombud-Hash";
 const EXPECTED_SUBJECT_HEADER: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
 /// The oldest server with `Nats-Expected-Last-Subject-Sequence-Subject`.
 pub const MIN_SERVER: (u64, u64) = (2, 11);
+
+/// How ombud authenticates to NATS.
+#[derive(Clone, Default)]
+pub enum NatsAuth {
+    /// No credentials (a server that lets anyone in; ombud warns).
+    #[default]
+    None,
+    /// A user and password.
+    UserPassword {
+        /// The user.
+        user: String,
+        /// The password.
+        password: String,
+    },
+    /// A credentials file (JWT and nkey seed).
+    CredsFile(std::path::PathBuf),
+    /// A file holding an nkey seed.
+    NkeyFile(std::path::PathBuf),
+}
+
+impl std::fmt::Debug for NatsAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NatsAuth::None => f.write_str("None"),
+            NatsAuth::UserPassword { user, .. } => write!(f, "UserPassword({user}, <redacted>)"),
+            NatsAuth::CredsFile(path) => write!(f, "CredsFile({})", path.display()),
+            NatsAuth::NkeyFile(path) => write!(f, "NkeyFile({})", path.display()),
+        }
+    }
+}
 
 /// Settings of the JetStream log.
 #[derive(Debug, Clone)]
@@ -55,8 +85,14 @@ pub struct JetStreamConfig {
     pub access_stream: String,
     /// The key-value bucket of the person index (`OMBUD_PERSONS`).
     pub person_bucket: String,
-    /// How long a request (publish ack, stream info) may take before `Unavailable`.
+    /// How long a request (publish ack, read, key) may take before `Unavailable`.
     pub request_timeout: Duration,
+    /// Credentials.
+    pub auth: NatsAuth,
+    /// A CA certificate to verify the server with (TLS required when set).
+    pub tls_ca_file: Option<std::path::PathBuf>,
+    /// A client certificate and its key.
+    pub tls_client: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl JetStreamConfig {
@@ -70,7 +106,10 @@ impl JetStreamConfig {
             key_bucket: "OMBUD_KEYS".into(),
             access_stream: "OMBUD_ACCESS".into(),
             person_bucket: "OMBUD_PERSONS".into(),
-            request_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(2),
+            auth: NatsAuth::None,
+            tls_ca_file: None,
+            tls_client: None,
         }
     }
 }
@@ -100,6 +139,64 @@ fn unavailable(context: &str, error: impl std::fmt::Display) -> LogError {
     }
 }
 
+/// The client options: name, timeouts, credentials, TLS, and a log line when the connection
+/// is lost and when it is back (once each per outage).
+async fn connect_options(config: &JetStreamConfig) -> Result<async_nats::ConnectOptions, LogError> {
+    let mut options = async_nats::ConnectOptions::new()
+        .connection_timeout(config.request_timeout)
+        .request_timeout(Some(config.request_timeout))
+        .name("ombud");
+    let url = config.url.clone();
+    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    options = options.event_callback(move |event| {
+        let (url, lost) = (url.clone(), lost.clone());
+        async move {
+            use std::sync::atomic::Ordering;
+            match event {
+                async_nats::Event::Disconnected if !lost.swap(true, Ordering::SeqCst) => {
+                    tracing::error!(
+                        %url,
+                        "lost the connection to NATS: commands and reads answer 503 \
+                         log_unavailable until it is back (reconnecting by itself)"
+                    )
+                }
+                async_nats::Event::Connected if lost.swap(false, Ordering::SeqCst) => {
+                    tracing::warn!(%url, "the connection to NATS is back")
+                }
+                other => tracing::debug!(%url, event = %other, "NATS client event"),
+            }
+        }
+    });
+    options = match &config.auth {
+        NatsAuth::None => options,
+        NatsAuth::UserPassword { user, password } => {
+            options.user_and_password(user.clone(), password.clone())
+        }
+        NatsAuth::CredsFile(path) => options.credentials_file(path).await.map_err(|e| {
+            LogError::Storage(format!(
+                "reading the NATS credentials file {}: {e}",
+                path.display()
+            ))
+        })?,
+        NatsAuth::NkeyFile(path) => {
+            let seed = std::fs::read_to_string(path).map_err(|e| {
+                LogError::Storage(format!(
+                    "reading the nkey seed file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            options.nkey(seed.trim().to_owned())
+        }
+    };
+    if let Some(ca) = &config.tls_ca_file {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    if let Some((cert, key)) = &config.tls_client {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    Ok(options)
+}
+
 /// Parses `2.11.3` or `v2.11.3-beta` into (major, minor).
 pub fn parse_server_version(text: &str) -> Option<(u64, u64)> {
     let mut parts = text.trim().trim_start_matches('v').split(['.', '-']);
@@ -118,13 +215,30 @@ impl JetStreamBackend {
                 })
             })
             .collect::<Result<_, _>>()?;
-        let client = async_nats::ConnectOptions::new()
-            .connection_timeout(config.request_timeout)
-            .name("ombud")
+        let client = connect_options(&config)
+            .await?
             .connect(servers)
             .await
-            .map_err(|e| unavailable(&format!("connecting to NATS at {}", config.url), e))?;
+            .map_err(|e| {
+                use async_nats::ConnectErrorKind;
+                let context = format!("connecting to NATS at {}", config.url);
+                match e.kind() {
+                    ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+                        LogError::Storage(format!(
+                            "{context}: the server refused ombud's credentials ({e}); set                              nats.user and nats.password (OMBUD__NATS__PASSWORD), or                              nats.creds_file / nats.nkey_file"
+                        ))
+                    }
+                    ConnectErrorKind::Tls => LogError::Storage(format!("{context}: TLS: {e}")),
+                    _ => unavailable(&context, e),
+                }
+            })?;
         let info = client.server_info();
+        if !info.auth_required {
+            tracing::warn!(
+                url = %config.url,
+                "the NATS server let ombud in without credentials: anyone who can reach it can                  read the trail and publish on ombud.case.> (lock it: config/nats-server.conf)"
+            );
+        }
         match parse_server_version(&info.version) {
             Some(version) if version >= MIN_SERVER => {}
             _ => {
@@ -348,6 +462,11 @@ fn stored_event(message: &jetstream::Message) -> Result<StoredEvent, LogError> {
             .as_ref()
             .and_then(|h| h.get(HASH_HEADER))
             .map(|v| v.as_str().to_owned()),
+        mac: message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(MAC_HEADER))
+            .map(|v| v.as_str().to_owned()),
         body: message.payload.to_vec(),
     })
 }
@@ -362,7 +481,8 @@ impl Backend for JetStreamBackend {
                 EXPECTED_SUBJECT_HEADER,
                 case_filter(message.case_id).as_str(),
             )
-            .header(HASH_HEADER, message.hash.to_hex().as_str());
+            .header(HASH_HEADER, message.hash.to_hex().as_str())
+            .header(MAC_HEADER, message.mac.as_str());
         let ack = match self.context.send_publish(message.subject, publish).await {
             Ok(pending) => pending.await,
             Err(e) => Err(e),

@@ -172,6 +172,10 @@ pub struct CaseFile {
     /// When and on which request the case's personal data was erased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure: Option<ErasureRecord>,
+    /// Stream sequences of foreign messages published on the case's subjects (not written by
+    /// ombud, never applied): an integrity incident to look into.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_messages: Vec<u64>,
 }
 
 /// The erasure of a case's personal data.
@@ -254,6 +258,7 @@ impl CaseFile {
                 closure: None,
                 timeline: Vec::new(),
                 erasure: None,
+                foreign_messages: Vec::new(),
             },
             (None, other) => {
                 return Err(ApplyError::Invalid(format!(

@@ -54,4 +54,20 @@ impl Projector for CasesProjector {
         rows.put("files", &case_key(case_id), new);
         Ok(())
     }
+
+    fn foreign(
+        &self,
+        rows: &mut Rows<'_>,
+        case: ombud_domain::CaseId,
+        stream_seq: u64,
+    ) -> Result<(), ApplyError> {
+        let Some(mut file) = rows.get::<CaseFile>("files", &case_key(case))? else {
+            return Ok(()); // no such case: nothing to mark
+        };
+        if !file.foreign_messages.contains(&stream_seq) {
+            file.foreign_messages.push(stream_seq);
+            rows.put("files", &case_key(case), file);
+        }
+        Ok(())
+    }
 }

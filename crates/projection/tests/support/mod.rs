@@ -24,17 +24,28 @@ use ombud_testkit::{NatsServer, TempDir};
 pub type Jet = Arc<JetStreamBackend>;
 pub type Embedded = Arc<EmbeddedBackend>;
 
+/// The write keys of the tests' logs, as `OMBUD__SECURITY__WRITE_KEYS` gives them to an
+/// `ombud` process (every process of one deployment shares them).
+pub const WRITE_KEYS: &str =
+    "test:2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+
+pub fn write_keys() -> ombud_envelope::WriteKeys {
+    let (id, hex) = WRITE_KEYS.split_once(':').unwrap();
+    ombud_envelope::WriteKeys::new(vec![ombud_envelope::WriteKey::from_hex(id, hex).unwrap()])
+        .unwrap()
+}
+
 pub async fn jetstream_log() -> (NatsServer, Arc<EventLog<Jet>>) {
     let server = NatsServer::start().unwrap();
     let mut config = JetStreamConfig::new(server.url());
     config.request_timeout = Duration::from_secs(5);
     let backend = Arc::new(JetStreamBackend::connect(config).await.unwrap().0);
-    (server, Arc::new(EventLog::new(backend)))
+    (server, Arc::new(EventLog::new(backend, write_keys())))
 }
 
 pub fn embedded_log(dir: &TempDir) -> Arc<EventLog<Embedded>> {
     let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("log"))).unwrap();
-    Arc::new(EventLog::new(Arc::new(backend)))
+    Arc::new(EventLog::new(Arc::new(backend), write_keys()))
 }
 
 pub fn open_models(dir: &TempDir, name: &str) -> ReadModels {
