@@ -69,6 +69,8 @@ async fn the_demo_loads_every_kind_of_case_and_is_the_same_for_the_same_seed() {
         std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
             .args(["demo", "--cases", "150", "--seed", "7", "--data"])
             .arg(&data)
+            .env("OMBUD__SECURITY__BLIND_INDEX_KEY", support::BLIND_INDEX_KEY)
+            .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
             .arg("--holidays")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config/holidays.toml"))
             .output()

@@ -309,6 +309,14 @@ async fn the_shipped_cluster_config_serves_with_three_replicas() {
     for node in ["n1", "n2", "n3"] {
         let out = std::process::Command::new(&nats_server)
             .args(["-t", "-c"])
+            .envs([
+                ("OMBUD_NATS_PASSWORD", "a1"),
+                ("OMBUD_NATS_SUBSCRIBER_PASSWORD", "b2"),
+                ("OMBUD_NATS_ROUTE_PASSWORD", "c3"),
+                ("OMBUD_NATS_ROUTE_N1", "nats://route:c3@n1:6222"),
+                ("OMBUD_NATS_ROUTE_N2", "nats://route:c3@n2:6222"),
+                ("OMBUD_NATS_ROUTE_N3", "nats://route:c3@n3:6222"),
+            ])
             .arg(format!("{root}/config/nats-cluster/{node}.conf"))
             .output()
             .unwrap();

@@ -777,8 +777,9 @@ async fn erasure_erases(nats: Option<&NatsServer>) {
             "approve-erasure",
             "other-head",
             json!({"request_ref": "PDP/2026/003"}),
-            403,
-            "outside_office",
+            // Another office's case reads as absent, to a command as to a query.
+            404,
+            "unknown_case",
         )
         .await;
 

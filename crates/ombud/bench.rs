@@ -127,7 +127,12 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         };
         let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(&url))
             .await
-            .with_context(|| format!("connecting to NATS at {url}"))?;
+            .with_context(|| {
+                format!(
+                    "connecting to NATS at {}",
+                    ombud_eventlog::jetstream::redact_url(&url)
+                )
+            })?;
         let backend = Arc::new(backend);
         let keys = KvKeyStore::open(&backend).await?;
         let privacy = Privacy {

@@ -227,6 +227,16 @@ fn merge(base: &mut toml::Table, overlay: toml::Table) {
     }
 }
 
+/// The value at `path` in `table`, if any.
+fn lookup<'t>(table: &'t toml::Table, path: &[String]) -> Option<&'t toml::Value> {
+    let (last, parents) = path.split_last()?;
+    let mut cursor = table;
+    for key in parents {
+        cursor = cursor.get(key)?.as_table()?;
+    }
+    cursor.get(last)
+}
+
 /// Loads defaults + `file` + environment.
 pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
     let mut table: toml::Table = toml::from_str(DEFAULTS).context("the built-in defaults")?;
@@ -242,11 +252,18 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
             continue;
         };
         let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
-        // A TOML scalar (number, boolean) if it parses as one, else a string.
+        // A setting whose default is text stays text (a password of digits is not a number);
+        // otherwise a TOML value (number, boolean; an array for write_keys) if it parses as
+        // one, else text.
+        let default_is_text = lookup(&table, &keys).is_some_and(toml::Value::is_str);
         let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .filter(|v| !v.is_table() && (!v.is_array() || keys == ["security", "write_keys"]))
+            .filter(|v| {
+                !default_is_text
+                    && !v.is_table()
+                    && (!v.is_array() || keys == ["security", "write_keys"])
+            })
             .unwrap_or(toml::Value::String(value));
         let mut overlay = toml::Table::new();
         let mut cursor = &mut overlay;
@@ -318,6 +335,7 @@ impl Config {
                     .join(","),
             ),
         };
+        shown.nats.url = ombud_eventlog::jetstream::redact_url(&shown.nats.url);
         if !shown.nats.password.is_empty() {
             shown.nats.password = "<redacted>".into();
         }

@@ -111,7 +111,12 @@ async fn jetstream(
 ) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
     let (backend, _) = JetStreamBackend::connect(source.nats_config.jetstream(url))
         .await
-        .with_context(|| format!("connecting to NATS at {url}"))?;
+        .with_context(|| {
+            format!(
+                "connecting to NATS at {}",
+                ombud_eventlog::jetstream::redact_url(url)
+            )
+        })?;
     marked(Arc::new(backend), source)
 }
 

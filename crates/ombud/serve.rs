@@ -226,8 +226,16 @@ fn start(args: Settings) -> anyhow::Result<()> {
             Some(url) => {
                 let (backend, setup) = JetStreamBackend::connect(args.nats_config.jetstream(url))
                     .await
-                    .with_context(|| format!("connecting to NATS at {url}"))?;
-                eprintln!("event log: JetStream at {url} ({setup:?})");
+                    .with_context(|| {
+                        format!(
+                            "connecting to NATS at {}",
+                            ombud_eventlog::jetstream::redact_url(url)
+                        )
+                    })?;
+                eprintln!(
+                    "event log: JetStream at {} ({setup:?})",
+                    ombud_eventlog::jetstream::redact_url(url)
+                );
                 let keys = KvKeyStore::open(&backend)
                     .await
                     .context("opening the key bucket")?;

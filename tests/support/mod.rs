@@ -22,9 +22,21 @@ pub struct Server {
 pub const WRITE_KEYS: &str =
     "test:2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
 
+/// The deployment's blind-index key for every `ombud` process a test starts (it also keys the
+/// ids of reported cases, so the same demo seed gives the same case ids only under it).
+pub const BLIND_INDEX_KEY: &str =
+    "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c";
+
 pub async fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+    start_env(data, extra, &[]).await
+}
+
+/// [`start`] with more environment (it overrides the default write keys).
+pub async fn start_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ombud"))
         .env("OMBUD__SECURITY__WRITE_KEYS", WRITE_KEYS)
+        .env("OMBUD__SECURITY__BLIND_INDEX_KEY", BLIND_INDEX_KEY)
+        .envs(env.iter().copied())
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--holidays")

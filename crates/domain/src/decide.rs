@@ -19,7 +19,7 @@ use crate::event::{
     RecommendationIssued, Reopened, Reported,
 };
 use crate::ids::{CaseReference, OfficeCode};
-use crate::role::Role;
+use crate::role::{Actor, Role};
 use crate::state::{CaseState, Status};
 use crate::taxonomy::{ClosureReason, EscalationKind, Finding, MediationOutcome, Track};
 
@@ -196,6 +196,30 @@ pub fn legal_states(action: Action) -> &'static [Status] {
 
 /// Longest free-standing clear-text field (names of agencies, letter numbers...).
 const MAX_TEXT: usize = 200;
+
+/// Whether `actor` may take `action` on an existing case at all, whatever its state: the role
+/// may take it, the case exists, and the actor's office owns it. [`decide`] checks this first;
+/// the service checks it before answering a retried command with its original receipt, so a
+/// retry is never answered to someone who could not have sent it.
+pub fn authorize(state: &CaseState, actor: &Actor, action: Action) -> Result<(), DomainError> {
+    if !permitted_roles(action).contains(&actor.role) {
+        return Err(DomainError::NotPermitted {
+            role: actor.role,
+            action,
+        });
+    }
+    let Some(case_office) = state.office.as_ref().filter(|_| state.status != Unreported) else {
+        return Err(DomainError::NoSuchCase);
+    };
+    if !actor.may_access(case_office) {
+        return Err(DomainError::OutsideOffice {
+            role: actor.role,
+            actor_office: actor.office.clone(),
+            case_office: case_office.clone(),
+        });
+    }
+    Ok(())
+}
 
 /// Decides a command against a case's state: exactly one event, or a typed refusal.
 pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError> {
@@ -634,7 +658,7 @@ fn period_elapsed(
 /// An erasure request is decided once, by someone other than its requester.
 fn check_erasure_decision(
     state: &CaseState,
-    actor: &crate::role::Actor,
+    actor: &Actor,
     request_ref: &str,
 ) -> Result<(), Requirement> {
     match state.erasure_request(request_ref) {

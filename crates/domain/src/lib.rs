@@ -40,7 +40,7 @@ pub mod time;
 pub use calendar::{CalendarError, WorkingCalendar};
 pub use command::{Command, CommandBody, CommandKind};
 pub use deadline::{ClockKind, ClockRule, DayUnit, Deadline, DeadlinePolicy, Rules};
-pub use decide::{decide, Action};
+pub use decide::{authorize, decide, Action};
 pub use error::{DomainError, Requirement};
 pub use event::{Event, EventData, EventType};
 pub use ids::{

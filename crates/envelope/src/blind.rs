@@ -48,6 +48,25 @@ impl BlindKey {
     }
 }
 
+impl BlindKey {
+    /// HMAC-SHA256 under this key of `tag` and then each part, length-prefixed: a keyed
+    /// derivation for other secret identifiers (e.g. the namespace of report case ids), kept
+    /// apart from NIK indexes by its tag.
+    pub fn derive(&self, tag: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            // HMAC takes a key of any length; this arm is never taken.
+            Err(e) => unreachable!("{e}"),
+        };
+        mac.update(tag.as_bytes());
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
+
 impl fmt::Debug for BlindKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("BlindKey(<redacted>)")

@@ -74,6 +74,12 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The largest body the backend accepts.
     fn max_body_bytes(&self) -> usize;
+
+    /// Whether the storage can be reached right now (false while a server connection is
+    /// down), so callers can fail fast instead of waiting out a timeout.
+    fn available(&self) -> bool {
+        true
+    }
 }
 
 /// A live feed of stored messages; dropping it stops the feed.
@@ -136,5 +142,9 @@ impl<B: Backend> Backend for std::sync::Arc<B> {
 
     fn max_body_bytes(&self) -> usize {
         B::max_body_bytes(self)
+    }
+
+    fn available(&self) -> bool {
+        B::available(self)
     }
 }

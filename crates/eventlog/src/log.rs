@@ -201,6 +201,18 @@ impl<B: Backend> EventLog<B> {
         &self.backend
     }
 
+    /// `Unavailable` at once when the storage cannot be reached right now (a lost server
+    /// connection), instead of after a timeout.
+    pub fn ensure_available(&self) -> Result<(), LogError> {
+        if self.backend.available() {
+            Ok(())
+        } else {
+            Err(LogError::Unavailable {
+                reason: "not connected to the event log (reconnecting)".into(),
+            })
+        }
+    }
+
     /// The state and head of a case, from the cache when warm (a stale entry is caught by the
     /// next append's concurrency check).
     pub async fn load(&self, case_id: CaseId) -> Result<LoadedCase, LogError> {

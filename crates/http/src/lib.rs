@@ -349,7 +349,10 @@ async fn events<B: Backend, S: KeyStore>(
         .map(|t| ombud_service::audit::parse_as_of(&t))
         .transpose()?;
     let trail = api.service.trail(&actor, case_id, as_of).await?;
+    let foreign: Vec<ombud_service::audit::ForeignView> =
+        trail.foreign.iter().map(Into::into).collect();
     let events: Vec<serde_json::Value> = trail
+        .events
         .iter()
         .map(|e| {
             let envelope: serde_json::Value =
@@ -357,7 +360,10 @@ async fn events<B: Backend, S: KeyStore>(
             json!({ "seq": e.stream_seq, "hash": e.hash.to_hex(), "event": envelope })
         })
         .collect();
-    Ok(Json(json!({ "case_id": case_id, "events": events })).into_response())
+    Ok(
+        Json(json!({ "case_id": case_id, "events": events, "foreign_messages": foreign }))
+            .into_response(),
+    )
 }
 
 async fn verify<B: Backend, S: KeyStore>(
@@ -438,8 +444,12 @@ async fn stats<B: Backend, S: KeyStore>(
     Ok(Json(stats).into_response())
 }
 
+/// The longest `/readyz` waits for the log's head.
+const READY_BOUND: std::time::Duration = std::time::Duration::from_millis(1000);
+
 async fn ready<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
-    let head = api.service.log().head().await.ok();
+    // Within its own bound, whatever the log does: a supervisor's probe must not hang.
+    let head = api.service.log_head_within(READY_BOUND).await;
     let status = api.service.models().status(head);
     let ready = head.is_some()
         && status.iter().all(|s| {
@@ -471,7 +481,7 @@ fn record<B: Backend, S: KeyStore, T>(
 }
 
 async fn metrics_text<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
-    let head = api.service.log().head().await.ok();
+    let head = api.service.log_head_within(READY_BOUND).await;
     let text = api.metrics.render(&api.service.models().status(head));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

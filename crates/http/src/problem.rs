@@ -100,11 +100,13 @@ impl From<ServiceError> for Problem {
                     "Role not permitted",
                     detail,
                 ),
-                DomainError::OutsideOffice { .. } => Problem::new(
+                // Only a report naming another office than the actor's gets here (a command on
+                // another office's case reads as absent): the actor's own office is named.
+                DomainError::OutsideOffice { actor_office, .. } => Problem::new(
                     StatusCode::FORBIDDEN,
                     "outside_office",
-                    "Case belongs to another office",
-                    detail,
+                    "Not your office",
+                    format!("you may act only for office {actor_office}"),
                 ),
                 DomainError::InvalidTransition { .. } => Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -153,10 +155,29 @@ impl From<ServiceError> for Problem {
                 detail,
             ),
             ServiceError::Invalid(_) => Problem::malformed(detail),
-            ServiceError::Unavailable(_) => Problem::new(
+            ServiceError::Unavailable {
+                maybe_recorded: false,
+                ..
+            } => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "log_unavailable",
-                "Event log unavailable: nothing was recorded, retry with the same key",
+                "Event log unavailable: nothing was recorded; retry with the same Idempotency-Key",
+                detail,
+            ),
+            ServiceError::Unavailable {
+                maybe_recorded: true,
+                ..
+            } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "log_unavailable",
+                "Event log unavailable: the command may have been recorded; retry with the same \
+                 Idempotency-Key (it never records twice)",
+                detail,
+            ),
+            ServiceError::Integrity(_) => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "integrity_incident",
+                "Integrity incident: tell the DPO and the operators",
                 detail,
             ),
             ServiceError::NotYet(_) => Problem::new(

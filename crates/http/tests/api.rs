@@ -370,12 +370,14 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
             "not_permitted",
         ),
         (
+            // Another office's case reads as absent, to a command as to a query: the
+            // answer names neither the case's office nor anything of it.
             "other office",
             format!("/v1/cases/{case}/notes"),
             Some("t-other"),
             note("x"),
-            StatusCode::FORBIDDEN,
-            "outside_office",
+            StatusCode::NOT_FOUND,
+            "unknown_case",
         ),
         (
             "missing token",

@@ -1,9 +1,11 @@
 //! The auditor's view of a case: its whole trail read fresh from the log and verified link by
-//! link from the first event, or the case as it stood at a stream sequence or a time.
+//! link from the first event (each message's mark checked: foreign messages are named with
+//! their sequence and why, never counted as the case's), or the case as it stood at a stream
+//! sequence or a time.
 
 use ombud_domain::{CaseId, CaseState, Timestamp};
 use ombud_envelope::KeyStore;
-use ombud_eventlog::{AsOf, Backend, LoggedEvent};
+use ombud_eventlog::{AsOf, Backend, ForeignMessage, Trail};
 use serde::Serialize;
 
 use crate::error::ServiceError;
@@ -21,6 +23,27 @@ pub struct Verification {
     pub head_hash: Option<String>,
     /// The stream sequence of the last event.
     pub head_seq: u64,
+    /// Messages on the case's subjects that ombud did not write (or that are out of the
+    /// chain): not part of the trail, and an incident to look into.
+    pub foreign_messages: Vec<ForeignView>,
+}
+
+/// A foreign message, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignView {
+    /// Its stream sequence.
+    pub seq: u64,
+    /// Why it is not the case's.
+    pub why: String,
+}
+
+impl From<&ForeignMessage> for ForeignView {
+    fn from(f: &ForeignMessage) -> Self {
+        ForeignView {
+            seq: f.stream_seq,
+            why: f.why.to_string(),
+        }
+    }
 }
 
 impl<B: Backend, S: KeyStore> Service<B, S> {
@@ -29,11 +52,16 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         actor: &ombud_domain::Actor,
         case_id: CaseId,
         as_of: Option<AsOf>,
-    ) -> Result<Vec<LoggedEvent>, ServiceError> {
-        let events = match as_of {
-            None => self.log().read_case(case_id).await?,
-            Some(at) => self.log().read_case_as_of(case_id, at).await?.0,
-        };
+    ) -> Result<Trail, ServiceError> {
+        self.log().ensure_available()?;
+        let trail = self.log().read_trail(case_id).await?;
+        let mut events = trail.events;
+        if let Some(at) = as_of {
+            events.retain(|e| match at {
+                AsOf::Seq(seq) => e.stream_seq <= seq,
+                AsOf::Time(time) => e.recorded.event.at <= time,
+            });
+        }
         let Some(first) = events.first() else {
             return Err(ServiceError::NotFound(case_id));
         };
@@ -44,16 +72,20 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         if !sees_all_offices(actor.role) && actor.office != office {
             return Err(ServiceError::NotFound(case_id));
         }
-        Ok(events)
+        Ok(Trail {
+            events,
+            foreign: trail.foreign,
+        })
     }
 
-    /// Every event of the case (or up to `as_of`), chain-verified, personal data sealed.
+    /// Every genuine event of the case (or up to `as_of`), chain-verified, personal data
+    /// sealed, and the foreign messages found on its subjects.
     pub async fn trail(
         &self,
         actor: &ombud_domain::Actor,
         case_id: CaseId,
         as_of: Option<AsOf>,
-    ) -> Result<Vec<LoggedEvent>, ServiceError> {
+    ) -> Result<Trail, ServiceError> {
         self.trail_checked(actor, case_id, as_of).await
     }
 
@@ -64,7 +96,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         case_id: CaseId,
         as_of: AsOf,
     ) -> Result<CaseState, ServiceError> {
-        let events = self.trail_checked(actor, case_id, Some(as_of)).await?;
+        let events = self
+            .trail_checked(actor, case_id, Some(as_of))
+            .await?
+            .events;
         Ok(ombud_domain::fold(events.iter().map(|e| &e.recorded.event)))
     }
 
@@ -74,13 +109,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         actor: &ombud_domain::Actor,
         case_id: CaseId,
     ) -> Result<Verification, ServiceError> {
-        let events = self.trail_checked(actor, case_id, None).await?;
-        let last = events.last();
+        let trail = self.trail_checked(actor, case_id, None).await?;
+        let last = trail.events.last();
         Ok(Verification {
             case_id,
-            events: events.len() as u64,
+            events: trail.events.len() as u64,
             head_hash: last.map(|e| e.hash.to_hex()),
             head_seq: last.map_or(0, |e| e.stream_seq),
+            foreign_messages: trail.foreign.iter().map(ForeignView::from).collect(),
         })
     }
 }

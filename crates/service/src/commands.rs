@@ -1,8 +1,9 @@
 //! Command handling: authorize and decide in the domain, append with optimistic concurrency,
 //! answer retries with the original result.
 //!
-//! Order: hash the plaintext input → (not a report) load the case and answer a known
-//! idempotency key with its original receipt → seal the texts under the case's key → decide
+//! Order: hash the plaintext input → (not a report) load the case, check that the actor may
+//! take this action on it at all (role, office: another office's case reads as absent), and
+//! only then answer a known idempotency key with its original receipt → seal the texts under the case's key → decide
 //! → append at the loaded position (or at `If-Match`). A lost race (the case moved between
 //! load and append) is decided again on the fresh state, with a short random pause, for up to
 //! the retry budget (2 s), unless the caller gave `If-Match`: then the conflict is theirs.
@@ -64,13 +65,14 @@ pub struct Outcome {
 impl<B: Backend, S: KeyStore> Service<B, S> {
     /// Runs one command.
     pub async fn execute(&self, request: CommandRequest) -> Result<Outcome, ServiceError> {
+        self.log.ensure_available()?;
         let command_hash = request.input.command_hash()?;
         let is_report = matches!(request.input, CommandInput::Report(_));
         let is_erasure = matches!(request.input, CommandInput::ErasePersonalData(_));
         let person = self.reporter_index(&request.input)?;
         let case_id = match (request.case_id, is_report, &request.idempotency_key) {
             (Some(id), false, _) => id,
-            (None, true, Some(key)) => CaseId::for_idempotency_key(key),
+            (None, true, Some(key)) => self.report_case_id(&request.actor, key),
             (None, true, None) => CaseId::from_uuid(Uuid::now_v7()),
             (Some(_), true, _) => {
                 return Err(ServiceError::Invalid(
@@ -94,17 +96,17 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         // The case as loaded for the first attempt (later attempts load it afresh).
         let mut first_load = None;
         if !is_report {
+            // Who may act comes first: a retry is answered only to someone who could have
+            // sent it, and another office's case reads as absent.
+            let loaded = self.log.load(case_id).await?;
+            ombud_domain::authorize(&loaded.state, &request.actor, request.input.action())
+                .map_err(|refusal| hide_other_office(case_id, refusal))?;
             if let Some(receipt) = self.log.recorded(case_id, &key, command_hash).await? {
                 if is_erasure {
                     // The first try may have stopped between its event and its effects.
                     self.erase_effects(case_id).await?;
                 }
                 return self.outcome(case_id, receipt).await;
-            }
-            let loaded = self.log.load(case_id).await?;
-            if loaded.head.case_seq == 0 {
-                // Nothing to seal under and nothing to act on.
-                return Err(ServiceError::Refused(DomainError::NoSuchCase));
             }
             first_load = Some(loaded);
         }
@@ -164,7 +166,11 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                             return self.outcome(case_id, receipt).await;
                         }
                     }
-                    return Err(refusal.into());
+                    return Err(if is_report {
+                        refusal.into()
+                    } else {
+                        hide_other_office(case_id, refusal)
+                    });
                 }
             };
             if let (Some(person), false) = (&person, indexed) {
@@ -219,9 +225,23 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                     tokio::time::sleep(std::time::Duration::from_micros(pause)).await;
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(ServiceError::from(e).after_sending()),
             }
         }
+    }
+
+    /// The case a report opens under `key`: a UUIDv5 of the actor's office and the key under
+    /// a namespace derived from the deployment's secret (so nobody can compute a case id
+    /// from a guessable key, and two offices' keys never meet).
+    fn report_case_id(&self, actor: &Actor, key: &IdempotencyKey) -> CaseId {
+        let secret = self
+            .privacy
+            .blind_key
+            .derive("ombud/v1/report-case-ids", &[]);
+        let mut namespace = [0u8; 16];
+        namespace.copy_from_slice(&secret[..16]);
+        let name = format!("{}\n{}", actor.office, key.as_str());
+        CaseId::from_uuid(Uuid::new_v5(&Uuid::from_bytes(namespace), name.as_bytes()))
     }
 
     /// The outcome of a recognised retry (the case's reference read from the log's cache).
@@ -248,6 +268,15 @@ fn outcome(
         event_id: receipt.event_id,
         replayed: receipt.replayed,
         earlier_reports: None,
+    }
+}
+
+/// Another office's case reads as absent to a command, as it does to a query (a report naming
+/// another office than the actor's is the actor's own mistake, and says so).
+fn hide_other_office(case_id: CaseId, refusal: DomainError) -> ServiceError {
+    match refusal {
+        DomainError::OutsideOffice { .. } => ServiceError::NotFound(case_id),
+        other => ServiceError::Refused(other),
     }
 }
 

@@ -36,10 +36,20 @@ pub enum ServiceError {
     /// No such case (or not visible to this actor: another office's case reads as absent).
     #[error("no case {0}")]
     NotFound(CaseId),
-    /// The event log cannot be reached: nothing was recorded; retrying with the same key is
-    /// safe.
-    #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
+    /// The event log (or the key store beside it) cannot be reached or did not answer in time.
+    /// Retrying with the same idempotency key is always safe: it never records twice.
+    #[error("the event log is unavailable: {reason}")]
+    Unavailable {
+        /// What happened.
+        reason: String,
+        /// The command was sent to the log and not acknowledged in time: it may have been
+        /// recorded (false: it certainly was not).
+        maybe_recorded: bool,
+    },
+    /// Something that must never happen did: a data key missing from the key store without a
+    /// recorded erasure, a sealed field under another case's key. Reported, never hidden.
+    #[error("integrity incident: {0}")]
+    Integrity(String),
     /// The request is malformed (beyond what the domain checks).
     #[error("invalid request: {0}")]
     Invalid(String),
@@ -79,7 +89,10 @@ impl From<LogError> for ServiceError {
             LogError::IdempotencyKeyReused { case, key, .. } => {
                 ServiceError::IdempotencyKeyReused { case, key }
             }
-            LogError::Unavailable { reason } => ServiceError::Unavailable(reason),
+            LogError::Unavailable { reason } => ServiceError::Unavailable {
+                reason,
+                maybe_recorded: false,
+            },
             LogError::Corrupt { case, seq, why } => ServiceError::Corrupt { case, seq, why },
             LogError::TooLarge { size, limit } => ServiceError::Invalid(format!(
                 "the event would be {size} bytes, over the log's limit of {limit}"
@@ -101,6 +114,34 @@ impl From<ProjectionError> for ServiceError {
 
 impl From<ombud_envelope::SealError> for ServiceError {
     fn from(e: ombud_envelope::SealError) -> Self {
-        ServiceError::Sealing(e)
+        use ombud_envelope::{KeyStoreError, SealError};
+        match e {
+            SealError::Store(KeyStoreError::Unavailable(reason)) => ServiceError::Unavailable {
+                reason: format!("key store: {reason}"),
+                maybe_recorded: false,
+            },
+            SealError::UnknownKey(id) => {
+                tracing::error!(key = %id, "integrity incident: a data key is missing from the key store and no erasure was recorded");
+                ServiceError::Integrity(format!(
+                    "the data key {id} is missing from the key store, and no erasure of it was \
+                     recorded"
+                ))
+            }
+            other => ServiceError::Sealing(other),
+        }
+    }
+}
+
+impl ServiceError {
+    /// This error, with an unavailable log marked as "may have been recorded" (the command
+    /// was sent and its acknowledgement did not come).
+    pub(crate) fn after_sending(self) -> Self {
+        match self {
+            ServiceError::Unavailable { reason, .. } => ServiceError::Unavailable {
+                reason,
+                maybe_recorded: true,
+            },
+            other => other,
+        }
     }
 }

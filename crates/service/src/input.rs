@@ -300,6 +300,32 @@ impl CommandInput {
         })
     }
 
+    /// What it asks to do, for authorization before anything is sealed or answered.
+    pub fn action(&self) -> ombud_domain::Action {
+        use ombud_domain::{Action, CommandKind as K};
+        Action::Command(match self {
+            CommandInput::Escalate(i) => return Action::Escalate(i.kind),
+            CommandInput::Close(i) => return Action::Close(i.reason),
+            CommandInput::Report(_) => K::Report,
+            CommandInput::RequestCompletion(_) => K::RequestCompletion,
+            CommandInput::Complete(_) => K::Complete,
+            CommandInput::Accept(_) => K::Accept,
+            CommandInput::Assign(_) => K::Assign,
+            CommandInput::RequestClarification(_) => K::RequestClarification,
+            CommandInput::AnswerClarification(_) => K::AnswerClarification,
+            CommandInput::StartMediation(_) => K::StartMediation,
+            CommandInput::Mediate(_) => K::Mediate,
+            CommandInput::Conclude(_) => K::Conclude,
+            CommandInput::Recommend(_) => K::Recommend,
+            CommandInput::Reopen(_) => K::Reopen,
+            CommandInput::AddNote(_) => K::AddNote,
+            CommandInput::ErasePersonalData(_) => K::ErasePersonalData,
+            CommandInput::RequestErasure(_) => K::RequestErasure,
+            CommandInput::ApproveErasure(_) => K::ApproveErasure,
+            CommandInput::RefuseErasure(_) => K::RefuseErasure,
+        })
+    }
+
     /// Its route name.
     pub fn route(&self) -> &'static str {
         match self {

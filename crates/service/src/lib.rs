@@ -97,6 +97,16 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         &self.log
     }
 
+    /// The log's head, or `None` when the log cannot be reached or does not answer within
+    /// `bound` (for health probes, which must answer in their own time).
+    pub async fn log_head_within(&self, bound: std::time::Duration) -> Option<u64> {
+        self.log.ensure_available().ok()?;
+        tokio::time::timeout(bound, self.log.head())
+            .await
+            .ok()
+            .and_then(Result::ok)
+    }
+
     /// The read models.
     pub fn models(&self) -> &ReadModels {
         &self.models

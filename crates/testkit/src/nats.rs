@@ -118,9 +118,84 @@ pub struct NatsServer {
     log: PathBuf,
     child: Option<Child>,
     dir: TempDir,
+    /// Environment of the process (the shipped configs read their secrets from it).
+    env: Vec<(String, String)>,
+}
+
+/// A shipped config file made runnable in a test: its client `listen`, monitoring `http`,
+/// cluster `listen` and `store_dir` replaced, and `include`d files inlined; everything else
+/// (users, permissions, accounts, routes, fsync policy) exactly as shipped.
+fn adapt_shipped(
+    path: &std::path::Path,
+    port: u16,
+    monitor_port: u16,
+    cluster_port: Option<u16>,
+    store: &std::path::Path,
+) -> Result<String, NatsError> {
+    let text = std::fs::read_to_string(path)?;
+    let mut out = String::new();
+    let mut depth = 0i32;
+    let mut in_cluster = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let replaced = if let Some(include) = trimmed.strip_prefix("include ") {
+            let included = path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join(include.trim().trim_matches('"'));
+            std::fs::read_to_string(&included)?
+        } else if trimmed.starts_with("listen:") && depth == 0 {
+            format!("listen: 127.0.0.1:{port}")
+        } else if trimmed.starts_with("listen:") && in_cluster {
+            format!("  listen: 127.0.0.1:{}", cluster_port.unwrap_or(0))
+        } else if trimmed.starts_with("http:") && depth == 0 {
+            format!("http: 127.0.0.1:{monitor_port}")
+        } else if trimmed.starts_with("store_dir:") {
+            format!("  store_dir: {store:?}")
+        } else {
+            line.to_owned()
+        };
+        if depth == 0 && trimmed.starts_with("cluster") && trimmed.contains('{') {
+            in_cluster = true;
+        }
+        let code = trimmed.split('#').next().unwrap_or("");
+        depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
+        if depth == 0 {
+            in_cluster = false;
+        }
+        out.push_str(&replaced);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 impl NatsServer {
+    /// Starts a server from a shipped config file (`config/nats-server.conf`), only its ports
+    /// and store replaced, with `env` (its secrets) in the environment.
+    pub fn from_shipped(config: &std::path::Path, env: &[(&str, &str)]) -> Result<Self, NatsError> {
+        let bin = server_binary()?;
+        let dir = TempDir::new("nats-shipped")?;
+        let (port, monitor_port) = (free_port()?, free_port()?);
+        let text = adapt_shipped(config, port, monitor_port, None, &dir.path().join("store"))?;
+        let config_path = dir.path().join("nats-server.conf");
+        std::fs::write(&config_path, text)?;
+        let mut server = NatsServer {
+            bin,
+            port,
+            monitor_port,
+            config: config_path,
+            log: dir.path().join("nats-server.log"),
+            child: None,
+            dir,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
     /// Starts a server with default options.
     pub fn start() -> Result<Self, NatsError> {
         Self::start_with(NatsServerOptions::default())
@@ -156,6 +231,7 @@ impl NatsServer {
             log: dir.path().join("nats-server.log"),
             child: None,
             dir,
+            env: Vec::new(),
         };
         server.spawn()?;
         Ok(server)
@@ -169,6 +245,7 @@ impl NatsServer {
         let child = Command::new(&self.bin)
             .arg("-c")
             .arg(&self.config)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -185,6 +262,24 @@ impl NatsServer {
     /// The client port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The monitoring port (`/healthz`, `/jsz`, `/routez`).
+    pub fn monitor_port(&self) -> u16 {
+        self.monitor_port
+    }
+
+    /// GET a monitoring endpoint (`/jsz?streams=true`, `/routez`), its body as text.
+    pub fn monitor(&self, path: &str) -> std::io::Result<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.monitor_port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default())
     }
 
     /// The server's store and config directory.
@@ -292,7 +387,73 @@ impl NatsCluster {
                 log,
                 child: Some(child),
                 dir,
+                env: Vec::new(),
             });
+        }
+        for node in &nodes {
+            wait_healthy(node.monitor_port, &node.log)?;
+        }
+        Ok(NatsCluster { nodes })
+    }
+
+    /// Starts the shipped 3-node cluster (`config/nats-cluster/n1.conf`..`n3.conf` in `dir`),
+    /// only ports and stores replaced, with `env` (its secrets) in each node's environment.
+    /// The route URLs are the shipped variables `OMBUD_NATS_ROUTE_N1..3`, set here to the
+    /// loopback route ports with the credentials `route` / `route_password`.
+    pub fn from_shipped(
+        dir: &std::path::Path,
+        route_password: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Self, NatsError> {
+        let bin = server_binary()?;
+        let ports: Vec<(u16, u16, u16)> = (0..3)
+            .map(|_| Ok((free_port()?, free_port()?, free_port()?)))
+            .collect::<std::io::Result<_>>()?;
+        let mut all_env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        all_env.push(("OMBUD_NATS_ROUTE_PASSWORD".into(), route_password.into()));
+        for (i, (_, _, cluster)) in ports.iter().enumerate() {
+            all_env.push((
+                format!("OMBUD_NATS_ROUTE_N{}", i + 1),
+                format!("nats://route:{route_password}@127.0.0.1:{cluster}"),
+            ));
+        }
+        let mut nodes = Vec::new();
+        for (i, (port, monitor_port, cluster_port)) in ports.iter().enumerate() {
+            let node_dir = TempDir::new("nats-shipped-cluster")?;
+            let text = adapt_shipped(
+                &dir.join(format!("n{}.conf", i + 1)),
+                *port,
+                *monitor_port,
+                Some(*cluster_port),
+                &node_dir.path().join("store"),
+            )?;
+            let config_path = node_dir.path().join("nats-server.conf");
+            std::fs::write(&config_path, text)?;
+            let mut node = NatsServer {
+                bin: bin.clone(),
+                port: *port,
+                monitor_port: *monitor_port,
+                config: config_path,
+                log: node_dir.path().join("nats-server.log"),
+                child: None,
+                dir: node_dir,
+                env: all_env.clone(),
+            };
+            let log = std::fs::File::create(&node.log)?;
+            node.child = Some(
+                Command::new(&bin)
+                    .arg("-c")
+                    .arg(&node.config)
+                    .envs(node.env.iter().map(|(k, v)| (k, v)))
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()?,
+            );
+            nodes.push(node);
         }
         for node in &nodes {
             wait_healthy(node.monitor_port, &node.log)?;

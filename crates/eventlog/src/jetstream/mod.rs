@@ -197,6 +197,34 @@ async fn connect_options(config: &JetStreamConfig) -> Result<async_nats::Connect
     Ok(options)
 }
 
+/// `nats://user:password@host:4222` → (`nats://host:4222`, the user and password).
+fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let bare = match scheme {
+        Some(scheme) => format!("{scheme}://{host}"),
+        None => host.to_owned(),
+    };
+    (bare, Some((user.to_owned(), password.to_owned())))
+}
+
+/// The URL(s) with any password replaced by `<redacted>`, for messages and logs.
+pub fn redact_url(urls: &str) -> String {
+    urls.split(',')
+        .map(|url| match split_userinfo(url.trim()) {
+            (bare, Some((user, _))) => bare.replacen("://", &format!("://{user}:<redacted>@"), 1),
+            (bare, None) => bare,
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Parses `2.11.3` or `v2.11.3-beta` into (major, minor).
 pub fn parse_server_version(text: &str) -> Option<(u64, u64)> {
     let mut parts = text.trim().trim_start_matches('v').split(['.', '-']);
@@ -206,15 +234,22 @@ pub fn parse_server_version(text: &str) -> Option<(u64, u64)> {
 impl JetStreamBackend {
     /// Connects, checks the server (≥ 2.11, JetStream enabled) and ensures the stream.
     pub async fn connect(config: JetStreamConfig) -> Result<(Self, StreamSetup), LogError> {
-        let servers: Vec<async_nats::ServerAddr> = config
-            .url
-            .split(',')
-            .map(|url| {
-                url.trim().parse().map_err(|e| {
-                    LogError::Storage(format!("invalid NATS URL {url:?} in {:?}: {e}", config.url))
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        // Credentials in a URL (`nats://user:password@host`) are taken out of it and sent
+        // as the connection's user and password (the client would not send them), and no
+        // message ever shows them.
+        let mut config = config;
+        let mut servers: Vec<async_nats::ServerAddr> = Vec::new();
+        for url in config.url.split(',') {
+            let (bare, userinfo) = split_userinfo(url.trim());
+            if let (Some((user, password)), NatsAuth::None) = (userinfo, &config.auth) {
+                config.auth = NatsAuth::UserPassword { user, password };
+            }
+            servers.push(
+                bare.parse()
+                    .map_err(|e| LogError::Storage(format!("invalid NATS URL {bare:?}: {e}")))?,
+            );
+        }
+        config.url = redact_url(&config.url);
         let client = connect_options(&config)
             .await?
             .connect(servers)
@@ -610,11 +645,34 @@ impl Backend for JetStreamBackend {
         // Leave room for the headers inside the server's max payload.
         self.max_payload.saturating_sub(1024)
     }
+
+    fn available(&self) -> bool {
+        self.context.client().connection_state() == async_nats::connection::State::Connected
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_urls_are_taken_out_and_never_shown() {
+        assert_eq!(
+            split_userinfo("nats://ombud:s3cret@n1:4222"),
+            (
+                "nats://n1:4222".into(),
+                Some(("ombud".into(), "s3cret".into()))
+            )
+        );
+        assert_eq!(
+            split_userinfo("nats://n1:4222"),
+            ("nats://n1:4222".into(), None)
+        );
+        assert_eq!(
+            redact_url("nats://ombud:s3cret@n1:4222, nats://n2:4222"),
+            "nats://ombud:<redacted>@n1:4222,nats://n2:4222"
+        );
+    }
 
     #[test]
     fn server_versions_parse_and_compare_with_the_minimum() {

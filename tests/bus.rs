@@ -1,0 +1,548 @@
+//! Only ombud writes the trail, through the doors its users use: real nats-servers started
+//! from the shipped config files (`config/nats-server.conf`, `config/nats-cluster/`; only
+//! ports and stores replaced, secrets in the environment), `ombud serve` connecting as the
+//! `ombud` user, a downstream service as `subscriber`, an anonymous client, and a forger who
+//! holds ombud's own NATS credentials. Also: foreign messages never block a case, write keys
+//! rotate, an outage answers 503 fast and recovers exactly once, and the shipped cluster with
+//! authenticated routes survives losing its stream leader.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use futures_util::StreamExt as _;
+use ombud_testkit::{NatsCluster, NatsServer, TempDir};
+use serde_json::{json, Value};
+use support::{http, start_env, Server};
+
+const OMBUD_PASSWORD: &str = "0b5e7a1c9d2f4e6a8b0c1d2e3f4a5b6c";
+const SUBSCRIBER_PASSWORD: &str = "a7c3e9f1b5d70246f8e0a2c4b6d8e0f2";
+
+fn shipped(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config")
+        .join(name)
+}
+
+fn nats_secrets() -> [(&'static str, &'static str); 2] {
+    [
+        ("OMBUD_NATS_PASSWORD", OMBUD_PASSWORD),
+        ("OMBUD_NATS_SUBSCRIBER_PASSWORD", SUBSCRIBER_PASSWORD),
+    ]
+}
+
+/// `ombud serve` on `url` as the `ombud` user.
+async fn serve(data: &Path, url: &str, env: &[(&str, &str)]) -> Server {
+    let mut all = vec![
+        ("OMBUD__NATS__USER", "ombud"),
+        ("OMBUD__NATS__PASSWORD", OMBUD_PASSWORD),
+    ];
+    all.extend_from_slice(env);
+    start_env(data, &["--nats", url], &all).await
+}
+
+fn report_body() -> Value {
+    json!({
+        "office": "jawa-barat", "channel": "walk_in",
+        "reporter": {"name": "Siti Rahmawati", "nik": "3278015203850004", "confidential": false},
+        "respondent": {"agency_code": "disdukcapil-kota-tasikmalaya",
+                       "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya"},
+        "forms": ["undue_delay"], "prior_complaint": true,
+        "summary": "KTP-el belum jadi setelah empat bulan"
+    })
+}
+
+async fn report(server: &Server) -> String {
+    let (status, created) = http(
+        &server.addr,
+        "POST",
+        "/v1/cases",
+        &server.tokens["intake"],
+        &[],
+        Some(&report_body()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{created}");
+    created["case_id"].as_str().unwrap().to_owned()
+}
+
+async fn note(server: &Server, case: &str, text: &str, key: &str) -> (u16, Value) {
+    http(
+        &server.addr,
+        "POST",
+        &format!("/v1/cases/{case}/notes"),
+        &server.tokens["supervisor"],
+        &[("Idempotency-Key", key)],
+        Some(&json!({ "note": text })),
+    )
+    .await
+    .unwrap()
+}
+
+async fn verify(server: &Server, case: &str) -> Value {
+    let (status, answer) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases/{case}/verify"),
+        &server.tokens["auditor"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+async fn trail(server: &Server, case: &str) -> Value {
+    let (status, answer) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases/{case}/events"),
+        &server.tokens["auditor"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+async fn case_file(server: &Server, case: &str, min_seq: u64) -> Value {
+    let (status, answer) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases/{case}?min_seq={min_seq}"),
+        &server.tokens["supervisor"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+/// A well-formed next event of `case` built by a forger who read the trail: the next
+/// position, the right previous hash, an actor and role of its choosing.
+fn forged_note(trail: &Value) -> (String, Vec<u8>) {
+    let events = trail["events"].as_array().unwrap();
+    let last = events.last().unwrap();
+    let note = events
+        .iter()
+        .rev()
+        .find(|e| e["event"]["type"] == "ombud.case.note_added")
+        .expect("a genuine note to copy the shape of");
+    let mut forged = note["event"].clone();
+    forged["id"] = json!(uuid::Uuid::now_v7().to_string());
+    forged["caseseq"] = json!(last["event"]["caseseq"].as_u64().unwrap() + 1);
+    forged["prevhash"] = last["hash"].clone();
+    forged["actor"] = json!("mallory");
+    forged["actorrole"] = json!("chair");
+    forged["idempotencykey"] = json!("forged-1");
+    let subject = format!(
+        "ombud.case.{}.note_added",
+        forged["subject"].as_str().unwrap()
+    );
+    (subject, serde_json::to_vec(&forged).unwrap())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn connect_as(url: &str, user: &str, password: &str) -> Result<async_nats::Client, String> {
+    async_nats::ConnectOptions::with_user_and_password(user.into(), password.into())
+        .custom_inbox_prefix(if user == "subscriber" {
+            "_INBOX_subscriber"
+        } else {
+            "_INBOX"
+        })
+        .connection_timeout(Duration::from_secs(3))
+        .connect(url)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Whether a request on `subject` gets any answer (a permission violation or a subject the
+/// account cannot reach answers nothing: the request fails).
+async fn answered(client: &async_nats::Client, subject: &str, payload: &'static [u8]) -> bool {
+    matches!(
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            client.request(subject.to_owned(), payload.into())
+        )
+        .await,
+        Ok(Ok(reply)) if !String::from_utf8_lossy(&reply.payload).contains("\"error\"")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never_block_a_case() {
+    let nats = NatsServer::from_shipped(&shipped("nats-server.conf"), &nats_secrets()).unwrap();
+    let url = nats.url();
+    let dir = TempDir::new("bus").unwrap();
+    let server = serve(&dir.path().join("data"), &url, &[]).await;
+    let case = report(&server).await;
+    let (status, _) = note(&server, &case, "Sudah ditanyakan ke loket", "n-1").await;
+    assert_eq!(status, 200);
+
+    // No anonymous access, no wrong password, no borrowing the other user's password.
+    assert!(async_nats::connect(&url).await.is_err(), "anonymous");
+    assert!(connect_as(&url, "ombud", "wrong").await.is_err());
+    assert!(connect_as(&url, "subscriber", OMBUD_PASSWORD)
+        .await
+        .is_err());
+
+    // The subscriber reads the stream through its API prefix, with ombud's marks on it.
+    let reader = connect_as(&url, "subscriber", SUBSCRIBER_PASSWORD)
+        .await
+        .unwrap();
+    let js = jetstream::with_prefix(reader.clone(), "JS.OMBUD.API");
+    let stream = js.get_stream_no_info("OMBUD_CASES").await.unwrap();
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            filter_subject: format!("ombud.case.{case}.>"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let message = tokio::time::timeout(Duration::from_secs(10), messages.next())
+            .await
+            .expect("the subscriber reads the case's events")
+            .unwrap()
+            .unwrap();
+        let headers = message.headers.clone().unwrap();
+        assert!(
+            headers.get("Ombud-Mac").is_some(),
+            "every event carries ombud's mark"
+        );
+        seen.push(message.subject.to_string());
+    }
+    assert!(seen[0].ends_with(".reported") && seen[1].ends_with(".note_added"));
+
+    // ...and nothing else: no publishing on ombud.case.>, no key bucket, no access log, no
+    // deleting or purging.
+    reader
+        .publish(format!("ombud.case.{case}.note_added"), "forged".into())
+        .await
+        .unwrap();
+    reader.flush().await.unwrap();
+    let subscriber_js_publish = js
+        .publish(format!("ombud.case.{case}.note_added"), "forged".into())
+        .await;
+    let refused_publish = match subscriber_js_publish {
+        Err(_) => true,
+        Ok(ack) => tokio::time::timeout(Duration::from_secs(3), ack)
+            .await
+            .map_or(true, |r| r.is_err()),
+    };
+    assert!(
+        refused_publish,
+        "the subscriber's publish must not be acknowledged"
+    );
+    assert!(js.get_key_value("OMBUD_KEYS").await.is_err(), "key bucket");
+    assert!(js.get_stream("OMBUD_ACCESS").await.is_err(), "access log");
+    // A request the subscriber may make is answered (so the refusals below can fail).
+    assert!(answered(&reader, "JS.OMBUD.API.STREAM.INFO.OMBUD_CASES", b"").await);
+    for subject in [
+        "$JS.API.DIRECT.GET.KV_OMBUD_KEYS".to_owned(),
+        "JS.OMBUD.API.DIRECT.GET.KV_OMBUD_KEYS".to_owned(),
+        "$JS.API.STREAM.PURGE.OMBUD_CASES".to_owned(),
+        "JS.OMBUD.API.STREAM.PURGE.OMBUD_CASES".to_owned(),
+        "JS.OMBUD.API.STREAM.DELETE.OMBUD_CASES".to_owned(),
+        "JS.OMBUD.API.STREAM.MSG.DELETE.OMBUD_CASES".to_owned(),
+        format!("$KV.OMBUD_KEYS.case_{}", case.replace('-', "_")),
+    ] {
+        assert!(
+            !answered(&reader, &subject, b"{\"seq\":1}").await,
+            "the subscriber reached {subject}"
+        );
+    }
+    assert!(stream.clone().purge().await.is_err(), "purge");
+    assert!(stream.delete_message(1).await.is_err(), "delete a message");
+    assert!(
+        js.delete_stream("OMBUD_CASES").await.is_err(),
+        "delete the stream"
+    );
+    let verified = verify(&server, &case).await;
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert_eq!(
+        verified["report"]["events"], 2,
+        "nothing the subscriber did reached the trail"
+    );
+    assert_eq!(verified["report"]["foreign_messages"], json!([]));
+
+    // A forger with ombud's own NATS credentials publishes a well-formed next event (right
+    // position and previous hash, an honest Ombud-Hash) and a malformed one.
+    let forger = connect_as(&url, "ombud", OMBUD_PASSWORD).await.unwrap();
+    let forger_js = jetstream::new(forger);
+    let (subject, body) = forged_note(&trail(&server, &case).await);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Ombud-Hash", sha256_hex(&body).as_str());
+    let forged_seq = forger_js
+        .publish_with_headers(subject.clone(), headers, body.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .sequence;
+    let malformed_seq = forger_js
+        .publish(subject, "{\"specversion\":\"1.0\"".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+        .sequence;
+
+    // Named at its sequence by /verify and the trail, out of the case file, and the next
+    // genuine command succeeds and chains on the last genuine event.
+    let verified = verify(&server, &case).await;
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert_eq!(verified["report"]["events"], 2);
+    let foreign: Vec<u64> = verified["report"]["foreign_messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(foreign, [forged_seq, malformed_seq], "{verified}");
+    assert!(verified["report"]["foreign_messages"][0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("Ombud-Mac"));
+    let (status, recorded) = note(&server, &case, "Dinas menjawab", "n-2").await;
+    assert_eq!(status, 200, "the case is not blocked: {recorded}");
+    assert_eq!(recorded["case_seq"], 3);
+    let seq = recorded["seq"].as_u64().unwrap();
+    let file = case_file(&server, &case, seq).await;
+    assert_eq!(
+        file["foreign_messages"],
+        json!([forged_seq, malformed_seq]),
+        "{file}"
+    );
+    let timeline = file["timeline"].as_array().unwrap();
+    assert_eq!(
+        timeline.len(),
+        3,
+        "the forgery is not in the case file: {file}"
+    );
+    assert!(timeline.iter().all(|e| e["actor"] != "mallory"));
+    let verified = verify(&server, &case).await;
+    assert_eq!(
+        (
+            verified["verified"].clone(),
+            verified["report"]["events"].clone()
+        ),
+        (json!(true), json!(3))
+    );
+    // The projectors report them too.
+    let (_, metrics) = http(&server.addr, "GET", "/readyz", "", &[], None)
+        .await
+        .unwrap();
+    for projector in metrics["projectors"].as_array().unwrap() {
+        assert_eq!(projector["foreign"], 2, "{projector}");
+        assert_eq!(projector["quarantined"], 0, "{projector}");
+    }
+}
+
+/// Events written under a write key keep verifying once it is rotated out of signing (kept
+/// second), and new events carry the new key's id; on both backends.
+async fn rotated_keys_keep_verifying(nats: Option<&NatsServer>) {
+    let dir = TempDir::new("rotation").unwrap();
+    let data = dir.path().join("data");
+    let old = support::WRITE_KEYS;
+    let new = format!("k2:{}", "5c".repeat(32));
+    let start = async |keys: &str| match nats {
+        Some(nats) => serve(&data, &nats.url(), &[("OMBUD__SECURITY__WRITE_KEYS", keys)]).await,
+        None => start_env(&data, &[], &[("OMBUD__SECURITY__WRITE_KEYS", keys)]).await,
+    };
+    let server = start(old).await;
+    let case = report(&server).await;
+    assert_eq!(note(&server, &case, "sebelum rotasi", "r-1").await.0, 200);
+    drop(server);
+
+    let server = start(&format!("{new},{old}")).await;
+    let (status, recorded) = note(&server, &case, "sesudah rotasi", "r-2").await;
+    assert_eq!(status, 200, "{recorded}");
+    let verified = verify(&server, &case).await;
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert_eq!(verified["report"]["events"], 3, "{verified}");
+    assert_eq!(verified["report"]["foreign_messages"], json!([]));
+    let file = case_file(&server, &case, recorded["seq"].as_u64().unwrap()).await;
+    assert_eq!(file["timeline"].as_array().unwrap().len(), 3);
+    drop(server);
+
+    // Dropping the old key (instead of keeping it second) makes its events foreign: the
+    // reason keys are retired, never deleted.
+    let server = start(&new).await;
+    let (status, _) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases/{case}/verify"),
+        &server.tokens["auditor"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status, 404,
+        "without the old key the case has no genuine first event"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_under_a_rotated_out_write_key_still_verify_on_jetstream() {
+    let nats = NatsServer::from_shipped(&shipped("nats-server.conf"), &nats_secrets()).unwrap();
+    rotated_keys_keep_verifying(Some(&nats)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_under_a_rotated_out_write_key_still_verify_on_the_embedded_log() {
+    rotated_keys_keep_verifying(None).await;
+}
+
+fn cli(server: &Server, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(args)
+        .env("OMBUD_SERVER", format!("http://{}", server.addr))
+        .env("OMBUD_TOKEN", &server.tokens["supervisor"])
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_bus_away_commands_answer_503_fast_and_a_retry_records_exactly_once() {
+    let mut nats = NatsServer::from_shipped(&shipped("nats-server.conf"), &nats_secrets()).unwrap();
+    let dir = TempDir::new("outage").unwrap();
+    let server = serve(&dir.path().join("data"), &nats.url(), &[]).await;
+    let case = report(&server).await;
+
+    nats.kill();
+    let started = Instant::now();
+    let (status, problem) = note(&server, &case, "saat gangguan", "outage-1").await;
+    let took = started.elapsed();
+    assert_eq!(status, 503, "{problem}");
+    assert_eq!(problem["code"], "log_unavailable");
+    // The documented bound is nats.request_timeout_ms (2 s); generous slack for a loaded CI.
+    assert!(took < Duration::from_secs(6), "503 after {took:?}");
+    let (status, _) = http(&server.addr, "GET", "/readyz", "", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 503, "not ready without the log");
+    let out = cli(&server, &["status"]);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "ombud status exits 6 while the log is away"
+    );
+    let out = cli(&server, &["case", "notes", &case, "-f", "note=lewat CLI"]);
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "the CLI exits 6 on log_unavailable: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    nats.restart().unwrap();
+    // The client reconnects by itself; the same key records once, however often it is sent.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        let (status, answer) = note(&server, &case, "saat gangguan", "outage-1").await;
+        match status {
+            201 | 200 => break answer,
+            503 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            other => panic!("{other}: {answer}"),
+        }
+    };
+    let (status, again) = note(&server, &case, "saat gangguan", "outage-1").await;
+    assert!(status == 200 || status == 201, "{again}");
+    assert_eq!(again["replayed"], true, "{again}");
+    assert_eq!(again["seq"], first["seq"]);
+    let verified = verify(&server, &case).await;
+    assert_eq!(
+        verified["report"]["events"], 2,
+        "exactly one note: {verified}"
+    );
+}
+
+/// The stream leader of OMBUD_CASES, as node index.
+fn stream_leader(cluster: &mut NatsCluster, ask: usize) -> Option<usize> {
+    let text = cluster.nodes()[ask]
+        .monitor("/jsz?accounts=true&streams=true")
+        .ok()?;
+    let jsz: Value = serde_json::from_str(&text).ok()?;
+    let leader = jsz["account_details"]
+        .as_array()?
+        .iter()
+        .flat_map(|a| a["stream_detail"].as_array().cloned().unwrap_or_default())
+        .find(|s| s["name"] == "OMBUD_CASES")?["cluster"]["leader"]
+        .as_str()?
+        .to_owned();
+    leader
+        .strip_prefix('n')?
+        .parse::<usize>()
+        .ok()
+        .map(|n| n - 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_cluster_with_authenticated_routes_elects_and_survives_losing_the_leader() {
+    let mut cluster = NatsCluster::from_shipped(
+        &shipped("nats-cluster"),
+        "3e1f5a7c9b0d2e4f6a8c0e2f4a6b8d0c",
+        &nats_secrets(),
+    )
+    .unwrap();
+    for node in cluster.nodes() {
+        let routez: Value = serde_json::from_str(&node.monitor("/routez").unwrap()).unwrap();
+        assert!(routez["num_routes"].as_u64().unwrap() >= 2, "{routez}");
+    }
+    let dir = TempDir::new("cluster").unwrap();
+    let url = cluster.url();
+    let server = serve(
+        &dir.path().join("data"),
+        &url,
+        &[("OMBUD__NATS__REPLICAS", "3")],
+    )
+    .await;
+    let case = report(&server).await;
+    assert_eq!(note(&server, &case, "sebelum", "c-1").await.0, 200);
+
+    let leader = stream_leader(&mut cluster, 0).expect("the stream has a leader");
+    cluster.nodes()[leader].kill();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, answer) = note(&server, &case, "sesudah", "c-2").await;
+        match status {
+            201 | 200 => break,
+            503 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await
+            }
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    let verified = verify(&server, &case).await;
+    assert_eq!(verified["report"]["events"], 3, "{verified}");
+    let survivor = (leader + 1) % 3;
+    let new_leader = stream_leader(&mut cluster, survivor);
+    assert!(
+        new_leader.is_some_and(|n| n != leader),
+        "a new leader was elected: {new_leader:?}"
+    );
+}
