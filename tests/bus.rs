@@ -16,7 +16,7 @@ use async_nats::jetstream;
 use futures_util::StreamExt as _;
 use ombud_testkit::{NatsCluster, NatsServer, TempDir};
 use serde_json::{json, Value};
-use support::{http, start_env, Server};
+use support::{http, start_env, start_logged, Server};
 
 const OMBUD_PASSWORD: &str = "0b5e7a1c9d2f4e6a8b0c1d2e3f4a5b6c";
 const SUBSCRIBER_PASSWORD: &str = "a7c3e9f1b5d70246f8e0a2c4b6d8e0f2";
@@ -323,6 +323,21 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
         .as_str()
         .unwrap()
         .contains("Ombud-Mac"));
+    // `ombud audit --verify` says so too, and still verifies the genuine trail.
+    let audit = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["audit", &case, "--verify"])
+        .env("OMBUD_SERVER", format!("http://{}", server.addr))
+        .env("OMBUD_TOKEN", &server.tokens["auditor"])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&audit.stdout);
+    assert!(audit.status.success(), "{printed}");
+    assert!(printed.contains("verified: 2 events"), "{printed}");
+    assert!(
+        printed.contains(&format!("FOREIGN message at sequence {forged_seq}"))
+            && printed.contains(&format!("FOREIGN message at sequence {malformed_seq}")),
+        "{printed}"
+    );
     let (status, recorded) = note(&server, &case, "Dinas menjawab", "n-2").await;
     assert_eq!(status, 200, "the case is not blocked: {recorded}");
     assert_eq!(recorded["case_seq"], 3);
@@ -545,4 +560,85 @@ async fn the_shipped_cluster_with_authenticated_routes_elects_and_survives_losin
         new_leader.is_some_and(|n| n != leader),
         "a new leader was elected: {new_leader:?}"
     );
+}
+
+/// Waits until a line of `log` satisfies `wanted`, at most `limit`.
+async fn logged(
+    log: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    wanted: impl Fn(&str) -> bool,
+    limit: Duration,
+) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if log.lock().unwrap().iter().any(|l| wanted(l)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// ombud's log tells an operator what matters about the bus, once: a server that lets it in
+/// without credentials, and each outage (lost once, back once), however many commands fail
+/// meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut nats = NatsServer::start().unwrap(); // no authentication at all
+    let dir = TempDir::new("bus-log").unwrap();
+    let mut server = start_logged(&dir.path().join("data"), &["--nats", &nats.url()], &[]).await;
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut lines = tokio::io::BufReader::new(server.child.stderr.take().unwrap()).lines();
+    let sink = log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    assert!(
+        logged(
+            &log,
+            |l| l.contains("without credentials"),
+            Duration::from_secs(10)
+        )
+        .await,
+        "{:?}",
+        log.lock().unwrap()
+    );
+    let case = report(&server).await;
+
+    nats.kill();
+    for i in 0..3 {
+        let (status, _) = note(&server, &case, "saat gangguan", &format!("log-{i}")).await;
+        assert_eq!(status, 503);
+    }
+    assert!(
+        logged(
+            &log,
+            |l| l.contains("lost the connection to NATS"),
+            Duration::from_secs(10)
+        )
+        .await,
+        "{:?}",
+        log.lock().unwrap()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await; // reconnect attempts meanwhile
+    nats.restart().unwrap();
+    assert!(
+        logged(
+            &log,
+            |l| l.contains("the connection to NATS is back"),
+            Duration::from_secs(30)
+        )
+        .await,
+        "{:?}",
+        log.lock().unwrap()
+    );
+    let lost = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("lost the connection to NATS"))
+        .count();
+    assert_eq!(lost, 1, "once per outage: {:?}", log.lock().unwrap());
 }

@@ -22,13 +22,21 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
     let file = dir.path().join("site.toml");
     std::fs::write(
         &file,
-        "listen = \"0.0.0.0:9000\"\n[nats]\nurl = \"nats://10.0.0.5:4222\"\n",
+        "listen = \"0.0.0.0:9000\"\n[nats]\nurl = \"nats://ombud:hunter2x@10.0.0.5:4222\"\n",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(["config", "show", "--config"])
         .arg(&file)
         .env("OMBUD__SECURITY__MASTER_KEY", "00".repeat(32))
+        .env("OMBUD__SECURITY__BLIND_INDEX_KEY", "11".repeat(32))
+        .env(
+            "OMBUD__SECURITY__WRITE_KEYS",
+            format!("k2:{},k1:{}", "22".repeat(32), "33".repeat(32)),
+        )
+        // All digits: still the text it is, not a number.
+        .env("OMBUD__NATS__PASSWORD", "20261201")
+        .env("OMBUD__NATS__USER", "ombud")
         .env("OMBUD__BODY_LIMIT", "2048")
         .output()
         .unwrap();
@@ -39,12 +47,31 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("listen = \"0.0.0.0:9000\""), "{text}");
-    assert!(text.contains("nats://10.0.0.5:4222"), "{text}");
+    assert!(
+        text.contains("nats://ombud:<redacted>@10.0.0.5:4222"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2x"),
+        "a password in a URL is redacted too: {text}"
+    );
     assert!(text.contains("body_limit = 2048"), "{text}");
     assert!(
         text.contains("master_key = \"<redacted>\"") && !text.contains(&"00".repeat(32)),
         "{text}"
     );
+    for secret in ["11", "22", "33"] {
+        assert!(!text.contains(&secret.repeat(32)), "{secret}: {text}");
+    }
+    assert!(
+        text.contains("write_keys = \"k2:<redacted>,k1:<redacted>\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("password = \"<redacted>\"") && !text.contains("20261201"),
+        "{text}"
+    );
+    assert!(text.contains("user = \"ombud\""), "{text}");
 
     std::fs::write(&file, "listne = \"typo\"\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))

@@ -464,6 +464,7 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
                         v["report"]["head_hash"].as_str().unwrap_or("?"),
                         v["report"]["head_seq"]
                     );
+                    print_foreign(&v["report"]["foreign_messages"]);
                 } else {
                     println!(
                         "BROKEN at sequence {}: {}",
@@ -496,6 +497,7 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
                         [..16.min(e["hash"].as_str().unwrap_or("").len())]
                 );
             }
+            print_foreign(&t["foreign_messages"]);
         }))
     })
 }
@@ -557,6 +559,17 @@ pub fn dpo(args: DpoArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Lists foreign messages (on the case's subjects, not written by ombud), if any.
+fn print_foreign(list: &Value) {
+    for f in list.as_array().into_iter().flatten() {
+        println!(
+            "FOREIGN message at sequence {} (not ombud's, not applied): {}",
+            f["seq"],
+            f["why"].as_str().unwrap_or("?")
+        );
+    }
+}
+
 /// `ombud status`.
 pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
@@ -568,12 +581,12 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         } else {
             println!("ready: {ready}   log head: {}", a.body["log_head"]);
             println!(
-                "{:<12} {:>10} {:>8} {:>10} {:>11}  STATE",
-                "PROJECTOR", "CHECKPOINT", "LAG", "EVENTS/S", "QUARANTINED"
+                "{:<12} {:>10} {:>8} {:>10} {:>11} {:>8}  STATE",
+                "PROJECTOR", "CHECKPOINT", "LAG", "EVENTS/S", "QUARANTINED", "FOREIGN"
             );
             for p in a.body["projectors"].as_array().into_iter().flatten() {
                 println!(
-                    "{:<12} {:>10} {:>8} {:>10.0} {:>11}  {}{}",
+                    "{:<12} {:>10} {:>8} {:>10.0} {:>11} {:>8}  {}{}",
                     p["name"].as_str().unwrap_or("?"),
                     p["checkpoint"].as_u64().unwrap_or(0),
                     p["lag"]
@@ -581,6 +594,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                         .map_or_else(|| "?".to_owned(), |l| l.to_string()),
                     p["events_per_sec"].as_f64().unwrap_or(0.0),
                     p["quarantined"].as_u64().unwrap_or(0),
+                    p["foreign"].as_u64().unwrap_or(0),
                     p["state"].as_str().unwrap_or("?"),
                     p["last_error"]
                         .as_str()

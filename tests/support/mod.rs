@@ -33,6 +33,20 @@ pub async fn start(data: &std::path::Path, extra: &[&str]) -> Server {
 
 /// [`start`] with more environment (it overrides the default write keys).
 pub async fn start_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    spawn(data, extra, env, false).await
+}
+
+/// [`start_env`] with the server's log (stderr) left in `child.stderr` for the test to read.
+pub async fn start_logged(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    spawn(data, extra, env, true).await
+}
+
+async fn spawn(
+    data: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    logged: bool,
+) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ombud"))
         .env("OMBUD__SECURITY__WRITE_KEYS", WRITE_KEYS)
         .env("OMBUD__SECURITY__BLIND_INDEX_KEY", BLIND_INDEX_KEY)
@@ -43,7 +57,11 @@ pub async fn start_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &st
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config/holidays.toml"))
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(if logged {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .kill_on_drop(true)
         .spawn()
         .unwrap();

@@ -102,6 +102,17 @@ impl Metrics {
                 p.name, p.quarantined
             );
         }
+        out.push_str(
+            "# HELP ombud_projector_foreign Foreign messages seen (without ombud's mark): never applied.\n",
+        );
+        out.push_str("# TYPE ombud_projector_foreign gauge\n");
+        for p in projectors {
+            let _ = writeln!(
+                out,
+                "ombud_projector_foreign{{projector=\"{}\"}} {}",
+                p.name, p.foreign
+            );
+        }
         out
     }
 }

@@ -6,7 +6,8 @@
 //! only then answer a known idempotency key with its original receipt → seal the texts under the case's key → decide
 //! → append at the loaded position (or at `If-Match`). A lost race (the case moved between
 //! load and append) is decided again on the fresh state, with a short random pause, for up to
-//! the retry budget (2 s), unless the caller gave `If-Match`: then the conflict is theirs.
+//! the retry budget (2 s from the first lost race), unless the caller gave `If-Match`: then
+//! the conflict is theirs. Without `If-Match` a conflict is ombud's to retry.
 
 use ombud_domain::{
     decide, Actor, CaseId, CaseReference, Command, DomainError, IdempotencyKey, KeyId,
@@ -126,7 +127,9 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             other => other?,
         };
 
-        let started = std::time::Instant::now();
+        // The retry budget runs from the first lost race, not from the start: time spent
+        // waiting for a slow log (just back from an outage, say) does not use it up.
+        let mut first_conflict: Option<std::time::Instant> = None;
         let mut attempt: u32 = 0;
         let mut indexed = false;
         loop {
@@ -196,6 +199,9 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                     causation_id: Uuid::now_v7(),
                 })
                 .await;
+            if matches!(appended, Err(ombud_eventlog::LogError::Conflict { .. })) {
+                first_conflict.get_or_insert_with(std::time::Instant::now);
+            }
             match appended {
                 Ok(receipt) => {
                     let mut done = outcome(case_id, reference, receipt);
@@ -216,7 +222,8 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                     return Ok(done);
                 }
                 Err(ombud_eventlog::LogError::Conflict { .. })
-                    if request.if_match.is_none() && started.elapsed() < self.retry_budget =>
+                    if request.if_match.is_none()
+                        && first_conflict.is_some_and(|t| t.elapsed() < self.retry_budget) =>
                 {
                     // Lost a race: the log caught up with the case; decide again on it after
                     // a short random pause (so racing writers spread out).

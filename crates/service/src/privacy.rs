@@ -98,6 +98,17 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             let sealed: Sealed = at(&value, &path)
                 .and_then(|node| serde_json::from_value(node["sealed"].clone()).ok())
                 .ok_or_else(|| ServiceError::Internal(format!("sealed field {field}")))?;
+            // Opened only under its own case's key: a field sealed under another case's key
+            // (a forged or copied event) would otherwise show that case's person here.
+            if sealed.key_id != KeyId::for_case(file.case_id) {
+                tracing::error!(case = %file.case_id, field, key = %sealed.key_id, "integrity incident: a sealed field of the case names another case's key; not opened");
+                set(
+                    &mut value,
+                    &path,
+                    json!({"withheld": "sealed under another case's key (integrity incident)"}),
+                );
+                continue;
+            }
             let shown = match self.vault().unseal(&sealed, &field).await? {
                 Unsealed::Revealed(bytes) if field == IDENTITY => serde_json::from_slice(&bytes)
                     .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())),

@@ -99,6 +99,8 @@ on_both_backends!(
     refusals_write_nothing,
     personal_data_is_sealed_in_the_log_and_opened_for_the_case_file,
     another_office_sees_nothing_and_auditors_read_but_never_write,
+    a_retried_key_is_answered_only_to_someone_who_may_act,
+    a_sealed_field_opens_only_under_its_own_cases_key,
 );
 
 fn actor(role: Role, office: &str) -> Actor {
@@ -431,4 +433,130 @@ async fn another_office_sees_nothing_and_auditors_read_but_never_write<B: Backen
     assert_eq!(svc.verify(&auditor, case).await.unwrap().events, 1);
     let trail = svc.trail(&auditor, case, None).await.unwrap();
     assert_eq!(trail.events.len(), 1);
+}
+
+/// Who may act is checked before a retried key is answered: an auditor or another office
+/// presenting the key of a recorded command gets the refusal a fresh command would (another
+/// office: the case reads as absent), never the original receipt; and a report's case id
+/// depends on the office, so another office's report under the same key opens its own case
+/// instead of answering with the first office's.
+async fn a_retried_key_is_answered_only_to_someone_who_may_act<B: Backend>(svc: Svc<B>) {
+    let case = reported(&svc).await;
+    let boss = actor(Role::Supervisor, "jawa-barat");
+    let first = svc
+        .execute(request(
+            Some(case),
+            boss.clone(),
+            key("note-7"),
+            note("catatan"),
+        ))
+        .await
+        .unwrap();
+    let again = svc
+        .execute(request(Some(case), boss, key("note-7"), note("catatan")))
+        .await
+        .unwrap();
+    assert!(again.replayed, "the same actor's retry gets its receipt");
+
+    let auditor = actor(Role::Auditor, "jawa-barat");
+    let refused = svc
+        .execute(request(Some(case), auditor, key("note-7"), note("catatan")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            ServiceError::Refused(DomainError::NotPermitted { .. })
+        ),
+        "{refused}"
+    );
+    let other = actor(Role::Supervisor, "jakarta-raya");
+    let refused = svc
+        .execute(request(Some(case), other, key("note-7"), note("catatan")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ServiceError::NotFound(c) if c == case),
+        "{refused}"
+    );
+    assert!(!refused.to_string().contains("jawa-barat"), "{refused}");
+    assert_eq!(svc.log().read_case(case).await.unwrap().len(), 2);
+    assert_eq!(first.seq, again.seq);
+
+    // The same report key in two offices: two cases, neither answered with the other's.
+    let jabar = svc
+        .execute(request(
+            None,
+            actor(Role::Intake, "jawa-barat"),
+            key("lapor-1"),
+            report_input(),
+        ))
+        .await
+        .unwrap();
+    let jakarta_input = CommandInput::parse(
+        "report",
+        br#"{"office":"jakarta-raya","channel":"walk_in",
+             "reporter":{"name":"Budi Santoso","confidential":false},
+             "respondent":{"agency_code":"rsud-tarakan","agency_name":"RSUD Tarakan"},
+             "forms":["undue_delay"],"prior_complaint":false,
+             "summary":"Diminta biaya tidak resmi."}"#,
+    )
+    .unwrap();
+    let jakarta = svc
+        .execute(request(
+            None,
+            actor(Role::Intake, "jakarta-raya"),
+            key("lapor-1"),
+            jakarta_input,
+        ))
+        .await
+        .unwrap();
+    assert_ne!(jabar.case_id, jakarta.case_id);
+    assert!(!jakarta.replayed);
+    // ...and nobody can compute either id from the key.
+    assert_ne!(
+        jabar.case_id,
+        CaseId::for_idempotency_key(&IdempotencyKey::parse("lapor-1").unwrap())
+    );
+}
+
+/// A `reported` event of one case that carries another case's sealed fields (written past
+/// the domain, under ombud's own mark, as a bug or a stolen key would) never shows the other
+/// case's person: fields open only under their own case's key.
+async fn a_sealed_field_opens_only_under_its_own_cases_key<B: Backend>(svc: Svc<B>) {
+    let original = reported(&svc).await;
+    let mut copied = svc.log().read_case(original).await.unwrap()[0]
+        .recorded
+        .event
+        .clone();
+    let other = CaseId::from_uuid(uuid::Uuid::now_v7());
+    copied.case_id = other;
+    let receipt = svc
+        .log()
+        .append(ombud_eventlog::Append {
+            event: copied,
+            expected: 0,
+            idempotency_key: IdempotencyKey::parse("copied").unwrap(),
+            command_hash: ombud_envelope::Sha256Hash::of(b"copied"),
+            correlation_id: None,
+            causation_id: uuid::Uuid::now_v7(),
+        })
+        .await
+        .unwrap();
+    let dpo = actor(Role::Dpo, "jawa-barat");
+    let (file, _) = svc
+        .case_file(&dpo, other, Some(receipt.stream_seq), "test")
+        .await
+        .unwrap();
+    let text = file.to_string();
+    assert!(!text.contains("Asep"), "{text}");
+    assert!(
+        file["reporter"]["identity"]["withheld"]
+            .as_str()
+            .is_some_and(|w| w.contains("another case")),
+        "{file}"
+    );
+    // The genuine case still opens for the DPO.
+    let (file, _) = svc.case_file(&dpo, original, None, "test").await.unwrap();
+    assert_eq!(file["reporter"]["identity"]["name"], "Asep Saepudin");
 }

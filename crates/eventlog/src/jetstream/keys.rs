@@ -35,7 +35,7 @@ pub(super) async fn open_bucket(
 ) -> Result<kv::Store, async_nats::jetstream::context::CreateKeyValueError> {
     let config = backend.config();
     let stream = format!("KV_{bucket}");
-    let replicas = match backend.context().get_stream(&stream).await {
+    let replicas = match backend.setup_context().get_stream(&stream).await {
         Ok(existing) => super::kept_replicas(
             &stream,
             existing.cached_info().config.num_replicas,
@@ -44,7 +44,7 @@ pub(super) async fn open_bucket(
         Err(_) => config.replicas,
     };
     backend
-        .context()
+        .setup_context()
         .create_or_update_key_value(kv::Config {
             bucket: bucket.to_owned(),
             description: description.to_owned(),
@@ -53,7 +53,14 @@ pub(super) async fn open_bucket(
             num_replicas: replicas,
             ..Default::default()
         })
-        .await
+        .await?;
+    // Used with the ordinary request timeout from here on.
+    backend.context().get_key_value(bucket).await.map_err(|e| {
+        async_nats::jetstream::context::CreateKeyValueError::with_source(
+            async_nats::jetstream::context::CreateKeyValueErrorKind::TimedOut,
+            e,
+        )
+    })
 }
 
 impl KvKeyStore {

@@ -35,6 +35,8 @@ use crate::error::LogError;
 /// The header carrying SHA-256 of the body.
 pub const HASH_HEADER: &str = "Ombud-Hash";
 const EXPECTED_SUBJECT_HEADER: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
+/// The least time start-up requests (creating streams and buckets) may take.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
 /// The oldest server with `Nats-Expected-Last-Subject-Sequence-Subject`.
 pub const MIN_SERVER: (u64, u64) = (2, 11);
 
@@ -129,6 +131,9 @@ pub enum StreamSetup {
 #[derive(Debug, Clone)]
 pub struct JetStreamBackend {
     context: Context,
+    /// The same connection with a longer timeout, for creating and updating streams and
+    /// buckets at start-up (a cluster that has just elected its leaders can take seconds).
+    setup: Context,
     config: JetStreamConfig,
     max_payload: usize,
 }
@@ -271,7 +276,7 @@ impl JetStreamBackend {
         if !info.auth_required {
             tracing::warn!(
                 url = %config.url,
-                "the NATS server let ombud in without credentials: anyone who can reach it can                  read the trail and publish on ombud.case.> (lock it: config/nats-server.conf)"
+                "the NATS server let ombud in without credentials: anyone who can reach it can read the trail and publish on ombud.case.> (lock it: config/nats-server.conf)"
             );
         }
         match parse_server_version(&info.version) {
@@ -287,6 +292,9 @@ impl JetStreamBackend {
         let context = jetstream::ContextBuilder::new()
             .timeout(config.request_timeout)
             .build(client.clone());
+        let setup = jetstream::ContextBuilder::new()
+            .timeout(config.request_timeout.max(SETUP_TIMEOUT))
+            .build(client.clone());
         context.query_account().await.map_err(|e| {
             LogError::Storage(format!(
                 "JetStream is not available at {} (is the server started with JetStream \
@@ -297,6 +305,7 @@ impl JetStreamBackend {
         let backend = JetStreamBackend {
             max_payload: info.max_payload,
             context,
+            setup,
             config,
         };
         let setup = backend.ensure_stream().await?;
@@ -329,7 +338,7 @@ impl JetStreamBackend {
     /// reader started without the cluster's config, say) keeps the stream's count and warns.
     pub async fn ensure_stream(&self) -> Result<StreamSetup, LogError> {
         let mut desired = self.desired_stream();
-        match self.context.get_stream(&desired.name).await {
+        match self.setup.get_stream(&desired.name).await {
             Ok(mut stream) => {
                 let current = stream
                     .info()
@@ -350,14 +359,14 @@ impl JetStreamBackend {
                         desired.name, current.storage
                     )));
                 }
-                self.context.update_stream(&desired).await.map_err(|e| {
+                self.setup.update_stream(&desired).await.map_err(|e| {
                     LogError::Storage(format!("updating stream {}: {e}", desired.name))
                 })?;
                 tracing::warn!(stream = %desired.name, ?changed, "stream settings had drifted and were updated");
                 Ok(StreamSetup::Updated(changed))
             }
             Err(e) if is_not_found(&e) => {
-                self.context
+                self.setup
                     .create_stream(desired.clone())
                     .await
                     .map_err(|e| {
@@ -369,9 +378,15 @@ impl JetStreamBackend {
         }
     }
 
-    /// The JetStream context.
+    /// The JetStream context (requests time out after `request_timeout`).
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// The JetStream context for start-up work (creating streams and buckets), with a longer
+    /// timeout.
+    pub fn setup_context(&self) -> &Context {
+        &self.setup
     }
 
     /// The settings.

@@ -39,8 +39,8 @@ impl StreamAccessLog {
     /// Creates (or updates) the access-log stream named in the backend's config.
     pub async fn open(backend: &JetStreamBackend) -> Result<Self, LogError> {
         let config = backend.config();
-        let context = backend.context().clone();
-        let replicas = match context.get_stream(&config.access_stream).await {
+        let setup = backend.setup_context();
+        let replicas = match setup.get_stream(&config.access_stream).await {
             Ok(existing) => kept_replicas(
                 &config.access_stream,
                 existing.cached_info().config.num_replicas,
@@ -61,22 +61,24 @@ impl StreamAccessLog {
             allow_direct: true,
             ..Default::default()
         };
-        let stream = match context.get_stream(&config.access_stream).await {
-            Ok(_) => {
-                context
-                    .update_stream(&wanted)
-                    .await
-                    .map_err(|e| unavailable("updating the access-log stream", e))?;
-                context
-                    .get_stream(&config.access_stream)
-                    .await
-                    .map_err(|e| unavailable("opening the access-log stream", e))?
-            }
-            Err(_) => context
+        match setup.get_stream(&config.access_stream).await {
+            Ok(_) => setup
+                .update_stream(&wanted)
+                .await
+                .map(drop)
+                .map_err(|e| unavailable("updating the access-log stream", e))?,
+            Err(_) => setup
                 .create_stream(wanted)
                 .await
+                .map(drop)
                 .map_err(|e| unavailable("creating the access-log stream", e))?,
         };
+        // Appends and reads with the ordinary request timeout.
+        let context = backend.context().clone();
+        let stream = context
+            .get_stream(&config.access_stream)
+            .await
+            .map_err(|e| unavailable("opening the access-log stream", e))?;
         Ok(StreamAccessLog { context, stream })
     }
 }
