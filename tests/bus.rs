@@ -363,6 +363,14 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
         ),
         (json!(true), json!(3))
     );
+    // The live feed passes on ombud's events only.
+    let sse = support::read_sse(&server.addr, &server.tokens["auditor"], seq).await;
+    assert!(sse.contains("id: 1\n"), "{sse}");
+    assert!(
+        !sse.contains(&format!("id: {forged_seq}\n"))
+            && !sse.contains(&format!("id: {malformed_seq}\n")),
+        "{sse}"
+    );
     // The projectors report them too.
     let (_, metrics) = http(&server.addr, "GET", "/readyz", "", &[], None)
         .await

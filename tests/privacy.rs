@@ -10,7 +10,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use base64::Engine as _;
 use ombud_testkit::{NatsServer, TempDir};
@@ -489,7 +488,7 @@ async fn assert_answers_clean(office: &Office, case: &str, markers: &[String]) -
         }
     }
     // Server-Sent Events: the whole feed.
-    let sse = read_sse(&office.server.addr, head).await;
+    let sse = support::read_sse(&office.server.addr, "dpo", head).await;
     assert!(
         sse.contains("personal_data_erased"),
         "the feed reached the erasure"
@@ -505,35 +504,6 @@ async fn assert_answers_clean(office: &Office, case: &str, markers: &[String]) -
     assert!(out.status.success() && text.contains("[erased"), "{text}");
     assert_clean("ombud case show", &text, markers);
     erased_file
-}
-
-/// The SSE feed from the start, until the event at `head` arrived.
-async fn read_sse(addr: &str, head: u64) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "GET /v1/events?after_seq=0 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer dpo\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut text = String::new();
-    let mut buffer = vec![0u8; 65536];
-    let done = format!("id: {head}\n");
-    let _ = tokio::time::timeout(Duration::from_secs(20), async {
-        while !text.contains(&done) {
-            let n = stream.read(&mut buffer).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            text.push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    })
-    .await;
-    assert!(
-        text.contains(&done),
-        "the feed reached sequence {head}: {}",
-        &text[..text.len().min(500)]
-    );
-    text
 }
 
 async fn erasure_erases(nats: Option<&NatsServer>) {

@@ -123,3 +123,32 @@ pub async fn http(
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
     Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
+
+/// The SSE feed from the start, until the event at `head` arrived.
+pub async fn read_sse(addr: &str, token: &str, head: u64) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /v1/events?after_seq=0 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut text = String::new();
+    let mut buffer = vec![0u8; 65536];
+    let done = format!("id: {head}\n");
+    let _ = tokio::time::timeout(Duration::from_secs(20), async {
+        while !text.contains(&done) {
+            let n = stream.read(&mut buffer).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    })
+    .await;
+    assert!(
+        text.contains(&done),
+        "the feed reached sequence {head}: {}",
+        &text[..text.len().min(500)]
+    );
+    text
+}

@@ -2,7 +2,8 @@
 //! message's `id:` is the stream sequence and its `data:` the stored CloudEvent, byte for byte
 //! (personal data stays sealed). Resume after a sequence with `Last-Event-ID` or
 //! `?after_seq=N` (exclusive). Keep-alives are SSE comments. Scoped roles (intake,
-//! investigator, supervisor) see their own office's events only.
+//! investigator, supervisor) see their own office's events only. Only messages with ombud's
+//! valid mark are passed on: a foreign message on the stream never reaches a subscriber here.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -49,32 +50,36 @@ pub(crate) async fn events<B: Backend + 'static, S: KeyStore + 'static>(
         .await
         .map_err(|e| Problem::from(ombud_service::ServiceError::from(e)))?;
     let office = (!sees_all_offices(actor.role)).then(|| actor.office.clone());
-    let stream = futures_util::stream::unfold(
-        (subscription, office),
-        |(mut subscription, office)| async move {
-            loop {
-                match subscription.next().await {
-                    None => return None,
-                    Some(Err(_)) => return None, // the client reconnects with Last-Event-ID
-                    Some(Ok(stored)) => {
-                        if let Some(office) = &office {
-                            let visible = ombud_envelope::decode(&stored.body)
-                                .is_ok_and(|r| r.event.office == *office);
-                            if !visible {
-                                continue;
+    let marks = api.service.log().mark_check();
+    let stream =
+        futures_util::stream::unfold((subscription, office), move |(mut subscription, office)| {
+            let marks = marks.clone();
+            async move {
+                loop {
+                    match subscription.next().await {
+                        None => return None,
+                        Some(Err(_)) => return None, // the client reconnects with Last-Event-ID
+                        // Only ombud's own events: a foreign message is never passed on.
+                        Some(Ok(stored)) if marks.check(&stored).is_err() => continue,
+                        Some(Ok(stored)) => {
+                            if let Some(office) = &office {
+                                let visible = ombud_envelope::decode(&stored.body)
+                                    .is_ok_and(|r| r.event.office == *office);
+                                if !visible {
+                                    continue;
+                                }
                             }
+                            let data = String::from_utf8_lossy(&stored.body).into_owned();
+                            let event = Event::default()
+                                .id(stored.stream_seq.to_string())
+                                .event("case_event")
+                                .data(data);
+                            return Some((Ok::<Event, Infallible>(event), (subscription, office)));
                         }
-                        let data = String::from_utf8_lossy(&stored.body).into_owned();
-                        let event = Event::default()
-                            .id(stored.stream_seq.to_string())
-                            .event("case_event")
-                            .data(data);
-                        return Some((Ok::<Event, Infallible>(event), (subscription, office)));
                     }
                 }
             }
-        },
-    );
+        });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
