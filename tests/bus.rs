@@ -650,3 +650,40 @@ async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
         .count();
     assert_eq!(lost, 1, "once per outage: {:?}", log.lock().unwrap());
 }
+
+/// A data key missing from the key store without a recorded erasure is an integrity incident,
+/// answered as such, never shown as if the case had been erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_key_missing_without_an_erasure_is_an_integrity_incident() {
+    let dir = TempDir::new("missing-key").unwrap();
+    let data = dir.path().join("data");
+    let mut server = support::start(&data, &[]).await;
+    let case = report(&server).await;
+    let dpo = server.tokens["dpo"].clone();
+    let path = format!("/v1/cases/{case}?min_seq=1");
+    let (status, file) = http(&server.addr, "GET", &path, &dpo, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(
+        file["reporter"]["identity"]["name"], "Siti Rahmawati",
+        "{file}"
+    );
+    server.child.kill().await.unwrap();
+
+    // Someone removes the key row behind ombud's back (no tombstone, no erasure event).
+    {
+        let db = sled::open(data.join("log")).unwrap();
+        let keys = db.open_tree("data_keys").unwrap();
+        assert!(keys.remove(format!("case:{case}")).unwrap().is_some());
+        db.flush().unwrap();
+    }
+    let server = support::start(&data, &[]).await;
+    let dpo = server.tokens["dpo"].clone();
+    let (status, problem) = http(&server.addr, "GET", &path, &dpo, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 500, "{problem}");
+    assert_eq!(problem["code"], "integrity_incident", "{problem}");
+    assert!(!problem.to_string().contains("\"erased\""), "{problem}");
+}
