@@ -203,19 +203,28 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
         .await
         .is_err());
 
-    // The subscriber reads the stream through its API prefix, with ombud's marks on it.
-    let reader = connect_as(&url, "subscriber", SUBSCRIBER_PASSWORD)
+    // The operator makes a durable pull consumer for a downstream service (as user ombud,
+    // the way docs/events.md shows); the subscriber reads it through its API prefix, with
+    // ombud's marks on every event, and acknowledges what it handled.
+    let operator = jetstream::new(connect_as(&url, "ombud", OMBUD_PASSWORD).await.unwrap());
+    operator
+        .get_stream("OMBUD_CASES")
         .await
-        .unwrap();
-    let js = jetstream::with_prefix(reader.clone(), "JS.OMBUD.API");
-    let stream = js.get_stream_no_info("OMBUD_CASES").await.unwrap();
-    let consumer = stream
-        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+        .unwrap()
+        .create_consumer(jetstream::consumer::pull::Config {
+            durable_name: Some("dashboard".into()),
             filter_subject: format!("ombud.case.{case}.>"),
             ..Default::default()
         })
         .await
         .unwrap();
+    let reader = connect_as(&url, "subscriber", SUBSCRIBER_PASSWORD)
+        .await
+        .unwrap();
+    let js = jetstream::with_prefix(reader.clone(), "JS.OMBUD.API");
+    let stream = js.get_stream_no_info("OMBUD_CASES").await.unwrap();
+    let consumer: jetstream::consumer::PullConsumer =
+        stream.get_consumer("dashboard").await.unwrap();
     let mut messages = consumer.messages().await.unwrap();
     let mut seen = Vec::new();
     while seen.len() < 2 {
@@ -230,8 +239,14 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
             "every event carries ombud's mark"
         );
         seen.push(message.subject.to_string());
+        message.ack().await.unwrap();
     }
     assert!(seen[0].ends_with(".reported") && seen[1].ends_with(".note_added"));
+    let first = stream.direct_get(1).await.unwrap();
+    assert!(
+        first.subject.ends_with(".reported"),
+        "a direct get by sequence"
+    );
 
     // ...and nothing else: no publishing on ombud.case.>, no key bucket, no access log, no
     // deleting or purging.
@@ -271,6 +286,28 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
             "the subscriber reached {subject}"
         );
     }
+    // No creating consumers: a push consumer's deliveries would land on whatever subject its
+    // creator names inside the OMBUD account (a key in the key bucket, the access log).
+    for target in [
+        format!("$KV.OMBUD_KEYS.case={case}"),
+        format!("ombud.access.{case}"),
+    ] {
+        let push = stream
+            .create_consumer(jetstream::consumer::push::Config {
+                deliver_subject: target.clone(),
+                filter_subject: format!("ombud.case.{case}.>"),
+                ..Default::default()
+            })
+            .await;
+        assert!(
+            push.is_err(),
+            "a reader created a consumer delivering to {target}"
+        );
+    }
+    let ordered = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
+        .await;
+    assert!(ordered.is_err(), "a reader created a consumer");
     assert!(stream.clone().purge().await.is_err(), "purge");
     assert!(stream.delete_message(1).await.is_err(), "delete a message");
     assert!(
@@ -408,22 +445,17 @@ async fn rotated_keys_keep_verifying(nats: Option<&NatsServer>) {
     assert_eq!(file["timeline"].as_array().unwrap().len(), 3);
     drop(server);
 
-    // Dropping the old key (instead of keeping it second) makes its events foreign: the
-    // reason keys are retired, never deleted.
+    // Dropping the old key (instead of keeping it second) leaves the new key's event after
+    // two it cannot judge: a genuine event whose predecessors are missing is corruption,
+    // reported, never built upon (which is why keys are retired, never deleted).
     let server = start(&new).await;
-    let (status, _) = http(
-        &server.addr,
-        "GET",
-        &format!("/v1/cases/{case}/verify"),
-        &server.tokens["auditor"],
-        &[],
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        status, 404,
-        "without the old key the case has no genuine first event"
+    let verified = verify(&server, &case).await;
+    assert_eq!(verified["verified"], false, "{verified}");
+    assert_eq!(verified["broken_at_seq"], recorded["seq"], "{verified}");
+    let (status, refused) = note(&server, &case, "tanpa kunci lama", "r-3").await;
+    assert_ne!(
+        status, 200,
+        "nothing is appended on a broken trail: {refused}"
     );
 }
 
@@ -649,6 +681,34 @@ async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
         .filter(|l| l.contains("lost the connection to NATS"))
         .count();
     assert_eq!(lost, 1, "once per outage: {:?}", log.lock().unwrap());
+
+    // A second process given other write keys is told at start-up that the log's events are
+    // not marked with its keys (it would see them all as foreign).
+    let other_keys = format!("other:{}", "7d".repeat(32));
+    let mut second = start_logged(
+        &dir.path().join("second"),
+        &["--nats", &nats.url()],
+        &[("OMBUD__SECURITY__WRITE_KEYS", other_keys.as_str())],
+    )
+    .await;
+    let second_log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut lines = tokio::io::BufReader::new(second.child.stderr.take().unwrap()).lines();
+    let sink = second_log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    assert!(
+        logged(
+            &second_log,
+            |l| l.contains("is not marked with this process's write keys"),
+            Duration::from_secs(10)
+        )
+        .await,
+        "{:?}",
+        second_log.lock().unwrap()
+    );
 }
 
 /// A data key missing from the key store without a recorded erasure is an integrity incident,

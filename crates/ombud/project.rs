@@ -105,6 +105,16 @@ fn marked<B: Backend>(backend: B, source: &Resolved) -> anyhow::Result<Arc<Event
     ))
 }
 
+/// [`marked`], with the start-up check of the write keys.
+async fn marked_checked<B: Backend>(
+    backend: B,
+    source: &Resolved,
+) -> anyhow::Result<Arc<EventLog<B>>> {
+    let log = marked(backend, source)?;
+    crate::secrets::warn_if_keys_differ(&log).await;
+    Ok(log)
+}
+
 async fn jetstream(
     url: &str,
     source: &Resolved,
@@ -117,7 +127,7 @@ async fn jetstream(
                 ombud_eventlog::jetstream::redact_url(url)
             )
         })?;
-    marked(Arc::new(backend), source)
+    marked_checked(Arc::new(backend), source).await
 }
 
 fn embedded(source: &Resolved) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> {

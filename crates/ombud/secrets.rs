@@ -126,6 +126,24 @@ pub(crate) fn write_keys(security: &SecurityConfig, data: &Path) -> anyhow::Resu
     )
 }
 
+/// Warns loudly when the newest event of the log does not carry this process's valid mark:
+/// most likely this process was not given the deployment's write keys, and every event of the
+/// log would look foreign to it (a forgery is the other explanation, so it does not refuse).
+pub(crate) async fn warn_if_keys_differ<B: ombud_eventlog::Backend>(
+    log: &ombud_eventlog::EventLog<B>,
+) {
+    match log.newest_unmarked().await {
+        Ok(Some((seq, why))) => eprintln!(
+            "WARNING: the newest event of the log (sequence {seq}) is not marked with this \
+             process's write keys ({why}). If every ombud process of this deployment is not \
+             given the same security.write_keys (OMBUD__SECURITY__WRITE_KEYS), each sees the \
+             others' events as foreign. If the keys are right, that message is a forgery."
+        ),
+        Ok(None) => {}
+        Err(e) => eprintln!("WARNING: could not check the newest event's mark: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

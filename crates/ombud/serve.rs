@@ -301,6 +301,7 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         EventLog::new(backend, marks)
             .accept_unmarked_through(args.security.accept_unmarked_through),
     );
+    crate::secrets::warn_if_keys_differ(&log).await;
     let views = crate::project::open_views(&args.data.join("views"))?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let clock = ombud_service::system_clock();

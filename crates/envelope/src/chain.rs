@@ -128,6 +128,25 @@ impl fmt::Display for BreakKind {
     }
 }
 
+impl BreakKind {
+    /// Whether a message with a valid mark and this break is a *copy* of a genuine event put
+    /// where it does not belong (an earlier position replayed, another case's or type's
+    /// subject, headers not its own), rather than a sign that a genuine event is missing or
+    /// the chain forked (a later position, a wrong previous hash at the next position, a
+    /// body that is not even the chain's JSON). Anyone who can publish can make a copy, so a
+    /// copy is foreign; the rest only ombud could have written, so it is corruption.
+    pub fn is_copy(&self) -> bool {
+        match self {
+            BreakKind::Gap { expected, found } => found < expected,
+            BreakKind::CaseIdMismatch { .. }
+            | BreakKind::TypeMismatch { .. }
+            | BreakKind::BodyHashMismatch { .. }
+            | BreakKind::MissingHash => true,
+            BreakKind::WrongPreviousHash { .. } | BreakKind::Undecodable { .. } => false,
+        }
+    }
+}
+
 /// The attributes the chain needs; everything else in the body is ignored here.
 #[derive(Deserialize)]
 struct ChainFields<'a> {

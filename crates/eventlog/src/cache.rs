@@ -13,12 +13,16 @@ use ombud_envelope::{ChainHead, Sha256Hash};
 use crate::log::{ForeignMessage, Receipt};
 
 /// What an idempotency key recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// Hash of the command the key was first used with.
     pub command_hash: Sha256Hash,
     /// Where its event landed.
     pub receipt: Receipt,
+    /// Who recorded it.
+    pub actor: ombud_domain::ActorId,
+    /// The office it was recorded in.
+    pub office: ombud_domain::OfficeCode,
 }
 
 /// One case as known to this process.

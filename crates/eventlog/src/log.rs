@@ -180,6 +180,27 @@ impl<B: Backend> EventLog<B> {
         }
     }
 
+    /// Judges the newest message of the log (at start-up): `Some` with why, when it does not
+    /// carry this log's valid mark. Usually that means this process was not given the
+    /// deployment's write keys (every event would then look foreign to it); it may also be a
+    /// forgery, so callers warn rather than refuse to start.
+    pub async fn newest_unmarked(&self) -> Result<Option<(u64, Unmarked)>, LogError> {
+        let head = self.backend.head().await?;
+        if head == 0 {
+            return Ok(None);
+        }
+        let mut feed = self.backend.subscribe(head - 1).await?;
+        let newest = tokio::time::timeout(std::time::Duration::from_secs(5), feed.next()).await;
+        match newest {
+            Ok(Some(Ok(message))) => Ok(self
+                .check_mark(&message)
+                .err()
+                .map(|why| (message.stream_seq, why))),
+            Ok(Some(Err(e))) => Err(e),
+            Ok(None) | Err(_) => Ok(None),
+        }
+    }
+
     /// Logs a foreign message once per process.
     pub fn warn_foreign(&self, subject: &str, foreign: &ForeignMessage) {
         let first = match self.warned.lock() {
@@ -237,6 +258,26 @@ impl<B: Backend> EventLog<B> {
         let slot = self.synced_slot(case_id).await?;
         let entry = lock(&slot);
         replay(case_id, &entry, key, command_hash)
+    }
+
+    /// [`EventLog::recorded`], answered only when `actor` of `office` is the one who recorded
+    /// it, in that office (for a retry whose case has since left the office: a transfer).
+    pub async fn recorded_by(
+        &self,
+        case_id: CaseId,
+        key: &IdempotencyKey,
+        command_hash: Sha256Hash,
+        actor: &ombud_domain::ActorId,
+        office: &ombud_domain::OfficeCode,
+    ) -> Result<Option<Receipt>, LogError> {
+        let slot = self.synced_slot(case_id).await?;
+        let entry = lock(&slot);
+        match entry.keys.get(key) {
+            Some(record) if &record.actor == actor && &record.office == office => {
+                replay(case_id, &entry, key, command_hash)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// A case whose id the caller has just made (a report): known if cached, otherwise assumed
@@ -331,7 +372,11 @@ impl<B: Backend> EventLog<B> {
             mac: self.marks.sign(&body),
             body: body.into(),
             hash,
-            msg_id: format!("{case_id}:{}", recorded.meta.idempotency_key),
+            // Keyed, so nobody who can publish can take a command's id before it lands.
+            msg_id: self.marks.message_id(&[
+                case_id.as_uuid().as_bytes(),
+                recorded.meta.idempotency_key.as_str().as_bytes(),
+            ]),
             expected_last_seq: seen,
         };
         // Foreign messages landing on the case between our read and our append move its last
@@ -349,10 +394,11 @@ impl<B: Backend> EventLog<B> {
                     outgoing.expected_last_seq = last;
                 }
                 Attempt::AfterForeign(_) => {
-                    return Err(LogError::Conflict {
-                        case: case_id,
-                        expected,
-                        actual: head.case_seq,
+                    return Err(LogError::Unavailable {
+                        reason: format!(
+                            "foreign messages kept arriving on case {case_id} while appending; \
+                             nothing was recorded by this try"
+                        ),
                     })
                 }
             }
@@ -401,6 +447,8 @@ impl<B: Backend> EventLog<B> {
                         .or_insert(KeyRecord {
                             command_hash,
                             receipt,
+                            actor: recorded.event.actor.clone(),
+                            office: recorded.event.office.clone(),
                         });
                     // The log accepted our guess of the case's past: the entry is true now.
                     entry.synced = true;
@@ -548,9 +596,14 @@ impl<B: Backend> EventLog<B> {
         entry.seen = entry.seen.max(message.stream_seq);
         let judged = match self.check_mark(&message) {
             Err(unmarked) => Err(Foreignness::Unmarked(unmarked)),
-            Ok(()) => verifier
-                .push(&message)
-                .map_err(|b| Foreignness::OutOfChain(b.kind)),
+            Ok(()) => match verifier.push(&message) {
+                Ok(hash) => Ok(hash),
+                // A copy of a genuine event out of place: anyone could have put it there.
+                Err(broken) if broken.kind.is_copy() => Err(Foreignness::OutOfChain(broken.kind)),
+                // ombud's own event, but a genuine one is missing before it, or the chain
+                // forks: never skipped, never built upon.
+                Err(broken) => return Err(corrupt(broken.kind.to_string())),
+            },
         };
         let hash = match judged {
             Ok(hash) => hash,
@@ -587,6 +640,8 @@ impl<B: Backend> EventLog<B> {
             .or_insert(KeyRecord {
                 command_hash: recorded.meta.command_hash,
                 receipt,
+                actor: recorded.event.actor.clone(),
+                office: recorded.event.office.clone(),
             });
         Ok(Some(LoggedEvent {
             stream_seq: message.stream_seq,

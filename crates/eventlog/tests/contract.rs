@@ -567,9 +567,9 @@ async fn foreign_messages_are_reported_skipped_and_never_block_their_case<B: Bac
 }
 
 /// Keys rotate: a log whose signing key is new, with the old one kept, reads every earlier
-/// event as genuine and marks new ones with the new key; a log that dropped the old key sees
-/// the old events as foreign (so keys are only ever retired, never dropped, while events
-/// under them matter).
+/// event as genuine and marks new ones with the new key; a log that dropped the old key finds
+/// the trail corrupt (so keys are only ever retired, never dropped, while events under them
+/// matter).
 async fn events_under_a_rotated_out_key_still_verify<B: Backend + Clone>(log: &EventLog<B>) {
     let case = seed(log, 2).await;
     let old = log.marks().signing().clone();
@@ -601,13 +601,20 @@ async fn events_under_a_rotated_out_key_still_verify<B: Backend + Clone>(log: &E
         log.backend().clone(),
         ombud_envelope::WriteKeys::new(vec![new]).unwrap(),
     );
-    let trail = dropped.read_trail(case).await.unwrap();
-    assert_eq!(
-        trail.events.len(),
-        0,
-        "the first event is foreign, so nothing links"
-    );
-    assert_eq!(trail.foreign.len(), 4);
+    // The three events under the dropped key are foreign to it, so the fourth (marked with
+    // the key it has) is a genuine event with its predecessors missing: corruption at its
+    // sequence, not another foreign message and not a case to build upon.
+    match dropped.read_trail(case).await {
+        Err(LogError::Corrupt { seq, why, .. }) => {
+            assert_eq!(seq, raw[3].stream_seq);
+            assert!(why.contains("gap"), "{why}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert!(matches!(
+        dropped.append(append(note(case, 10), 4, "on-broken")).await,
+        Err(LogError::Corrupt { .. })
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -684,29 +684,42 @@ fn apply_events<'e, P: Projector>(
                 stream_seq: c.stream_seq,
             },
         };
-        // Marked but undecodable: ombud's own event that this reader cannot read (a newer
-        // schema); the case is held until a rebuild with a reader that can.
-        let recorded = match recorded {
-            Ok(recorded) => recorded,
-            Err(reason) => {
-                quarantine::record(rows, &entry(Some(case_id), reason.clone()))?;
-                quarantine_empty = false;
-                applied.quarantined += 1;
-                continue;
-            }
-        };
         let mut verifier = ChainVerifier::resume(case_id, head);
-        let projected = match verifier.push_decoded_hashed(stored, recorded, *body_hash) {
-            Ok(hash) => Projected {
+        let linked = match recorded {
+            Ok(recorded) => verifier
+                .push_decoded_hashed(stored, recorded, *body_hash)
+                .map(|hash| (hash, recorded)),
+            // Marked but undecodable: judged by its raw chain attributes first (a copy out of
+            // place is foreign even then), else it is ombud's own event that this reader
+            // cannot read (a newer schema), and the case is held until a rebuild can.
+            Err(reason) => match verifier.push(stored) {
+                Err(broken) if broken.kind.is_copy() => Err(broken),
+                _ => {
+                    quarantine::record(rows, &entry(Some(case_id), reason.clone()))?;
+                    quarantine_empty = false;
+                    applied.quarantined += 1;
+                    continue;
+                }
+            },
+        };
+        let projected = match linked {
+            Ok((hash, recorded)) => Projected {
                 stream_seq: stored.stream_seq,
                 hash,
                 recorded,
             },
-            // Marked but not the next link: a copy of an event replayed on the bus.
-            Err(broken) => {
+            // Marked but a copy out of place (an event replayed on the bus): foreign.
+            Err(broken) if broken.kind.is_copy() => {
                 let why = format!("marked, but not the case's next event: {}", broken.kind);
                 note_foreign(projector, rows, &entry(Some(case_id), why))?;
                 applied.foreign += 1;
+                continue;
+            }
+            // ombud's own event with a genuine one missing before it, or a fork: poison.
+            Err(broken) => {
+                quarantine::record(rows, &entry(Some(case_id), broken.to_string()))?;
+                quarantine_empty = false;
+                applied.quarantined += 1;
                 continue;
             }
         };

@@ -100,8 +100,28 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             // Who may act comes first: a retry is answered only to someone who could have
             // sent it, and another office's case reads as absent.
             let loaded = self.log.load(case_id).await?;
-            ombud_domain::authorize(&loaded.state, &request.actor, request.input.action())
-                .map_err(|refusal| hide_other_office(case_id, refusal))?;
+            match ombud_domain::authorize(&loaded.state, &request.actor, request.input.action()) {
+                Ok(()) => {}
+                // The case may have left the actor's office since the first try (a transfer):
+                // the actor who recorded the command still gets its answer, nobody else.
+                Err(DomainError::OutsideOffice { .. }) => {
+                    return match self
+                        .log
+                        .recorded_by(
+                            case_id,
+                            &key,
+                            command_hash,
+                            &request.actor.id,
+                            &request.actor.office,
+                        )
+                        .await?
+                    {
+                        Some(receipt) => self.outcome(case_id, receipt).await,
+                        None => Err(ServiceError::NotFound(case_id)),
+                    };
+                }
+                Err(refusal) => return Err(ServiceError::Refused(refusal)),
+            }
             if let Some(receipt) = self.log.recorded(case_id, &key, command_hash).await? {
                 if is_erasure {
                     // The first try may have stopped between its event and its effects.
@@ -214,10 +234,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                         }
                     }
                     if let Some(person) = &person {
-                        done.earlier_reports = Some(
-                            self.earlier_reports(&request.actor, person, case_id)
-                                .await?,
-                        );
+                        // Recorded already: a failing lookup must not turn the answer into an
+                        // error (a client would send the report again).
+                        match self.earlier_reports(&request.actor, person, case_id).await {
+                            Ok(count) => done.earlier_reports = Some(count),
+                            Err(e) => {
+                                tracing::warn!(case = %case_id, error = %e, "report recorded; counting the reporter's earlier reports failed")
+                            }
+                        }
                     }
                     return Ok(done);
                 }

@@ -483,6 +483,38 @@ async fn a_retried_key_is_answered_only_to_someone_who_may_act<B: Backend>(svc: 
     assert_eq!(svc.log().read_case(case).await.unwrap().len(), 2);
     assert_eq!(first.seq, again.seq);
 
+    // A transfer's own retry, after the case left the supervisor's office, still gets its
+    // answer; another supervisor of the old office does not.
+    let transfer = || {
+        CommandInput::Escalate(EscalateInput {
+            kind: EscalationKind::TransferOffice,
+            reason: "wilayah kerja Jakarta".into(),
+            target: Some("jakarta-raya".into()),
+        })
+    };
+    let boss = actor(Role::Supervisor, "jawa-barat");
+    let moved = svc
+        .execute(request(Some(case), boss.clone(), key("move-1"), transfer()))
+        .await
+        .unwrap();
+    let again = svc
+        .execute(request(Some(case), boss, key("move-1"), transfer()))
+        .await
+        .unwrap();
+    assert!(again.replayed && again.seq == moved.seq, "{again:?}");
+    let colleague = Actor {
+        id: ActorId::parse("kepala.lain").unwrap(),
+        ..actor(Role::Supervisor, "jawa-barat")
+    };
+    let refused = svc
+        .execute(request(Some(case), colleague, key("move-1"), transfer()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ServiceError::NotFound(c) if c == case),
+        "{refused}"
+    );
+
     // The same report key in two offices: two cases, neither answered with the other's.
     let jabar = svc
         .execute(request(

@@ -265,7 +265,7 @@ impl JetStreamBackend {
                 match e.kind() {
                     ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
                         LogError::Storage(format!(
-                            "{context}: the server refused ombud's credentials ({e}); set                              nats.user and nats.password (OMBUD__NATS__PASSWORD), or                              nats.creds_file / nats.nkey_file"
+                            "{context}: the server refused ombud's credentials ({e}); set nats.user and nats.password (OMBUD__NATS__PASSWORD), or nats.creds_file / nats.nkey_file"
                         ))
                     }
                     ConnectErrorKind::Tls => LogError::Storage(format!("{context}: TLS: {e}")),
