@@ -429,12 +429,12 @@ async fn rotated_keys_keep_verifying(nats: Option<&NatsServer>) {
         Some(nats) => serve(&data, &nats.url(), &[("OMBUD__SECURITY__WRITE_KEYS", keys)]).await,
         None => start_env(&data, &[], &[("OMBUD__SECURITY__WRITE_KEYS", keys)]).await,
     };
-    let server = start(old).await;
+    let mut server = start(old).await;
     let case = report(&server).await;
     assert_eq!(note(&server, &case, "sebelum rotasi", "r-1").await.0, 200);
-    drop(server);
+    server.child.kill().await.unwrap(); // and waits: the data directory is free again
 
-    let server = start(&format!("{new},{old}")).await;
+    let mut server = start(&format!("{new},{old}")).await;
     let (status, recorded) = note(&server, &case, "sesudah rotasi", "r-2").await;
     assert_eq!(status, 200, "{recorded}");
     let verified = verify(&server, &case).await;
@@ -443,7 +443,7 @@ async fn rotated_keys_keep_verifying(nats: Option<&NatsServer>) {
     assert_eq!(verified["report"]["foreign_messages"], json!([]));
     let file = case_file(&server, &case, recorded["seq"].as_u64().unwrap()).await;
     assert_eq!(file["timeline"].as_array().unwrap().len(), 3);
-    drop(server);
+    server.child.kill().await.unwrap(); // and waits: the data directory is free again
 
     // Dropping the old key (instead of keeping it second) leaves the new key's event after
     // two it cannot judge: a genuine event whose predecessors are missing is corruption,
@@ -592,7 +592,26 @@ async fn the_shipped_cluster_with_authenticated_routes_elects_and_survives_losin
             other => panic!("{other}: {answer}"),
         }
     }
-    let verified = verify(&server, &case).await;
+    // Reads right after a failover may time out (503) while the stream settles: retried.
+    let verified = loop {
+        let (status, answer) = http(
+            &server.addr,
+            "GET",
+            &format!("/v1/cases/{case}/verify"),
+            &server.tokens["auditor"],
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+        match status {
+            200 => break answer,
+            503 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await
+            }
+            other => panic!("{other}: {answer}"),
+        }
+    };
     assert_eq!(verified["report"]["events"], 3, "{verified}");
     let survivor = (leader + 1) % 3;
     let new_leader = stream_leader(&mut cluster, survivor);

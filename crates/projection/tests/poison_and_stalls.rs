@@ -131,6 +131,8 @@ async fn on_jetstream_a_raw_publish_is_foreign_and_marked_garbage_is_quarantined
             // A raw client: the subject is a case's, the body is not an event.
             let subject = event_subject(case, EventType::NoteAdded);
             let mut headers = async_nats::HeaderMap::new();
+            // An honest hash header, as ombud's own (undecodable) event would carry.
+            headers.insert("Ombud-Hash", Sha256Hash::of(&body).to_hex().as_str());
             if let Some(mark) = mark {
                 headers.insert(ombud_envelope::MAC_HEADER, mark.as_str());
             }
