@@ -1,5 +1,6 @@
 //! The raw floor every ombud figure is compared with, measured in the same run: async-nats
-//! publishes with the same subjects, optimistic-concurrency headers and body sizes as ombud's
+//! publishes with the same subjects, optimistic-concurrency headers (and hash and mark headers of the
+//! same size) and body sizes as ombud's
 //! appends, and sled inserts of the same sizes, each flushed before it counts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +61,11 @@ pub async fn raw_jetstream(
             headers.insert(
                 "Ombud-Hash",
                 "0000000000000000000000000000000000000000000000000000000000000000",
+            );
+            // The same wire shape as ombud's mark (computing it is ombud's cost, not the floor's).
+            headers.insert(
+                "Ombud-Mac",
+                "local:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
             );
             let (payload, event_type) = if position == 0 {
                 (payloads.0.clone(), "reported")
