@@ -289,6 +289,65 @@ async fn bench_jetstream(
             &ombud_total,
         );
     }
+    cold_loads(&log, &vault, &workload, sync).await
+}
+
+/// Cases of this many events in the cold-load measurement.
+const COLD_CASE_EVENTS: usize = 20;
+
+/// Cold loads of 20-event cases: ombud (a log with nothing cached reads the case, checks every
+/// mark and link, decodes and folds it) against the raw floor (the backend's read of the same
+/// messages, bytes only), alternating case by case.
+async fn cold_loads<S: KeyStore>(
+    log: &EventLog<Arc<JetStreamBackend>>,
+    vault: &Vault<S>,
+    workload: &Workload,
+    sync: &str,
+) -> anyhow::Result<()> {
+    const CASES: usize = 200;
+    let cases = case_ids(CASES);
+    create_keys(vault, &cases).await?;
+    for case in cases.iter() {
+        for position in 0..COLD_CASE_EVENTS {
+            ombud_op(log, vault, workload, *case, position).await?;
+        }
+    }
+    let (mut raw, mut ombud) = (Vec::with_capacity(CASES), Vec::with_capacity(CASES));
+    for case in cases.iter() {
+        let started = Instant::now();
+        let messages = log.backend().read_case(*case, 0).await?;
+        raw.push(started.elapsed());
+        anyhow::ensure!(
+            messages.len() == COLD_CASE_EVENTS,
+            "the raw read missed events"
+        );
+        let cold = EventLog::with_cache(log.backend().clone(), log.marks().clone(), 1);
+        let started = Instant::now();
+        let loaded = cold.load(*case).await?;
+        ombud.push(started.elapsed());
+        anyhow::ensure!(
+            loaded.head.case_seq == COLD_CASE_EVENTS as u64,
+            "the cold load missed events"
+        );
+    }
+    let p = |v: &mut Vec<Duration>, q: f64| {
+        v.sort();
+        v[((v.len() - 1) as f64 * q) as usize]
+    };
+    let (r50, r99, o50, o99) = (
+        p(&mut raw, 0.5),
+        p(&mut raw, 0.99),
+        p(&mut ombud, 0.5),
+        p(&mut ombud, 0.99),
+    );
+    println!(
+        "jetstream  {sync:<8} cold load of a {COLD_CASE_EVENTS}-event case, {CASES} cases (ms): raw p50 {} p99 {} | ombud p50 {} p99 {} | p50 ratio {:.2}",
+        measure::ms(r50),
+        measure::ms(r99),
+        measure::ms(o50),
+        measure::ms(o99),
+        o50.as_secs_f64() / r50.as_secs_f64().max(1e-9)
+    );
     Ok(())
 }
 

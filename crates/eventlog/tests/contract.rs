@@ -677,6 +677,81 @@ async fn embedded_foreign_messages_written_under_the_log_never_block_a_case() {
 
 // ---- JetStream: faults, restarts, stream setup, the dedupe window, a cluster ---------------
 
+/// The consumers the server holds on the stream.
+async fn consumers(log: &EventLog<Jet>) -> usize {
+    let mut stream = log
+        .backend()
+        .context()
+        .get_stream("OMBUD_CASES")
+        .await
+        .unwrap();
+    stream.info().await.unwrap().state.consumer_count
+}
+
+/// Reads take no consumer: 16 writers contending on one case (every lost race is a catch-up
+/// read) and 1,000 cases verified from a cold log leave the stream's consumer count where it
+/// was (a consumer per read used to linger 30 s each, and past the server's 1,000 per stream
+/// every office got 503s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_create_no_consumers_under_contention_or_mass_verification() {
+    let (_server, log) = jetstream_log().await;
+    let case = seed(&log, 0).await;
+    let before = consumers(&log).await;
+
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut conflicts = 0u32;
+                for i in 0..5 {
+                    loop {
+                        let expected = log.load(case).await.unwrap().head.case_seq;
+                        let key = format!("w{w}-{i}");
+                        match log.append(append(note(case, 1), expected, &key)).await {
+                            Ok(_) => break,
+                            Err(LogError::Conflict { .. }) => conflicts += 1,
+                            Err(other) => panic!("{other:?}"),
+                        }
+                    }
+                }
+                conflicts
+            })
+        })
+        .collect();
+    let mut conflicts = 0;
+    for writer in writers {
+        conflicts += writer.await.unwrap();
+    }
+    assert!(conflicts > 0, "the writers did contend");
+    assert_eq!(log.read_case(case).await.unwrap().len(), 81);
+    assert_eq!(consumers(&log).await, before, "contention took consumers");
+
+    let mut cases = Vec::new();
+    for _ in 0..1000 {
+        let id = new_case();
+        log.append(append(reported(id), 0, &format!("r-{id}")))
+            .await
+            .unwrap();
+        cases.push(id);
+    }
+    let cold = EventLog::new(log.backend().clone(), log.marks().clone());
+    for id in &cases {
+        let trail = cold.read_trail(*id).await.unwrap();
+        assert_eq!(trail.events.len(), 1);
+    }
+    assert_eq!(consumers(&log).await, before, "verification took consumers");
+
+    // A case longer than one batch of the read reads whole and in order.
+    let long = seed(&log, 299).await;
+    let events = cold.read_case(long).await.unwrap();
+    assert_eq!(events.len(), 300);
+    assert!(events
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.recorded.meta.case_seq == i as u64 + 1));
+    assert_eq!(consumers(&log).await, before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_while_the_server_is_down_is_unavailable_and_nothing_acknowledged_is_lost() {
     let mut server = NatsServer::start().unwrap();

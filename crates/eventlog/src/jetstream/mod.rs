@@ -3,8 +3,9 @@
 //! publishes each event on its own subject with per-case optimistic concurrency
 //! (`Nats-Expected-Last-Subject-Sequence` scoped by
 //! `Nats-Expected-Last-Subject-Sequence-Subject: ombud.case.<id>.*`) and `Nats-Msg-Id`, reads
-//! a case with an ordered consumer filtered on its subjects, and feeds subscribers from an
-//! ordered consumer that is recreated from the last delivered sequence after any interruption.
+//! a case with direct gets by its subjects (no consumer per read), and feeds subscribers from
+//! an ordered consumer that is recreated from the last delivered sequence after any
+//! interruption.
 //! The client reconnects by itself; while disconnected, appends fail as `Unavailable`.
 
 mod keys;
@@ -393,14 +394,6 @@ impl JetStreamBackend {
     pub fn config(&self) -> &JetStreamConfig {
         &self.config
     }
-
-    async fn ordered_consumer(
-        &self,
-        filter: String,
-        after: u64,
-    ) -> Result<jetstream::consumer::Consumer<OrderedConfig>, LogError> {
-        ordered_consumer(&self.context, &self.config.stream, filter, after).await
-    }
 }
 
 async fn ordered_consumer(
@@ -500,6 +493,32 @@ fn is_wrong_last_sequence(error: &jetstream::context::PublishError) -> bool {
             })
 }
 
+/// Messages one batched direct get answers at most.
+const READ_BATCH: usize = 256;
+
+/// A message of a batched direct get, as the log hands it on: its stream sequence and subject
+/// travel in the `Nats-Sequence` and `Nats-Subject` headers.
+fn batch_event(message: async_nats::Message) -> Result<StoredEvent, LogError> {
+    let headers = message
+        .headers
+        .ok_or_else(|| LogError::Storage("a direct get answered without headers".into()))?;
+    let header = |name: &str| headers.get(name).map(|v| v.as_str().to_owned());
+    let standard =
+        |name: async_nats::header::HeaderName| headers.get(name).map(|v| v.as_str().to_owned());
+    let stream_seq = standard(async_nats::header::NATS_SEQUENCE)
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or_else(|| LogError::Storage("a direct get answered without Nats-Sequence".into()))?;
+    let subject = standard(async_nats::header::NATS_SUBJECT)
+        .ok_or_else(|| LogError::Storage("a direct get answered without Nats-Subject".into()))?;
+    Ok(StoredEvent {
+        stream_seq,
+        hash: header(HASH_HEADER),
+        mac: header(MAC_HEADER),
+        subject,
+        body: message.payload.to_vec(),
+    })
+}
+
 fn stored_event(message: &jetstream::Message) -> Result<StoredEvent, LogError> {
     let info = message
         .info()
@@ -558,38 +577,65 @@ impl Backend for JetStreamBackend {
     }
 
     async fn read_case(&self, case_id: CaseId, after: u64) -> Result<Vec<StoredEvent>, LogError> {
-        let consumer = self.ordered_consumer(case_filter(case_id), after).await?;
-        let pending = consumer.cached_info().num_pending;
-        if pending == 0 {
-            return Ok(Vec::new());
-        }
-        let mut messages = consumer
-            .messages()
-            .await
-            .map_err(|e| unavailable("reading a case", e))?;
-        let mut out = Vec::with_capacity(usize::try_from(pending).unwrap_or(0));
+        // Batched direct gets by the case's subjects (nats-server 2.11): one request answers up
+        // to READ_BATCH messages, and no consumer is created for a read (a consumer per read
+        // lingered on the server for 30 s, and past the server's 1,000 per stream every office
+        // got 503s).
+        let filter = case_filter(case_id);
+        let client = self.context.client();
+        let subject = format!("$JS.API.DIRECT.GET.{}", self.config.stream);
         let timeout = self.config.request_timeout;
-        while (out.len() as u64) < pending {
-            match tokio::time::timeout(timeout, messages.next()).await {
-                Ok(Some(Ok(message))) => {
-                    let event = stored_event(&message)?;
-                    // async-nats recreates an ordered consumer that lost its first delivery
-                    // from the start of the stream (DeliverPolicy::All), not from our start
-                    // sequence: skip what we did not ask for.
-                    if event.stream_seq > after
-                        && out
-                            .last()
-                            .is_none_or(|l: &StoredEvent| event.stream_seq > l.stream_seq)
-                    {
-                        out.push(event);
+        let mut out = Vec::new();
+        let mut next = after.saturating_add(1);
+        loop {
+            let inbox = client.new_inbox();
+            let mut replies = client
+                .subscribe(inbox.clone())
+                .await
+                .map_err(|e| unavailable("reading a case", e))?;
+            let request = serde_json::json!({
+                "seq": next, "next_by_subj": filter, "batch": READ_BATCH,
+            });
+            client
+                .publish_with_reply(subject.clone(), inbox, request.to_string().into())
+                .await
+                .map_err(|e| unavailable("reading a case", e))?;
+            let mut got = 0usize;
+            loop {
+                let reply = match tokio::time::timeout(timeout, replies.next()).await {
+                    Ok(Some(reply)) => reply,
+                    Ok(None) => return Err(unavailable("reading a case", "the reply ended early")),
+                    Err(_) => return Err(unavailable("reading a case", "timed out")),
+                };
+                match reply.status.map(|s| s.as_u16()) {
+                    // The end of a batch.
+                    Some(204) => break,
+                    // Nothing (more) on the case's subjects.
+                    Some(404) => return Ok(out),
+                    Some(408) => return Err(unavailable("reading a case", "the server timed out")),
+                    Some(503) => {
+                        return Err(unavailable(
+                            "reading a case",
+                            "no responders (JetStream down?)",
+                        ))
                     }
+                    Some(code) if code >= 400 => {
+                        return Err(LogError::Storage(format!(
+                            "reading a case: the server answered {code} {}",
+                            reply.description.unwrap_or_default()
+                        )))
+                    }
+                    _ => {}
                 }
-                Ok(Some(Err(e))) => return Err(unavailable("reading a case", e)),
-                Ok(None) => return Err(unavailable("reading a case", "the reader ended early")),
-                Err(_) => return Err(unavailable("reading a case", "timed out")),
+                let event = batch_event(reply)?;
+                next = event.stream_seq + 1;
+                out.push(event);
+                got += 1;
+            }
+            if got < READ_BATCH {
+                return Ok(out);
             }
         }
-        Ok(out)
     }
 
     async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
