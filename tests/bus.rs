@@ -621,32 +621,13 @@ async fn the_shipped_cluster_with_authenticated_routes_elects_and_survives_losin
     );
 }
 
-/// Waits until a line of `log` satisfies `wanted`, at most `limit`.
-async fn logged(
-    log: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    wanted: impl Fn(&str) -> bool,
-    limit: Duration,
-) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if log.lock().unwrap().iter().any(|l| wanted(l)) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
+/// A server's log (stderr), line by line, as it is written.
+type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
-/// ombud's log tells an operator what matters about the bus, once: a server that lets it in
-/// without credentials, and each outage (lost once, back once), however many commands fail
-/// meanwhile.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
+/// Collects the log of a server started with [`start_logged`].
+fn collect_stderr(server: &mut Server) -> Log {
     use tokio::io::AsyncBufReadExt as _;
-    let mut nats = NatsServer::start().unwrap(); // no authentication at all
-    let dir = TempDir::new("bus-log").unwrap();
-    let mut server = start_logged(&dir.path().join("data"), &["--nats", &nats.url()], &[]).await;
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Log::default();
     let mut lines = tokio::io::BufReader::new(server.child.stderr.take().unwrap()).lines();
     let sink = log.clone();
     tokio::spawn(async move {
@@ -654,16 +635,31 @@ async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
             sink.lock().unwrap().push(line);
         }
     });
-    assert!(
-        logged(
-            &log,
-            |l| l.contains("without credentials"),
-            Duration::from_secs(10)
-        )
-        .await,
-        "{:?}",
-        log.lock().unwrap()
-    );
+    log
+}
+
+/// Waits until a line of `log` contains `needle`, failing after `limit`.
+async fn expect_logged(log: &Log, needle: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if log.lock().unwrap().iter().any(|l| l.contains(needle)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no log line with {needle:?}: {:?}", log.lock().unwrap());
+}
+
+/// ombud's log tells an operator what matters about the bus, once: a server that lets it in
+/// without credentials, and each outage (lost once, back once), however many commands fail
+/// meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
+    let mut nats = NatsServer::start().unwrap(); // no authentication at all
+    let dir = TempDir::new("bus-log").unwrap();
+    let mut server = start_logged(&dir.path().join("data"), &["--nats", &nats.url()], &[]).await;
+    let log = collect_stderr(&mut server);
+    expect_logged(&log, "without credentials", Duration::from_secs(10)).await;
     let case = report(&server).await;
 
     nats.kill();
@@ -671,28 +667,15 @@ async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
         let (status, _) = note(&server, &case, "saat gangguan", &format!("log-{i}")).await;
         assert_eq!(status, 503);
     }
-    assert!(
-        logged(
-            &log,
-            |l| l.contains("lost the connection to NATS"),
-            Duration::from_secs(10)
-        )
-        .await,
-        "{:?}",
-        log.lock().unwrap()
-    );
+    expect_logged(&log, "lost the connection to NATS", Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_secs(2)).await; // reconnect attempts meanwhile
     nats.restart().unwrap();
-    assert!(
-        logged(
-            &log,
-            |l| l.contains("the connection to NATS is back"),
-            Duration::from_secs(30)
-        )
-        .await,
-        "{:?}",
-        log.lock().unwrap()
-    );
+    expect_logged(
+        &log,
+        "the connection to NATS is back",
+        Duration::from_secs(30),
+    )
+    .await;
     let lost = log
         .lock()
         .unwrap()
@@ -710,24 +693,13 @@ async fn the_log_warns_of_an_open_bus_and_says_once_per_outage() {
         &[("OMBUD__SECURITY__WRITE_KEYS", other_keys.as_str())],
     )
     .await;
-    let second_log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut lines = tokio::io::BufReader::new(second.child.stderr.take().unwrap()).lines();
-    let sink = second_log.clone();
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = lines.next_line().await {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    assert!(
-        logged(
-            &second_log,
-            |l| l.contains("is not marked with this process's write keys"),
-            Duration::from_secs(10)
-        )
-        .await,
-        "{:?}",
-        second_log.lock().unwrap()
-    );
+    let second_log = collect_stderr(&mut second);
+    expect_logged(
+        &second_log,
+        "is not marked with this process's write keys",
+        Duration::from_secs(10),
+    )
+    .await;
 }
 
 /// A data key missing from the key store without a recorded erasure is an integrity incident,

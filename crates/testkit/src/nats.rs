@@ -177,21 +177,11 @@ impl NatsServer {
         let dir = TempDir::new("nats-shipped")?;
         let (port, monitor_port) = (free_port()?, free_port()?);
         let text = adapt_shipped(config, port, monitor_port, None, &dir.path().join("store"))?;
-        let config_path = dir.path().join("nats-server.conf");
-        std::fs::write(&config_path, text)?;
-        let mut server = NatsServer {
-            bin,
-            port,
-            monitor_port,
-            config: config_path,
-            log: dir.path().join("nats-server.log"),
-            child: None,
-            dir,
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        };
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut server = Self::prepared(bin, dir, (port, monitor_port), &text, env)?;
         server.spawn()?;
         Ok(server)
     }
@@ -221,9 +211,22 @@ impl NatsServer {
         if let Some(max) = options.max_payload {
             config.push_str(&format!("max_payload: {max}\n"));
         }
+        let mut server = Self::prepared(bin, dir, (port, monitor_port), &config, Vec::new())?;
+        server.spawn()?;
+        Ok(server)
+    }
+
+    /// A server with its config written into `dir`, not started yet.
+    fn prepared(
+        bin: PathBuf,
+        dir: TempDir,
+        (port, monitor_port): (u16, u16),
+        config: &str,
+        env: Vec<(String, String)>,
+    ) -> Result<Self, NatsError> {
         let config_path = dir.path().join("nats-server.conf");
         std::fs::write(&config_path, config)?;
-        let mut server = NatsServer {
+        Ok(NatsServer {
             bin,
             port,
             monitor_port,
@@ -231,13 +234,13 @@ impl NatsServer {
             log: dir.path().join("nats-server.log"),
             child: None,
             dir,
-            env: Vec::new(),
-        };
-        server.spawn()?;
-        Ok(server)
+            env,
+        })
     }
 
-    fn spawn(&mut self) -> Result<(), NatsError> {
+    /// Starts the process, without waiting for it to be healthy (cluster nodes wait for each
+    /// other).
+    fn launch(&mut self) -> Result<(), NatsError> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -251,6 +254,11 @@ impl NatsServer {
             .stderr(log)
             .spawn()?;
         self.child = Some(child);
+        Ok(())
+    }
+
+    fn spawn(&mut self) -> Result<(), NatsError> {
+        self.launch()?;
         wait_healthy(self.monitor_port, &self.log)
     }
 
@@ -369,26 +377,15 @@ impl NatsCluster {
                  cluster {{\n  name: ombud-test\n  listen: 127.0.0.1:{cluster_port}\n  routes: [{}]\n}}\n",
                 routes.join(", ")
             );
-            let config_path = dir.path().join("nats-server.conf");
-            std::fs::write(&config_path, config)?;
-            let log = dir.path().join("nats-server.log");
-            let child = Command::new(&bin)
-                .arg("-c")
-                .arg(&config_path)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log)?)
-                .spawn()?;
-            nodes.push(NatsServer {
-                bin: bin.clone(),
-                port: *port,
-                monitor_port: *monitor_port,
-                config: config_path,
-                log,
-                child: Some(child),
+            let mut node = NatsServer::prepared(
+                bin.clone(),
                 dir,
-                env: Vec::new(),
-            });
+                (*port, *monitor_port),
+                &config,
+                Vec::new(),
+            )?;
+            node.launch()?;
+            nodes.push(node);
         }
         for node in &nodes {
             wait_healthy(node.monitor_port, &node.log)?;
@@ -430,29 +427,14 @@ impl NatsCluster {
                 Some(*cluster_port),
                 &node_dir.path().join("store"),
             )?;
-            let config_path = node_dir.path().join("nats-server.conf");
-            std::fs::write(&config_path, text)?;
-            let mut node = NatsServer {
-                bin: bin.clone(),
-                port: *port,
-                monitor_port: *monitor_port,
-                config: config_path,
-                log: node_dir.path().join("nats-server.log"),
-                child: None,
-                dir: node_dir,
-                env: all_env.clone(),
-            };
-            let log = std::fs::File::create(&node.log)?;
-            node.child = Some(
-                Command::new(&bin)
-                    .arg("-c")
-                    .arg(&node.config)
-                    .envs(node.env.iter().map(|(k, v)| (k, v)))
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(log)
-                    .spawn()?,
-            );
+            let mut node = NatsServer::prepared(
+                bin.clone(),
+                node_dir,
+                (*port, *monitor_port),
+                &text,
+                all_env.clone(),
+            )?;
+            node.launch()?;
             nodes.push(node);
         }
         for node in &nodes {
