@@ -83,49 +83,30 @@ async fn note(server: &Server, case: &str, text: &str, key: &str) -> (u16, Value
     .unwrap()
 }
 
-async fn verify(server: &Server, case: &str) -> Value {
-    let (status, answer) = http(
-        &server.addr,
-        "GET",
-        &format!("/v1/cases/{case}/verify"),
-        &server.tokens["auditor"],
-        &[],
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 200, "{answer}");
+/// GET `path` as `role`, answering 200 with its body.
+async fn get_ok(server: &Server, role: &str, path: &str) -> Value {
+    let (status, answer) = http(&server.addr, "GET", path, &server.tokens[role], &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "GET {path}: {answer}");
     answer
+}
+
+async fn verify(server: &Server, case: &str) -> Value {
+    get_ok(server, "auditor", &format!("/v1/cases/{case}/verify")).await
 }
 
 async fn trail(server: &Server, case: &str) -> Value {
-    let (status, answer) = http(
-        &server.addr,
-        "GET",
-        &format!("/v1/cases/{case}/events"),
-        &server.tokens["auditor"],
-        &[],
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 200, "{answer}");
-    answer
+    get_ok(server, "auditor", &format!("/v1/cases/{case}/events")).await
 }
 
 async fn case_file(server: &Server, case: &str, min_seq: u64) -> Value {
-    let (status, answer) = http(
-        &server.addr,
-        "GET",
+    get_ok(
+        server,
+        "supervisor",
         &format!("/v1/cases/{case}?min_seq={min_seq}"),
-        &server.tokens["supervisor"],
-        &[],
-        None,
     )
     .await
-    .unwrap();
-    assert_eq!(status, 200, "{answer}");
-    answer
 }
 
 /// A well-formed next event of `case` built by a forger who read the trail: the next
