@@ -51,35 +51,37 @@ pub(crate) async fn events<B: Backend + 'static, S: KeyStore + 'static>(
         .map_err(|e| Problem::from(ombud_service::ServiceError::from(e)))?;
     let office = (!sees_all_offices(actor.role)).then(|| actor.office.clone());
     let marks = api.service.log().mark_check();
-    let stream =
-        futures_util::stream::unfold((subscription, office), move |(mut subscription, office)| {
-            let marks = marks.clone();
-            async move {
-                loop {
-                    match subscription.next().await {
-                        None => return None,
-                        Some(Err(_)) => return None, // the client reconnects with Last-Event-ID
-                        // Only ombud's own events: a foreign message is never passed on.
-                        Some(Ok(stored)) if marks.check(&stored).is_err() => continue,
-                        Some(Ok(stored)) => {
-                            if let Some(office) = &office {
-                                let visible = ombud_envelope::decode(&stored.body)
-                                    .is_ok_and(|r| r.event.office == *office);
-                                if !visible {
-                                    continue;
-                                }
+    let stream = futures_util::stream::unfold(
+        (subscription, office, marks),
+        |(mut subscription, office, marks)| async move {
+            loop {
+                match subscription.next().await {
+                    None => return None,
+                    Some(Err(_)) => return None, // the client reconnects with Last-Event-ID
+                    // Only ombud's own events: a foreign message is never passed on.
+                    Some(Ok(stored)) if marks.check(&stored).is_err() => continue,
+                    Some(Ok(stored)) => {
+                        if let Some(office) = &office {
+                            let visible = ombud_envelope::decode(&stored.body)
+                                .is_ok_and(|r| r.event.office == *office);
+                            if !visible {
+                                continue;
                             }
-                            let data = String::from_utf8_lossy(&stored.body).into_owned();
-                            let event = Event::default()
-                                .id(stored.stream_seq.to_string())
-                                .event("case_event")
-                                .data(data);
-                            return Some((Ok::<Event, Infallible>(event), (subscription, office)));
                         }
+                        let data = String::from_utf8_lossy(&stored.body).into_owned();
+                        let event = Event::default()
+                            .id(stored.stream_seq.to_string())
+                            .event("case_event")
+                            .data(data);
+                        return Some((
+                            Ok::<Event, Infallible>(event),
+                            (subscription, office, marks),
+                        ));
                     }
                 }
             }
-        });
+        },
+    );
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
