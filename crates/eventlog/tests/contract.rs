@@ -617,62 +617,128 @@ async fn events_under_a_rotated_out_key_still_verify<B: Backend + Clone>(log: &E
     ));
 }
 
+/// A log written before ombud marked its events: with `accept_unmarked_through` at its last
+/// sequence, the old unmarked history reads as genuine and new events chain on it; past that
+/// sequence an unmarked message is foreign again; without the setting the old history is not
+/// trusted at all.
+async fn a_log_from_before_marking_keeps_its_history<B: Backend + Clone>(
+    log: &EventLog<B>,
+    publish_raw: impl PublishRaw,
+) {
+    // The old history: a report and a note, as an earlier ombud wrote them (no mark).
+    let case = new_case();
+    let mut prev = None;
+    let mut last_seq = 0;
+    for (case_seq, event) in [(1, reported(case)), (2, note(case, 1))] {
+        let body = ombud_envelope::encode(&ombud_envelope::RecordedEvent {
+            meta: ombud_envelope::EventMeta {
+                id: Uuid::now_v7(),
+                case_seq,
+                prev_hash: prev,
+                idempotency_key: IdempotencyKey::parse(&format!("old-{case_seq}")).unwrap(),
+                command_hash: Sha256Hash::of(b"old"),
+                correlation_id: Uuid::now_v7(),
+                causation_id: Uuid::now_v7(),
+            },
+            event,
+        });
+        let hash = Sha256Hash::of(&body);
+        last_seq = publish_raw(case, body, hash.to_hex(), None).await;
+        prev = Some(hash);
+    }
+    let upgraded =
+        EventLog::new(log.backend().clone(), log.marks().clone()).accept_unmarked_through(last_seq);
+    let trail = upgraded.read_trail(case).await.unwrap();
+    assert_eq!((trail.events.len(), trail.foreign.len()), (2, 0));
+    let receipt = upgraded
+        .append(append(note(case, 2), 2, "after-upgrade"))
+        .await
+        .unwrap();
+    assert_eq!(receipt.case_seq, 3);
+    // An unmarked message after the upgrade is foreign, however well it chains.
+    let forged = forged_body(case, 4, Some(receipt.hash));
+    let late = publish_raw(case, forged.clone(), Sha256Hash::of(&forged).to_hex(), None).await;
+    let trail = upgraded.read_trail(case).await.unwrap();
+    assert_eq!(trail.events.len(), 3);
+    assert_eq!(
+        trail
+            .foreign
+            .iter()
+            .map(|f| f.stream_seq)
+            .collect::<Vec<_>>(),
+        [late]
+    );
+    // Without the setting, nothing of the old history is trusted.
+    let strict = EventLog::new(log.backend().clone(), log.marks().clone());
+    assert!(
+        strict.read_trail(case).await.is_err(),
+        "the marked third event follows no genuine one"
+    );
+}
+
+/// The subject a raw publisher puts `body` on: its case's, with the type the body names
+/// (`note_added` for bytes that name none).
+fn raw_subject(case: CaseId, body: &[u8]) -> String {
+    let named = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_owned));
+    match named.as_deref().and_then(|t| t.strip_prefix("ombud.case.")) {
+        Some(event_type) => format!("ombud.case.{case}.{event_type}"),
+        None => ombud_envelope::subject::event_subject(case, EventType::NoteAdded),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jetstream_foreign_messages_by_a_raw_client_never_block_a_case() {
     let (server, log) = jetstream_log().await;
     let raw = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
-    foreign_messages_are_reported_skipped_and_never_block_their_case(
-        &log,
-        async |case, body, hash, mac| {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Ombud-Hash", hash.as_str());
-            if let Some(mac) = mac {
-                headers.insert("Ombud-Mac", mac.as_str());
-            }
-            let subject = ombud_envelope::subject::event_subject(case, EventType::NoteAdded);
-            raw.publish_with_headers(subject, headers, body.into())
-                .await
-                .unwrap()
-                .await
-                .unwrap()
-                .sequence
-        },
-    )
-    .await;
+    let publish = async |case, body: Vec<u8>, hash: String, mac: Option<String>| {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Ombud-Hash", hash.as_str());
+        if let Some(mac) = mac {
+            headers.insert("Ombud-Mac", mac.as_str());
+        }
+        raw.publish_with_headers(raw_subject(case, &body), headers, body.into())
+            .await
+            .unwrap()
+            .await
+            .unwrap()
+            .sequence
+    };
+    foreign_messages_are_reported_skipped_and_never_block_their_case(&log, &publish).await;
     events_under_a_rotated_out_key_still_verify(&log).await;
+    a_log_from_before_marking_keeps_its_history(&log, &publish).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_foreign_messages_written_under_the_log_never_block_a_case() {
     let (_dir, log) = embedded_log();
     let backend = log.backend().clone();
-    foreign_messages_are_reported_skipped_and_never_block_their_case(
-        &log,
-        async |case, body, hash, mac| {
-            let last = backend
-                .read_case(case, 0)
-                .await
-                .unwrap()
-                .last()
-                .unwrap()
-                .stream_seq;
-            backend
-                .publish(ombud_eventlog::backend::Outgoing {
-                    case_id: case,
-                    subject: ombud_envelope::subject::event_subject(case, EventType::NoteAdded),
-                    hash: Sha256Hash::parse_hex(&hash).unwrap(),
-                    mac: mac.unwrap_or_default(),
-                    body: body.into(),
-                    msg_id: format!("forged-{}", Uuid::now_v7()),
-                    expected_last_seq: last,
-                })
-                .await
-                .unwrap()
-                .stream_seq
-        },
-    )
-    .await;
+    let publish = async |case, body: Vec<u8>, hash: String, mac: Option<String>| {
+        let last = backend
+            .read_case(case, 0)
+            .await
+            .unwrap()
+            .last()
+            .map_or(0, |m| m.stream_seq);
+        backend
+            .publish(ombud_eventlog::backend::Outgoing {
+                case_id: case,
+                subject: raw_subject(case, &body),
+                hash: Sha256Hash::parse_hex(&hash).unwrap(),
+                // An empty mark is stored as none, as an earlier ombud's rows are.
+                mac: mac.unwrap_or_default(),
+                body: body.into(),
+                msg_id: format!("forged-{}", Uuid::now_v7()),
+                expected_last_seq: last,
+            })
+            .await
+            .unwrap()
+            .stream_seq
+    };
+    foreign_messages_are_reported_skipped_and_never_block_their_case(&log, &publish).await;
     events_under_a_rotated_out_key_still_verify(&log).await;
+    a_log_from_before_marking_keeps_its_history(&log, &publish).await;
 }
 
 // ---- JetStream: faults, restarts, stream setup, the dedupe window, a cluster ---------------

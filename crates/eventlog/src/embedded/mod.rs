@@ -387,12 +387,9 @@ fn open_error(path: &Path, error: sled::Error) -> LogError {
 impl Backend for EmbeddedBackend {
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
         self.refuse_if_broken()?;
-        let row = encode_row(
-            &message.subject,
-            &message.hash,
-            Some(&message.mac),
-            &message.body,
-        );
+        // An empty mark is no mark (the row then reads as unmarked).
+        let mac = Some(message.mac.as_str()).filter(|m| !m.is_empty());
+        let row = encode_row(&message.subject, &message.hash, mac, &message.body);
         let seq = {
             let mut writer = locked(&self.writer);
             let last = match writer.last_of_case.get(&message.case_id) {
