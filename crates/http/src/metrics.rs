@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use ombud_projection::ProjectorStatus;
+
 /// Latency bucket bounds, in seconds.
 const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -50,7 +52,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the projectors' status appended.
-    pub fn render(&self, projectors: &[ombud_projection::ProjectorStatus]) -> String {
+    pub fn render(&self, projectors: &[ProjectorStatus]) -> String {
         let inner = self
             .inner
             .lock()
@@ -77,42 +79,31 @@ impl Metrics {
         );
         let _ = writeln!(out, "ombud_command_seconds_sum {}", inner.sum);
         let _ = writeln!(out, "ombud_command_seconds_count {}", inner.count);
-        out.push_str("# HELP ombud_projector_checkpoint Last stream sequence applied.\n");
-        out.push_str("# TYPE ombud_projector_checkpoint gauge\n");
-        for p in projectors {
-            let _ = writeln!(
-                out,
-                "ombud_projector_checkpoint{{projector=\"{}\"}} {}",
-                p.name, p.checkpoint
-            );
-        }
-        out.push_str("# HELP ombud_projector_lag Events behind the log head.\n");
-        out.push_str("# TYPE ombud_projector_lag gauge\n");
-        for p in projectors {
-            if let Some(lag) = p.lag {
-                let _ = writeln!(out, "ombud_projector_lag{{projector=\"{}\"}} {lag}", p.name);
+        let mut gauge = |name: &str, help: &str, value: fn(&ProjectorStatus) -> Option<u64>| {
+            let _ = writeln!(out, "# HELP ombud_projector_{name} {help}");
+            let _ = writeln!(out, "# TYPE ombud_projector_{name} gauge");
+            for p in projectors {
+                if let Some(v) = value(p) {
+                    let _ = writeln!(
+                        out,
+                        "ombud_projector_{name}{{projector=\"{}\"}} {v}",
+                        p.name
+                    );
+                }
             }
-        }
-        out.push_str("# HELP ombud_projector_quarantined Events in quarantine.\n");
-        out.push_str("# TYPE ombud_projector_quarantined gauge\n");
-        for p in projectors {
-            let _ = writeln!(
-                out,
-                "ombud_projector_quarantined{{projector=\"{}\"}} {}",
-                p.name, p.quarantined
-            );
-        }
-        out.push_str(
-            "# HELP ombud_projector_foreign Foreign messages seen (without ombud's mark): never applied.\n",
+        };
+        gauge("checkpoint", "Last stream sequence applied.", |p| {
+            Some(p.checkpoint)
+        });
+        gauge("lag", "Events behind the log head.", |p| p.lag);
+        gauge("quarantined", "Events in quarantine.", |p| {
+            Some(p.quarantined)
+        });
+        gauge(
+            "foreign",
+            "Foreign messages seen (without ombud's mark): never applied.",
+            |p| Some(p.foreign),
         );
-        out.push_str("# TYPE ombud_projector_foreign gauge\n");
-        for p in projectors {
-            let _ = writeln!(
-                out,
-                "ombud_projector_foreign{{projector=\"{}\"}} {}",
-                p.name, p.foreign
-            );
-        }
         out
     }
 }

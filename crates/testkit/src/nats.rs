@@ -350,6 +350,13 @@ fn healthz(port: u16) -> std::io::Result<bool> {
     Ok(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"))
 }
 
+/// Client, monitoring and route ports for three nodes.
+fn three_nodes_ports() -> Result<Vec<(u16, u16, u16)>, NatsError> {
+    Ok((0..3)
+        .map(|_| Ok((free_port()?, free_port()?, free_port()?)))
+        .collect::<std::io::Result<_>>()?)
+}
+
 /// Three clustered servers with JetStream (R3 streams possible), killed on drop.
 #[derive(Debug)]
 pub struct NatsCluster {
@@ -360,9 +367,7 @@ impl NatsCluster {
     /// Starts three nodes on loopback and waits until each is healthy.
     pub fn start() -> Result<Self, NatsError> {
         let bin = server_binary()?;
-        let ports: Vec<(u16, u16, u16)> = (0..3)
-            .map(|_| Ok((free_port()?, free_port()?, free_port()?)))
-            .collect::<std::io::Result<_>>()?;
+        let ports = three_nodes_ports()?;
         let routes: Vec<String> = ports
             .iter()
             .map(|(_, _, cluster)| format!("nats-route://127.0.0.1:{cluster}"))
@@ -377,20 +382,16 @@ impl NatsCluster {
                  cluster {{\n  name: ombud-test\n  listen: 127.0.0.1:{cluster_port}\n  routes: [{}]\n}}\n",
                 routes.join(", ")
             );
-            let mut node = NatsServer::prepared(
+            let node = NatsServer::prepared(
                 bin.clone(),
                 dir,
                 (*port, *monitor_port),
                 &config,
                 Vec::new(),
             )?;
-            node.launch()?;
             nodes.push(node);
         }
-        for node in &nodes {
-            wait_healthy(node.monitor_port, &node.log)?;
-        }
-        Ok(NatsCluster { nodes })
+        Self::launch(nodes)
     }
 
     /// Starts the shipped 3-node cluster (`config/nats-cluster/n1.conf`..`n3.conf` in `dir`),
@@ -403,9 +404,7 @@ impl NatsCluster {
         env: &[(&str, &str)],
     ) -> Result<Self, NatsError> {
         let bin = server_binary()?;
-        let ports: Vec<(u16, u16, u16)> = (0..3)
-            .map(|_| Ok((free_port()?, free_port()?, free_port()?)))
-            .collect::<std::io::Result<_>>()?;
+        let ports = three_nodes_ports()?;
         let mut all_env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -427,15 +426,23 @@ impl NatsCluster {
                 Some(*cluster_port),
                 &node_dir.path().join("store"),
             )?;
-            let mut node = NatsServer::prepared(
+            let node = NatsServer::prepared(
                 bin.clone(),
                 node_dir,
                 (*port, *monitor_port),
                 &text,
                 all_env.clone(),
             )?;
-            node.launch()?;
             nodes.push(node);
+        }
+        Self::launch(nodes)
+    }
+
+    /// Starts every node (they wait for each other to form the cluster), then waits until
+    /// each is healthy.
+    fn launch(mut nodes: Vec<NatsServer>) -> Result<Self, NatsError> {
+        for node in &mut nodes {
+            node.launch()?;
         }
         for node in &nodes {
             wait_healthy(node.monitor_port, &node.log)?;
