@@ -238,3 +238,32 @@ async fn rebuild_finds_the_log_the_config_file_names() {
     );
     assert!(!data.join("log").exists(), "no embedded log was opened");
 }
+
+/// A write-key setting that is not `id:<64 hex>` stops `ombud serve` before it writes
+/// anything, saying which setting is wrong; nothing is generated in its place.
+#[test]
+fn bad_write_keys_stop_serve_with_a_clear_error() {
+    let dir = TempDir::new("bad-write-keys").unwrap();
+    for bad in ["k1", "k1:abcd", &format!("bad id:{}", "11".repeat(32))] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .env("OMBUD__SECURITY__WRITE_KEYS", bad)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad:?} was accepted");
+        assert!(
+            stderr.contains("write_keys") && stderr.contains("OMBUD__SECURITY__WRITE_KEYS"),
+            "{bad:?}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("write.key").exists(),
+            "a key was generated instead"
+        );
+        assert!(
+            !dir.path().join("log").exists(),
+            "nothing is written before the keys are good"
+        );
+    }
+}

@@ -219,6 +219,8 @@ fn start(args: Settings) -> anyhow::Result<()> {
     crate::project::runtime()?.block_on(async {
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("creating {}", args.data.display()))?;
+        // Every secret is read (or refused) before the log is opened.
+        let marks = crate::secrets::write_keys(&args.security, &args.data)?;
         let master = crate::secrets::master_key(&args.security, &args.data)?;
         let blind_key = crate::secrets::blind_index_key(&args.security, &args.data)?;
         let rules = Arc::new(rules(&args.holidays, args.deadlines.clone())?);
@@ -252,7 +254,16 @@ fn start(args: Settings) -> anyhow::Result<()> {
                     ),
                     blind_key,
                 };
-                run(Arc::new(backend), keys, master, privacy, rules, &args).await
+                run(
+                    Arc::new(backend),
+                    keys,
+                    master,
+                    marks,
+                    privacy,
+                    rules,
+                    &args,
+                )
+                .await
             }
             None => {
                 let path = args.data.join("log");
@@ -275,7 +286,7 @@ fn start(args: Settings) -> anyhow::Result<()> {
                     ),
                     blind_key,
                 };
-                run(backend, keys, master, privacy, rules, &args).await
+                run(backend, keys, master, marks, privacy, rules, &args).await
             }
         }
     })
@@ -285,6 +296,7 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     backend: B,
     keys: S,
     master: MasterKey,
+    marks: ombud_envelope::WriteKeys,
     privacy: Privacy,
     rules: Arc<Rules>,
     args: &Settings,
@@ -296,7 +308,6 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
             args.listen
         );
     }
-    let marks = crate::secrets::write_keys(&args.security, &args.data)?;
     let log = Arc::new(
         EventLog::new(backend, marks)
             .accept_unmarked_through(args.security.accept_unmarked_through),
