@@ -220,6 +220,7 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
         tokens,
         clock,
         metrics: Default::default(),
+        feed: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -100,6 +100,38 @@ impl NatsConfig {
     }
 }
 
+/// `[feed]`: the live SSE feed (`GET /v1/events`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// Feeds one token may hold open at once.
+    pub per_token: usize,
+    /// Events a live client may fall behind before it is dropped.
+    pub client_buffer: usize,
+    /// Seconds between keep-alive comments on an idle feed.
+    pub keep_alive_secs: u64,
+}
+
+impl FeedSettings {
+    /// The hub's tuning, or why the values make no sense.
+    pub fn feed_config(&self) -> anyhow::Result<ombud_http::feed::FeedConfig> {
+        if self.per_token == 0 || self.client_buffer == 0 || self.keep_alive_secs == 0 {
+            anyhow::bail!(
+                "feed.per_token, feed.client_buffer and feed.keep_alive_secs must be positive \
+                 (got {}, {}, {})",
+                self.per_token,
+                self.client_buffer,
+                self.keep_alive_secs
+            );
+        }
+        Ok(ombud_http::feed::FeedConfig {
+            per_token: self.per_token,
+            client_buffer: self.client_buffer,
+            keep_alive: std::time::Duration::from_secs(self.keep_alive_secs),
+        })
+    }
+}
+
 /// `[security]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -214,6 +246,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Clock lengths.
     pub deadlines: DeadlinesConfig,
+    /// The live feed.
+    pub feed: FeedSettings,
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {

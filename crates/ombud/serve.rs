@@ -88,6 +88,7 @@ struct Settings {
     holidays: PathBuf,
     office: String,
     body_limit: usize,
+    feed: ombud_http::feed::FeedConfig,
     security: crate::config::SecurityConfig,
     tokens: Vec<crate::config::TokenConfig>,
     demo: bool,
@@ -115,6 +116,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         holidays: args.store.holidays.unwrap_or(config.holidays),
         office: args.office.unwrap_or(config.auth.local_office),
         body_limit: args.body_limit.unwrap_or(config.body_limit),
+        feed: config.feed.feed_config()?,
         security: config.security.clone(),
         tokens: config.auth.tokens,
         demo: args.demo,
@@ -357,6 +359,7 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         tokens,
         clock,
         metrics: Default::default(),
+        feed: ombud_http::feed::FeedHub::new(args.feed.clone()),
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -374,8 +377,13 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         "try: curl -H 'Authorization: Bearer <token>' http://{}/v1/cases",
         args.listen
     );
+    let feeds = api.clone();
     axum::serve(listener, router(api, args.body_limit))
-        .with_graceful_shutdown(crate::project::shutdown_signal())
+        .with_graceful_shutdown(async move {
+            crate::project::shutdown_signal().await;
+            // Every SSE feed ends now: graceful shutdown waits for open responses.
+            feeds.feed.close();
+        })
         .await
         .context("serving HTTP")?;
     eprintln!("stopping: flushing the read models");

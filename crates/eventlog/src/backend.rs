@@ -65,6 +65,14 @@ pub trait Backend: Send + Sync + 'static {
         after: u64,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send;
 
+    /// Up to `limit` messages with stream sequence greater than `after`, in order, as stored
+    /// now (fewer than `limit`: the log's durable head was reached). A read, never a consumer.
+    fn read_range(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send;
+
     /// Every message with stream sequence greater than `after`, in order, then new ones as
     /// they are durably stored.
     fn subscribe(&self, after: u64) -> impl Future<Output = Result<Subscription, LogError>> + Send;
@@ -130,6 +138,14 @@ impl<B: Backend> Backend for std::sync::Arc<B> {
         after: u64,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send {
         B::read_case(self, case_id, after)
+    }
+
+    fn read_range(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send {
+        B::read_range(self, after, limit)
     }
 
     fn subscribe(&self, after: u64) -> impl Future<Output = Result<Subscription, LogError>> + Send {

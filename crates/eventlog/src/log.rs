@@ -542,6 +542,12 @@ impl<B: Backend> EventLog<B> {
         Ok((events, state))
     }
 
+    /// Up to `limit` stored messages after global sequence `after`, in order, as stored now
+    /// (marked or not: check each with [`EventLog::check_mark`]). A read, never a consumer.
+    pub async fn read_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
+        self.backend.read_range(after, limit).await
+    }
+
     /// Every stored message after global sequence `after`, then new ones as they arrive.
     pub async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
         self.backend.subscribe(after).await

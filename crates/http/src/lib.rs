@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
-mod feed;
+pub mod feed;
 pub mod metrics;
 pub mod openapi;
 mod privacy;
@@ -47,6 +47,8 @@ pub struct Api<B: Backend, S: KeyStore> {
     pub clock: ombud_service::Clock,
     /// Counters for `/metrics`.
     pub metrics: metrics::Metrics,
+    /// The live feed every SSE client follows.
+    pub feed: feed::FeedHub,
 }
 
 pub(crate) type Shared<B, S> = State<Arc<Api<B, S>>>;
@@ -482,6 +484,7 @@ fn record<B: Backend, S: KeyStore, T>(
 
 async fn metrics_text<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
     let head = api.service.log_head_within(READY_BOUND).await;
-    let text = api.metrics.render(&api.service.models().status(head));
+    let mut text = api.metrics.render(&api.service.models().status(head));
+    metrics::render_feed(&mut text, api.feed.clients(), api.feed.dropped());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -1,5 +1,6 @@
 //! `GET /metrics` (Prometheus text format): commands by route and outcome, command latency
-//! as a histogram, and per projector its checkpoint, lag and quarantined events.
+//! as a histogram, per projector its checkpoint, lag and quarantined events, and the live
+//! feed's open clients and the clients it dropped.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -106,4 +107,16 @@ impl Metrics {
         );
         out
     }
+}
+
+/// Appends the live feed's gauges: SSE clients open now, and dropped for being too slow.
+pub fn render_feed(out: &mut String, clients: usize, dropped: u64) {
+    out.push_str("# HELP ombud_feed_clients SSE clients of GET /v1/events open now.\n");
+    out.push_str("# TYPE ombud_feed_clients gauge\n");
+    let _ = writeln!(out, "ombud_feed_clients {clients}");
+    out.push_str(
+        "# HELP ombud_feed_dropped_total SSE clients dropped for falling too far behind.\n",
+    );
+    out.push_str("# TYPE ombud_feed_dropped_total counter\n");
+    let _ = writeln!(out, "ombud_feed_dropped_total {dropped}");
 }

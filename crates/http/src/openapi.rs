@@ -34,7 +34,7 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/queue", "My work queue (?assignee= for supervisors)", None),
         r("get", "/v1/agencies/{code}", "An agency's dossier", None),
         r("get", "/v1/stats", "Office statistics (?office= for roles that see every office)", None),
-        r("get", "/v1/events", "Server-Sent Events feed of every event (Last-Event-ID or ?after_seq=)", None),
+        r("get", "/v1/events", "Server-Sent Events feed of every event (Last-Event-ID or ?after_seq=; 429 too_many_feeds past the per-token limit)", None),
         r("get", "/v1/openapi.json", "This document", None),
         r("get", "/healthz", "Liveness", None),
         r("get", "/readyz", "Readiness: the log answers and projectors are caught up", None),

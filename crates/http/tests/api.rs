@@ -89,6 +89,7 @@ fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
         tokens,
         clock,
         metrics: Default::default(),
+        feed: Default::default(),
     });
     Client {
         router: router(api, 64 * 1024),

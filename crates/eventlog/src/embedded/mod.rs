@@ -472,6 +472,16 @@ impl Backend for EmbeddedBackend {
         Ok(out)
     }
 
+    async fn read_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
+        let head = *self.durable.borrow();
+        let from = after.saturating_add(1);
+        if limit == 0 || from > head {
+            return Ok(Vec::new());
+        }
+        let to = head.min(from.saturating_add(u64::try_from(limit).unwrap_or(u64::MAX) - 1));
+        read_run(&self.events, from, to).into_iter().collect()
+    }
+
     async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
         let (tx, rx) = mpsc::channel(crate::SUBSCRIPTION_BUFFER);
         let mut durable = self.durable.subscribe();

@@ -540,6 +540,72 @@ fn stored_event(message: &jetstream::Message) -> Result<StoredEvent, LogError> {
     })
 }
 
+impl JetStreamBackend {
+    /// Up to `limit` messages on `filter` after stream sequence `after`, by batched direct
+    /// gets (READ_BATCH per request, each on its own reply inbox): a read, never a consumer.
+    async fn direct_read(
+        &self,
+        filter: &str,
+        after: u64,
+        limit: usize,
+        context: &'static str,
+    ) -> Result<Vec<StoredEvent>, LogError> {
+        let client = self.context.client();
+        let subject = format!("$JS.API.DIRECT.GET.{}", self.config.stream);
+        let timeout = self.config.request_timeout;
+        let mut out = Vec::new();
+        let mut next = after.saturating_add(1);
+        while out.len() < limit {
+            let batch = READ_BATCH.min(limit - out.len());
+            let inbox = client.new_inbox();
+            let mut replies = client
+                .subscribe(inbox.clone())
+                .await
+                .map_err(|e| unavailable(context, e))?;
+            let request = serde_json::json!({
+                "seq": next, "next_by_subj": filter, "batch": batch,
+            });
+            client
+                .publish_with_reply(subject.clone(), inbox, request.to_string().into())
+                .await
+                .map_err(|e| unavailable(context, e))?;
+            let mut got = 0usize;
+            loop {
+                let reply = match tokio::time::timeout(timeout, replies.next()).await {
+                    Ok(Some(reply)) => reply,
+                    Ok(None) => return Err(unavailable(context, "the reply ended early")),
+                    Err(_) => return Err(unavailable(context, "timed out")),
+                };
+                match reply.status.map(|s| s.as_u16()) {
+                    // The end of a batch.
+                    Some(204) => break,
+                    // Nothing (more) on the subjects.
+                    Some(404) => return Ok(out),
+                    Some(408) => return Err(unavailable(context, "the server timed out")),
+                    Some(503) => {
+                        return Err(unavailable(context, "no responders (JetStream down?)"))
+                    }
+                    Some(code) if code >= 400 => {
+                        return Err(LogError::Storage(format!(
+                            "{context}: the server answered {code} {}",
+                            reply.description.unwrap_or_default()
+                        )))
+                    }
+                    _ => {}
+                }
+                let event = batch_event(reply)?;
+                next = event.stream_seq + 1;
+                out.push(event);
+                got += 1;
+            }
+            if got < batch {
+                return Ok(out);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Backend for JetStreamBackend {
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
         let publish = PublishMessage::build()
@@ -581,61 +647,13 @@ impl Backend for JetStreamBackend {
         // to READ_BATCH messages, and no consumer is created for a read (a consumer per read
         // lingered on the server for 30 s, and past the server's 1,000 per stream every office
         // got 503s).
-        let filter = case_filter(case_id);
-        let client = self.context.client();
-        let subject = format!("$JS.API.DIRECT.GET.{}", self.config.stream);
-        let timeout = self.config.request_timeout;
-        let mut out = Vec::new();
-        let mut next = after.saturating_add(1);
-        loop {
-            let inbox = client.new_inbox();
-            let mut replies = client
-                .subscribe(inbox.clone())
-                .await
-                .map_err(|e| unavailable("reading a case", e))?;
-            let request = serde_json::json!({
-                "seq": next, "next_by_subj": filter, "batch": READ_BATCH,
-            });
-            client
-                .publish_with_reply(subject.clone(), inbox, request.to_string().into())
-                .await
-                .map_err(|e| unavailable("reading a case", e))?;
-            let mut got = 0usize;
-            loop {
-                let reply = match tokio::time::timeout(timeout, replies.next()).await {
-                    Ok(Some(reply)) => reply,
-                    Ok(None) => return Err(unavailable("reading a case", "the reply ended early")),
-                    Err(_) => return Err(unavailable("reading a case", "timed out")),
-                };
-                match reply.status.map(|s| s.as_u16()) {
-                    // The end of a batch.
-                    Some(204) => break,
-                    // Nothing (more) on the case's subjects.
-                    Some(404) => return Ok(out),
-                    Some(408) => return Err(unavailable("reading a case", "the server timed out")),
-                    Some(503) => {
-                        return Err(unavailable(
-                            "reading a case",
-                            "no responders (JetStream down?)",
-                        ))
-                    }
-                    Some(code) if code >= 400 => {
-                        return Err(LogError::Storage(format!(
-                            "reading a case: the server answered {code} {}",
-                            reply.description.unwrap_or_default()
-                        )))
-                    }
-                    _ => {}
-                }
-                let event = batch_event(reply)?;
-                next = event.stream_seq + 1;
-                out.push(event);
-                got += 1;
-            }
-            if got < READ_BATCH {
-                return Ok(out);
-            }
-        }
+        self.direct_read(&case_filter(case_id), after, usize::MAX, "reading a case")
+            .await
+    }
+
+    async fn read_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
+        self.direct_read(&all_cases_filter(), after, limit, "reading the log")
+            .await
     }
 
     async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
