@@ -503,12 +503,13 @@ async fn bench_projections(args: &Args) -> anyhow::Result<()> {
         ));
         projection::bench(
             "jetstream",
-            log,
+            log.clone(),
             args.projection,
             args.concurrency,
             args.projection_rounds,
         )
         .await?;
+        projection::row_growth("jetstream", log).await?;
     }
     if !args.backends.skip_embedded {
         let dir = TempDir::new("bench-embedded-log")?;
@@ -519,12 +520,13 @@ async fn bench_projections(args: &Args) -> anyhow::Result<()> {
         ));
         projection::bench(
             "embedded",
-            log,
+            log.clone(),
             args.projection,
             args.concurrency,
             args.projection_rounds,
         )
         .await?;
+        projection::row_growth("embedded", log).await?;
     }
     Ok(())
 }

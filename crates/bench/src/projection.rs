@@ -244,6 +244,58 @@ fn median(values: &[Duration]) -> Duration {
     sorted.get(sorted.len() / 2).copied().unwrap_or_default()
 }
 
+/// Bytes the projectors (both) write for one event of a case, at the case's 10th, 100th and
+/// 500th event: one case of a report and 499 notes, each event appended and applied alone, on
+/// `log` (empty or not: the projectors first catch up with what it holds).
+pub async fn row_growth<B: Backend>(backend: &str, log: Arc<EventLog<B>>) -> anyhow::Result<()> {
+    const AT: [usize; 3] = [10, 100, 500];
+    let dir = TempDir::new("bench-row-growth")?;
+    let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default())?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let tasks = models.spawn(log.clone(), shutdown);
+    models
+        .wait_for(log.head().await?, Duration::from_secs(3600))
+        .await?;
+    let vault = Vault::new(MasterKey::generate(), MemoryKeyStore::new());
+    let workload = crate::Workload::new()?;
+    let case = CaseId::from_uuid(Uuid::now_v7());
+    vault.create_key(&KeyId::for_case(case)).await?;
+    let written = |models: &ReadModels| -> (u64, u64) {
+        models.status(None).iter().fold((0, 0), |(r, b), s| {
+            (r + s.rows_written, b + s.bytes_written)
+        })
+    };
+    let mut found = Vec::new();
+    for position in 0..AT[AT.len() - 1] {
+        let (rows_before, bytes_before) = written(&models);
+        crate::ombud_op(&log, &vault, &workload, case, position).await?;
+        models
+            .wait_for(log.head().await?, Duration::from_secs(60))
+            .await?;
+        if AT.contains(&(position + 1)) {
+            let (rows, bytes) = written(&models);
+            found.push((position + 1, rows - rows_before, bytes - bytes_before));
+        }
+    }
+    stop.send(true).ok();
+    for task in tasks {
+        task.await??;
+    }
+    let text: Vec<String> = found
+        .iter()
+        .map(|(n, rows, bytes)| format!("event {n}: {bytes} bytes in {rows} rows"))
+        .collect();
+    let ratio = match (found.first(), found.last()) {
+        (Some((_, _, first)), Some((_, _, last))) => *last as f64 / (*first).max(1) as f64,
+        _ => 0.0,
+    };
+    println!(
+        "projection {backend:<9} bytes written per event of one case (report + notes, each applied alone): {}; 500th/10th {ratio:.2}",
+        text.join(", ")
+    );
+    Ok(())
+}
+
 /// Runs the projection benchmark on `log` with `events` events: the projectors follow the log
 /// from zero, then the floor and a full rebuild alternate for `rounds` rounds (floor, rebuild,
 /// floor, rebuild, ...), so drift in the machine (disk, page cache, the read models already on

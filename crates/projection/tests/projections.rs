@@ -81,7 +81,82 @@ on_both_backends!(
     projectors_at_different_checkpoints_share_one_feed,
     read_your_writes_waits_for_the_sequence_or_times_out,
     erased_personal_data_reads_as_erased_in_the_case_file,
+    the_bytes_written_per_event_do_not_grow_with_the_case,
 );
+
+// ---- rows that do not grow -------------------------------------------------------------------
+
+/// A case's 10th note and its 200th write the same bytes (the timeline's lines are rows of
+/// their own; the case row was rewritten whole, growing with every line), and the case file
+/// still shows every line in order.
+async fn the_bytes_written_per_event_do_not_grow_with_the_case<B: Backend>(
+    log: Arc<EventLog<B>>,
+    dir: &TempDir,
+) {
+    let models = open_models(dir, "views");
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = models.spawn(log.clone(), shutdown);
+    let mut w = World::new(log.clone(), shipped_rules());
+    w.now = ts("2026-12-01T02:00:00Z");
+    let case = w
+        .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
+        .await;
+    let mut per_note = Vec::new();
+    for _ in 0..200 {
+        let written = models.cases.status(None).bytes_written;
+        let receipt = w.act(case, Action::Command(CommandKind::AddNote)).await;
+        models.wait_for(receipt.stream_seq, WAIT).await.unwrap();
+        per_note.push(models.cases.status(None).bytes_written - written);
+    }
+    let (tenth, last) = (per_note[9], per_note[199]);
+    assert!(
+        last <= tenth + 64,
+        "the 200th note wrote {last} bytes, the 10th {tenth}: rows grow with the case"
+    );
+    let file = case_file::get_file(&models.cases.trees(), case)
+        .unwrap()
+        .unwrap();
+    assert_eq!(file.timeline.len(), 201);
+    let seqs: Vec<u64> = file.timeline.iter().map(|l| l.stream_seq).collect();
+    let mut sorted = seqs.clone();
+    sorted.sort_unstable();
+    assert_eq!(seqs, sorted, "the timeline is in stream order");
+    assert_eq!(file.timeline[0].event_type, EventType::Reported);
+    stop.send(true).unwrap();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+
+    // A case row from before the lines had rows of their own (the timeline inline, some lines
+    // only there) reads the same, and its next event moves its lines out.
+    use ombud_projection::models::case_file::{timeline_key, TIMELINE_TREE};
+    use ombud_projection::store::case_key;
+    let trees = models.cases.trees();
+    let row = serde_json::to_vec(&file).unwrap();
+    trees.tree("files").insert(case_key(case), row).unwrap();
+    for line in &file.timeline[..100] {
+        trees
+            .tree(TIMELINE_TREE)
+            .remove(timeline_key(case, line.stream_seq))
+            .unwrap();
+    }
+    let merged = case_file::get_file(&trees, case).unwrap().unwrap();
+    assert_eq!(merged.timeline, file.timeline, "the same lines, once each");
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = models.spawn(log.clone(), shutdown);
+    let receipt = w.act(case, Action::Command(CommandKind::AddNote)).await;
+    models.wait_for(receipt.stream_seq, WAIT).await.unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_slice(&trees.tree("files").get(case_key(case)).unwrap().unwrap()).unwrap();
+    assert!(stored.get("timeline").is_none(), "the lines moved out");
+    let after = case_file::get_file(&trees, case).unwrap().unwrap();
+    assert_eq!(after.timeline.len(), 202);
+    assert_eq!(after.timeline[..201], file.timeline[..]);
+    stop.send(true).unwrap();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
 
 // ---- the scripted office ---------------------------------------------------------------------
 

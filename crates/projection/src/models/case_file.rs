@@ -1,8 +1,10 @@
 //! The case file: everything an investigator sees on one case (state, parties, forms,
 //! respondent and superior, office, assignee, escalations, mediation, conclusion,
-//! recommendation, closure, running clocks, timeline), one row per case in `files`. Personal
-//! data stays sealed in the row ([`SealedField`]); the service opens it at query time, as the
-//! disclosure policy allows.
+//! recommendation, closure, running clocks, timeline), one row per case in `files`, and the
+//! timeline as rows of its own in `timeline` (one per event, keyed by case and stream
+//! sequence), so the bytes written per event do not grow with the case's length. Personal
+//! data stays sealed in the rows ([`SealedField`]); the service opens it at query time, as
+//! the disclosure policy allows.
 
 use chrono::NaiveDate;
 use ombud_domain::event::{ReporterData, Respondent};
@@ -167,7 +169,9 @@ pub struct CaseFile {
     pub recommendation: Option<RecommendationRecord>,
     /// The closure, if closed.
     pub closure: Option<ClosureRecord>,
-    /// Every event, in order.
+    /// Every event, in order. Stored as rows of their own in [`TIMELINE_TREE`] (the stored
+    /// `files` row keeps it empty); [`get_file`] fills it in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
     /// When and on which request the case's personal data was erased.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -395,7 +399,41 @@ pub fn running_clocks(state: &CaseState) -> Vec<Deadline> {
     .collect()
 }
 
-/// The case file of `case_id` (personal data still sealed).
+/// The tree of timeline lines: one row per event.
+pub const TIMELINE_TREE: &str = "timeline";
+
+/// A timeline line's key: the case, then the event's stream sequence (big-endian, so a
+/// case's lines sort in stream order under its prefix).
+pub fn timeline_key(case_id: CaseId, stream_seq: u64) -> [u8; 24] {
+    let mut key = [0u8; 24];
+    key[..16].copy_from_slice(&case_key(case_id));
+    key[16..].copy_from_slice(&stream_seq.to_be_bytes());
+    key
+}
+
+/// The case file of `case_id` with its timeline (personal data still sealed).
 pub fn get_file(trees: &Trees, case_id: CaseId) -> Result<Option<CaseFile>, ApplyError> {
-    get(trees.tree("files"), &case_key(case_id))
+    let Some(mut file) = get::<CaseFile>(trees.tree("files"), &case_key(case_id))? else {
+        return Ok(None);
+    };
+    let lines = trees.tree(TIMELINE_TREE);
+    let inline = !file.timeline.is_empty();
+    for item in lines.scan_prefix(case_key(case_id)) {
+        let (key, row) = item?;
+        let line: TimelineEntry = serde_json::from_slice(&row).map_err(|e| ApplyError::BadRow {
+            key: format!("{TIMELINE_TREE}/{}", crate::store::hex(&key)),
+            why: e.to_string(),
+        })?;
+        file.timeline.push(line);
+    }
+    if inline {
+        // A row written before the timeline had rows of its own: merge the two.
+        file.timeline.sort_by_key(|l| l.stream_seq);
+        file.timeline.dedup_by_key(|l| l.stream_seq);
+    }
+    // A line past the row's position is of an event whose case row was not written yet (a
+    // crash between the two writes; the replay writes both): not part of the file yet.
+    let last = file.last_seq;
+    file.timeline.retain(|l| l.stream_seq <= last);
+    Ok(Some(file))
 }

@@ -1,9 +1,10 @@
 //! The `cases` projector: folds each event into the case file and keeps the case index, the
 //! work queues and the deadline board in step with it. Write order (crash-safe replay):
-//! derived rows first (idempotent), the case file row last (its `last_seq` guards the rest).
+//! derived rows first (idempotent: the index rows and the event's timeline line), the case
+//! file row last (its `last_seq` guards the rest).
 
 use crate::error::ApplyError;
-use crate::models::case_file::CaseFile;
+use crate::models::case_file::{timeline_key, CaseFile, TIMELINE_TREE};
 use crate::models::case_index::{self, CaseSummary};
 use crate::models::{deadline_board, work_queue};
 use crate::projector::{Projected, Projector};
@@ -22,6 +23,7 @@ impl Projector for CasesProjector {
         "by_due",
         "queue",
         "clocks",
+        TIMELINE_TREE,
         "files",
     ];
     const PER_CASE_ROWS: bool = true;
@@ -46,7 +48,12 @@ impl Projector for CasesProjector {
             .as_ref()
             .map(deadline_board::entries)
             .unwrap_or_default();
-        let new = CaseFile::fold(old, event)?;
+        let mut new = CaseFile::fold(old, event)?;
+        // The new line (and, for a row from before lines had rows of their own, every line)
+        // goes to its own row: the case row written per event stays the same size.
+        for line in std::mem::take(&mut new.timeline) {
+            rows.put(TIMELINE_TREE, &timeline_key(case_id, line.stream_seq), line);
+        }
         let new_summary = CaseSummary::of(&new);
         work_queue::update(rows, old_summary.as_ref(), &new_summary);
         case_index::update(rows, old_summary.as_ref(), new_summary);
