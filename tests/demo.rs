@@ -133,14 +133,20 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
         .lines()
         .filter(|l| l.starts_with("embedded"))
         .collect();
-    // Commands at 1 and 4 clients; four queries (the last a case file) at 1 and 4.
-    assert_eq!(rows.len(), 10, "{stdout}");
+    // Commands at 1 and 4 clients, each with its HTTP floor and the raw log's ratios; four
+    // queries (the last a case file) at 1 and 4.
+    assert_eq!(rows.len(), 14, "{stdout}");
     let commands = rows
         .iter()
         .filter(|r| r.contains("commands (HTTP)"))
         .count();
     assert_eq!(commands, 2, "{stdout}");
-    for row in rows.iter().filter(|r| r.contains("commands (HTTP)")) {
+    let floors = rows.iter().filter(|r| r.contains("HTTP floor")).count();
+    assert_eq!(floors, 2, "{stdout}");
+    for row in rows
+        .iter()
+        .filter(|r| r.contains("commands (HTTP)") || r.contains("HTTP floor"))
+    {
         // events, rate, p50, p99 | raw rate, raw p50, raw p99 | both ratios: all figures.
         let figures = row
             .split_whitespace()
@@ -148,6 +154,45 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
             .count();
         assert!(figures >= 10, "{row}");
     }
+}
+
+/// The feed benchmark (small, embedded) attaches its clients, appends at the rate, and
+/// reports every client complete and in order, with the lag figures.
+#[test]
+fn the_feed_benchmark_checks_every_client_and_prints_the_lag() {
+    let stdout = run_bench(
+        "bench-feed",
+        &[
+            "bench",
+            "feed",
+            "--skip-jetstream",
+            "--demo-cases",
+            "10",
+            "--clients",
+            "5",
+            "--rate",
+            "200",
+            "--seconds",
+            "1",
+        ],
+    );
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("embedded"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(
+        rows[0].contains("1/1 clients got every event once, in order"),
+        "{stdout}"
+    );
+    assert!(
+        rows[1].contains("5/5 clients got every event once, in order"),
+        "{stdout}"
+    );
+    assert!(
+        rows[1].contains("200 events") && rows[1].contains("p99"),
+        "{stdout}"
+    );
 }
 
 /// The projection benchmark (small, embedded) fills a log, lets the projectors follow it,
@@ -182,4 +227,17 @@ fn the_projection_benchmark_alternates_floor_and_rebuild() {
         stdout.contains("projection embedded  events 2000"),
         "{stdout}"
     );
+    // The bytes one event writes, at a case's 10th, 100th and 500th event.
+    let growth = stdout
+        .lines()
+        .find(|l| l.contains("bytes written per event of one case"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no row growth in:
+{stdout}"
+            )
+        });
+    for at in ["event 10:", "event 100:", "event 500:", "500th/10th"] {
+        assert!(growth.contains(at), "{growth}");
+    }
 }

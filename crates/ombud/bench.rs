@@ -1,8 +1,9 @@
 //! `ombud bench`: measured figures with the raw floor of the same run beside them.
 //! `ombud bench api` runs the whole server in this process (HTTP API, service, projectors)
-//! over the demo data set and measures commands over HTTP (one at a time and concurrent) and
-//! the investigators' queries (work queue, case list); `ombud bench eventlog` is the event
-//! log and projection benchmark of `ombud-bench`.
+//! over the demo data set and measures commands over HTTP (one at a time and concurrent)
+//! against the HTTP floor ([`crate::http_floor`]: the same server stack appending the same
+//! bytes raw) and the raw log floor, and the investigators' queries (work queue, case list);
+//! `ombud bench eventlog` is the event log and projection benchmark of `ombud-bench`.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -45,6 +46,12 @@ enum What {
     ///
     /// Example: `ombud bench eventlog --events 3000 --pipelined 30000`
     Eventlog(ombud_bench::Args),
+    /// The live feed: many SSE clients on one process while events are appended at a fixed
+    /// rate; delivery lag p50/p99/max against the same run with one client, every client
+    /// checked to get every event once and in order, the stream's consumers on JetStream.
+    ///
+    /// Example: `ombud bench feed --clients 1000 --rate 1000 --seconds 5`
+    Feed(crate::feed_bench::FeedArgs),
 }
 
 /// `ombud bench api` options.
@@ -79,6 +86,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         match args.what {
             What::Eventlog(args) => ombud_bench::run(args).await,
             What::Api(args) => api(args).await,
+            What::Feed(args) => crate::feed_bench::feed(args).await,
         }
     })
 }
@@ -103,6 +111,14 @@ impl Floor {
             }
             Floor::Sled => ombud_bench::floor::raw_sled(events, concurrency, sizes).await,
         }
+    }
+
+    /// The same log for the HTTP floor to append to.
+    fn raw_log(&self) -> anyhow::Result<crate::http_floor::RawLog> {
+        Ok(match self {
+            Floor::JetStream(context) => crate::http_floor::RawLog::JetStream((**context).clone()),
+            Floor::Sled => crate::http_floor::RawLog::sled()?,
+        })
     }
 }
 
@@ -161,11 +177,123 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
 
 /// The bench's callers: one token per role it uses. The investigator is the demo's
 /// `riksa.siti`, so the work queue it reads is a real one.
-const TOKENS: [(Role, &str, &str); 3] = [
+const TOKENS: [(Role, &str, &str); 4] = [
     (Role::Intake, "pvl.bench", "bench-intake"),
     (Role::Investigator, "riksa.siti", "bench-investigator"),
     (Role::Supervisor, "kepala.bench", "bench-supervisor"),
+    (Role::Auditor, "audit.bench", "bench-auditor"),
 ];
+
+/// The whole server in this process, on an ephemeral loopback port, with the demo data set
+/// loaded and the projectors caught up.
+pub(crate) struct InProcess<B: Backend, S: KeyStore> {
+    pub addr: std::net::SocketAddr,
+    pub log: Arc<EventLog<B>>,
+    pub vault: Arc<Vault<S>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    projectors: Vec<tokio::task::JoinHandle<Result<(), ombud_projection::ProjectionError>>>,
+    _views: TempDir,
+}
+
+/// What [`InProcess::start`] needs besides the backend.
+pub(crate) struct Setup<'a> {
+    pub holidays: &'a std::path::Path,
+    pub demo_cases: usize,
+    pub seed: u64,
+    pub feed: ombud_http::feed::FeedConfig,
+}
+
+impl<B: Backend + 'static, S: KeyStore + 'static> InProcess<B, S> {
+    pub(crate) async fn start(
+        backend: B,
+        keys: S,
+        privacy: Privacy,
+        setup: Setup<'_>,
+    ) -> anyhow::Result<Self> {
+        let dir = TempDir::new("bench-api-views")?;
+        let log = Arc::new(EventLog::new(
+            backend,
+            ombud_envelope::WriteKeys::generate(),
+        ));
+        let views = crate::project::open_views(dir.path())?;
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let clock = ombud_service::system_clock();
+        let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
+        let rules = Arc::new(crate::serve::rules(
+            setup.holidays,
+            ombud_domain::DeadlinePolicy::default(),
+        )?);
+        let service = Service::new(
+            log.clone(),
+            vault.clone(),
+            rules,
+            views.clone(),
+            clock.clone(),
+            privacy,
+        );
+        let projectors =
+            views.spawn_with(log.clone(), shutdown.clone(), Some(service.erasure_hook()));
+        crate::serve::load_demo(Arc::new(service.clone()), setup.demo_cases, setup.seed).await?;
+        let head = log.head().await?;
+        views
+            .wait_for(head, Duration::from_secs(300))
+            .await
+            .context("waiting for the projectors to catch up with the demo data")?;
+
+        let mut tokens = Tokens::default();
+        for (role, id, token) in TOKENS {
+            tokens.insert(
+                token,
+                Actor {
+                    id: ActorId::parse(id)?,
+                    role,
+                    office: OfficeCode::parse("jawa-barat")?,
+                },
+            );
+        }
+        let api = Arc::new(Api {
+            service,
+            tokens,
+            clock,
+            metrics: Default::default(),
+            feed: ombud_http::feed::FeedHub::new(setup.feed),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let mut stop_http = shutdown.clone();
+        let feeds = api.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(ombud_http::without_nagle(listener), router(api, 1 << 20))
+                .with_graceful_shutdown(async move {
+                    stop_http.changed().await.ok();
+                    feeds.feed.close();
+                })
+                .await
+        });
+        Ok(InProcess {
+            addr,
+            log,
+            vault,
+            stop,
+            shutdown,
+            server,
+            projectors,
+            _views: dir,
+        })
+    }
+
+    /// Stops the server and the projectors.
+    pub(crate) async fn stop(self) -> anyhow::Result<()> {
+        self.stop.send(true).ok();
+        self.server.await??;
+        for task in self.projectors {
+            task.await??;
+        }
+        Ok(())
+    }
+}
 
 async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     name: &str,
@@ -175,63 +303,20 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     floor: Floor,
     args: &ApiArgs,
 ) -> anyhow::Result<()> {
-    let dir = TempDir::new("bench-api-views")?;
-    let log = Arc::new(EventLog::new(
+    let running = InProcess::start(
         backend,
-        ombud_envelope::WriteKeys::generate(),
-    ));
-    let views = crate::project::open_views(dir.path())?;
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let clock = ombud_service::system_clock();
-    let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
-    let rules = Arc::new(crate::serve::rules(
-        &args.holidays,
-        ombud_domain::DeadlinePolicy::default(),
-    )?);
-    let service = Service::new(
-        log.clone(),
-        vault,
-        rules,
-        views.clone(),
-        clock.clone(),
+        keys,
         privacy,
-    );
-    let projectors = views.spawn_with(log.clone(), shutdown.clone(), Some(service.erasure_hook()));
-    crate::serve::load_demo(Arc::new(service.clone()), args.demo_cases, args.seed).await?;
-    let head = log.head().await?;
-    views
-        .wait_for(head, Duration::from_secs(300))
-        .await
-        .context("waiting for the projectors to catch up with the demo data")?;
-
-    let mut tokens = Tokens::default();
-    for (role, id, token) in TOKENS {
-        tokens.insert(
-            token,
-            Actor {
-                id: ActorId::parse(id)?,
-                role,
-                office: OfficeCode::parse("jawa-barat")?,
-            },
-        );
-    }
-    let api = Arc::new(Api {
-        service,
-        tokens,
-        clock,
-        metrics: Default::default(),
-        feed: Default::default(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let mut stop_http = shutdown.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router(api, 1 << 20))
-            .with_graceful_shutdown(async move {
-                stop_http.changed().await.ok();
-            })
-            .await
-    });
+        Setup {
+            holidays: &args.holidays,
+            demo_cases: args.demo_cases,
+            seed: args.seed,
+            feed: Default::default(),
+        },
+    )
+    .await?;
+    let addr = running.addr;
+    let shutdown = running.shutdown.clone();
 
     println!(
         "{:<10} {:<32} {:>5} {:>6} | {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8} | {:>6} {:>6}",
@@ -242,17 +327,42 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
         "per s",
         "p50",
         "p99",
-        "raw /s",
-        "raw p50",
-        "raw p99",
+        "floor/s",
+        "fl p50",
+        "fl p99",
         "rate×",
         "p50×"
     );
     let sizes = ombud_bench::body_sizes().await?;
+    let (floor_addr, floor_server) =
+        crate::http_floor::serve(floor.raw_log()?, sizes, shutdown.clone()).await?;
     for concurrency in [1, args.concurrency] {
+        // In turn: the raw log, the HTTP floor over it, ombud; each row's floor columns are
+        // the one below it (ombud against the HTTP floor, the HTTP floor against the log).
         let raw = floor.run(args.commands, concurrency, sizes).await?;
+        let http_floor = commands(floor_addr, args.commands, concurrency).await?;
         let ombud = commands(addr, args.commands, concurrency).await?;
-        row(name, "commands (HTTP)", concurrency, &ombud, Some(&raw));
+        row(
+            name,
+            "commands (HTTP)",
+            concurrency,
+            &ombud,
+            Some(&http_floor),
+        );
+        row(
+            name,
+            "  HTTP floor (raw append)",
+            concurrency,
+            &http_floor,
+            Some(&raw),
+        );
+        println!(
+            "{name:<10} {:<32} {concurrency:>5} {:>6} | commands against the raw log: rate× {:.2} p50× {:.2}",
+            "  (raw log floor)",
+            raw.events,
+            ombud.rate() / raw.rate(),
+            ombud.percentile(0.5).as_secs_f64() / raw.percentile(0.5).as_secs_f64()
+        );
     }
     for (what, path, token) in [
         (
@@ -282,11 +392,8 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
         }
     }
 
-    stop.send(true).ok();
-    server.await??;
-    for task in projectors {
-        task.await??;
-    }
+    running.stop().await?;
+    floor_server.await??;
     Ok(())
 }
 
@@ -339,7 +446,7 @@ async fn commands(
             let mut conn = pool.take()?;
             let key = format!("bench-{run_id}-{case}-{position}");
             let answer = if position == 0 {
-                conn.send("POST", "/v1/cases", "bench-intake", &key, REPORT.as_bytes())
+                conn.send("POST", "/v1/cases", "bench-intake", &key, &report(case))
                     .await?
             } else {
                 let id = ids[case].get().context("the case's report went first")?;
@@ -432,6 +539,17 @@ async fn queries(
         }
     })
     .await
+}
+
+/// A report by a reporter of its own (each case's NIK differs: the person index is keyed by
+/// it, and one NIK on every report would make them all contend on one index entry).
+fn report(case: usize) -> Vec<u8> {
+    REPORT
+        .replace(
+            "3278010101800001",
+            &format!("3278{:012}", case % 1_000_000_000_000),
+        )
+        .into_bytes()
 }
 
 const REPORT: &str = r#"{"office":"jawa-barat","channel":"walk_in",

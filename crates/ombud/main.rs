@@ -16,6 +16,8 @@ mod bench;
 mod client;
 mod config;
 mod demo;
+mod feed_bench;
+mod http_floor;
 mod progress;
 mod project;
 mod secrets;

@@ -378,14 +378,17 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         args.listen
     );
     let feeds = api.clone();
-    axum::serve(listener, router(api, args.body_limit))
-        .with_graceful_shutdown(async move {
-            crate::project::shutdown_signal().await;
-            // Every SSE feed ends now: graceful shutdown waits for open responses.
-            feeds.feed.close();
-        })
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        ombud_http::without_nagle(listener),
+        router(api, args.body_limit),
+    )
+    .with_graceful_shutdown(async move {
+        crate::project::shutdown_signal().await;
+        // Every SSE feed ends now: graceful shutdown waits for open responses.
+        feeds.feed.close();
+    })
+    .await
+    .context("serving HTTP")?;
     eprintln!("stopping: flushing the read models");
     stop.send(true).ok();
     for task in projectors {

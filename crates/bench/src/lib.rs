@@ -191,6 +191,18 @@ pub async fn ombud_op<B: Backend, S: KeyStore>(
     case_id: CaseId,
     position: usize,
 ) -> anyhow::Result<()> {
+    ombud_append(log, vault, workload, case_id, position).await?;
+    Ok(())
+}
+
+/// [`ombud_op`], answering the append's receipt.
+pub async fn ombud_append<B: Backend, S: KeyStore>(
+    log: &EventLog<B>,
+    vault: &Vault<S>,
+    workload: &Workload,
+    case_id: CaseId,
+    position: usize,
+) -> anyhow::Result<ombud_eventlog::Receipt> {
     let command = workload.command(vault, case_id, position).await?;
     // A report names a case id made just now: nothing to read (as the service does).
     let loaded = if position == 0 {
@@ -199,16 +211,16 @@ pub async fn ombud_op<B: Backend, S: KeyStore>(
         log.load(case_id).await?
     };
     let event = decide(&loaded.state, command)?;
-    log.append(Append {
-        event,
-        expected: loaded.head.case_seq,
-        idempotency_key: IdempotencyKey::parse(&format!("{case_id}-{position}"))?,
-        command_hash: Sha256Hash::of(format!("{case_id}-{position}").as_bytes()),
-        correlation_id: None,
-        causation_id: Uuid::now_v7(),
-    })
-    .await?;
-    Ok(())
+    Ok(log
+        .append(Append {
+            event,
+            expected: loaded.head.case_seq,
+            idempotency_key: IdempotencyKey::parse(&format!("{case_id}-{position}"))?,
+            command_hash: Sha256Hash::of(format!("{case_id}-{position}").as_bytes()),
+            correlation_id: None,
+            causation_id: Uuid::now_v7(),
+        })
+        .await?)
 }
 
 /// Body sizes ombud writes at a case's first and later positions, for the raw runs.

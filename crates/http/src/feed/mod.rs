@@ -177,9 +177,10 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
                     _ = self.closing.changed() => return None,
                 },
             };
-            let mut chunk = Vec::new();
+            let mut chunk = Chunk::default();
             let mut next = Some(frame);
             let mut taken = 0;
+            let mut lagged = None;
             while let Some(frame) = next.take() {
                 if frame.seq > self.last + 1 {
                     // A gap in the live feed (it resubscribed): fill it from the log first.
@@ -190,7 +191,7 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
                 if frame.seq == self.last + 1 {
                     self.last = frame.seq;
                     if let Some(bytes) = frame.for_client(self.office.as_deref()) {
-                        chunk.extend_from_slice(bytes);
+                        chunk.push(bytes);
                     }
                 }
                 taken += 1;
@@ -198,16 +199,19 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
                     next = match self.live.try_recv() {
                         Ok(frame) => Some(frame),
                         Err(TryRecvError::Lagged(missed)) => {
-                            self.drop_slow(missed);
+                            lagged = Some(missed);
                             None
                         }
                         Err(TryRecvError::Empty | TryRecvError::Closed) => None,
                     };
                 }
             }
-            if !chunk.is_empty() {
+            if let Some(bytes) = chunk.into_bytes() {
                 self.keep_alive.reset();
-                self.pending.push_back(Bytes::from(chunk));
+                self.pending.push_back(bytes);
+            }
+            if let Some(missed) = lagged {
+                self.drop_slow(missed);
             }
         }
     }
@@ -253,7 +257,7 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
         if page.len() < PAGE {
             self.caught_up = true;
         }
-        let mut chunk = Vec::new();
+        let mut chunk = Chunk::default();
         for stored in &page {
             if stored.stream_seq <= self.last {
                 continue;
@@ -261,12 +265,12 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
             self.last = stored.stream_seq;
             let frame = Frame::of(stored, &self.marks);
             if let Some(bytes) = frame.for_client(self.office.as_deref()) {
-                chunk.extend_from_slice(bytes);
+                chunk.push(bytes);
             }
         }
-        if !chunk.is_empty() {
+        if let Some(bytes) = chunk.into_bytes() {
             self.keep_alive.reset();
-            self.pending.push_back(Bytes::from(chunk));
+            self.pending.push_back(bytes);
         }
     }
 
@@ -287,6 +291,36 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
             }),
         ));
         self.done = true;
+    }
+}
+
+/// Frames written together: one frame is sent as it is (shared, not copied), several are
+/// joined into one write.
+#[derive(Default)]
+struct Chunk {
+    first: Option<Bytes>,
+    joined: Vec<u8>,
+}
+
+impl Chunk {
+    fn push(&mut self, bytes: &Bytes) {
+        match self.first.take() {
+            None if self.joined.is_empty() => self.first = Some(bytes.clone()),
+            first => {
+                if let Some(first) = first {
+                    self.joined.extend_from_slice(&first);
+                }
+                self.joined.extend_from_slice(bytes);
+            }
+        }
+    }
+
+    fn into_bytes(self) -> Option<Bytes> {
+        match self.first {
+            Some(one) => Some(one),
+            None if self.joined.is_empty() => None,
+            None => Some(Bytes::from(self.joined)),
+        }
     }
 }
 
