@@ -8,6 +8,11 @@
 //! after the first event, so a lone event is applied at once and a backlog in large batches;
 //! it reads and decodes the log once for every projector it feeds. A watchdog turns a batch
 //! or flush that takes longer than `stall_after` into [`ProjectionError::Stalled`].
+//!
+//! Flushing: a batch is readable (and `wait_for` returns) as soon as it is applied; its flush
+//! may wait up to `flush_every` so that a trickle of single events (one per command) shares
+//! one flush instead of an fsync each. The checkpoint on disk moves only after a flush that
+//! covers its rows, so a crash replays what was not flushed, as it always could.
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
@@ -39,6 +44,9 @@ pub struct ProjectionConfig {
     /// Batches of at least this many events are applied in two partitions by case on two
     /// threads, by projectors whose rows are all per case ([`Projector::PER_CASE_ROWS`]).
     pub partition_from: usize,
+    /// Longest an applied batch waits for its flush (and the checkpoint on disk for it), so
+    /// that batches arriving one after another share a flush. Zero: flush every batch.
+    pub flush_every: Duration,
 }
 
 impl Default for ProjectionConfig {
@@ -48,6 +56,7 @@ impl Default for ProjectionConfig {
             stall_after: Duration::from_secs(30),
             retry_after: Duration::from_millis(500),
             partition_from: 2_048,
+            flush_every: Duration::from_millis(50),
         }
     }
 }
@@ -110,6 +119,11 @@ pub struct Projection<P: Projector> {
     batch_lock: tokio::sync::Mutex<()>,
     rebuild_lock: tokio::sync::Mutex<()>,
     checkpoint: watch::Sender<u64>,
+    /// Applied but not yet flushed: the generation and last sequence whose checkpoint row
+    /// waits for the next flush.
+    unflushed: Mutex<Option<(u64, u64)>>,
+    /// When the last flush ended.
+    flushed_at: Mutex<Instant>,
     inner: Mutex<Inner>,
 }
 
@@ -123,6 +137,10 @@ impl<P: Projector> std::fmt::Debug for Projection<P> {
 }
 
 const META_TREE: &str = "projections.meta";
+
+/// A batch of at least this many events is flushed at once (a backlog gains nothing by
+/// waiting; a trickle of single events does).
+const FLUSH_AT_ONCE: u64 = 256;
 const CHECKPOINT_KEY: &[u8] = b"seq";
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -174,6 +192,8 @@ impl<P: Projector> Projection<P> {
             batch_lock: tokio::sync::Mutex::new(()),
             rebuild_lock: tokio::sync::Mutex::new(()),
             checkpoint: watch::channel(checkpoint).0,
+            unflushed: Mutex::new(None),
+            flushed_at: Mutex::new(Instant::now()),
             inner: Mutex::new(Inner {
                 rate: Rate::default(),
                 state: RunState::Stopped,
@@ -200,7 +220,8 @@ impl<P: Projector> Projection<P> {
             .clone()
     }
 
-    /// Last stream sequence durably applied.
+    /// Last stream sequence applied (readable now; on disk after the next flush, at most
+    /// `flush_every` later).
     pub fn checkpoint(&self) -> u64 {
         *self.checkpoint.borrow()
     }
@@ -298,7 +319,22 @@ impl<P: Projector> Projection<P> {
     }
 
     async fn follow(&self, feed: &mut mpsc::Receiver<FeedItem>) -> Result<(), ProjectionError> {
-        while let Some(item) = feed.recv().await {
+        loop {
+            let deferred = lock(&self.unflushed).is_some();
+            let item = if deferred {
+                let due = *lock(&self.flushed_at) + self.config.flush_every;
+                tokio::select! {
+                    item = feed.recv() => item,
+                    _ = tokio::time::sleep_until(due.into()) => {
+                        let _turn = self.batch_lock.lock().await;
+                        self.flush_applied().await?;
+                        continue;
+                    }
+                }
+            } else {
+                feed.recv().await
+            };
+            let Some(item) = item else { break };
             match item {
                 FeedItem::Trouble(why) => self.note_error(&why),
                 FeedItem::Batch(batch) => {
@@ -314,13 +350,39 @@ impl<P: Projector> Projection<P> {
         self.final_flush().await
     }
 
-    /// Applies `batch[start..]` to the serving generation, flushes, then moves the checkpoint.
+    /// Flushes what was applied and writes its checkpoint row (made durable by the next
+    /// flush). The caller holds `batch_lock`.
+    async fn flush_applied(&self) -> Result<(), ProjectionError> {
+        let pending = lock(&self.unflushed).take();
+        self.flush().await?;
+        *lock(&self.flushed_at) = Instant::now();
+        if let Some((generation, seq)) = pending {
+            let trees = self.trees();
+            // A rebuild swapped generations meanwhile: the new one wrote its own checkpoint.
+            if trees.generation() == generation {
+                write_checkpoint(&trees, seq)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `batch[start..]` to the serving generation and moves the checkpoint; flushes
+    /// now when the last flush is `flush_every` old (or the batch is large), else leaves the
+    /// flush to the next batch or to `follow`'s timer.
     async fn process(&self, batch: Arc<Vec<Decoded>>, start: usize) -> Result<(), ProjectionError> {
         let _turn = self.batch_lock.lock().await;
         let trees = self.trees();
         let applied = self.apply_blocking(trees.clone(), batch, start).await?;
-        self.flush().await?;
-        let checkpoint = write_checkpoint(&trees, applied.last_seq)?;
+        {
+            let mut unflushed = lock(&self.unflushed);
+            let seq = unflushed.map_or(applied.last_seq, |(_, s)| s.max(applied.last_seq));
+            *unflushed = Some((trees.generation(), seq));
+        }
+        let due = lock(&self.flushed_at).elapsed() >= self.config.flush_every;
+        if due || applied.events >= FLUSH_AT_ONCE {
+            self.flush_applied().await?;
+        }
+        let checkpoint = applied.last_seq;
         {
             let mut inner = lock(&self.inner);
             inner.rate.add(applied.events);
@@ -380,6 +442,8 @@ impl<P: Projector> Projection<P> {
 
     async fn final_flush(&self) -> Result<(), ProjectionError> {
         let _turn = self.batch_lock.lock().await;
+        self.flush_applied().await?;
+        // The checkpoint row just written.
         self.flush().await
     }
 
