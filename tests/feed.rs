@@ -270,9 +270,19 @@ async fn slow_client_dropped(nats: Option<&NatsServer>) {
         Some(url) => vec!["--nats", url],
         None => vec![],
     };
-    let server = start_env(dir.path(), &extra, &[("OMBUD__FEED__CLIENT_BUFFER", "4")]).await;
+    let mut server = start_env(
+        dir.path(),
+        &extra,
+        &[
+            ("OMBUD__FEED__CLIENT_BUFFER", "4"),
+            ("OMBUD__SHUTDOWN_GRACE_SECS", "2"),
+        ],
+    )
+    .await;
     let token = server.tokens["auditor"].clone();
     let (case, first_seq) = report(&server, 1).await;
+    // One client that never reads again: it holds its connection until shutdown.
+    let stuck = Feed::open_small(&server.addr, &token).await;
     let mut slow = Feed::open_small(&server.addr, &token).await;
     assert!(
         slow.read_until(Duration::from_secs(20), has_id(first_seq))
@@ -341,6 +351,20 @@ async fn slow_client_dropped(nats: Option<&NatsServer>) {
     );
     let (_, metrics) = support::http_text(&server.addr, "/metrics").await;
     assert!(metrics.contains("ombud_feed_dropped_total 1"), "{metrics}");
+
+    // SIGTERM with the stuck client still attached: the server stops within its grace.
+    let pid = server.child.id().unwrap().to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), server.child.wait())
+        .await
+        .expect("the server stops within shutdown_grace_secs with a stuck client attached")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    drop(stuck);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -238,6 +238,8 @@ pub struct Config {
     pub holidays: PathBuf,
     /// Request body limit.
     pub body_limit: usize,
+    /// Seconds `serve` waits for open requests after SIGTERM before it stops anyway.
+    pub shutdown_grace_secs: u64,
     /// NATS.
     pub nats: NatsConfig,
     /// Secrets.

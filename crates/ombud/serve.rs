@@ -88,6 +88,7 @@ struct Settings {
     holidays: PathBuf,
     office: String,
     body_limit: usize,
+    shutdown_grace: std::time::Duration,
     feed: ombud_http::feed::FeedConfig,
     security: crate::config::SecurityConfig,
     tokens: Vec<crate::config::TokenConfig>,
@@ -116,6 +117,7 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         holidays: args.store.holidays.unwrap_or(config.holidays),
         office: args.office.unwrap_or(config.auth.local_office),
         body_limit: args.body_limit.unwrap_or(config.body_limit),
+        shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
         feed: config.feed.feed_config()?,
         security: config.security.clone(),
         tokens: config.auth.tokens,
@@ -378,7 +380,8 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         args.listen
     );
     let feeds = api.clone();
-    axum::serve(
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(
         ombud_http::without_nagle(listener),
         router(api, args.body_limit),
     )
@@ -386,9 +389,19 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
         crate::project::shutdown_signal().await;
         // Every SSE feed ends now: graceful shutdown waits for open responses.
         feeds.feed.close();
-    })
-    .await
-    .context("serving HTTP")?;
+        signalled.send_replace(true);
+    });
+    let grace = args.shutdown_grace;
+    tokio::select! {
+        served = serving => served.context("serving HTTP")?,
+        () = async {
+            let _ = on_signal.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => eprintln!(
+            "stopping: requests still open after {} s (shutdown_grace_secs); closing them",
+            grace.as_secs()
+        ),
+    }
     eprintln!("stopping: flushing the read models");
     stop.send(true).ok();
     for task in projectors {

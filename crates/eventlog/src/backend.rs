@@ -65,8 +65,10 @@ pub trait Backend: Send + Sync + 'static {
         after: u64,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send;
 
-    /// Up to `limit` messages with stream sequence greater than `after`, in order, as stored
-    /// now (fewer than `limit`: the log's durable head was reached). A read, never a consumer.
+    /// Up to `limit` messages with stream sequence greater than `after`, in order, as the
+    /// backend can read them now: fewer than `limit` when its head was reached (on JetStream,
+    /// the head of whichever replica answered, which may be a moment behind). A read, never a
+    /// consumer.
     fn read_range(
         &self,
         after: u64,

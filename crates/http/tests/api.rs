@@ -625,6 +625,12 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     );
     let resumed = feed("t-audit", Some("2")).await;
     assert_eq!(ids(&resumed)[..3], [3, 4, 5], "{resumed}");
+    let own = feed("t-boss", None).await;
+    assert_eq!(
+        ids(&own)[..3],
+        [1, 2, 3],
+        "a supervisor gets its own office's events: {own}"
+    );
     let other = feed("t-other", None).await;
     assert!(
         ids(&other).is_empty(),

@@ -88,7 +88,7 @@ fn sse_frame(seq: u64, body: &[u8]) -> Bytes {
     out.push_str("id: ");
     out.push_str(&seq.to_string());
     out.push_str("\nevent: case_event\n");
-    for line in text.split(['\n', '\r']) {
+    for line in text.lines() {
         out.push_str("data: ");
         out.push_str(line);
         out.push('\n');
@@ -97,8 +97,10 @@ fn sse_frame(seq: u64, body: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
+/// The running live feed. Only its task holds the sender, so when the task ends (it gave up
+/// on the log) every client's receiver closes and the clients end with a notice.
 struct Live {
-    sender: broadcast::Sender<Arc<Frame>>,
+    sender: broadcast::WeakSender<Arc<Frame>>,
     task: JoinHandle<()>,
 }
 
@@ -187,9 +189,14 @@ impl FeedHub {
     }
 
     /// Ends every feed and refuses new ones (on shutdown: a supervisor's stop must not wait
-    /// for subscribers to hang up).
+    /// for subscribers to hang up); the live subscription stops too.
     pub fn close(&self) {
         self.closing.send_replace(true);
+        if let Ok(mut live) = self.live.try_lock() {
+            if let Some(live) = live.take() {
+                live.task.abort();
+            }
+        }
     }
 
     /// Whether [`FeedHub::close`] was called; changes when it is.
@@ -218,15 +225,22 @@ impl FeedHub {
         &self,
         log: &Arc<EventLog<B>>,
     ) -> Result<broadcast::Receiver<Arc<Frame>>, LogError> {
+        // Fail fast while the log is away (not once per waiting client after a timeout).
+        log.ensure_available()?;
         let mut live = self.live.lock().await;
-        if let Some(running) = live.as_ref().filter(|l| !l.task.is_finished()) {
-            return Ok(running.sender.subscribe());
+        if let Some(sender) = live
+            .as_ref()
+            .filter(|l| !l.task.is_finished())
+            .and_then(|l| l.sender.upgrade())
+        {
+            return Ok(sender.subscribe());
         }
         let head = log.head().await?;
         let subscription = log.subscribe(head).await?;
         let (sender, receiver) = broadcast::channel(self.config.client_buffer.max(1));
-        let task = tokio::spawn(follow(log.clone(), head, subscription, sender.clone()));
-        *live = Some(Live { sender, task });
+        let weak = sender.downgrade();
+        let task = tokio::spawn(follow(log.clone(), head, subscription, sender));
+        *live = Some(Live { sender: weak, task });
         Ok(receiver)
     }
 }
@@ -238,6 +252,10 @@ impl Drop for FeedHub {
         }
     }
 }
+
+/// Resubscriptions the live feed tries (500 ms apart) before it gives up: its clients then end
+/// with an `unavailable` notice and reconnect, and the next client starts a fresh feed.
+const RESUBSCRIBE_ATTEMPTS: u32 = 20;
 
 /// Follows the log after `after`, framing each message once for every client; resubscribes
 /// (from where it was) when the log fails, so no client misses a message.
@@ -262,6 +280,7 @@ async fn follow<B: Backend>(
                 if let Some(Err(e)) = failed {
                     tracing::warn!(error = %e, after, "the live feed lost the log; resubscribing");
                 }
+                let mut attempts = 0;
                 loop {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     match log.subscribe(after).await {
@@ -269,7 +288,14 @@ async fn follow<B: Backend>(
                             subscription = s;
                             break;
                         }
-                        Err(e) => tracing::debug!(error = %e, "the live feed cannot resubscribe"),
+                        Err(e) if attempts + 1 >= RESUBSCRIBE_ATTEMPTS => {
+                            tracing::warn!(error = %e, after, "the live feed gives up on the log; its clients end and reconnect");
+                            return;
+                        }
+                        Err(e) => {
+                            attempts += 1;
+                            tracing::debug!(error = %e, "the live feed cannot resubscribe");
+                        }
                     }
                 }
             }

@@ -35,8 +35,9 @@ use crate::{query, Api, Problem};
 
 pub use hub::{FeedConfig, FeedHub};
 
-/// Messages a catching-up client reads from the log at a time.
-const PAGE: usize = 256;
+/// Messages a catching-up client reads from the log at a time (bodies are at most the body
+/// limit, 1 MiB by default, so a page holds at most 64 MiB; ombud's events are about 1 KB).
+const PAGE: usize = 64;
 
 /// Live frames sent in one write at most (frames already waiting go out together).
 const COALESCE: usize = 64;
@@ -171,7 +172,10 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
                             self.drop_slow(missed);
                             continue;
                         }
-                        Err(broadcast::error::RecvError::Closed) => return None,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            self.feed_gone();
+                            continue;
+                        }
                     },
                     _ = self.keep_alive.tick() => return Some(Bytes::from_static(b": keep-alive\n\n")),
                     _ = self.closing.changed() => return None,
@@ -218,14 +222,19 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
 
     /// Reads one page of the log after `last`, or decides the live feed can take over.
     async fn catch_up(&mut self) {
-        if self.held.is_none() {
+        // Keep only the newest live frame: everything before it is read from the log, so
+        // the live feed never overflows for a client that is still catching up.
+        loop {
             match self.live.try_recv() {
                 Ok(frame) => self.held = Some(frame),
-                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Empty) => break,
                 // Catching up reads the log anyway: start again from the live feed's tail.
-                Err(TryRecvError::Lagged(_)) => self.live = self.live.resubscribe(),
+                Err(TryRecvError::Lagged(_)) => {
+                    self.live = self.live.resubscribe();
+                    self.held = None;
+                }
                 Err(TryRecvError::Closed) => {
-                    self.done = true;
+                    self.feed_gone();
                     return;
                 }
             }
@@ -272,6 +281,23 @@ impl<B: Backend, S: KeyStore> Client<B, S> {
             self.keep_alive.reset();
             self.pending.push_back(bytes);
         }
+    }
+
+    /// Ends a client whose live feed ended (it gave up on the log), telling it why.
+    fn feed_gone(&mut self) {
+        self.done = true;
+        if *self.closing.borrow() {
+            return; // shutting down: the stream just ends
+        }
+        self.pending.push_back(notice(
+            "unavailable",
+            &json!({
+                "reason": "log_unavailable",
+                "detail": "the live feed lost the log; resume with Last-Event-ID",
+                "last_event_id": self.last,
+            }),
+        ));
+        self.done = true;
     }
 
     /// Ends a client that fell `missed` events behind the live feed, telling it why.
