@@ -29,6 +29,37 @@ impl Timestamp {
         self.0
     }
 
+    /// The first instant of `date` at a fixed UTC offset (an office's day begins at its
+    /// local midnight).
+    pub fn start_of_day(date: NaiveDate, offset: chrono::FixedOffset) -> Self {
+        let midnight = date.and_time(chrono::NaiveTime::MIN);
+        let local = midnight - chrono::Duration::seconds(i64::from(offset.local_minus_utc()));
+        Timestamp::from_datetime(local.and_utc())
+    }
+
+    /// An instant given as RFC 3339, or a plain date (`2026-11-01`) read as an office day at
+    /// `offset`: its first instant, or with `through_the_day` its last (microsecond).
+    pub fn parse_instant_or_day(
+        input: &str,
+        offset: chrono::FixedOffset,
+        through_the_day: bool,
+    ) -> Result<Self, String> {
+        if let Ok(at) = Timestamp::parse(input) {
+            return Ok(at);
+        }
+        match NaiveDate::parse_from_str(input, "%Y-%m-%d") {
+            Ok(date) if through_the_day => Ok(Timestamp::from_datetime(
+                Timestamp::start_of_day(date, offset).as_datetime() + chrono::Duration::days(1)
+                    - chrono::Duration::microseconds(1),
+            )),
+            Ok(date) => Ok(Timestamp::start_of_day(date, offset)),
+            Err(_) => Err(format!(
+                "{input:?} is neither a date like 2026-11-01 (an office day, WIB) nor a time \
+                 like 2026-11-01T09:00:00+07:00 (RFC 3339)"
+            )),
+        }
+    }
+
     /// The calendar date of this instant at a fixed UTC offset (offices keep local dates).
     pub fn local_date(&self, offset: chrono::FixedOffset) -> NaiveDate {
         self.0.with_timezone(&offset).date_naive()

@@ -85,6 +85,14 @@ pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
                 "see /v1/openapi.json",
             )
         })
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                format!("this route does not take {method}; see /v1/openapi.json"),
+            )
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(api)
 }
@@ -119,6 +127,34 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
         .transpose()
 }
 
+/// Refuses a request body that is not declared as JSON (`Content-Type: application/json`,
+/// or a `+json` type), with 415.
+pub(crate) fn json_content(headers: &HeaderMap) -> Result<(), Problem> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match declared.as_deref() {
+        Some("application/json") => Ok(()),
+        Some(t) if t.starts_with("application/") && t.ends_with("+json") => Ok(()),
+        other => Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "The body must be JSON",
+            match other {
+                None => "send the body with `Content-Type: application/json`".to_owned(),
+                Some(t) => format!("`Content-Type: {t}` is not JSON; send application/json"),
+            },
+        )),
+    }
+}
+
 pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -148,6 +184,7 @@ async fn report<B: Backend, S: KeyStore>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
+    json_content(&headers)?;
     let input = CommandInput::parse("report", &body(raw)?)?;
     let started = std::time::Instant::now();
     let result = api
@@ -188,6 +225,7 @@ async fn command<B: Backend, S: KeyStore>(
             "report with POST /v1/cases",
         ));
     }
+    json_content(&headers)?;
     let input = CommandInput::parse(&command, &body(raw)?)?;
     let route = input.route();
     let started = std::time::Instant::now();
@@ -298,9 +336,19 @@ async fn list<B: Backend, S: KeyStore>(
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
-    let time = |name: &str, t: Option<&String>| {
-        t.map(|t| Timestamp::parse(t).map_err(|e| Problem::malformed(format!("`{name}`: {e}"))))
-            .transpose()
+    // A plain date is an office day (WIB): `reported_from` from its start, `reported_to`
+    // through its end (the filter's bound is exclusive, so the next day's start).
+    let time = |name: &str, t: Option<&String>, to: bool| {
+        t.map(|t| {
+            let wib = ombud_domain::deadline::wib();
+            let day = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+            match (day, to) {
+                (Some(d), true) => Ok(Timestamp::start_of_day(d.succ_opt().unwrap_or(d), wib)),
+                _ => Timestamp::parse_instant_or_day(t, wib, false),
+            }
+            .map_err(|e| Problem::malformed(format!("`{name}`: {e}")))
+        })
+        .transpose()
     };
     let filter = CaseFilter {
         status,
@@ -311,8 +359,8 @@ async fn list<B: Backend, S: KeyStore>(
         channel: opt("channel", p.channel.as_ref())?,
         track: opt("track", p.track.as_ref())?,
         overdue: p.overdue,
-        reported_from: time("reported_from", p.reported_from.as_ref())?,
-        reported_to: time("reported_to", p.reported_to.as_ref())?,
+        reported_from: time("reported_from", p.reported_from.as_ref(), false)?,
+        reported_to: time("reported_to", p.reported_to.as_ref(), true)?,
     };
     let order: CaseOrder = opt("order", p.order.as_ref())?.unwrap_or_default();
     let page = api
@@ -439,11 +487,19 @@ async fn stats<B: Backend, S: KeyStore>(
     let actor = api.tokens.authenticate(&headers)?;
     let p = query(q)?;
     let office = opt("office", p.office.as_ref())?;
-    let stats = api
+    match api
         .service
         .stats(&actor, office.as_ref(), today(&api))
-        .await?;
-    Ok(Json(stats).into_response())
+        .await?
+    {
+        Some(stats) => Ok(Json(stats).into_response()),
+        None => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "no_statistics",
+            "No statistics for this office",
+            "the office has no cases yet (or its code is not one ombud knows)",
+        )),
+    }
 }
 
 /// The longest `/readyz` waits for the log's head.

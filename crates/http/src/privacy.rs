@@ -77,6 +77,7 @@ pub(crate) async fn person_cases<B: Backend, S: KeyStore>(
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
     dpo_only(&actor, "look a person up")?;
+    crate::json_content(&headers)?;
     let lookup: PersonLookup = serde_json::from_slice(&body(raw)?)
         .map_err(|e| Problem::malformed(format!("the body must be {{\"nik\": \"…\"}}: {e}")))?;
     let cases = api

@@ -664,3 +664,161 @@ async fn on_embedded_the_api_serves_a_case_and_refuses_bad_requests() {
     ));
     life_of_a_case_and_bad_requests(build(log, &dir)).await;
 }
+
+/// The edge, request by request: a body not declared as JSON is refused with 415 and writes
+/// nothing; a wrong method gets problem+json 405; the bearer scheme is case-insensitive;
+/// plain dates are accepted where a date is meant, and a bad one says what is expected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
+    let dir = TempDir::new("api-edge").unwrap();
+    let backend = ombud_eventlog::embedded::EmbeddedBackend::open(
+        &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
+    )
+    .unwrap();
+    let log = Arc::new(EventLog::new(
+        Arc::new(backend),
+        ombud_envelope::WriteKeys::generate(),
+    ));
+    let c = build(log.clone(), &dir);
+    let raw = |method: &str, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>| {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.map_or_else(Body::empty, Body::from)).unwrap();
+        let router = c.router.clone();
+        async move {
+            let response = router.oneshot(req).await.unwrap();
+            let status = response.status();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                kind,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let body = serde_json::to_vec(&report_body()).unwrap();
+    let auth = ("authorization", "Bearer t-intake");
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut headers = vec![auth];
+        if let Some(t) = content_type {
+            headers.push(("content-type", t));
+        }
+        let (status, kind, problem) = raw("POST", "/v1/cases", &headers, Some(body.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        assert_eq!(kind.as_deref(), Some("application/problem+json"));
+        assert_eq!(problem["code"], "unsupported_media_type", "{problem}");
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/json"));
+    }
+    assert_eq!(
+        log.head().await.unwrap(),
+        0,
+        "a refused body writes nothing"
+    );
+    let (status, _, created) = raw(
+        "POST",
+        "/v1/cases",
+        &[auth, ("content-type", "application/json; charset=utf-8")],
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let case = created["case_id"].as_str().unwrap().to_owned();
+
+    let (status, kind, problem) = raw("DELETE", "/v1/cases", &[auth], None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(kind.as_deref(), Some("application/problem+json"));
+    assert_eq!(problem["code"], "method_not_allowed", "{problem}");
+
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let value = format!("{scheme} t-audit");
+        let (status, _, _) = raw("GET", "/v1/cases", &[("authorization", &value)], None).await;
+        assert_eq!(status, StatusCode::OK, "{scheme}");
+    }
+
+    // Plain dates, as office days (WIB): the case was reported on 2026-09-01 (09:00 WIB).
+    let audit = [("authorization", "Bearer t-audit")];
+    let count = |answer: &Value| answer["items"].as_array().map_or(0, Vec::len);
+    let (status, _, page) = raw(
+        "GET",
+        "/v1/cases?reported_from=2026-09-01&reported_to=2026-09-01&min_seq=1",
+        &audit,
+        None,
+    )
+    .await;
+    assert_eq!((status, count(&page)), (StatusCode::OK, 1), "{page}");
+    let (_, _, page) = raw("GET", "/v1/cases?reported_from=2026-09-02", &audit, None).await;
+    assert_eq!(count(&page), 0, "{page}");
+    let (_, _, page) = raw("GET", "/v1/cases?reported_to=2026-08-31", &audit, None).await;
+    assert_eq!(count(&page), 0, "{page}");
+    let (status, _, problem) = raw("GET", "/v1/cases?reported_from=1%20Nov", &audit, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("2026-11-01"),
+        "says what is expected: {problem}"
+    );
+    let (status, _, trail) = raw(
+        "GET",
+        &format!("/v1/cases/{case}/events?as_of=2026-09-01"),
+        &audit,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    assert_eq!(trail["events"].as_array().unwrap().len(), 1);
+    // Statistics: another office's are refused, a role that sees every office names one, and
+    // an office with nothing to count says so (no `200 null`).
+    let (status, _, problem) = raw(
+        "GET",
+        "/v1/stats?office=jawa-barat",
+        &[("authorization", "Bearer t-other")],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, _, problem) = raw("GET", "/v1/stats", &audit, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("?office="));
+    let (status, _, problem) = raw("GET", "/v1/stats?office=jakarta-raya", &audit, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    assert_eq!(problem["code"], "no_statistics");
+    let boss = [("authorization", "Bearer t-boss")];
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _, stats) = raw("GET", "/v1/stats", &boss, None).await;
+        if status == StatusCode::OK {
+            assert!(stats.is_object(), "{stats}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{status} {stats}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The day before it was reported, the case did not exist yet.
+    let (status, _, _) = raw(
+        "GET",
+        &format!("/v1/cases/{case}/events?as_of=2026-08-31"),
+        &audit,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -121,12 +121,17 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
     }
 }
 
-/// `as_of` from a query parameter: a stream sequence (digits) or an RFC 3339 time.
+/// `as_of` from a query parameter: a stream sequence (digits), an RFC 3339 time, or a date
+/// (the trail through the end of that office day, WIB).
 pub fn parse_as_of(text: &str) -> Result<AsOf, ServiceError> {
     if let Ok(seq) = text.parse::<u64>() {
         return Ok(AsOf::Seq(seq));
     }
-    Timestamp::parse(text)
+    Timestamp::parse_instant_or_day(text, ombud_domain::deadline::wib(), true)
         .map(AsOf::Time)
-        .map_err(|e| ServiceError::Invalid(format!("`as_of` must be a sequence or a time: {e}")))
+        .map_err(|e| {
+            ServiceError::Invalid(format!(
+                "`as_of` must be a stream sequence (e.g. 120), a date or a time: {e}"
+            ))
+        })
 }

@@ -166,10 +166,19 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         today: NaiveDate,
     ) -> Result<Option<OfficeStatsView>, ServiceError> {
         let office = match (scope(actor), office) {
-            (Some(own), Some(asked)) if own != *asked => return Ok(None),
+            (Some(own), Some(asked)) if own != *asked => {
+                return Err(ServiceError::Forbidden(format!(
+                    "this token sees the statistics of its own office ({own}) only"
+                )))
+            }
             (Some(own), _) => own,
             (None, Some(asked)) => asked.clone(),
-            (None, None) => actor.office.clone(),
+            (None, None) => {
+                return Err(ServiceError::Invalid(format!(
+                    "name the office, e.g. ?office=jawa-barat (a {} sees every office)",
+                    actor.role
+                )))
+            }
         };
         Ok(office_stats::office_stats(
             &self.models().statistics.trees(),
