@@ -123,5 +123,37 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
     let (code, out, _) = ombud(&addr, &t("auditor"), &["status"]);
     assert!(code == 0 || code == 6, "{out}");
     assert!(out.contains("cases") && out.contains("statistics"), "{out}");
+
+    // The options go before the subcommand too, as the README shows; after it wins.
+    let (code, out, err) = ombud(
+        &addr,
+        "",
+        &["--json", "--token", &t("auditor"), "audit", &case],
+    );
+    assert_eq!(code, 0, "{err}");
+    let trail: serde_json::Value =
+        serde_json::from_str(&out).expect("--json before the subcommand");
+    assert_eq!(trail["events"].as_array().unwrap().len(), 2, "{trail}");
+    let (code, _, err) = ombud(
+        &addr,
+        "",
+        &["--token", "wrong", "audit", &case, "--token", &t("auditor")],
+    );
+    assert_eq!(code, 0, "the option after the subcommand wins: {err}");
+
+    // A retried report says it was a retry (nothing new recorded).
+    let (code, out, err) = ombud(
+        &addr,
+        &t("intake"),
+        &["case", "report", "--body", body, "--key", "cli-1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&case) && out.contains("a retry"), "{out}");
+
+    // No server there: exit 6 (unavailable), with what to check.
     server.child.start_kill().unwrap();
+    server.child.wait().await.unwrap();
+    let (code, _, err) = ombud(&addr, &t("auditor"), &["audit", &case]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("cannot reach the server"), "{err}");
 }

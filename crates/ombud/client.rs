@@ -1,7 +1,9 @@
 //! `ombud case …`, `ombud audit …`, `ombud dpo …`, `ombud status`: clients of a running `ombud serve` over
 //! HTTP (plain HTTP/1.1; put TLS in front for remote servers). Human-readable output by
 //! default, `--json` for scripts. Exit codes: 0 ok, 1 other errors, 3 refused by the domain
-//! (or invalid input), 4 conflict, 5 not found, 6 unavailable, 7 not authenticated/permitted.
+//! (or invalid input), 4 conflict, 5 not found, 6 unavailable (or the server cannot be reached),
+//! 7 not authenticated/permitted. `--server`, `--token` and `--json` go before or after the
+//! client command (after wins), else `OMBUD_SERVER` and `OMBUD_TOKEN`.
 
 use std::process::ExitCode;
 
@@ -10,30 +12,56 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Where the server is and who we are.
-#[derive(Debug, Args)]
+/// Where the server is and who we are: given after the client command (`ombud audit <case>
+/// --json`) or before it (`ombud --json audit <case>`).
+#[derive(Debug, Clone, Default, Args)]
 pub struct Conn {
-    /// The server.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "OMBUD_SERVER",
-        default_value = "http://127.0.0.1:8080",
-        global = true
-    )]
-    server: String,
-    /// Bearer token.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "OMBUD_TOKEN",
-        global = true,
-        hide_env_values = true
-    )]
+    /// The server [default: $OMBUD_SERVER, else http://127.0.0.1:8080].
+    #[arg(long, value_name = "URL", global = true)]
+    server: Option<String>,
+    /// Bearer token [default: $OMBUD_TOKEN].
+    #[arg(long, value_name = "TOKEN", global = true)]
     token: Option<String>,
     /// Print the server's JSON answer instead of a table.
     #[arg(long, global = true)]
     json: bool,
+}
+
+/// The same options before the subcommand (`ombud --json audit …`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TopConn {
+    /// The server of the client commands (case, audit, status, dpo) [default:
+    /// http://127.0.0.1:8080; env OMBUD_SERVER].
+    #[arg(long = "server", value_name = "URL")]
+    server: Option<String>,
+    /// The bearer token of the client commands [env OMBUD_TOKEN].
+    #[arg(long = "token", value_name = "TOKEN")]
+    token: Option<String>,
+    /// The client commands print the server's JSON answer instead of a table.
+    #[arg(long = "json")]
+    json: bool,
+}
+
+impl Conn {
+    /// These options, with what was given before the subcommand, then the environment
+    /// (`OMBUD_SERVER`, `OMBUD_TOKEN`), filling the gaps: after the subcommand wins.
+    fn under(mut self, top: &TopConn) -> Conn {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        self.server = self
+            .server
+            .or_else(|| top.server.clone())
+            .or_else(|| env("OMBUD_SERVER"));
+        self.token = self
+            .token
+            .or_else(|| top.token.clone())
+            .or_else(|| env("OMBUD_TOKEN"));
+        self.json |= top.json;
+        self
+    }
+
+    fn server(&self) -> &str {
+        self.server.as_deref().unwrap_or("http://127.0.0.1:8080")
+    }
 }
 
 /// `ombud case`.
@@ -165,6 +193,15 @@ struct Answer {
     body: Value,
 }
 
+/// The server could not be reached at all (the CLI exits 6, as for 503).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot reach the server at {server} (is `ombud serve` running there? --server or OMBUD_SERVER)")]
+pub struct Unreachable {
+    server: String,
+    #[source]
+    source: std::io::Error,
+}
+
 async fn request(
     conn: &Conn,
     method: &str,
@@ -173,13 +210,16 @@ async fn request(
     body: Option<&Value>,
 ) -> anyhow::Result<Answer> {
     let rest = conn
-        .server
+        .server()
         .strip_prefix("http://")
         .context("--server must be an http:// URL (put TLS in front of ombud for remote use)")?;
     let host = rest.trim_end_matches('/');
     let mut stream = tokio::net::TcpStream::connect(host)
         .await
-        .with_context(|| format!("connecting to {}", conn.server))?;
+        .map_err(|e| Unreachable {
+            server: conn.server().to_owned(),
+            source: e,
+        })?;
     let body = body
         .map(serde_json::to_vec)
         .transpose()?
@@ -317,14 +357,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// `ombud case …`.
-pub fn case(args: CaseArgs) -> anyhow::Result<ExitCode> {
+pub fn case(args: CaseArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let conn = &args.conn;
+        let conn = &args.conn.clone().under(top);
         match args.action {
             CaseAction::Report(m) => {
                 let a = request(conn, "POST", "/v1/cases", &mutation_headers(&m), Some(&build_body(&m)?)).await?;
                 Ok(finish(conn, &a, |b| {
                     println!("reported case {} ({}) at sequence {}", b["case_id"].as_str().unwrap_or("?"), b["reference"].as_str().unwrap_or("?"), b["seq"]);
+                    if b["replayed"] == true {
+                        println!("(a retry of an earlier report with this key: its first answer; nothing new was recorded)");
+                    }
                 }))
             }
             CaseAction::Command(words) => {
@@ -351,6 +394,9 @@ pub fn case(args: CaseArgs) -> anyhow::Result<ExitCode> {
                 let a = request(conn, "POST", &path, &mutation_headers(&m), Some(&build_body(&m)?)).await?;
                 Ok(finish(conn, &a, |b| {
                     println!("{command}: recorded at sequence {} (case position {})", b["seq"], b["case_seq"]);
+                    if b["replayed"] == true {
+                        println!("(a retry of an earlier command with this key: its first answer; nothing new was recorded)");
+                    }
                 }))
             }
             CaseAction::Show { case } => {
@@ -443,9 +489,9 @@ fn print_cases(items: Option<&Vec<Value>>) {
 }
 
 /// `ombud audit`.
-pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+pub fn audit(args: AuditArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let conn = &args.conn;
+        let conn = &args.conn.clone().under(top);
         if args.verify {
             let a = request(
                 conn,
@@ -503,9 +549,9 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `ombud dpo`.
-pub fn dpo(args: DpoArgs) -> anyhow::Result<ExitCode> {
+pub fn dpo(args: DpoArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let conn = &args.conn;
+        let conn = &args.conn.clone().under(top);
         match args.action {
             DpoAction::AccessLog {
                 case,
@@ -571,9 +617,9 @@ fn print_foreign(list: &Value) {
 }
 
 /// `ombud status`.
-pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+pub fn status(args: StatusArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let conn = &args.conn;
+        let conn = &args.conn.clone().under(top);
         let a = request(conn, "GET", "/readyz", &[], None).await?;
         let ready = a.status == 200;
         if conn.json {

@@ -34,6 +34,8 @@ mod serve;
                   info, debug, trace or off."
 )]
 struct Cli {
+    #[command(flatten)]
+    conn: client::TopConn,
     #[command(subcommand)]
     command: Command,
 }
@@ -78,7 +80,7 @@ enum Command {
 [--body JSON|@FILE] [--key IDEMPOTENCY-KEY] [--if-match N]):\n  request-completion, complete, accept, assign, \
 request-clarification, answer-clarification, escalate, start-mediation, mediate, conclude, recommend, close, \
 reopen, notes, request-erasure, approve-erasure, refuse-erasure, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 conflict, 5 not found, \
-6 unavailable, 7 not authenticated or permitted, 1 other."
+6 unavailable or unreachable, 7 not authenticated or permitted, 1 other."
     )]
     Case(client::CaseArgs),
     /// An auditor's view of a case through a running server: its trail (`--as-of SEQ|TIME`) or
@@ -137,15 +139,20 @@ fn main() -> ExitCode {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
     }
+    let top = &cli.conn;
     let result = match cli.command {
-        Command::Case(args) => client::case(args),
-        Command::Audit(args) => client::audit(args),
-        Command::Status(args) => client::status(args),
-        Command::Dpo(args) => client::dpo(args),
+        Command::Case(args) => client::case(args, top),
+        Command::Audit(args) => client::audit(args, top),
+        Command::Status(args) => client::status(args, top),
+        Command::Dpo(args) => client::dpo(args, top),
         other => run(other).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
+        Err(error) if error.downcast_ref::<client::Unreachable>().is_some() => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(6)
+        }
         // `ombud taxonomy | head` closes the pipe early: that is not a failure.
         Err(error)
             if error
