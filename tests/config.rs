@@ -267,3 +267,52 @@ fn bad_write_keys_stop_serve_with_a_clear_error() {
         );
     }
 }
+
+/// Started outside the repository, ombud keeps the built-in holiday calendar (no "counting
+/// weekends only"); a configured calendar file that is missing stops it with what to do.
+#[test]
+fn the_holiday_calendar_is_built_in_and_a_missing_configured_one_is_an_error() {
+    let dir = TempDir::new("holidays").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .current_dir(dir.path())
+        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+        .args(["demo", "--cases", "3", "--data", "data"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("weekends only") && !stderr.contains("holiday"),
+        "{stderr}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .current_dir(dir.path())
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("holidays = \"\""),
+        "the default is the built-in calendar"
+    );
+
+    let missing = dir.path().join("no-such-holidays.toml");
+    for how in ["flag", "env"] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"));
+        command
+            .current_dir(dir.path())
+            .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data", "data2"]);
+        if how == "flag" {
+            command.arg("--holidays").arg(&missing);
+        } else {
+            command.env("OMBUD__HOLIDAYS", &missing);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{how}: {stderr}");
+        assert!(
+            stderr.contains("no-such-holidays.toml") && stderr.contains("built-in"),
+            "{how}: {stderr}"
+        );
+    }
+}

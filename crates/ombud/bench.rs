@@ -73,9 +73,9 @@ struct ApiArgs {
     /// Seed of the demo data set.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Working-day calendar.
-    #[arg(long, value_name = "FILE", default_value = "config/holidays.toml")]
-    holidays: std::path::PathBuf,
+    /// Working-day calendar (default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<std::path::PathBuf>,
     #[command(flatten)]
     backends: ombud_bench::Backends,
 }
@@ -199,7 +199,7 @@ pub(crate) struct InProcess<B: Backend, S: KeyStore> {
 
 /// What [`InProcess::start`] needs besides the backend.
 pub(crate) struct Setup<'a> {
-    pub holidays: &'a std::path::Path,
+    pub holidays: Option<&'a std::path::Path>,
     pub demo_cases: usize,
     pub seed: u64,
     pub feed: ombud_http::feed::FeedConfig,
@@ -308,7 +308,7 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
         keys,
         privacy,
         Setup {
-            holidays: &args.holidays,
+            holidays: args.holidays.as_deref(),
             demo_cases: args.demo_cases,
             seed: args.seed,
             feed: Default::default(),

@@ -42,9 +42,9 @@ pub struct FeedArgs {
     /// Cases in the demo data set loaded before measuring.
     #[arg(long, value_name = "N", default_value_t = 200)]
     demo_cases: usize,
-    /// Working-day calendar.
-    #[arg(long, value_name = "FILE", default_value = "config/holidays.toml")]
-    holidays: std::path::PathBuf,
+    /// Working-day calendar (default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<std::path::PathBuf>,
     #[command(flatten)]
     backends: ombud_bench::Backends,
 }
@@ -61,7 +61,7 @@ pub async fn feed(args: FeedArgs) -> anyhow::Result<()> {
         args.clients, args.rate, args.seconds
     );
     let setup = || Setup {
-        holidays: &args.holidays,
+        holidays: args.holidays.as_deref(),
         demo_cases: args.demo_cases,
         seed: 1,
         feed: ombud_http::feed::FeedConfig {

@@ -33,7 +33,8 @@ pub struct StoreArgs {
     /// NATS server URL(s), comma separated: run on JetStream instead of the embedded log.
     #[arg(long, value_name = "URL")]
     nats: Option<String>,
-    /// Working-day calendar (holidays). Default: config/holidays.toml.
+    /// Working-day calendar (holidays) to use instead of the built-in one (national holidays
+    /// and cuti bersama 2025–2027, the shipped config/holidays.toml). The file must exist.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
 }
@@ -85,7 +86,8 @@ struct Settings {
     nats_config: crate::config::NatsConfig,
     deadlines: DeadlinePolicy,
     listen: SocketAddr,
-    holidays: PathBuf,
+    /// `None`: the built-in calendar.
+    holidays: Option<PathBuf>,
     office: String,
     body_limit: usize,
     shutdown_grace: std::time::Duration,
@@ -114,7 +116,10 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         nats_config: config.nats.clone(),
         deadlines: config.deadlines.policy()?,
         listen,
-        holidays: args.store.holidays.unwrap_or(config.holidays),
+        holidays: args
+            .store
+            .holidays
+            .or_else(|| (!config.holidays.as_os_str().is_empty()).then_some(config.holidays)),
         office: args.office.unwrap_or(config.auth.local_office),
         body_limit: args.body_limit.unwrap_or(config.body_limit),
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
@@ -150,16 +155,27 @@ fn configured_tokens(list: &[crate::config::TokenConfig]) -> anyhow::Result<Toke
     Ok(tokens)
 }
 
-pub(crate) fn rules(holidays: &Path, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
-    let calendar = match std::fs::read_to_string(holidays) {
-        Ok(text) => WorkingCalendar::from_toml(&text)
-            .with_context(|| format!("reading the holiday calendar {}", holidays.display()))?,
-        Err(_) => {
-            eprintln!(
-                "WARNING: no holiday calendar at {}: counting weekends only",
-                holidays.display()
-            );
-            WorkingCalendar::weekends_only("weekends-only")
+/// The shipped holiday calendar (config/holidays.toml), built into the binary: the default
+/// wherever ombud is started.
+pub(crate) const BUILT_IN_HOLIDAYS: &str = include_str!("../../config/holidays.toml");
+
+/// The domain's rules with the holiday calendar `holidays` (`None`: the built-in one); a
+/// configured file that cannot be read or parsed stops ombud (every working-day clock would
+/// change without it).
+pub(crate) fn rules(holidays: Option<&Path>, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
+    let calendar = match holidays {
+        None => WorkingCalendar::from_toml(BUILT_IN_HOLIDAYS)
+            .context("the built-in holiday calendar")?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "reading the holiday calendar {} (`holidays` in the configuration, or \
+                     --holidays; leave it empty for the built-in calendar)",
+                    path.display()
+                )
+            })?;
+            WorkingCalendar::from_toml(&text)
+                .with_context(|| format!("reading the holiday calendar {}", path.display()))?
         }
     };
     Ok(Rules {
@@ -227,7 +243,7 @@ fn start(args: Settings) -> anyhow::Result<()> {
         let marks = crate::secrets::write_keys(&args.security, &args.data)?;
         let master = crate::secrets::master_key(&args.security, &args.data)?;
         let blind_key = crate::secrets::blind_index_key(&args.security, &args.data)?;
-        let rules = Arc::new(rules(&args.holidays, args.deadlines.clone())?);
+        let rules = Arc::new(rules(args.holidays.as_deref(), args.deadlines.clone())?);
         match &args.nats {
             Some(url) => {
                 let (backend, setup) = JetStreamBackend::connect(args.nats_config.jetstream(url))
@@ -433,4 +449,20 @@ pub(crate) async fn load_demo<B: Backend + 'static, S: KeyStore + 'static>(
         report.by_status
     );
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_calendar_is_the_shipped_one_with_its_holidays() {
+        let rules = rules(None, DeadlinePolicy::default()).unwrap();
+        let christmas = chrono::NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        assert!(!rules.calendar.is_working_day(christmas));
+        let shipped =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/holidays.toml"))
+                .unwrap();
+        assert_eq!(BUILT_IN_HOLIDAYS, shipped);
+    }
 }
