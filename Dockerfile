@@ -1,6 +1,6 @@
 # The ombud binary in a small image (used by docker-compose.yml). The build honours
 # .cargo/config.toml, as every build in this repository does.
-FROM rust:1.85-slim-bookworm AS build
+FROM rust:1.89-slim-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin ombud

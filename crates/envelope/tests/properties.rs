@@ -47,11 +47,11 @@ fn body(action: Action, variant: u8) -> CommandBody {
         },
         Action::Close(reason) => CommandBody::Close {
             reason,
-            note: (v % 2 == 0).then(|| sealed(variant, 9)),
+            note: v.is_multiple_of(2).then(|| sealed(variant, 9)),
         },
         Action::Command(kind) => match kind {
             CommandKind::Report => {
-                let own = v % 5 == 0;
+                let own = v.is_multiple_of(5);
                 CommandBody::Report(Box::new(ReportCase {
                     office: OfficeCode::parse("jawa-barat").unwrap(),
                     channel: if own {
@@ -59,20 +59,20 @@ fn body(action: Action, variant: u8) -> CommandBody {
                     } else {
                         Channel::ALL[v % 9]
                     },
-                    external_ref: (v % 2 == 0).then(|| format!("LAPOR-{v}")),
+                    external_ref: v.is_multiple_of(2).then(|| format!("LAPOR-{v}")),
                     track: if own {
                         Track::OwnInitiative
                     } else {
                         Track::ALL[v % 2]
                     },
-                    reporter: (!own || v % 3 == 0).then(|| ReporterData {
+                    reporter: (!own || v.is_multiple_of(3)).then(|| ReporterData {
                         confidential: v % 2 == 1,
                         identity: sealed(variant, 40),
                     }),
                     respondent: Respondent {
                         agency_code: AgencyCode::parse("rsud-dr-soekardjo").unwrap(),
                         agency_name: "RSUD dr. Soekardjo Kota Tasikmalaya".into(),
-                        unit: (v % 2 == 0).then(|| "IGD".into()),
+                        unit: v.is_multiple_of(2).then(|| "IGD".into()),
                         superior: Some("Wali Kota Tasikmalaya".into()),
                     },
                     forms: vec![FormCode::parse(
@@ -84,7 +84,7 @@ fn body(action: Action, variant: u8) -> CommandBody {
                         1 + (v % 12) as u32,
                         1,
                     ),
-                    prior_complaint: v % 2 == 0,
+                    prior_complaint: v.is_multiple_of(2),
                     summary: sealed(variant, 64),
                 }))
             }
@@ -98,11 +98,13 @@ fn body(action: Action, variant: u8) -> CommandBody {
             },
             CommandKind::Assign => CommandBody::Assign {
                 assignee: ActorId::parse("riksa.dewi").unwrap(),
-                unit: (v % 2 == 0).then(|| UnitCode::parse("riksa-3").unwrap()),
+                unit: v
+                    .is_multiple_of(2)
+                    .then(|| UnitCode::parse("riksa-3").unwrap()),
             },
             CommandKind::RequestClarification => CommandBody::RequestClarification {
                 addressee: Addressee::ALL[v % 2],
-                letter_number: if v % 7 == 0 {
+                letter_number: if v.is_multiple_of(7) {
                     " ".into()
                 } else {
                     format!("B/{v}/PW.13/2026")
@@ -114,7 +116,7 @@ fn body(action: Action, variant: u8) -> CommandBody {
             },
             CommandKind::Mediate => CommandBody::Mediate {
                 outcome: MediationOutcome::ALL[v % 2],
-                terms: (v % 3 != 0).then(|| sealed(variant, 30)),
+                terms: (!v.is_multiple_of(3)).then(|| sealed(variant, 30)),
             },
             CommandKind::Conclude => CommandBody::Conclude {
                 finding: Finding::ALL[v % 3],
@@ -128,7 +130,7 @@ fn body(action: Action, variant: u8) -> CommandBody {
                 reason: sealed(variant, 10),
             },
             CommandKind::AddNote => CommandBody::AddNote {
-                note: if v % 11 == 0 {
+                note: if v.is_multiple_of(11) {
                     Sealed {
                         key_id: KeyId::parse("other").unwrap(),
                         ..sealed(variant, 5)
