@@ -316,3 +316,36 @@ fn the_holiday_calendar_is_built_in_and_a_missing_configured_one_is_an_error() {
         );
     }
 }
+
+/// Two configured tokens with the same hash stop `serve` (one would silently replace the
+/// other), naming both actors.
+#[test]
+fn duplicate_token_hashes_are_refused() {
+    let dir = TempDir::new("config-dup").unwrap();
+    let file = dir.path().join("site.toml");
+    let hash = sha256_hex("sama-saja");
+    std::fs::write(
+        &file,
+        format!(
+            "[[auth.tokens]]\nactor = \"riksa.siti\"\nrole = \"investigator\"\noffice = \"jawa-barat\"\ntoken_sha256 = \"{hash}\"\n\
+             [[auth.tokens]]\nactor = \"ketua.rina\"\nrole = \"chair\"\noffice = \"pusat\"\ntoken_sha256 = \"{}\"\n",
+            hash.to_uppercase()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("riksa.siti") && stderr.contains("ketua.rina") && stderr.contains("same"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("data").exists(), "nothing was written");
+}

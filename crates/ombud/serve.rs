@@ -110,6 +110,8 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
             .parse()
             .with_context(|| format!("`listen = {:?}` is not an address", config.listen))?,
     };
+    // Refuse bad tokens before anything is opened or written.
+    configured_tokens(&config.auth.tokens)?;
     Ok(Settings {
         data: args.store.data.unwrap_or(config.data),
         nats: args.store.nats.or_else(|| config.nats.configured_url()),
@@ -135,11 +137,21 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
 
 fn configured_tokens(list: &[crate::config::TokenConfig]) -> anyhow::Result<Tokens> {
     let mut tokens = Tokens::default();
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for t in list {
         let role: Role = serde_json::from_value(serde_json::Value::String(t.role.clone()))
             .with_context(|| format!("token of {}: unknown role `{}`", t.actor, t.role))?;
         if t.token_sha256.len() != 64 || !t.token_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             anyhow::bail!("token of {}: token_sha256 must be 64 hex digits", t.actor);
+        }
+        // One token, one actor: a second entry with the same hash would silently replace the
+        // first (and who acts would depend on the order of the file).
+        if let Some(first) = seen.insert(t.token_sha256.to_ascii_lowercase(), &t.actor) {
+            anyhow::bail!(
+                "the tokens of {first} and {} have the same token_sha256: every token must be \
+                 its own (generate another for one of them)",
+                t.actor
+            );
         }
         tokens.insert_hash(
             &t.token_sha256,
