@@ -713,5 +713,30 @@ fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), DomainE
             "must not contain control characters",
         ));
     }
+    if let Some(c) = text.chars().find(|c| is_invisible_format(*c)) {
+        return Err(DomainError::validation(
+            field,
+            format!(
+                "must not contain invisible formatting characters (found U+{:04X}): text                  printed on a letter must read as it is stored",
+                u32::from(c)
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// Characters that change how text is shown without showing themselves: bidirectional
+/// overrides, embeddings and isolates (`ABC`, U+202E, `FED` prints as `ABCDEF`),
+/// directional marks, zero-width spaces and joiners, the word joiner and the byte
+/// order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }

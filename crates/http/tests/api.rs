@@ -728,6 +728,28 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
             .unwrap()
             .contains("application/json"));
     }
+    // Text printed on letters must read as stored: a right-to-left override or a zero-width
+    // space in the agency's name is refused.
+    for sneaky in [
+        "Dinas \u{202E}lipiS nad",
+        "Dinas\u{200B}Kependudukan",
+        "Dinas\u{2066}X",
+    ] {
+        let mut report = report_body();
+        report["respondent"]["agency_name"] = json!(sneaky);
+        let (status, _, problem) = raw(
+            "POST",
+            "/v1/cases",
+            &[auth, ("content-type", "application/json")],
+            Some(serde_json::to_vec(&report).unwrap()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("invisible"),
+            "{problem}"
+        );
+    }
     assert_eq!(
         log.head().await.unwrap(),
         0,
