@@ -264,14 +264,15 @@ impl<B: Backend + 'static, S: KeyStore + 'static> InProcess<B, S> {
         let addr = listener.local_addr()?;
         let mut stop_http = shutdown.clone();
         let feeds = api.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(ombud_http::without_nagle(listener), router(api, 1 << 20))
-                .with_graceful_shutdown(async move {
-                    stop_http.changed().await.ok();
-                    feeds.feed.close();
-                })
-                .await
-        });
+        let server = tokio::spawn(ombud_http::serve::serve(
+            listener,
+            router(api, 1 << 20),
+            Default::default(),
+            async move {
+                stop_http.changed().await.ok();
+                feeds.feed.close();
+            },
+        ));
         Ok(InProcess {
             addr,
             log,

@@ -240,6 +240,8 @@ pub struct Config {
     pub body_limit: usize,
     /// Seconds `serve` waits for open requests after SIGTERM before it stops anyway.
     pub shutdown_grace_secs: u64,
+    /// Seconds a client may take to send a request's headers before its connection closes.
+    pub header_read_timeout_secs: u64,
     /// NATS.
     pub nats: NatsConfig,
     /// Secrets.

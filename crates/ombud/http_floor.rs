@@ -1,6 +1,6 @@
 //! The HTTP floor of `ombud bench api`: the least an HTTP command can cost on ombud's server
-//! stack. A minimal axum router served the way `ombud serve` serves (`axum::serve`, HTTP/1.1
-//! keep-alive on a loopback listener) answers `POST /v1/cases` and
+//! stack. A minimal axum router served the way `ombud serve` serves (`ombud_http::serve`,
+//! HTTP/1.1 keep-alive on a loopback listener) answers `POST /v1/cases` and
 //! `POST /v1/cases/{id}/notes` by reading the request body and appending a body of ombud's
 //! stored size raw: a JetStream publish with ombud's headers (message id, the case's
 //! expected last sequence, hash and mark of the same size), or a sled insert and flush. It
@@ -172,12 +172,13 @@ pub async fn serve(
         .with_state(floor);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(async move {
-        axum::serve(ombud_http::without_nagle(listener), router)
-            .with_graceful_shutdown(async move {
-                stop.changed().await.ok();
-            })
-            .await
-    });
+    let server = tokio::spawn(ombud_http::serve::serve(
+        listener,
+        router,
+        Default::default(),
+        async move {
+            stop.changed().await.ok();
+        },
+    ));
     Ok((addr, server))
 }

@@ -91,6 +91,7 @@ struct Settings {
     office: String,
     body_limit: usize,
     shutdown_grace: std::time::Duration,
+    limits: ombud_http::serve::ServeLimits,
     feed: ombud_http::feed::FeedConfig,
     security: crate::config::SecurityConfig,
     tokens: Vec<crate::config::TokenConfig>,
@@ -125,6 +126,11 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
         office: args.office.unwrap_or(config.auth.local_office),
         body_limit: args.body_limit.unwrap_or(config.body_limit),
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
+        limits: ombud_http::serve::ServeLimits {
+            header_read_timeout: std::time::Duration::from_secs(
+                config.header_read_timeout_secs.max(1),
+            ),
+        },
         feed: config.feed.feed_config()?,
         security: config.security.clone(),
         tokens: config.auth.tokens,
@@ -409,16 +415,17 @@ async fn run<B: Backend + 'static, S: KeyStore + 'static>(
     );
     let feeds = api.clone();
     let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
-    let serving = axum::serve(
-        ombud_http::without_nagle(listener),
+    let serving = ombud_http::serve::serve(
+        listener,
         router(api, args.body_limit),
-    )
-    .with_graceful_shutdown(async move {
-        crate::project::shutdown_signal().await;
-        // Every SSE feed ends now: graceful shutdown waits for open responses.
-        feeds.feed.close();
-        signalled.send_replace(true);
-    });
+        args.limits,
+        async move {
+            crate::project::shutdown_signal().await;
+            // Every SSE feed ends now: graceful shutdown waits for open responses.
+            feeds.feed.close();
+            signalled.send_replace(true);
+        },
+    );
     let grace = args.shutdown_grace;
     tokio::select! {
         served = serving => served.context("serving HTTP")?,

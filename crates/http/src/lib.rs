@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 mod privacy;
 pub mod problem;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -543,19 +544,4 @@ async fn metrics_text<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Resp
     let mut text = api.metrics.render(&api.service.models().status(head));
     metrics::render_feed(&mut text, api.feed.clients(), api.feed.dropped());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
-}
-
-/// `listener` with `TCP_NODELAY` on every connection it accepts: an answer or an SSE frame
-/// goes out when written, instead of waiting for the client's delayed ACK (up to 40 ms on
-/// Linux, measured as the live feed's p99 delivery lag before this).
-pub fn without_nagle(
-    listener: tokio::net::TcpListener,
-) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
-    use axum::serve::ListenerExt as _;
-    fn nodelay(stream: &mut tokio::net::TcpStream) {
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
-        }
-    }
-    listener.tap_io(nodelay as fn(&mut tokio::net::TcpStream))
 }
