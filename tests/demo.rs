@@ -134,8 +134,12 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
         .filter(|l| l.starts_with("embedded"))
         .collect();
     // Commands at 1 and 4 clients, each with its HTTP floor and the raw log's ratios; four
-    // queries (the last a case file) at 1 and 4.
-    assert_eq!(rows.len(), 14, "{stdout}");
+    // queries (the last a case file) at 1 and 4; /readyz while clients scan, and the scans.
+    assert_eq!(rows.len(), 16, "{stdout}");
+    assert!(
+        rows.iter().any(|r| r.contains("/readyz, 4 clients scanning")),
+        "{stdout}"
+    );
     let commands = rows
         .iter()
         .filter(|r| r.contains("commands (HTTP)"))

@@ -393,6 +393,37 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
         }
     }
 
+    // Other requests while the read models are scanned: `/readyz` from one client while
+    // `--concurrency` clients list cases with a filter nothing matches (every index row read).
+    let scan = "/v1/cases?agency=no-such-agency&limit=50";
+    let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut scanners = Vec::new();
+    for _ in 0..args.concurrency {
+        let busy = busy.clone();
+        let mut conn = Connection::open(addr).await?;
+        scanners.push(tokio::spawn(async move {
+            let mut scans = 0u64;
+            while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, _) = conn.send("GET", scan, "bench-supervisor", "", b"").await?;
+                anyhow::ensure!(status == 200, "GET {scan}: {status}");
+                scans += 1;
+            }
+            anyhow::Ok(scans)
+        }));
+    }
+    let probe = queries(addr, "/readyz", "bench-supervisor", args.queries, 1).await?;
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    let mut scans = 0;
+    for scanner in scanners {
+        scans += scanner.await??;
+    }
+    let what = format!("/readyz, {} clients scanning", args.concurrency);
+    row(name, &what, 1, &probe, None);
+    println!(
+        "{name:<10} {:<32} {:>5} {scans:>6} | (the scans that ran meanwhile: {scan})",
+        "  (full scans meanwhile)", args.concurrency
+    );
+
     running.stop().await?;
     floor_server.await??;
     Ok(())

@@ -68,9 +68,11 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
     ) -> Result<(serde_json::Value, u64), ServiceError> {
         self.caught_up(min_seq).await?;
         let trees = self.models().cases.trees();
-        let file = case_file::get_file(&trees, case_id)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .ok_or(ServiceError::NotFound(case_id))?;
+        let file = off_the_runtime(move || {
+            case_file::get_file(&trees, case_id).map_err(|e| ServiceError::Internal(e.to_string()))
+        })
+        .await?
+        .ok_or(ServiceError::NotFound(case_id))?;
         if scope(actor).is_some_and(|office| office != file.office) {
             return Err(ServiceError::NotFound(case_id));
         }
@@ -96,14 +98,18 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             }
             filter.office = Some(office);
         }
-        Ok(case_index::list(
-            &self.models().cases.trees(),
-            &filter,
-            query.order,
-            query.cursor.as_deref(),
-            query.limit.clamp(1, 500),
-            query.today,
-        )?)
+        let trees = self.models().cases.trees();
+        off_the_runtime(move || {
+            Ok(case_index::list(
+                &trees,
+                &filter,
+                query.order,
+                query.cursor.as_deref(),
+                query.limit.clamp(1, 500),
+                query.today,
+            )?)
+        })
+        .await
     }
 
     /// The work queue of `assignee` (the actor's own unless a supervisor asks).
@@ -127,12 +133,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             _ => actor.id.clone(),
         };
         let office = scope(actor);
-        Ok(
-            work_queue::work_queue(&self.models().cases.trees(), &whose, today)?
+        let trees = self.models().cases.trees();
+        off_the_runtime(move || {
+            Ok(work_queue::work_queue(&trees, &whose, today)?
                 .into_iter()
                 .filter(|item| office.as_ref().is_none_or(|o| *o == item.case.office))
-                .collect(),
-        )
+                .collect())
+        })
+        .await
     }
 
     /// Running clocks due within `within_days` (overdue first), in the actor's scope.
@@ -142,20 +150,22 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         today: NaiveDate,
         within_days: u32,
     ) -> Result<Vec<deadline_board::BoardItem>, ServiceError> {
-        Ok(deadline_board::board(
-            &self.models().cases.trees(),
-            today,
-            within_days,
-            scope(actor).as_ref(),
-        )?)
+        let (trees, office) = (self.models().cases.trees(), scope(actor));
+        off_the_runtime(move || {
+            Ok(deadline_board::board(
+                &trees,
+                today,
+                within_days,
+                office.as_ref(),
+            )?)
+        })
+        .await
     }
 
     /// The dossier of an agency (its numbers span every office).
     pub async fn agency(&self, code: &AgencyCode) -> Result<Option<DossierView>, ServiceError> {
-        Ok(agency_dossier::agency_dossier(
-            &self.models().statistics.trees(),
-            code,
-        )?)
+        let (trees, code) = (self.models().statistics.trees(), code.clone());
+        off_the_runtime(move || Ok(agency_dossier::agency_dossier(&trees, &code)?)).await
     }
 
     /// The statistics of the actor's office (or `office`, for roles that see every office).
@@ -180,10 +190,27 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                 )))
             }
         };
-        Ok(office_stats::office_stats(
-            &self.models().statistics.trees(),
-            &office,
-            today,
-        )?)
+        let trees = self.models().statistics.trees();
+        off_the_runtime(move || Ok(office_stats::office_stats(&trees, &office, today)?)).await
     }
+}
+
+/// Read-model queries running at once; more wait their turn (asynchronously), so scans
+/// cannot fill the machine's cores and starve the async workers either.
+const READS_AT_ONCE: usize = 4;
+static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(READS_AT_ONCE);
+
+/// Runs a read of the read models (sled lookups and scans, JSON decoding) on a blocking
+/// thread, at most [`READS_AT_ONCE`] at a time: a long scan never holds one of the few async
+/// workers every other request needs.
+async fn off_the_runtime<T: Send + 'static>(
+    read: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ServiceError> {
+    let _turn = READS
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("the read-model queries closed: {e}")))?;
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("a read-model query failed: {e}")))?
 }

@@ -325,15 +325,24 @@ impl EmbeddedBackend {
             None => Ok(()),
         }
     }
+}
 
-    fn row(&self, seq: u64) -> Result<StoredEvent, LogError> {
-        let row = self
-            .events
-            .get(seq_key(seq))
-            .map_err(|e| storage("reading an event", e))?
-            .ok_or_else(|| LogError::Storage(format!("event {seq} is missing from the log")))?;
-        decode_row(seq, &row)
-    }
+/// The event at `seq`.
+fn read_row(events: &sled::Tree, seq: u64) -> Result<StoredEvent, LogError> {
+    let row = events
+        .get(seq_key(seq))
+        .map_err(|e| storage("reading an event", e))?
+        .ok_or_else(|| LogError::Storage(format!("event {seq} is missing from the log")))?;
+    decode_row(seq, &row)
+}
+
+/// Runs a sled read on a blocking thread.
+async fn off_the_runtime<T: Send + 'static>(
+    read: impl FnOnce() -> Result<T, LogError> + Send + 'static,
+) -> Result<T, LogError> {
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| LogError::Storage(format!("a read of the embedded log failed: {e}")))?
 }
 
 /// Events a subscription reads per range scan.
@@ -461,15 +470,20 @@ impl Backend for EmbeddedBackend {
     }
 
     async fn read_case(&self, case_id: CaseId, after: u64) -> Result<Vec<StoredEvent>, LogError> {
-        let mut out = Vec::new();
-        let range = case_key(case_id, after.saturating_add(1))..=case_key(case_id, u64::MAX);
-        for item in self.cases.range(range) {
-            let (key, _) = item.map_err(|e| storage("reading the case index", e))?;
-            if let Some(seq) = key_seq(&key) {
-                out.push(self.row(seq)?);
+        // sled reads block: off the async workers (a long case must not stall other requests).
+        let (cases, events) = (self.cases.clone(), self.events.clone());
+        off_the_runtime(move || {
+            let mut out = Vec::new();
+            let range = case_key(case_id, after.saturating_add(1))..=case_key(case_id, u64::MAX);
+            for item in cases.range(range) {
+                let (key, _) = item.map_err(|e| storage("reading the case index", e))?;
+                if let Some(seq) = key_seq(&key) {
+                    out.push(read_row(&events, seq)?);
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
+        .await
     }
 
     async fn read_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
@@ -479,7 +493,8 @@ impl Backend for EmbeddedBackend {
             return Ok(Vec::new());
         }
         let to = head.min(from.saturating_add(u64::try_from(limit).unwrap_or(u64::MAX) - 1));
-        read_run(&self.events, from, to).into_iter().collect()
+        let events = self.events.clone();
+        off_the_runtime(move || read_run(&events, from, to).into_iter().collect()).await
     }
 
     async fn subscribe(&self, after: u64) -> Result<Subscription, LogError> {
@@ -493,7 +508,15 @@ impl Backend for EmbeddedBackend {
                 while next <= head {
                     // Read a run of rows with one range scan (not a lookup per event), then
                     // hand them over; a gap in the sequence is reported, not skipped.
-                    let chunk = read_run(&events, next, head.min(next + READ_RUN - 1));
+                    let (from, to, tree) = (next, head.min(next + READ_RUN - 1), events.clone());
+                    let Ok(chunk) =
+                        tokio::task::spawn_blocking(move || read_run(&tree, from, to)).await
+                    else {
+                        let _ = tx
+                            .send(Err(LogError::Storage("a log read task failed".into())))
+                            .await;
+                        return;
+                    };
                     for row in chunk {
                         let failed = row.is_err();
                         if tx.send(row).await.is_err() || failed {
