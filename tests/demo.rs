@@ -137,7 +137,8 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
     // queries (the last a case file) at 1 and 4; /readyz while clients scan, and the scans.
     assert_eq!(rows.len(), 16, "{stdout}");
     assert!(
-        rows.iter().any(|r| r.contains("/readyz, 4 clients scanning")),
+        rows.iter()
+            .any(|r| r.contains("/readyz, 4 clients scanning")),
         "{stdout}"
     );
     let commands = rows

@@ -130,49 +130,61 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         EVENTS_PER_CASE - 1
     );
     if !args.backends.skip_jetstream {
-        let server = match &args.backends.nats {
-            Some(_) => None,
-            None => Some(NatsServer::start().context(
-                "starting nats-server for the JetStream figures (or pass --skip-jetstream)",
-            )?),
-        };
-        let url = match (&args.backends.nats, &server) {
-            (Some(url), _) => url.clone(),
-            (None, Some(server)) => server.url(),
-            (None, None) => unreachable!("a server was started when no URL was given"),
-        };
-        let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(&url))
-            .await
-            .with_context(|| {
-                format!(
-                    "connecting to NATS at {}",
-                    ombud_eventlog::jetstream::redact_url(&url)
-                )
-            })?;
-        let backend = Arc::new(backend);
-        let keys = KvKeyStore::open(&backend).await?;
-        let privacy = Privacy {
-            access_log: Arc::new(StreamAccessLog::open(&backend).await?),
-            persons: Arc::new(KvPersonIndex::open(&backend).await?),
-            blind_key: BlindKey::generate(),
-        };
+        let (_server, backend, keys, privacy) = jetstream_parts(&args.backends).await?;
         let floor = Floor::JetStream(Box::new(backend.context().clone()));
         measure("jetstream", backend, keys, privacy, floor, &args).await?;
     }
     if !args.backends.skip_embedded {
-        let dir = TempDir::new("bench-api-log")?;
-        let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
-            dir.path().join("log"),
-        ))?);
-        let keys = SledKeyStore::open(&backend)?;
-        let privacy = Privacy {
-            access_log: Arc::new(SledAccessLog::open(&backend)?),
-            persons: Arc::new(SledPersonIndex::open(&backend)?),
-            blind_key: BlindKey::generate(),
-        };
+        let (_dir, backend, keys, privacy) = embedded_parts()?;
         measure("embedded", backend, keys, privacy, Floor::Sled, &args).await?;
     }
     Ok(())
+}
+
+/// A JetStream backend for an in-process server (on `--nats` or a `nats-server` started for
+/// the bench, kept while the guard lives), with its key store and privacy stores.
+pub(crate) async fn jetstream_parts(
+    backends: &ombud_bench::Backends,
+) -> anyhow::Result<(
+    Option<NatsServer>,
+    Arc<JetStreamBackend>,
+    KvKeyStore,
+    Privacy,
+)> {
+    let (server, url) = backends.nats_url()?;
+    let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(&url))
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to NATS at {}",
+                ombud_eventlog::jetstream::redact_url(&url)
+            )
+        })?;
+    let backend = Arc::new(backend);
+    let keys = KvKeyStore::open(&backend).await?;
+    let privacy = Privacy {
+        access_log: Arc::new(StreamAccessLog::open(&backend).await?),
+        persons: Arc::new(KvPersonIndex::open(&backend).await?),
+        blind_key: BlindKey::generate(),
+    };
+    Ok((server, backend, keys, privacy))
+}
+
+/// An embedded log in a temporary directory (removed with the guard), with its key store and
+/// privacy stores.
+pub(crate) fn embedded_parts(
+) -> anyhow::Result<(TempDir, Arc<EmbeddedBackend>, SledKeyStore, Privacy)> {
+    let dir = TempDir::new("bench-embedded-log")?;
+    let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
+        dir.path().join("log"),
+    ))?);
+    let keys = SledKeyStore::open(&backend)?;
+    let privacy = Privacy {
+        access_log: Arc::new(SledAccessLog::open(&backend)?),
+        persons: Arc::new(SledPersonIndex::open(&backend)?),
+        blind_key: BlindKey::generate(),
+    };
+    Ok((dir, backend, keys, privacy))
 }
 
 /// The bench's callers: one token per role it uses. The investigator is the demo's

@@ -13,16 +13,8 @@ use anyhow::Context as _;
 use clap::Args;
 use ombud_bench::measure::ms;
 use ombud_domain::{CaseId, KeyId};
-use ombud_envelope::{BlindKey, KeyStore};
-use ombud_eventlog::embedded::{
-    EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledKeyStore, SledPersonIndex,
-};
-use ombud_eventlog::jetstream::{
-    JetStreamBackend, JetStreamConfig, KvKeyStore, KvPersonIndex, StreamAccessLog,
-};
+use ombud_envelope::KeyStore;
 use ombud_eventlog::Backend;
-use ombud_service::Privacy;
-use ombud_testkit::{NatsServer, TempDir};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::bench::{InProcess, Setup};
@@ -70,25 +62,9 @@ pub async fn feed(args: FeedArgs) -> anyhow::Result<()> {
         },
     };
     if !args.backends.skip_jetstream {
-        let server = match &args.backends.nats {
-            Some(_) => None,
-            None => Some(NatsServer::start().context("starting nats-server")?),
-        };
-        let url = args
-            .backends
-            .nats
-            .clone()
-            .or_else(|| server.as_ref().map(NatsServer::url))
-            .unwrap_or_default();
-        let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(&url)).await?;
-        let backend = Arc::new(backend);
+        let (_server, backend, keys, privacy) =
+            crate::bench::jetstream_parts(&args.backends).await?;
         let context = backend.context().clone();
-        let keys = KvKeyStore::open(&backend).await?;
-        let privacy = Privacy {
-            access_log: Arc::new(StreamAccessLog::open(&backend).await?),
-            persons: Arc::new(KvPersonIndex::open(&backend).await?),
-            blind_key: BlindKey::generate(),
-        };
         let running = InProcess::start(backend, keys, privacy, setup()).await?;
         for clients in [1, args.clients] {
             run("jetstream", &running, clients, &args, Some(&context)).await?;
@@ -96,16 +72,7 @@ pub async fn feed(args: FeedArgs) -> anyhow::Result<()> {
         running.stop().await?;
     }
     if !args.backends.skip_embedded {
-        let dir = TempDir::new("bench-feed-log")?;
-        let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
-            dir.path().join("log"),
-        ))?);
-        let keys = SledKeyStore::open(&backend)?;
-        let privacy = Privacy {
-            access_log: Arc::new(SledAccessLog::open(&backend)?),
-            persons: Arc::new(SledPersonIndex::open(&backend)?),
-            blind_key: BlindKey::generate(),
-        };
+        let (_dir, backend, keys, privacy) = crate::bench::embedded_parts()?;
         let running = InProcess::start(backend, keys, privacy, setup()).await?;
         for clients in [1, args.clients] {
             run("embedded", &running, clients, &args, None).await?;

@@ -82,24 +82,10 @@ impl Floor {
                     .get(&case)
                     .copied()
                     .unwrap_or(0);
-                let mut headers = async_nats::HeaderMap::new();
-                let id = Uuid::now_v7();
-                headers.insert("Nats-Msg-Id", format!("floor-{id}").as_str());
-                headers.insert(
-                    "Nats-Expected-Last-Subject-Sequence",
-                    expected.to_string().as_str(),
-                );
-                headers.insert(
-                    "Nats-Expected-Last-Subject-Sequence-Subject",
-                    format!("ombud.case.{case}.*").as_str(),
-                );
-                headers.insert(
-                    "Ombud-Hash",
-                    "0000000000000000000000000000000000000000000000000000000000000000",
-                );
-                headers.insert(
-                    "Ombud-Mac",
-                    "local:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                let headers = ombud_bench::floor::raw_headers(
+                    &format!("floor-{}", Uuid::now_v7()),
+                    expected,
+                    &case.to_string(),
                 );
                 let ack = context
                     .publish_with_headers(format!("ombud.case.{case}.{event_type}"), headers, body)

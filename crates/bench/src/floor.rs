@@ -47,25 +47,11 @@ pub async fn raw_jetstream(
             (raw.clone(), cases.clone(), last.clone(), payloads.clone());
         async move {
             let case_id = cases[case];
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", format!("raw-{case_id}-{position}").as_str());
             let expected = last[case].load(Ordering::Relaxed);
-            headers.insert(
-                "Nats-Expected-Last-Subject-Sequence",
-                expected.to_string().as_str(),
-            );
-            headers.insert(
-                "Nats-Expected-Last-Subject-Sequence-Subject",
-                format!("ombud.case.{case_id}.*").as_str(),
-            );
-            headers.insert(
-                "Ombud-Hash",
-                "0000000000000000000000000000000000000000000000000000000000000000",
-            );
-            // The same wire shape as ombud's mark (computing it is ombud's cost, not the floor's).
-            headers.insert(
-                "Ombud-Mac",
-                "local:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            let headers = raw_headers(
+                &format!("raw-{case_id}-{position}"),
+                expected,
+                &case_id.to_string(),
             );
             let (payload, event_type) = if position == 0 {
                 (payloads.0.clone(), "reported")
@@ -85,6 +71,31 @@ pub async fn raw_jetstream(
         }
     })
     .await
+}
+
+/// The headers of a raw publish, of the same shape and size as ombud's: message id, the
+/// case's expected last sequence and its subject filter, a hash and a mark (computing those
+/// is ombud's cost, not the floor's).
+pub fn raw_headers(msg_id: &str, expected: u64, case_id: &str) -> async_nats::HeaderMap {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", msg_id);
+    headers.insert(
+        "Nats-Expected-Last-Subject-Sequence",
+        expected.to_string().as_str(),
+    );
+    headers.insert(
+        "Nats-Expected-Last-Subject-Sequence-Subject",
+        format!("ombud.case.{case_id}.*").as_str(),
+    );
+    headers.insert(
+        "Ombud-Hash",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    headers.insert(
+        "Ombud-Mac",
+        "local:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    );
+    headers
 }
 
 /// Raw sled: one insert of the same size per event into a fresh database, flushed before it

@@ -79,6 +79,23 @@ pub struct Backends {
     pub skip_jetstream: bool,
 }
 
+impl Backends {
+    /// The NATS server to measure on: `--nats URL`, or a `nats-server` started from PATH in a
+    /// temporary directory (kept running while the returned guard lives).
+    pub fn nats_url(&self) -> anyhow::Result<(Option<NatsServer>, String)> {
+        match &self.nats {
+            Some(url) => Ok((None, url.clone())),
+            None => {
+                let server = NatsServer::start().context(
+                    "starting nats-server for the JetStream figures (or pass --skip-jetstream)",
+                )?;
+                let url = server.url();
+                Ok((Some(server), url))
+            }
+        }
+    }
+}
+
 /// Events per case in the event-log workloads: a report, then notes.
 pub const EVENTS_PER_CASE: usize = 10;
 
@@ -498,16 +515,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn bench_projections(args: &Args) -> anyhow::Result<()> {
     if !args.backends.skip_jetstream {
-        let server = match &args.backends.nats {
-            Some(_) => None,
-            None => Some(NatsServer::start().context("starting nats-server")?),
-        };
-        let url = args
-            .backends
-            .nats
-            .clone()
-            .or_else(|| server.as_ref().map(NatsServer::url))
-            .unwrap_or_default();
+        let (_server, url) = args.backends.nats_url()?;
         let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(url)).await?;
         let log = Arc::new(EventLog::new(
             Arc::new(backend),
