@@ -385,6 +385,9 @@ async fn list<B: Backend, S: KeyStore>(
 #[serde(deny_unknown_fields)]
 struct AsOfParam {
     as_of: Option<String>,
+    /// Accepted as on every read; the trail is read from the log itself, always current.
+    #[allow(dead_code)]
+    min_seq: Option<u64>,
 }
 
 async fn events<B: Backend, S: KeyStore>(
@@ -421,8 +424,11 @@ async fn verify<B: Backend, S: KeyStore>(
     State(api): Shared<B, S>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
+    // Accepted as on every read; verification reads the log itself, always current.
+    query(q)?;
     let case_id = parse_case(&id)?;
     match api.service.verify(&actor, case_id).await {
         Ok(v) => Ok(Json(json!({ "verified": true, "report": v })).into_response()),
@@ -460,10 +466,12 @@ async fn agency<B: Backend, S: KeyStore>(
     State(api): Shared<B, S>,
     Path(code): Path<String>,
     headers: HeaderMap,
+    q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     api.tokens.authenticate(&headers)?;
     let code: AgencyCode = word("code", &code)?;
-    match api.service.agency(&code).await? {
+    let q = query(q)?;
+    match api.service.agency(&code, q.min_seq).await? {
         Some(d) => Ok(Json(d).into_response()),
         None => Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -478,6 +486,7 @@ async fn agency<B: Backend, S: KeyStore>(
 #[serde(deny_unknown_fields)]
 struct StatsParams {
     office: Option<String>,
+    min_seq: Option<u64>,
 }
 
 async fn stats<B: Backend, S: KeyStore>(
@@ -490,7 +499,7 @@ async fn stats<B: Backend, S: KeyStore>(
     let office = opt("office", p.office.as_ref())?;
     match api
         .service
-        .stats(&actor, office.as_ref(), today(&api))
+        .stats(&actor, office.as_ref(), today(&api), p.min_seq)
         .await?
     {
         Some(stats) => Ok(Json(stats).into_response()),

@@ -38,6 +38,9 @@ pub(crate) struct AccessParams {
     from: Option<String>,
     to: Option<String>,
     limit: Option<usize>,
+    /// Accepted as on every read; the access log is its own store, always current.
+    #[allow(dead_code)]
+    min_seq: Option<u64>,
 }
 
 pub(crate) async fn access_log<B: Backend, S: KeyStore>(

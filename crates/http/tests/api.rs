@@ -84,6 +84,7 @@ fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
         actor("riksa.joni", Role::Investigator, "jakarta-raya"),
     );
     tokens.insert("t-audit", actor("audit.dewi", Role::Auditor, "pusat"));
+    tokens.insert("t-dpo", actor("dpo.rina", Role::Dpo, "pusat"));
     let api = Arc::new(Api {
         service,
         tokens,
@@ -833,6 +834,29 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
         assert!(std::time::Instant::now() < deadline, "{status} {stats}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    // `min_seq` is accepted by every read route (read models wait for it; the trail, its
+    // verification and the access log read their own stores, always current).
+    for path in [
+        format!("/v1/cases/{case}?min_seq=1"),
+        "/v1/cases?min_seq=1".to_owned(),
+        "/v1/queue?min_seq=1".to_owned(),
+        "/v1/stats?office=jawa-barat&min_seq=1".to_owned(),
+        "/v1/agencies/disdukcapil-kota-tasikmalaya?min_seq=1".to_owned(),
+        format!("/v1/cases/{case}/events?min_seq=1"),
+        format!("/v1/cases/{case}/verify?min_seq=1"),
+    ] {
+        let (status, _, answer) = raw("GET", &path, &audit, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+    }
+    let (status, _, _) = raw(
+        "GET",
+        "/v1/access-log?min_seq=1",
+        &[("authorization", "Bearer t-dpo")],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the access log takes min_seq too");
 
     // The day before it was reported, the case did not exist yet.
     let (status, _, _) = raw(

@@ -162,18 +162,26 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         .await
     }
 
-    /// The dossier of an agency (its numbers span every office).
-    pub async fn agency(&self, code: &AgencyCode) -> Result<Option<DossierView>, ServiceError> {
+    /// The dossier of an agency (its numbers span every office), once the read models hold
+    /// `min_seq`.
+    pub async fn agency(
+        &self,
+        code: &AgencyCode,
+        min_seq: Option<u64>,
+    ) -> Result<Option<DossierView>, ServiceError> {
+        self.caught_up(min_seq).await?;
         let (trees, code) = (self.models().statistics.trees(), code.clone());
         off_the_runtime(move || Ok(agency_dossier::agency_dossier(&trees, &code)?)).await
     }
 
-    /// The statistics of the actor's office (or `office`, for roles that see every office).
+    /// The statistics of the actor's office (or `office`, for roles that see every office),
+    /// once the read models hold `min_seq`.
     pub async fn stats(
         &self,
         actor: &ombud_domain::Actor,
         office: Option<&OfficeCode>,
         today: NaiveDate,
+        min_seq: Option<u64>,
     ) -> Result<Option<OfficeStatsView>, ServiceError> {
         let office = match (scope(actor), office) {
             (Some(own), Some(asked)) if own != *asked => {
@@ -190,6 +198,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                 )))
             }
         };
+        self.caught_up(min_seq).await?;
         let trees = self.models().statistics.trees();
         off_the_runtime(move || Ok(office_stats::office_stats(&trees, &office, today)?)).await
     }
