@@ -11,9 +11,9 @@ use crate::role::Role;
 use crate::state::Status;
 use crate::taxonomy::Finding;
 
-/// Why the domain refused a command. Nothing is recorded on any of these.
+/// Why the domain refused a command. Nothing is recorded on any of these. Exhaustive on
+/// purpose: a new kind of refusal must be mapped at every edge (HTTP status, CLI exit code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum DomainError {
     /// The command names a case that was never reported.
     #[error("no case has been reported under this id")]

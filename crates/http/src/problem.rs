@@ -123,7 +123,7 @@ impl From<ServiceError> for Problem {
                         detail,
                     )
                 },
-                _ => Problem::new(
+                DomainError::Unmet { .. } => Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "requirement_unmet",
                     "A requirement is not met",
@@ -192,7 +192,7 @@ impl From<ServiceError> for Problem {
                 "The case's trail does not verify",
                 detail,
             ),
-            _ => Problem::new(
+            ServiceError::Sealing(_) | ServiceError::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal error",

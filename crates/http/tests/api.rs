@@ -899,6 +899,17 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
         );
     }
 
+    // Another investigator's queue is not an investigator's to read: 403, not 422.
+    let (status, _, problem) = raw(
+        "GET",
+        "/v1/queue?assignee=riksa.siti",
+        &[("authorization", "Bearer t-other")],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["code"], "not_permitted");
+
     // The day before it was reported, the case did not exist yet.
     let (status, _, _) = raw(
         "GET",

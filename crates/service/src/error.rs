@@ -5,9 +5,9 @@ use ombud_domain::{CaseId, DomainError, IdempotencyKey};
 use ombud_eventlog::LogError;
 use ombud_projection::ProjectionError;
 
-/// A refused or failed request.
+/// A refused or failed request. Exhaustive on purpose: the HTTP edge maps every variant to
+/// its own status, and a new one does not compile until it is mapped.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum ServiceError {
     /// The domain refused the command (role, office, state, validation, requirement).
     #[error(transparent)]
