@@ -349,3 +349,30 @@ fn duplicate_token_hashes_are_refused() {
     );
     assert!(!dir.path().join("data").exists(), "nothing was written");
 }
+
+/// A configured token whose hash is that of an empty token (an empty variable piped into
+/// sha256sum) stops `serve`: it would let `Authorization: Bearer ` in.
+#[test]
+fn the_hash_of_an_empty_token_is_refused() {
+    let dir = TempDir::new("config-empty").unwrap();
+    let file = dir.path().join("site.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[auth.tokens]]\nactor = \"riksa.siti\"\nrole = \"investigator\"\noffice = \"jawa-barat\"\ntoken_sha256 = \"{}\"\n",
+            sha256_hex("")
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("empty token"), "{stderr}");
+}

@@ -150,6 +150,15 @@ fn configured_tokens(list: &[crate::config::TokenConfig]) -> anyhow::Result<Toke
         if t.token_sha256.len() != 64 || !t.token_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             anyhow::bail!("token of {}: token_sha256 must be 64 hex digits", t.actor);
         }
+        // The hash of nothing: made from an empty variable, it would let `Bearer ` in.
+        const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        if t.token_sha256.eq_ignore_ascii_case(EMPTY) {
+            anyhow::bail!(
+                "token of {}: token_sha256 is the hash of an empty token (was the variable \
+                 empty?)",
+                t.actor
+            );
+        }
         // One token, one actor: a second entry with the same hash would silently replace the
         // first (and who acts would depend on the order of the file).
         if let Some(first) = seen.insert(t.token_sha256.to_ascii_lowercase(), &t.actor) {

@@ -717,7 +717,8 @@ fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), DomainE
         return Err(DomainError::validation(
             field,
             format!(
-                "must not contain invisible formatting characters (found U+{:04X}): text                  printed on a letter must read as it is stored",
+                "must not contain invisible formatting characters (found U+{:04X}): text printed \
+                 on a letter must read as it is stored",
                 u32::from(c)
             ),
         ));
@@ -727,16 +728,21 @@ fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), DomainE
 
 /// Characters that change how text is shown without showing themselves: bidirectional
 /// overrides, embeddings and isolates (`ABC`, U+202E, `FED` prints as `ABCDEF`),
-/// directional marks, zero-width spaces and joiners, the word joiner and the byte
-/// order mark.
+/// directional marks, zero-width spaces and joiners, the word joiner, the soft hyphen, line
+/// and paragraph separators, variation selectors, tag characters and the byte order mark.
 fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
-        '\u{061C}'
+        '\u{00AD}' // soft hyphen
+            | '\u{061C}'
+            | '\u{180E}'
             | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{2029}' // line and paragraph separators
             | '\u{202A}'..='\u{202E}'
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
+            | '\u{FE00}'..='\u{FE0F}' // variation selectors
             | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}' // tag characters (hidden text)
     )
 }

@@ -55,7 +55,7 @@ impl Timestamp {
             Ok(date) => Ok(Timestamp::start_of_day(date, offset)),
             Err(_) => Err(format!(
                 "{input:?} is neither a date like 2026-11-01 (an office day, WIB) nor a time \
-                 like 2026-11-01T09:00:00+07:00 (RFC 3339)"
+                 like 2026-11-01T02:00:00Z (RFC 3339)"
             )),
         }
     }

@@ -45,6 +45,7 @@ impl Tokens {
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
+            .filter(|token| !token.is_empty())
             .ok_or_else(|| {
                 Problem::unauthorized("the Authorization header must be `Bearer <token>`")
             })?;

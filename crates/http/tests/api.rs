@@ -735,6 +735,8 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
         "Dinas \u{202E}lipiS nad",
         "Dinas\u{200B}Kependudukan",
         "Dinas\u{2066}X",
+        "Dinas\u{2028}Kependudukan",
+        "Dinas\u{E0041}\u{E0042}",
     ] {
         let mut report = report_body();
         report["respondent"]["agency_name"] = json!(sneaky);
@@ -771,6 +773,12 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
     assert_eq!(kind.as_deref(), Some("application/problem+json"));
     assert_eq!(problem["code"], "method_not_allowed", "{problem}");
 
+    let (status, _, _) = raw("GET", "/v1/cases", &[("authorization", "Bearer  ")], None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an empty token is no token"
+    );
     for scheme in ["bearer", "BEARER", "Bearer"] {
         let value = format!("{scheme} t-audit");
         let (status, _, _) = raw("GET", "/v1/cases", &[("authorization", &value)], None).await;

@@ -67,9 +67,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         route: &str,
     ) -> Result<(serde_json::Value, u64), ServiceError> {
         self.caught_up(min_seq).await?;
-        let trees = self.models().cases.trees();
+        let models = self.models().clone();
         let file = off_the_runtime(move || {
-            case_file::get_file(&trees, case_id).map_err(|e| ServiceError::Internal(e.to_string()))
+            case_file::get_file(&models.cases.trees(), case_id)
+                .map_err(|e| ServiceError::Internal(e.to_string()))
         })
         .await?
         .ok_or(ServiceError::NotFound(case_id))?;
@@ -98,10 +99,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             }
             filter.office = Some(office);
         }
-        let trees = self.models().cases.trees();
+        let models = self.models().clone();
         off_the_runtime(move || {
             Ok(case_index::list(
-                &trees,
+                &models.cases.trees(),
                 &filter,
                 query.order,
                 query.cursor.as_deref(),
@@ -133,12 +134,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             _ => actor.id.clone(),
         };
         let office = scope(actor);
-        let trees = self.models().cases.trees();
+        let models = self.models().clone();
         off_the_runtime(move || {
-            Ok(work_queue::work_queue(&trees, &whose, today)?
-                .into_iter()
-                .filter(|item| office.as_ref().is_none_or(|o| *o == item.case.office))
-                .collect())
+            Ok(
+                work_queue::work_queue(&models.cases.trees(), &whose, today)?
+                    .into_iter()
+                    .filter(|item| office.as_ref().is_none_or(|o| *o == item.case.office))
+                    .collect(),
+            )
         })
         .await
     }
@@ -150,10 +153,10 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         today: NaiveDate,
         within_days: u32,
     ) -> Result<Vec<deadline_board::BoardItem>, ServiceError> {
-        let (trees, office) = (self.models().cases.trees(), scope(actor));
+        let (models, office) = (self.models().clone(), scope(actor));
         off_the_runtime(move || {
             Ok(deadline_board::board(
-                &trees,
+                &models.cases.trees(),
                 today,
                 within_days,
                 office.as_ref(),
@@ -170,8 +173,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         min_seq: Option<u64>,
     ) -> Result<Option<DossierView>, ServiceError> {
         self.caught_up(min_seq).await?;
-        let (trees, code) = (self.models().statistics.trees(), code.clone());
-        off_the_runtime(move || Ok(agency_dossier::agency_dossier(&trees, &code)?)).await
+        let (models, code) = (self.models().clone(), code.clone());
+        off_the_runtime(move || {
+            Ok(agency_dossier::agency_dossier(
+                &models.statistics.trees(),
+                &code,
+            )?)
+        })
+        .await
     }
 
     /// The statistics of the actor's office (or `office`, for roles that see every office),
@@ -199,8 +208,15 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             }
         };
         self.caught_up(min_seq).await?;
-        let trees = self.models().statistics.trees();
-        off_the_runtime(move || Ok(office_stats::office_stats(&trees, &office, today)?)).await
+        let models = self.models().clone();
+        off_the_runtime(move || {
+            Ok(office_stats::office_stats(
+                &models.statistics.trees(),
+                &office,
+                today,
+            )?)
+        })
+        .await
     }
 }
 
@@ -211,15 +227,20 @@ static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(READS_A
 
 /// Runs a read of the read models (sled lookups and scans, JSON decoding) on a blocking
 /// thread, at most [`READS_AT_ONCE`] at a time: a long scan never holds one of the few async
-/// workers every other request needs.
+/// workers every other request needs. The read takes the serving generation when it runs
+/// (not while it waits its turn: a rebuild may have swapped it meanwhile), and holds its turn
+/// until it ends, even if the caller gave up.
 async fn off_the_runtime<T: Send + 'static>(
     read: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
 ) -> Result<T, ServiceError> {
-    let _turn = READS
+    let turn = READS
         .acquire()
         .await
         .map_err(|e| ServiceError::Internal(format!("the read-model queries closed: {e}")))?;
-    tokio::task::spawn_blocking(read)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("a read-model query failed: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        read()
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("a read-model query failed: {e}")))?
 }
