@@ -93,6 +93,7 @@ async fn the_demo_loads_every_kind_of_case_and_is_the_same_for_the_same_seed() {
 
 /// Runs `ombud <args>` with its temporary files in a fresh directory; returns its stdout after
 /// checking it succeeded.
+#[cfg(feature = "bench")]
 fn run_bench(label: &str, args: &[&str]) -> String {
     let dir = TempDir::new(label).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
@@ -111,6 +112,7 @@ fn run_bench(label: &str, args: &[&str]) -> String {
 
 /// The API benchmark loads a (small) demo, drives commands and queries over HTTP, checks
 /// every answer, and prints a row per measurement with the raw floor beside the commands.
+#[cfg(feature = "bench")] // `ombud bench` is in the binary with this feature only
 #[test]
 fn the_api_benchmark_runs_and_prints_its_figures() {
     let stdout = run_bench(
@@ -163,6 +165,7 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
 
 /// The feed benchmark (small, embedded) attaches its clients, appends at the rate, and
 /// reports every client complete and in order, with the lag figures.
+#[cfg(feature = "bench")] // `ombud bench` is in the binary with this feature only
 #[test]
 fn the_feed_benchmark_checks_every_client_and_prints_the_lag() {
     let stdout = run_bench(
@@ -202,6 +205,7 @@ fn the_feed_benchmark_checks_every_client_and_prints_the_lag() {
 
 /// The projection benchmark (small, embedded) fills a log, lets the projectors follow it,
 /// alternates floor and rebuild for the rounds asked, and prints every run and the medians.
+#[cfg(feature = "bench")] // `ombud bench` is in the binary with this feature only
 #[test]
 fn the_projection_benchmark_alternates_floor_and_rebuild() {
     let stdout = run_bench(

@@ -12,11 +12,14 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[cfg(feature = "bench")]
 mod bench;
 mod client;
 mod config;
 mod demo;
+#[cfg(feature = "bench")]
 mod feed_bench;
+#[cfg(feature = "bench")]
 mod http_floor;
 mod progress;
 mod project;
@@ -119,7 +122,9 @@ reopen, notes, request-erasure, approve-erasure, refuse-erasure, erase-personal-
     /// (HTTP commands and queries over the demo data) and `ombud bench eventlog` (the event
     /// log; with `--projection N`, the projectors and a rebuild).
     ///
-    /// Example: `ombud bench api` (build with `--release` for real figures)
+    /// Example: `ombud bench api` (build with `--release --features bench`; the default
+    /// build leaves the benchmarks out)
+    #[cfg(feature = "bench")]
     Bench(bench::BenchArgs),
 }
 
@@ -220,6 +225,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
+        #[cfg(feature = "bench")]
         Command::Bench(args) => bench::bench(args),
         Command::Case(_) | Command::Audit(_) | Command::Status(_) | Command::Dpo(_) => {
             unreachable!("client commands are run in main")
