@@ -333,14 +333,7 @@ fn duplicate_token_hashes_are_refused() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
-        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&file)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
+    let out = serve_once(&file, &dir.path().join("data"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(
@@ -364,15 +357,20 @@ fn the_hash_of_an_empty_token_is_refused() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
-        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&file)
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
+    let out = serve_once(&file, &dir.path().join("data"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("empty token"), "{stderr}");
+}
+
+/// `ombud serve --config FILE --data DATA` run to its end (for configurations it refuses).
+fn serve_once(file: &std::path::Path, data: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(file)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
 }
