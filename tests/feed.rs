@@ -154,6 +154,12 @@ async fn note(server: &Server, case: &str, text: &str) -> u64 {
     answer["seq"].as_u64().unwrap()
 }
 
+/// `ombud serve`'s arguments for the backend: `--nats URL`, or none (the embedded log).
+fn serve_args(nats: Option<&NatsServer>) -> Vec<String> {
+    nats.map(|n| vec!["--nats".to_owned(), n.url()])
+        .unwrap_or_default()
+}
+
 /// The stream's consumer count on the server.
 async fn consumers(url: &str) -> usize {
     let client = async_nats::connect(url).await.unwrap();
@@ -167,11 +173,8 @@ async fn consumers(url: &str) -> usize {
 /// exactly once and in order. On JetStream the stream's consumers do not grow with them.
 async fn many_clients_in_order(nats: Option<&NatsServer>) {
     let dir = TempDir::new("feed-many").unwrap();
-    let url = nats.map(NatsServer::url);
-    let extra: Vec<&str> = match &url {
-        Some(url) => vec!["--nats", url],
-        None => vec![],
-    };
+    let extra = serve_args(nats);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let server = start_env(dir.path(), &extra, &[("OMBUD__FEED__PER_TOKEN", "64")]).await;
     let token = server.tokens["auditor"].clone();
     let (case, mut head) = report(&server, 0).await;
@@ -185,6 +188,7 @@ async fn many_clients_in_order(nats: Option<&NatsServer>) {
             .read_until(Duration::from_secs(20), has_id(head))
             .await
     );
+    let url = nats.map(NatsServer::url);
     let with_one = match &url {
         Some(url) => Some(consumers(url).await),
         None => None,
@@ -265,11 +269,8 @@ async fn many_feeds_share_one_subscription_and_each_gets_every_event_in_order_on
 /// `client_buffer` events behind; a reading client beside it gets every event meanwhile.
 async fn slow_client_dropped(nats: Option<&NatsServer>) {
     let dir = TempDir::new("feed-slow").unwrap();
-    let url = nats.map(NatsServer::url);
-    let extra: Vec<&str> = match &url {
-        Some(url) => vec!["--nats", url],
-        None => vec![],
-    };
+    let extra = serve_args(nats);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let mut server = start_env(
         dir.path(),
         &extra,
