@@ -148,6 +148,55 @@ async fn configured_tokens_are_the_only_ones_accepted() {
     server.child.start_kill().unwrap();
 }
 
+/// Local tokens outlive a restart (only their hashes are kept in the data directory), and
+/// `--new-local-tokens` replaces them: the old ones stop working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_tokens_stay_valid_across_restarts_until_renewed() {
+    let dir = TempDir::new("local-tokens").unwrap();
+    let data = dir.path().join("data");
+    let cases = |server: &support::Server, token: &str| {
+        let (addr, token) = (server.addr.clone(), token.to_owned());
+        async move {
+            http(&addr, "GET", "/v1/cases", &token, &[], None)
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    let mut first = start(&data, &[]).await;
+    assert!(first.shown_tokens, "the first start shows its tokens");
+    let token = first.tokens["investigator"].clone();
+    assert_eq!(cases(&first, &token).await, 200);
+    let kept = std::fs::read_to_string(data.join("local-tokens.toml")).unwrap();
+    assert!(
+        !kept.contains(&token),
+        "only the token's hash is kept: {kept}"
+    );
+    assert!(kept.contains(&sha256_hex(&token)), "{kept}");
+    first.child.kill().await.unwrap();
+
+    let mut again = start(&data, &[]).await;
+    assert!(!again.shown_tokens, "a restart does not show them again");
+    assert_eq!(
+        cases(&again, &token).await,
+        200,
+        "the old token still works"
+    );
+    again.child.kill().await.unwrap();
+
+    let mut renewed = start(&data, &["--new-local-tokens"]).await;
+    assert!(renewed.shown_tokens, "new tokens are shown");
+    let new = renewed.tokens["investigator"].clone();
+    assert_ne!(new, token);
+    assert_eq!(cases(&renewed, &new).await, 200);
+    assert_eq!(
+        cases(&renewed, &token).await,
+        401,
+        "the old token stopped working"
+    );
+    renewed.child.kill().await.unwrap();
+}
+
 /// The library crates' warnings reach the operator on stderr, at the level OMBUD_LOG names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_reach_stderr_at_the_level_ombud_log_names() {

@@ -10,19 +10,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use ombud_app::{Application, Settings, TokenSource};
 use ombud_bench::measure::{drive, ms, Run};
 use ombud_bench::EVENTS_PER_CASE;
 use ombud_domain::{Actor, ActorId, OfficeCode, Role};
-use ombud_envelope::{BlindKey, KeyStore, MasterKey, Vault};
-use ombud_eventlog::embedded::{
-    EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledKeyStore, SledPersonIndex,
-};
-use ombud_eventlog::jetstream::{
-    JetStreamBackend, JetStreamConfig, KvKeyStore, KvPersonIndex, StreamAccessLog,
-};
-use ombud_eventlog::{Backend, EventLog};
-use ombud_http::{router, Api, Tokens};
-use ombud_service::{Privacy, Service};
+use ombud_envelope::{MasterKey, Vault};
+use ombud_eventlog::{AnyBackend, AnyKeyStore, EventLog};
+use ombud_http::Tokens;
 use ombud_testkit::{NatsServer, TempDir};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
@@ -130,61 +124,30 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         EVENTS_PER_CASE - 1
     );
     if !args.backends.skip_jetstream {
-        let (_server, backend, keys, privacy) = jetstream_parts(&args.backends).await?;
-        let floor = Floor::JetStream(Box::new(backend.context().clone()));
-        measure("jetstream", backend, keys, privacy, floor, &args).await?;
+        measure(Which::JetStream, &args.backends, &args).await?;
     }
     if !args.backends.skip_embedded {
-        let (_dir, backend, keys, privacy) = embedded_parts()?;
-        measure("embedded", backend, keys, privacy, Floor::Sled, &args).await?;
+        measure(Which::Embedded, &args.backends, &args).await?;
     }
     Ok(())
 }
 
-/// A JetStream backend for an in-process server (on `--nats` or a `nats-server` started for
-/// the bench, kept while the guard lives), with its key store and privacy stores.
-pub(crate) async fn jetstream_parts(
-    backends: &ombud_bench::Backends,
-) -> anyhow::Result<(
-    Option<NatsServer>,
-    Arc<JetStreamBackend>,
-    KvKeyStore,
-    Privacy,
-)> {
-    let (server, url) = backends.nats_url()?;
-    let (backend, _) = JetStreamBackend::connect(JetStreamConfig::new(&url))
-        .await
-        .with_context(|| {
-            format!(
-                "connecting to NATS at {}",
-                ombud_eventlog::jetstream::redact_url(&url)
-            )
-        })?;
-    let backend = Arc::new(backend);
-    let keys = KvKeyStore::open(&backend).await?;
-    let privacy = Privacy {
-        access_log: Arc::new(StreamAccessLog::open(&backend).await?),
-        persons: Arc::new(KvPersonIndex::open(&backend).await?),
-        blind_key: BlindKey::generate(),
-    };
-    Ok((server, backend, keys, privacy))
+/// Which backend a bench runs ombud on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Which {
+    /// JetStream: on `--nats`, or a `nats-server` started for the bench.
+    JetStream,
+    /// The embedded log in a temporary directory.
+    Embedded,
 }
 
-/// An embedded log in a temporary directory (removed with the guard), with its key store and
-/// privacy stores.
-pub(crate) fn embedded_parts(
-) -> anyhow::Result<(TempDir, Arc<EmbeddedBackend>, SledKeyStore, Privacy)> {
-    let dir = TempDir::new("bench-embedded-log")?;
-    let backend = Arc::new(EmbeddedBackend::open(&EmbeddedConfig::new(
-        dir.path().join("log"),
-    ))?);
-    let keys = SledKeyStore::open(&backend)?;
-    let privacy = Privacy {
-        access_log: Arc::new(SledAccessLog::open(&backend)?),
-        persons: Arc::new(SledPersonIndex::open(&backend)?),
-        blind_key: BlindKey::generate(),
-    };
-    Ok((dir, backend, keys, privacy))
+impl Which {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Which::JetStream => "jetstream",
+            Which::Embedded => "embedded",
+        }
+    }
 }
 
 /// The bench's callers: one token per role it uses. The investigator is the demo's
@@ -196,17 +159,17 @@ const TOKENS: [(Role, &str, &str); 4] = [
     (Role::Auditor, "audit.bench", "bench-auditor"),
 ];
 
-/// The whole server in this process, on an ephemeral loopback port, with the demo data set
-/// loaded and the projectors caught up.
-pub(crate) struct InProcess<B: Backend, S: KeyStore> {
+/// The whole server in this process (built by [`Application`], as `ombud serve` builds it),
+/// on an ephemeral loopback port, with the demo data set loaded and the projectors caught up.
+pub(crate) struct InProcess {
     pub addr: std::net::SocketAddr,
-    pub log: Arc<EventLog<B>>,
-    pub vault: Arc<Vault<S>>,
+    pub log: Arc<EventLog<AnyBackend>>,
+    pub vault: Arc<Vault<AnyKeyStore>>,
     stop: tokio::sync::watch::Sender<bool>,
     pub shutdown: tokio::sync::watch::Receiver<bool>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    projectors: Vec<tokio::task::JoinHandle<Result<(), ombud_projection::ProjectionError>>>,
-    _views: TempDir,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _data: TempDir,
+    _nats: Option<NatsServer>,
 }
 
 /// What [`InProcess::start`] needs besides the backend.
@@ -217,43 +180,33 @@ pub(crate) struct Setup<'a> {
     pub feed: ombud_http::feed::FeedConfig,
 }
 
-impl<B: Backend + 'static, S: KeyStore + 'static> InProcess<B, S> {
+impl InProcess {
     pub(crate) async fn start(
-        backend: B,
-        keys: S,
-        privacy: Privacy,
+        which: Which,
+        backends: &ombud_bench::Backends,
         setup: Setup<'_>,
     ) -> anyhow::Result<Self> {
-        let dir = TempDir::new("bench-api-views")?;
-        let log = Arc::new(EventLog::new(
-            backend,
-            ombud_envelope::WriteKeys::generate(),
-        ));
-        let views = crate::project::open_views(dir.path())?;
-        let (stop, shutdown) = tokio::sync::watch::channel(false);
-        let clock = ombud_service::system_clock();
-        let vault = Arc::new(Vault::new(MasterKey::generate(), keys));
-        let rules = Arc::new(crate::serve::rules(
-            setup.holidays,
-            ombud_domain::DeadlinePolicy::default(),
-        )?);
-        let service = Service::new(
-            log.clone(),
-            vault.clone(),
-            rules,
-            views.clone(),
-            clock.clone(),
-            privacy,
-        );
-        let projectors =
-            views.spawn_with(log.clone(), shutdown.clone(), Some(service.erasure_hook()));
-        crate::serve::load_demo(Arc::new(service.clone()), setup.demo_cases, setup.seed).await?;
-        let head = log.head().await?;
-        views
-            .wait_for(head, Duration::from_secs(300))
-            .await
-            .context("waiting for the projectors to catch up with the demo data")?;
-
+        let data = TempDir::new("bench-data")?;
+        let (nats, url) = match which {
+            Which::JetStream => {
+                let (server, url) = backends.nats_url()?;
+                (server, Some(url))
+            }
+            Which::Embedded => (None, None),
+        };
+        let mut settings = Settings::from_config(ombud_app::config::load(None)?)?;
+        settings.data = data.path().to_owned();
+        settings.nats = url;
+        settings.holidays = setup.holidays.map(ToOwned::to_owned);
+        settings.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        settings.body_limit = 1 << 20;
+        settings.feed = setup.feed;
+        // Fresh secrets for the run (none written to, or warned about in, the data directory).
+        let secret = || MasterKey::generate().to_hex();
+        settings.security.master_key = secret();
+        settings.security.blind_index_key = secret();
+        settings.security.write_keys =
+            ombud_app::config::WriteKeysSetting::Text(format!("bench:{}", secret()));
         let mut tokens = Tokens::default();
         for (role, id, token) in TOKENS {
             tokens.insert(
@@ -265,26 +218,22 @@ impl<B: Backend + 'static, S: KeyStore + 'static> InProcess<B, S> {
                 },
             );
         }
-        let api = Arc::new(Api {
-            service,
-            tokens,
-            clock,
-            metrics: Default::default(),
-            feed: ombud_http::feed::FeedHub::new(setup.feed),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let mut stop_http = shutdown.clone();
-        let feeds = api.clone();
-        let server = tokio::spawn(ombud_http::serve::serve(
-            listener,
-            router(api, 1 << 20),
-            Default::default(),
-            async move {
-                stop_http.changed().await.ok();
-                feeds.feed.close();
-            },
-        ));
+        settings.tokens = TokenSource::Given(tokens);
+        let app = Application::build(settings).await?;
+        crate::serve::load_demo(app.service(), setup.demo_cases, setup.seed).await?;
+        app.catch_up(Duration::from_secs(300))
+            .await
+            .context("waiting for the projectors to catch up with the demo data")?;
+        let (addr, log, vault) = (
+            app.local_addr(),
+            app.log().clone(),
+            app.service().vault().clone(),
+        );
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let mut stopped = shutdown.clone();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            stopped.changed().await.ok();
+        }));
         Ok(InProcess {
             addr,
             log,
@@ -292,34 +241,26 @@ impl<B: Backend + 'static, S: KeyStore + 'static> InProcess<B, S> {
             stop,
             shutdown,
             server,
-            projectors,
-            _views: dir,
+            _data: data,
+            _nats: nats,
         })
     }
 
     /// Stops the server and the projectors.
     pub(crate) async fn stop(self) -> anyhow::Result<()> {
         self.stop.send(true).ok();
-        self.server.await??;
-        for task in self.projectors {
-            task.await??;
-        }
-        Ok(())
+        self.server.await?
     }
 }
 
-async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
-    name: &str,
-    backend: B,
-    keys: S,
-    privacy: Privacy,
-    floor: Floor,
+async fn measure(
+    which: Which,
+    backends: &ombud_bench::Backends,
     args: &ApiArgs,
 ) -> anyhow::Result<()> {
     let running = InProcess::start(
-        backend,
-        keys,
-        privacy,
+        which,
+        backends,
         Setup {
             holidays: args.holidays.as_deref(),
             demo_cases: args.demo_cases,
@@ -330,6 +271,11 @@ async fn measure<B: Backend + 'static, S: KeyStore + 'static>(
     .await?;
     let addr = running.addr;
     let shutdown = running.shutdown.clone();
+    let name = which.name();
+    let floor = match running.log.backend().jetstream() {
+        Some(backend) => Floor::JetStream(Box::new(backend.context().clone())),
+        None => Floor::Sled,
+    };
 
     println!(
         "{:<10} {:<32} {:>5} {:>6} | {:>9} {:>8} {:>8} | {:>9} {:>8} {:>8} | {:>6} {:>6}",

@@ -13,11 +13,9 @@ use anyhow::Context as _;
 use clap::Args;
 use ombud_bench::measure::ms;
 use ombud_domain::{CaseId, KeyId};
-use ombud_envelope::KeyStore;
-use ombud_eventlog::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::bench::{InProcess, Setup};
+use crate::bench::{InProcess, Setup, Which};
 
 /// `ombud bench feed` options.
 #[derive(Debug, Args)]
@@ -61,21 +59,21 @@ pub async fn feed(args: FeedArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
     };
-    if !args.backends.skip_jetstream {
-        let (_server, backend, keys, privacy) =
-            crate::bench::jetstream_parts(&args.backends).await?;
-        let context = backend.context().clone();
-        let running = InProcess::start(backend, keys, privacy, setup()).await?;
-        for clients in [1, args.clients] {
-            run("jetstream", &running, clients, &args, Some(&context)).await?;
+    for (which, skip) in [
+        (Which::JetStream, args.backends.skip_jetstream),
+        (Which::Embedded, args.backends.skip_embedded),
+    ] {
+        if skip {
+            continue;
         }
-        running.stop().await?;
-    }
-    if !args.backends.skip_embedded {
-        let (_dir, backend, keys, privacy) = crate::bench::embedded_parts()?;
-        let running = InProcess::start(backend, keys, privacy, setup()).await?;
+        let running = InProcess::start(which, &args.backends, setup()).await?;
+        let context = running
+            .log
+            .backend()
+            .jetstream()
+            .map(|b| b.context().clone());
         for clients in [1, args.clients] {
-            run("embedded", &running, clients, &args, None).await?;
+            run(which.name(), &running, clients, &args, context.as_ref()).await?;
         }
         running.stop().await?;
     }
@@ -86,9 +84,9 @@ pub async fn feed(args: FeedArgs) -> anyhow::Result<()> {
 /// from the run's start).
 type Arrivals = Vec<(u32, u32)>;
 
-async fn run<B: Backend + 'static, S: KeyStore + 'static>(
+async fn run(
     name: &str,
-    running: &InProcess<B, S>,
+    running: &InProcess,
     clients: usize,
     args: &FeedArgs,
     jetstream: Option<&async_nats::jetstream::Context>,

@@ -15,7 +15,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(feature = "bench")]
 mod bench;
 mod client;
-mod config;
 mod demo;
 #[cfg(feature = "bench")]
 mod feed_bench;
@@ -23,7 +22,6 @@ mod feed_bench;
 mod http_floor;
 mod progress;
 mod project;
-mod secrets;
 mod serve;
 
 /// ombud: an event-sourced case manager for Ombudsman offices.
@@ -57,8 +55,9 @@ enum Command {
     /// and escalation kinds, with their codes and labels.
     Taxonomy,
     /// Run ombud: the HTTP API and the projectors, on the embedded log in `--data` (default
-    /// `./data`) or on NATS JetStream with `--nats URL`. Prints where it listens and one
-    /// bearer token per role.
+    /// `./data`) or on NATS JetStream with `--nats URL`. Prints where it listens and, at the
+    /// first start without configured tokens, one bearer token per role (kept valid across
+    /// restarts; `--new-local-tokens` for new ones).
     ///
     /// Example: `ombud serve` or `ombud serve --nats nats://127.0.0.1:4222`
     Serve(serve::ServeArgs),
@@ -220,7 +219,10 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Config {
             action: ConfigAction::Show { config },
         } => {
-            print!("{}", config::load(config.as_deref())?.redacted()?);
+            print!(
+                "{}",
+                ombud_app::config::load(config.as_deref())?.redacted()?
+            );
             Ok(())
         }
         Command::Project(args) => project::project(args),

@@ -3,16 +3,14 @@
 //! run on JetStream (`--nats URL`) or on the embedded log (`--data DIR`, when no server holds
 //! it).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
 use ombud_envelope::KeyStore;
-use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig, SledKeyStore, SledPersonIndex};
-use ombud_eventlog::jetstream::{JetStreamBackend, KvKeyStore, KvPersonIndex};
-use ombud_eventlog::{Backend, EventLog, PersonIndex};
+use ombud_eventlog::{AnyBackend, Backend, EventLog, PersonIndex, Store};
 use ombud_projection::{ErasureHook, ProjectionConfig, ReadModels};
 use tokio::sync::watch;
 
@@ -39,15 +37,15 @@ pub struct Source {
 /// A [`Source`] with the configuration applied.
 struct Resolved {
     nats: Option<String>,
-    nats_config: crate::config::NatsConfig,
-    security: crate::config::SecurityConfig,
+    nats_config: ombud_app::config::NatsConfig,
+    security: ombud_app::config::SecurityConfig,
     data: PathBuf,
     views: PathBuf,
 }
 
 impl Source {
     fn resolve(self) -> anyhow::Result<Resolved> {
-        let config = crate::config::load(self.config.as_deref())?;
+        let config = ombud_app::config::load(self.config.as_deref())?;
         let data = self.data.unwrap_or(config.data);
         Ok(Resolved {
             nats: self.nats.or_else(|| config.nats.configured_url()),
@@ -86,93 +84,27 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-pub(crate) fn open_views(path: &Path) -> anyhow::Result<ReadModels> {
-    std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
-    ReadModels::open(path, ProjectionConfig::default()).with_context(|| {
-        format!(
-            "opening the read models in {} (is another ombud process using them?)",
-            path.display()
-        )
-    })
-}
-
-/// The log over `backend`, marking and judging with the deployment's write keys.
-fn marked<B: Backend>(backend: B, source: &Resolved) -> anyhow::Result<Arc<EventLog<B>>> {
-    let marks = crate::secrets::write_keys(&source.security, &source.data)?;
-    Ok(Arc::new(
-        EventLog::new(backend, marks)
-            .accept_unmarked_through(source.security.accept_unmarked_through),
+/// The log of `source` with the stores beside it.
+async fn open(source: &Resolved) -> anyhow::Result<(Arc<EventLog<AnyBackend>>, Store)> {
+    let store = ombud_app::open_store(ombud_app::location(
+        source.nats.as_deref(),
+        &source.nats_config,
+        &source.data,
     ))
-}
-
-/// [`marked`], with the start-up check of the write keys.
-async fn marked_checked<B: Backend>(
-    backend: B,
-    source: &Resolved,
-) -> anyhow::Result<Arc<EventLog<B>>> {
-    let log = marked(backend, source)?;
-    crate::secrets::warn_if_keys_differ(&log).await;
-    Ok(log)
-}
-
-async fn jetstream(
-    url: &str,
-    source: &Resolved,
-) -> anyhow::Result<Arc<EventLog<Arc<JetStreamBackend>>>> {
-    let (backend, _) = JetStreamBackend::connect(source.nats_config.jetstream(url))
-        .await
-        .with_context(|| {
-            format!(
-                "connecting to NATS at {}",
-                ombud_eventlog::jetstream::redact_url(url)
-            )
-        })?;
-    marked_checked(Arc::new(backend), source).await
-}
-
-fn embedded(source: &Resolved) -> anyhow::Result<Arc<EventLog<Arc<EmbeddedBackend>>>> {
-    let data = &source.data;
-    let path = data.join("log");
-    let backend = EmbeddedBackend::open(&EmbeddedConfig::new(&path)).with_context(|| {
-        format!(
-            "opening the embedded log in {} (is `ombud serve` running on it?)",
-            path.display()
-        )
-    })?;
-    marked(Arc::new(backend), source)
+    .await
+    .context("(is `ombud serve` running on the embedded log? stop it first)")?;
+    let log = ombud_app::event_log(store.backend.clone(), &source.security, &source.data).await?;
+    Ok((log, store))
 }
 
 /// Runs the projectors until SIGINT/SIGTERM.
 pub fn project(args: ProjectArgs) -> anyhow::Result<()> {
     let source = args.source.resolve()?;
     runtime()?.block_on(async {
-        let views = open_views(&source.views)?;
-        match &source.nats {
-            Some(url) => {
-                let log = jetstream(url, &source).await?;
-                let backend = log.backend();
-                let hook = erasure_hook(
-                    KvKeyStore::open(backend)
-                        .await
-                        .context("opening the key bucket")?,
-                    Arc::new(
-                        KvPersonIndex::open(backend)
-                            .await
-                            .context("opening the person-index bucket")?,
-                    ),
-                );
-                follow(log, views, hook, args.status_every).await
-            }
-            None => {
-                let log = embedded(&source)?;
-                let backend = log.backend();
-                let hook = erasure_hook(
-                    SledKeyStore::open(backend).context("opening the key store")?,
-                    Arc::new(SledPersonIndex::open(backend).context("opening the person index")?),
-                );
-                follow(log, views, hook, args.status_every).await
-            }
-        }
+        let views = ombud_app::open_views(&source.views, ProjectionConfig::default())?;
+        let (log, store) = open(&source).await?;
+        let hook = erasure_hook(store.keys, store.persons);
+        follow(log, views, hook, args.status_every).await
     })
 }
 
@@ -261,14 +193,9 @@ pub(crate) async fn shutdown_signal() {
 pub fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     let source = args.source.resolve()?;
     runtime()?.block_on(async {
-        let views = open_views(&source.views)?;
-        match &source.nats {
-            Some(url) => {
-                let log = jetstream(url, &source).await?;
-                rebuild_from(log, views, args.projector).await
-            }
-            None => rebuild_from(embedded(&source)?, views, args.projector).await,
-        }
+        let views = ombud_app::open_views(&source.views, ProjectionConfig::default())?;
+        let (log, _store) = open(&source).await?;
+        rebuild_from(log, views, args.projector).await
     })
 }
 

@@ -11,10 +11,16 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+/// The local tokens each data directory's first start showed.
+static KEPT_TOKENS: std::sync::Mutex<Option<HashMap<std::path::PathBuf, HashMap<String, String>>>> =
+    std::sync::Mutex::new(None);
+
 pub struct Server {
     pub child: Child,
     pub addr: String,
     pub tokens: HashMap<String, String>,
+    /// This start showed new local tokens (a restart on kept ones shows none).
+    pub shown_tokens: bool,
 }
 
 /// The deployment's write keys for every `ombud` process a test starts (processes on one
@@ -82,10 +88,25 @@ async fn spawn(
     .await
     .expect("the server starts");
     assert!(!addr.is_empty(), "the server printed its address");
+    // Local tokens are shown when they are made; a restart on the same data keeps them (and
+    // says so instead of showing them): the tokens of the first start stay the ones to use.
+    let shown_tokens = !tokens.is_empty();
+    let mut guard = KEPT_TOKENS.lock().unwrap();
+    let kept = guard.get_or_insert_with(HashMap::new);
+    let dir = data.to_path_buf();
+    if tokens.is_empty() {
+        if let Some(earlier) = kept.get(&dir) {
+            tokens = earlier.clone();
+        }
+    } else {
+        kept.insert(dir, tokens.clone());
+    }
+    drop(guard);
     Server {
         child,
         addr,
         tokens,
+        shown_tokens,
     }
 }
 

@@ -22,6 +22,8 @@
 //! - [`cache`]: recently used cases (state, chain head, idempotency keys).
 //! - [`access_log`]: the [`AccessLog`] port (who opened a confidential identity) and its entries.
 //! - [`person_index`]: the [`PersonIndex`] port (a person's cases by the blind index of the NIK).
+//! - [`store`]: [`Store`], either backend opened with the stores beside it ([`AnyBackend`],
+//!   [`AnyKeyStore`]): where the embedded/JetStream choice is made.
 //!
 //! Each backend also provides an access log and a person index beside its key store.
 #![forbid(unsafe_code)]
@@ -34,6 +36,7 @@ pub mod error;
 pub mod jetstream;
 pub mod log;
 pub mod person_index;
+pub mod store;
 
 pub use backend::{Backend, Subscription};
 
@@ -48,3 +51,4 @@ pub use log::{
     Receipt, Trail,
 };
 pub use person_index::PersonIndex;
+pub use store::{AnyBackend, AnyKeyStore, Location, Store, StoreError};

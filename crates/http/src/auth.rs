@@ -33,6 +33,21 @@ impl Tokens {
         self.insert_hash(&token_sha256(token), actor);
     }
 
+    /// The actor a token in clear stands for, if any.
+    pub fn actor(&self, token: &str) -> Option<&Actor> {
+        self.by_hash.get(&token_sha256(token))
+    }
+
+    /// How many tokens there are.
+    pub fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
     /// The actor of the request's `Authorization: Bearer` token.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Actor, Problem> {
         let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {

@@ -24,8 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ombud_domain::{AgencyCode, CaseId, IdempotencyKey, Timestamp};
-use ombud_envelope::KeyStore;
-use ombud_eventlog::Backend;
+use ombud_eventlog::{AnyBackend, AnyKeyStore};
 use ombud_projection::models::case_index::{CaseFilter, CaseOrder};
 use ombud_service::queries::ListQuery;
 use ombud_service::{CommandInput, CommandRequest, Service, ServiceError};
@@ -39,9 +38,9 @@ pub use problem::Problem;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// What the routes share.
-pub struct Api<B: Backend, S: KeyStore> {
+pub struct Api {
     /// The use cases.
-    pub service: Service<B, S>,
+    pub service: Service<AnyBackend, AnyKeyStore>,
     /// Who may call.
     pub tokens: Tokens,
     /// Where "today" comes from (for overdue).
@@ -52,32 +51,29 @@ pub struct Api<B: Backend, S: KeyStore> {
     pub feed: feed::FeedHub,
 }
 
-pub(crate) type Shared<B, S> = State<Arc<Api<B, S>>>;
+pub(crate) type Shared = State<Arc<Api>>;
 
 /// The router, with a request body limit of `body_limit` bytes.
-pub fn router<B: Backend + 'static, S: KeyStore + 'static>(
-    api: Arc<Api<B, S>>,
-    body_limit: usize,
-) -> Router {
+pub fn router(api: Arc<Api>, body_limit: usize) -> Router {
     Router::new()
-        .route("/v1/cases", post(report::<B, S>).get(list::<B, S>))
-        .route("/v1/cases/{id}", get(case_file::<B, S>))
-        .route("/v1/cases/{id}/events", get(events::<B, S>))
-        .route("/v1/cases/{id}/verify", get(verify::<B, S>))
-        .route("/v1/cases/{id}/{command}", post(command::<B, S>))
-        .route("/v1/queue", get(queue::<B, S>))
-        .route("/v1/agencies/{code}", get(agency::<B, S>))
-        .route("/v1/stats", get(stats::<B, S>))
-        .route("/v1/access-log", get(privacy::access_log::<B, S>))
-        .route("/v1/persons/cases", post(privacy::person_cases::<B, S>))
-        .route("/v1/events", get(feed::events::<B, S>))
-        .route("/metrics", get(metrics_text::<B, S>))
+        .route("/v1/cases", post(report).get(list))
+        .route("/v1/cases/{id}", get(case_file))
+        .route("/v1/cases/{id}/events", get(events))
+        .route("/v1/cases/{id}/verify", get(verify))
+        .route("/v1/cases/{id}/{command}", post(command))
+        .route("/v1/queue", get(queue))
+        .route("/v1/agencies/{code}", get(agency))
+        .route("/v1/stats", get(stats))
+        .route("/v1/access-log", get(privacy::access_log))
+        .route("/v1/persons/cases", post(privacy::person_cases))
+        .route("/v1/events", get(feed::events))
+        .route("/metrics", get(metrics_text))
         .route(
             "/v1/openapi.json",
             get(|| async { Json(openapi::document()) }),
         )
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready::<B, S>))
+        .route("/readyz", get(ready))
         .fallback(|| async {
             Problem::new(
                 StatusCode::NOT_FOUND,
@@ -175,12 +171,12 @@ fn etag(case_seq: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{case_seq}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-fn today<B: Backend, S: KeyStore>(api: &Api<B, S>) -> chrono::NaiveDate {
+fn today(api: &Api) -> chrono::NaiveDate {
     (api.clock)().local_date(ombud_domain::deadline::wib())
 }
 
-async fn report<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn report(
+    State(api): Shared,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
@@ -210,8 +206,8 @@ async fn report<B: Backend, S: KeyStore>(
     Ok(response)
 }
 
-async fn command<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn command(
+    State(api): Shared,
     Path((id, command)): Path<(String, String)>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -272,8 +268,8 @@ pub(crate) fn query<T: serde::de::DeserializeOwned>(
         .map_err(|e| Problem::malformed(e.body_text()))
 }
 
-async fn case_file<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn case_file(
+    State(api): Shared,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
@@ -321,8 +317,8 @@ pub(crate) fn opt<T: serde::de::DeserializeOwned>(
     text.map(|t| word(name, t)).transpose()
 }
 
-async fn list<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn list(
+    State(api): Shared,
     headers: HeaderMap,
     q: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
@@ -390,8 +386,8 @@ struct AsOfParam {
     min_seq: Option<u64>,
 }
 
-async fn events<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn events(
+    State(api): Shared,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<AsOfParam>, axum::extract::rejection::QueryRejection>,
@@ -420,8 +416,8 @@ async fn events<B: Backend, S: KeyStore>(
     )
 }
 
-async fn verify<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn verify(
+    State(api): Shared,
     Path(id): Path<String>,
     headers: HeaderMap,
     q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
@@ -447,8 +443,8 @@ struct QueueParams {
     min_seq: Option<u64>,
 }
 
-async fn queue<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn queue(
+    State(api): Shared,
     headers: HeaderMap,
     q: Result<Query<QueueParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
@@ -462,8 +458,8 @@ async fn queue<B: Backend, S: KeyStore>(
     Ok(Json(items).into_response())
 }
 
-async fn agency<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn agency(
+    State(api): Shared,
     Path(code): Path<String>,
     headers: HeaderMap,
     q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
@@ -489,8 +485,8 @@ struct StatsParams {
     min_seq: Option<u64>,
 }
 
-async fn stats<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+async fn stats(
+    State(api): Shared,
     headers: HeaderMap,
     q: Result<Query<StatsParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
@@ -515,7 +511,7 @@ async fn stats<B: Backend, S: KeyStore>(
 /// The longest `/readyz` waits for the log's head.
 const READY_BOUND: std::time::Duration = std::time::Duration::from_millis(1000);
 
-async fn ready<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
+async fn ready(State(api): Shared) -> Response {
     // Within its own bound, whatever the log does: a supervisor's probe must not hang.
     let head = api.service.log_head_within(READY_BOUND).await;
     let status = api.service.models().status(head);
@@ -535,12 +531,7 @@ async fn ready<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
         .into_response()
 }
 
-fn record<B: Backend, S: KeyStore, T>(
-    api: &Api<B, S>,
-    route: &str,
-    result: &Result<T, Problem>,
-    started: std::time::Instant,
-) {
+fn record<T>(api: &Api, route: &str, result: &Result<T, Problem>, started: std::time::Instant) {
     let outcome = match result {
         Ok(_) => "ok",
         Err(problem) => problem.code,
@@ -548,7 +539,7 @@ fn record<B: Backend, S: KeyStore, T>(
     api.metrics.command(route, outcome, started.elapsed());
 }
 
-async fn metrics_text<B: Backend, S: KeyStore>(State(api): Shared<B, S>) -> Response {
+async fn metrics_text(State(api): Shared) -> Response {
     let head = api.service.log_head_within(READY_BOUND).await;
     let mut text = api.metrics.render(&api.service.models().status(head));
     metrics::render_feed(&mut text, api.feed.clients(), api.feed.dropped());

@@ -10,8 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ombud_domain::{Role, Timestamp};
-use ombud_envelope::KeyStore;
-use ombud_eventlog::{AccessQuery, Backend};
+use ombud_eventlog::AccessQuery;
 use ombud_service::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
@@ -43,8 +42,8 @@ pub(crate) struct AccessParams {
     min_seq: Option<u64>,
 }
 
-pub(crate) async fn access_log<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+pub(crate) async fn access_log(
+    State(api): Shared,
     headers: HeaderMap,
     q: Result<Query<AccessParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
@@ -73,8 +72,8 @@ struct PersonLookup {
     nik: String,
 }
 
-pub(crate) async fn person_cases<B: Backend, S: KeyStore>(
-    State(api): Shared<B, S>,
+pub(crate) async fn person_cases(
+    State(api): Shared,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {

@@ -103,9 +103,17 @@ pub fn parse_version(text: &str) -> Option<(u64, u64)> {
     Some((major, minor))
 }
 
-/// A free TCP port on 127.0.0.1 (bound, then released for the server to take).
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// `N` distinct free TCP ports on 127.0.0.1: all held bound until every one is chosen (two
+/// ports taken one after the other can be the same one), then released.
+pub fn free_ports<const N: usize>() -> std::io::Result<[u16; N]> {
+    let held = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let mut ports = [0u16; N];
+    for (port, listener) in ports.iter_mut().zip(&held) {
+        *port = listener.local_addr()?.port();
+    }
+    Ok(ports)
 }
 
 /// A running `nats-server` with JetStream, killed and cleaned up on drop.
@@ -175,7 +183,7 @@ impl NatsServer {
     pub fn from_shipped(config: &std::path::Path, env: &[(&str, &str)]) -> Result<Self, NatsError> {
         let bin = server_binary()?;
         let dir = TempDir::new("nats-shipped")?;
-        let (port, monitor_port) = (free_port()?, free_port()?);
+        let [port, monitor_port] = free_ports()?;
         let text = adapt_shipped(config, port, monitor_port, None, &dir.path().join("store"))?;
         let env = env
             .iter()
@@ -195,8 +203,7 @@ impl NatsServer {
     pub fn start_with(options: NatsServerOptions) -> Result<Self, NatsError> {
         let bin = server_binary()?;
         let dir = TempDir::new("nats")?;
-        let port = free_port()?;
-        let monitor_port = free_port()?;
+        let [port, monitor_port] = free_ports()?;
         let store = dir.path().join("store");
         let mut config = format!("listen: 127.0.0.1:{port}\nhttp: 127.0.0.1:{monitor_port}\n");
         if options.jetstream {
@@ -352,9 +359,8 @@ fn healthz(port: u16) -> std::io::Result<bool> {
 
 /// Client, monitoring and route ports for three nodes.
 fn three_nodes_ports() -> Result<Vec<(u16, u16, u16)>, NatsError> {
-    Ok((0..3)
-        .map(|_| Ok((free_port()?, free_port()?, free_port()?)))
-        .collect::<std::io::Result<_>>()?)
+    let ports: [u16; 9] = free_ports()?;
+    Ok(ports.chunks(3).map(|p| (p[0], p[1], p[2])).collect())
 }
 
 /// Three clustered servers with JetStream (R3 streams possible), killed on drop.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ombud_envelope::StoredEvent;
-use ombud_eventlog::{Backend, EventLog, LogError, MarkCheck};
+use ombud_eventlog::{AnyBackend, EventLog, LogError, MarkCheck};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -221,9 +221,9 @@ impl FeedHub {
     }
 
     /// A receiver of the live feed, starting the feed (at the log's head) on first use.
-    pub(crate) async fn receiver<B: Backend>(
+    pub(crate) async fn receiver(
         &self,
-        log: &Arc<EventLog<B>>,
+        log: &Arc<EventLog<AnyBackend>>,
     ) -> Result<broadcast::Receiver<Arc<Frame>>, LogError> {
         // Fail fast while the log is away (not once per waiting client after a timeout).
         log.ensure_available()?;
@@ -259,8 +259,8 @@ const RESUBSCRIBE_ATTEMPTS: u32 = 20;
 
 /// Follows the log after `after`, framing each message once for every client; resubscribes
 /// (from where it was) when the log fails, so no client misses a message.
-async fn follow<B: Backend>(
-    log: Arc<EventLog<B>>,
+async fn follow(
+    log: Arc<EventLog<AnyBackend>>,
     mut after: u64,
     mut subscription: ombud_eventlog::Subscription,
     sender: broadcast::Sender<Arc<Frame>>,

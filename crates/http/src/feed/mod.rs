@@ -22,8 +22,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use ombud_envelope::KeyStore;
-use ombud_eventlog::{Backend, EventLog, MarkCheck};
+use ombud_eventlog::{AnyBackend, EventLog, MarkCheck};
 use ombud_service::queries::sees_all_offices;
 use serde::Deserialize;
 use serde_json::json;
@@ -48,8 +47,8 @@ pub(crate) struct FeedParams {
     after_seq: Option<u64>,
 }
 
-pub(crate) async fn events<B: Backend + 'static, S: KeyStore + 'static>(
-    State(api): State<Arc<Api<B, S>>>,
+pub(crate) async fn events(
+    State(api): State<Arc<Api>>,
     headers: HeaderMap,
     q: Result<Query<FeedParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
@@ -130,8 +129,8 @@ fn keep_alive(every: std::time::Duration) -> tokio::time::Interval {
 }
 
 /// One SSE client: where it stands, and what it may see.
-struct Client<B: Backend, S: KeyStore> {
-    log: Arc<EventLog<B>>,
+struct Client {
+    log: Arc<EventLog<AnyBackend>>,
     marks: MarkCheck,
     live: broadcast::Receiver<Arc<Frame>>,
     /// The last stream sequence handled (sent, or not the client's to see).
@@ -144,12 +143,12 @@ struct Client<B: Backend, S: KeyStore> {
     done: bool,
     closing: watch::Receiver<bool>,
     keep_alive: tokio::time::Interval,
-    api_feed: Arc<Api<B, S>>,
+    api_feed: Arc<Api>,
     _admission: Admission,
     pending: VecDeque<Bytes>,
 }
 
-impl<B: Backend, S: KeyStore> Client<B, S> {
+impl Client {
     /// The next bytes to send; `None` ends the stream.
     async fn next_chunk(&mut self) -> Option<Bytes> {
         loop {

@@ -1,5 +1,6 @@
-//! The HTTP API end to end in process (router called directly, real event log and read
-//! models, both backends): the life of a case, and every kind of bad request getting its
+//! The HTTP API end to end in process: the application as `ombud serve` assembles it
+//! ([`Application`], real event log, key store and read models, both backends), its router
+//! called directly: the life of a case, and every kind of bad request getting its
 //! status and problem code with nothing written.
 #![allow(
     clippy::unwrap_used,
@@ -14,22 +15,18 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use ombud_domain::{Actor, ActorId, OfficeCode, Role, Rules, Timestamp};
-use ombud_envelope::{MasterKey, MemoryKeyStore, Vault};
-use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
-use ombud_eventlog::{Backend, EventLog};
-use ombud_http::{router, Api, Tokens};
-use ombud_projection::{ProjectionConfig, ReadModels};
-use ombud_service::Service;
+use ombud_app::config::WriteKeysSetting;
+use ombud_app::{Application, Settings, TokenSource};
+use ombud_domain::{Actor, ActorId, OfficeCode, Role, Timestamp};
+use ombud_envelope::MasterKey;
+use ombud_http::Tokens;
 use ombud_testkit::{NatsServer, TempDir};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
 
 struct Client {
     router: Router,
-    head: Box<
-        dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = u64> + Send>> + Send + Sync,
-    >,
+    app: Application,
 }
 
 fn actor(id: &str, role: Role, office: &str) -> Actor {
@@ -40,35 +37,21 @@ fn actor(id: &str, role: Role, office: &str) -> Actor {
     }
 }
 
-/// The access log and person index of these tests: real sled stores in the test's directory.
-fn privacy(dir: &TempDir) -> ombud_service::Privacy {
-    use ombud_eventlog::embedded::{
-        EmbeddedBackend, EmbeddedConfig, SledAccessLog, SledPersonIndex,
-    };
-    let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path().join("privacy"))).unwrap();
-    ombud_service::Privacy {
-        access_log: Arc::new(SledAccessLog::open(&backend).unwrap()),
-        persons: Arc::new(SledPersonIndex::open(&backend).unwrap()),
-        blind_key: ombud_envelope::BlindKey::generate(),
-    }
-}
-
-fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
-    let models = ReadModels::open(&dir.path().join("views"), ProjectionConfig::default()).unwrap();
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    std::mem::forget(stop); // projectors run for the test's life
-    models.spawn(log.clone(), shutdown);
+/// The application as `ombud serve` assembles it (on the embedded log in `dir`, or on
+/// JetStream at `nats`), with a fixed clock and the tests' tokens.
+async fn build(dir: &TempDir, nats: Option<&str>) -> Client {
+    let mut settings = Settings::from_config(ombud_app::config::load(None).unwrap()).unwrap();
+    settings.data = dir.path().to_owned();
+    settings.nats = nats.map(str::to_owned);
+    settings.nats_config.request_timeout_ms = 5_000;
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.body_limit = 64 * 1024;
     let at = Timestamp::parse("2026-09-01T02:00:00Z").unwrap();
-    let clock: ombud_service::Clock = Arc::new(move || at);
-    let vault = Arc::new(Vault::new(MasterKey::generate(), MemoryKeyStore::new()));
-    let service = Service::new(
-        log.clone(),
-        vault,
-        Arc::new(Rules::default()),
-        models,
-        clock.clone(),
-        privacy(dir),
-    );
+    settings.clock = Arc::new(move || at);
+    let secret = || MasterKey::generate().to_hex();
+    settings.security.master_key = secret();
+    settings.security.blind_index_key = secret();
+    settings.security.write_keys = WriteKeysSetting::Text(format!("test:{}", secret()));
     let mut tokens = Tokens::default();
     tokens.insert("t-intake", actor("pvl.rina", Role::Intake, "jawa-barat"));
     tokens.insert(
@@ -85,23 +68,20 @@ fn build<B: Backend + 'static>(log: Arc<EventLog<B>>, dir: &TempDir) -> Client {
     );
     tokens.insert("t-audit", actor("audit.dewi", Role::Auditor, "pusat"));
     tokens.insert("t-dpo", actor("dpo.rina", Role::Dpo, "pusat"));
-    let api = Arc::new(Api {
-        service,
-        tokens,
-        clock,
-        metrics: Default::default(),
-        feed: Default::default(),
-    });
+    settings.tokens = TokenSource::Given(tokens);
+    let app = Application::build(settings).await.unwrap();
     Client {
-        router: router(api, 64 * 1024),
-        head: Box::new(move || {
-            let log = log.clone();
-            Box::pin(async move { log.head().await.unwrap() })
-        }),
+        router: app.router(),
+        app,
     }
 }
 
 impl Client {
+    /// The log's head.
+    async fn head(&self) -> u64 {
+        self.app.log().head().await.unwrap()
+    }
+
     async fn call(
         &self,
         method: &str,
@@ -280,7 +260,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     assert_eq!(status, StatusCode::OK, "{list}");
 
     // Bad requests: status and problem code, nothing written.
-    let head = (c.head)().await;
+    let head = c.head().await;
     let note = |text: &str| serde_json::to_vec(&json!({"note": text})).unwrap();
     let cases: Vec<(&str, String, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
         (
@@ -425,7 +405,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         StatusCode::NOT_FOUND,
         "another office's case reads as absent"
     );
-    assert_eq!((c.head)().await, head, "no bad request wrote anything");
+    assert_eq!(c.head().await, head, "no bad request wrote anything");
 
     // The OpenAPI document lists every route, and the router answers each with its method.
     let (status, _, doc) = c.call("GET", "/v1/openapi.json", None, &[], None).await;
@@ -643,27 +623,13 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
 async fn on_jetstream_the_api_serves_a_case_and_refuses_bad_requests() {
     let server = NatsServer::start().unwrap();
     let dir = TempDir::new("api").unwrap();
-    let mut config = JetStreamConfig::new(server.url());
-    config.request_timeout = Duration::from_secs(5);
-    let log = Arc::new(EventLog::new(
-        Arc::new(JetStreamBackend::connect(config).await.unwrap().0),
-        ombud_envelope::WriteKeys::generate(),
-    ));
-    life_of_a_case_and_bad_requests(build(log, &dir)).await;
+    life_of_a_case_and_bad_requests(build(&dir, Some(&server.url())).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_embedded_the_api_serves_a_case_and_refuses_bad_requests() {
     let dir = TempDir::new("api").unwrap();
-    let backend = ombud_eventlog::embedded::EmbeddedBackend::open(
-        &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
-    )
-    .unwrap();
-    let log = Arc::new(EventLog::new(
-        Arc::new(backend),
-        ombud_envelope::WriteKeys::generate(),
-    ));
-    life_of_a_case_and_bad_requests(build(log, &dir)).await;
+    life_of_a_case_and_bad_requests(build(&dir, None).await).await;
 }
 
 /// The edge, request by request: a body not declared as JSON is refused with 415 and writes
@@ -672,15 +638,7 @@ async fn on_embedded_the_api_serves_a_case_and_refuses_bad_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
     let dir = TempDir::new("api-edge").unwrap();
-    let backend = ombud_eventlog::embedded::EmbeddedBackend::open(
-        &ombud_eventlog::embedded::EmbeddedConfig::new(dir.path().join("log")),
-    )
-    .unwrap();
-    let log = Arc::new(EventLog::new(
-        Arc::new(backend),
-        ombud_envelope::WriteKeys::generate(),
-    ));
-    let c = build(log.clone(), &dir);
+    let c = build(&dir, None).await;
     let raw = |method: &str, uri: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>| {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
@@ -753,11 +711,7 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
             "{problem}"
         );
     }
-    assert_eq!(
-        log.head().await.unwrap(),
-        0,
-        "a refused body writes nothing"
-    );
+    assert_eq!(c.head().await, 0, "a refused body writes nothing");
     let (status, _, created) = raw(
         "POST",
         "/v1/cases",

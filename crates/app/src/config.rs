@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 /// The built-in defaults.
-pub const DEFAULTS: &str = include_str!("../../config/default.toml");
+pub const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// A configured API token.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -49,7 +49,7 @@ fn hex_key<K>(
 }
 
 /// The master key.
-pub(crate) fn master_key(security: &SecurityConfig, data: &Path) -> anyhow::Result<MasterKey> {
+pub fn master_key(security: &SecurityConfig, data: &Path) -> anyhow::Result<MasterKey> {
     local_key(
         Some(&security.master_key),
         data,
@@ -65,7 +65,7 @@ pub(crate) fn master_key(security: &SecurityConfig, data: &Path) -> anyhow::Resu
 }
 
 /// The blind-index key.
-pub(crate) fn blind_index_key(security: &SecurityConfig, data: &Path) -> anyhow::Result<BlindKey> {
+pub fn blind_index_key(security: &SecurityConfig, data: &Path) -> anyhow::Result<BlindKey> {
     local_key(
         Some(&security.blind_index_key),
         data,
@@ -82,7 +82,7 @@ pub(crate) fn blind_index_key(security: &SecurityConfig, data: &Path) -> anyhow:
 
 /// Parses `id:hex[,id:hex…]` (the environment's and the key file's form), the signing key
 /// first.
-pub(crate) fn parse_write_keys(text: &str) -> anyhow::Result<WriteKeys> {
+pub fn parse_write_keys(text: &str) -> anyhow::Result<WriteKeys> {
     let keys = text
         .split([',', '\n'])
         .map(str::trim)
@@ -99,7 +99,7 @@ pub(crate) fn parse_write_keys(text: &str) -> anyhow::Result<WriteKeys> {
 
 /// The write keys: `security.write_keys` (a list of `{ id, key }` tables, or `id:hex,…` in
 /// `OMBUD__SECURITY__WRITE_KEYS`), else `data/write.key`, else a new key `local` there.
-pub(crate) fn write_keys(security: &SecurityConfig, data: &Path) -> anyhow::Result<WriteKeys> {
+pub fn write_keys(security: &SecurityConfig, data: &Path) -> anyhow::Result<WriteKeys> {
     let configured = match &security.write_keys {
         WriteKeysSetting::List(list) if !list.is_empty() => {
             let keys = list
@@ -129,9 +129,7 @@ pub(crate) fn write_keys(security: &SecurityConfig, data: &Path) -> anyhow::Resu
 /// Warns loudly when the newest event of the log does not carry this process's valid mark:
 /// most likely this process was not given the deployment's write keys, and every event of the
 /// log would look foreign to it (a forgery is the other explanation, so it does not refuse).
-pub(crate) async fn warn_if_keys_differ<B: ombud_eventlog::Backend>(
-    log: &ombud_eventlog::EventLog<B>,
-) {
+pub async fn warn_if_keys_differ<B: ombud_eventlog::Backend>(log: &ombud_eventlog::EventLog<B>) {
     match log.newest_unmarked().await {
         Ok(Some((seq, why))) => eprintln!(
             "WARNING: the newest event of the log (sequence {seq}) is not marked with this \

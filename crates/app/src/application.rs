@@ -1,0 +1,380 @@
+//! [`Application`]: ombud assembled from its [`Settings`], in one place. `ombud serve`,
+//! `ombud demo`, the benchmarks and the tests all build it here: the secrets are read (or
+//! refused) first, then the log is opened on its backend with the stores beside it, the read
+//! models and their projectors started, the tokens issued and the listener bound.
+//! [`Application::run_until_stopped`] serves until a shutdown signal, ends every SSE feed,
+//! waits for open requests at most the configured grace, then lets the projectors flush.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ombud_domain::{DeadlinePolicy, Rules, WorkingCalendar};
+use ombud_envelope::Vault;
+use ombud_eventlog::embedded::EmbeddedConfig;
+use ombud_eventlog::{AnyBackend, AnyKeyStore, EventLog, Location, Store};
+use ombud_http::feed::{FeedConfig, FeedHub};
+use ombud_http::serve::ServeLimits;
+use ombud_http::Api;
+use ombud_projection::{ProjectionConfig, ProjectionError, ReadModels};
+use ombud_service::{Clock, Privacy, Service};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, NatsConfig, SecurityConfig};
+use crate::tokens::{TokenReport, TokenSource};
+
+/// The service on whichever backend the settings chose.
+pub type AnyService = Service<AnyBackend, AnyKeyStore>;
+
+/// The shipped holiday calendar (config/holidays.toml), built into the binary: the default
+/// wherever ombud is started.
+pub const BUILT_IN_HOLIDAYS: &str = include_str!("../../../config/holidays.toml");
+
+/// What the application runs with: the configuration, then whatever a command-line flag or a
+/// test changed.
+#[derive(Clone)]
+pub struct Settings {
+    /// The data directory (embedded log, read models, local keys and tokens).
+    pub data: PathBuf,
+    /// NATS server URL(s); `None`: the embedded log in `data/log`.
+    pub nats: Option<String>,
+    /// `[nats]`.
+    pub nats_config: NatsConfig,
+    /// `[security]`.
+    pub security: SecurityConfig,
+    /// How long each clock runs.
+    pub deadlines: DeadlinePolicy,
+    /// A holiday calendar file; `None`: the built-in one.
+    pub holidays: Option<PathBuf>,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Request body limit in bytes.
+    pub body_limit: usize,
+    /// How long open requests may run on after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Per-connection limits.
+    pub limits: ServeLimits,
+    /// The SSE feed's tuning.
+    pub feed: FeedConfig,
+    /// Who may call.
+    pub tokens: TokenSource,
+    /// The projectors' tuning.
+    pub projection: ProjectionConfig,
+    /// Where "now" comes from.
+    pub clock: Clock,
+}
+
+impl Settings {
+    /// The settings of `config`; refuses bad tokens, clocks and feed values before anything
+    /// is opened.
+    pub fn from_config(config: Config) -> anyhow::Result<Settings> {
+        let listen = config
+            .listen
+            .parse()
+            .with_context(|| format!("`listen = {:?}` is not an address", config.listen))?;
+        let tokens = if config.auth.tokens.is_empty() {
+            TokenSource::Local {
+                office: config.auth.local_office.clone(),
+                renew: false,
+            }
+        } else {
+            crate::tokens::configured(&config.auth.tokens)?;
+            TokenSource::Configured(config.auth.tokens.clone())
+        };
+        Ok(Settings {
+            nats: config.nats.configured_url(),
+            nats_config: config.nats.clone(),
+            security: config.security.clone(),
+            deadlines: config.deadlines.policy()?,
+            holidays: (!config.holidays.as_os_str().is_empty()).then(|| config.holidays.clone()),
+            listen,
+            body_limit: config.body_limit,
+            shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+            limits: ServeLimits {
+                header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+            },
+            feed: config.feed.feed_config()?,
+            tokens,
+            projection: ProjectionConfig::default(),
+            clock: ombud_service::system_clock(),
+            data: config.data,
+        })
+    }
+
+    /// Where the log is.
+    pub fn location(&self) -> Location {
+        location(self.nats.as_deref(), &self.nats_config, &self.data)
+    }
+}
+
+/// The log on JetStream at `nats` (with `[nats]`), else the embedded one in `data/log`.
+pub fn location(nats: Option<&str>, nats_config: &NatsConfig, data: &Path) -> Location {
+    match nats {
+        Some(url) => Location::JetStream(Box::new(nats_config.jetstream(url))),
+        None => Location::Embedded(EmbeddedConfig::new(data.join("log"))),
+    }
+}
+
+/// Opens the log at `location` with the stores beside it, saying which log it is on stderr.
+pub async fn open_store(location: Location) -> anyhow::Result<Store> {
+    let store = Store::open(location).await?;
+    eprintln!("event log: {}", store.description);
+    Ok(store)
+}
+
+/// The log over `backend`, marking and judging with the deployment's write keys (read or
+/// refused here), with the start-up check of the newest event's mark.
+pub async fn event_log(
+    backend: AnyBackend,
+    security: &SecurityConfig,
+    data: &Path,
+) -> anyhow::Result<Arc<EventLog<AnyBackend>>> {
+    let marks = crate::secrets::write_keys(security, data)?;
+    let log = Arc::new(
+        EventLog::new(backend, marks).accept_unmarked_through(security.accept_unmarked_through),
+    );
+    crate::secrets::warn_if_keys_differ(&log).await;
+    Ok(log)
+}
+
+/// The read models in `path` (created if missing).
+pub fn open_views(path: &Path, config: ProjectionConfig) -> anyhow::Result<ReadModels> {
+    std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+    ReadModels::open(path, config).with_context(|| {
+        format!(
+            "opening the read models in {} (is another ombud process using them?)",
+            path.display()
+        )
+    })
+}
+
+/// The domain's rules with the holiday calendar `holidays` (`None`: the built-in one); a
+/// configured file that cannot be read or parsed stops ombud (every working-day clock would
+/// change without it).
+pub fn rules(holidays: Option<&Path>, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
+    let calendar = match holidays {
+        None => WorkingCalendar::from_toml(BUILT_IN_HOLIDAYS)
+            .context("the built-in holiday calendar")?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "reading the holiday calendar {} (`holidays` in the configuration, or \
+                     --holidays; leave it empty for the built-in calendar)",
+                    path.display()
+                )
+            })?;
+            WorkingCalendar::from_toml(&text)
+                .with_context(|| format!("reading the holiday calendar {}", path.display()))?
+        }
+    };
+    Ok(Rules {
+        calendar,
+        deadlines,
+        ..Rules::default()
+    })
+}
+
+/// ombud, assembled: the service over the log, the projectors running, the API with its
+/// tokens, and a bound listener.
+pub struct Application {
+    api: Arc<Api>,
+    log: Arc<EventLog<AnyBackend>>,
+    views: ReadModels,
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    tokens: TokenReport,
+    stop: watch::Sender<bool>,
+    projectors: Vec<JoinHandle<Result<(), ProjectionError>>>,
+    body_limit: usize,
+    limits: ServeLimits,
+    shutdown_grace: Duration,
+}
+
+impl Application {
+    /// Builds ombud from `settings`. Nothing is opened before every secret and token is read
+    /// (or refused); local tokens are refused beyond loopback.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        if matches!(settings.tokens, TokenSource::Local { .. })
+            && !settings.listen.ip().is_loopback()
+        {
+            anyhow::bail!(
+                "refusing to listen on {} with generated tokens: configure [[auth.tokens]] to \
+                 serve beyond loopback",
+                settings.listen
+            );
+        }
+        let data = &settings.data;
+        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        // Every secret is read (or refused) before the log is opened.
+        crate::secrets::write_keys(&settings.security, data)?;
+        let master = crate::secrets::master_key(&settings.security, data)?;
+        let blind_key = crate::secrets::blind_index_key(&settings.security, data)?;
+        let rules = Arc::new(rules(
+            settings.holidays.as_deref(),
+            settings.deadlines.clone(),
+        )?);
+        let (tokens, report) = crate::tokens::issue(&settings.tokens, data)?;
+
+        let store = open_store(settings.location()).await?;
+        let log = event_log(store.backend, &settings.security, data).await?;
+        let views = open_views(&data.join("views"), settings.projection.clone())?;
+        let (stop, shutdown) = watch::channel(false);
+        let service = Service::new(
+            log.clone(),
+            Arc::new(Vault::new(master, store.keys)),
+            rules,
+            views.clone(),
+            settings.clock.clone(),
+            Privacy {
+                access_log: store.access_log,
+                persons: store.persons,
+                blind_key,
+            },
+        );
+        let projectors = views.spawn_with(log.clone(), shutdown, Some(service.erasure_hook()));
+        let api = Arc::new(Api {
+            service,
+            tokens,
+            clock: settings.clock.clone(),
+            metrics: Default::default(),
+            feed: FeedHub::new(settings.feed.clone()),
+        });
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("listening on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        Ok(Application {
+            api,
+            log,
+            views,
+            listener,
+            addr,
+            tokens: report,
+            stop,
+            projectors,
+            body_limit: settings.body_limit,
+            limits: settings.limits,
+            shutdown_grace: settings.shutdown_grace,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The use cases (to load the demo data set through, or to call from a test).
+    pub fn service(&self) -> &AnyService {
+        &self.api.service
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &Arc<EventLog<AnyBackend>> {
+        &self.log
+    }
+
+    /// The read models.
+    pub fn views(&self) -> &ReadModels {
+        &self.views
+    }
+
+    /// What was done about tokens (to tell the operator).
+    pub fn tokens(&self) -> &TokenReport {
+        &self.tokens
+    }
+
+    /// The HTTP routes, to call in process.
+    pub fn router(&self) -> axum::Router {
+        ombud_http::router(self.api.clone(), self.body_limit)
+    }
+
+    /// Waits until the read models have applied the log's head, at most `timeout`.
+    pub async fn catch_up(&self, timeout: Duration) -> anyhow::Result<u64> {
+        let head = self.log.head().await?;
+        self.views
+            .wait_for(head, timeout)
+            .await
+            .context("bringing the read models up to date")?;
+        Ok(head)
+    }
+
+    /// Serves until `shutdown` completes; then every SSE feed ends, open requests get at most
+    /// the shutdown grace, and the projectors flush and stop.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let feeds = self.api.clone();
+        let (signalled, mut on_signal) = watch::channel(false);
+        let serving = ombud_http::serve::serve(
+            self.listener,
+            ombud_http::router(self.api.clone(), self.body_limit),
+            self.limits,
+            async move {
+                shutdown.await;
+                // Every SSE feed ends now: graceful shutdown waits for open responses.
+                feeds.feed.close();
+                signalled.send_replace(true);
+            },
+        );
+        let grace = self.shutdown_grace;
+        tokio::select! {
+            served = serving => served.context("serving HTTP")?,
+            () = async {
+                let _ = on_signal.wait_for(|s| *s).await;
+                tokio::time::sleep(grace).await;
+            } => eprintln!(
+                "stopping: requests still open after {} s (shutdown_grace_secs); closing them",
+                grace.as_secs()
+            ),
+        }
+        eprintln!("stopping: flushing the read models");
+        stop_projectors(self.stop, self.projectors).await
+    }
+
+    /// Stops without serving: the projectors flush and stop.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        stop_projectors(self.stop, self.projectors).await
+    }
+}
+
+async fn stop_projectors(
+    stop: watch::Sender<bool>,
+    projectors: Vec<JoinHandle<Result<(), ProjectionError>>>,
+) -> anyhow::Result<()> {
+    stop.send(true).ok();
+    for task in projectors {
+        task.await
+            .context("a projector task")?
+            .context("a projector stopped")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_built_in_calendar_is_the_shipped_one_with_its_holidays() {
+        let rules = rules(None, DeadlinePolicy::default()).unwrap();
+        let christmas = chrono::NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        assert!(!rules.calendar.is_working_day(christmas));
+        let shipped = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../config/holidays.toml"
+        ))
+        .unwrap();
+        assert_eq!(BUILT_IN_HOLIDAYS, shipped);
+    }
+}

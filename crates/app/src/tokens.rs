@@ -1,0 +1,233 @@
+//! Who may call: the configured tokens (`[[auth.tokens]]`, checked before anything is opened),
+//! or, without any, one local token per role. Local tokens are generated at the first start
+//! and kept in the data directory as hashes only (`local-tokens.toml`), so they stay valid
+//! across restarts; the tokens themselves are printed once, when they are made.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use ombud_domain::{Actor, ActorId, OfficeCode, Role};
+use ombud_envelope::MasterKey;
+use ombud_http::Tokens;
+use serde::{Deserialize, Serialize};
+
+use crate::config::TokenConfig;
+
+/// The file in the data directory holding the local tokens' hashes.
+pub const LOCAL_TOKENS_FILE: &str = "local-tokens.toml";
+
+/// Where the tokens come from.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// `[[auth.tokens]]`.
+    Configured(Vec<TokenConfig>),
+    /// One local token per role, acting for `office`; `renew`: replace any kept ones.
+    Local {
+        /// The office the local tokens act for.
+        office: String,
+        /// Make new ones even if some are kept (the old ones stop working).
+        renew: bool,
+    },
+    /// Tokens made by the caller (tests, benchmarks).
+    Given(Tokens),
+}
+
+/// What [`issue`] did, for the operator.
+#[derive(Debug, Clone)]
+pub enum TokenReport {
+    /// This many configured tokens.
+    Configured(usize),
+    /// New local tokens, kept (as hashes) in `file`: each role, actor and bearer token, to be
+    /// printed now (they cannot be shown again).
+    New {
+        /// `DATA/local-tokens.toml`.
+        file: PathBuf,
+        /// (role, actor, token).
+        tokens: Vec<(String, String, String)>,
+    },
+    /// The local tokens made at an earlier start, read from `file`.
+    Kept {
+        /// `DATA/local-tokens.toml`.
+        file: PathBuf,
+        /// How many.
+        count: usize,
+    },
+    /// Tokens made by the caller.
+    Given,
+}
+
+/// The roles of the local tokens and their actors.
+const LOCAL_ACTORS: [(Role, &str); 6] = [
+    (Role::Intake, "pvl.local"),
+    (Role::Investigator, "riksa.local"),
+    (Role::Supervisor, "kepala.local"),
+    (Role::Chair, "ketua.local"),
+    (Role::Auditor, "audit.local"),
+    (Role::Dpo, "dpo.local"),
+];
+
+/// The hash of nothing: made from an empty variable, it would let `Bearer ` in.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// The configured tokens, or why one is refused (an unknown role, a hash that is not 64 hex
+/// digits or is the hash of nothing, two tokens with one hash, a bad actor or office).
+pub fn configured(list: &[TokenConfig]) -> anyhow::Result<Tokens> {
+    let mut tokens = Tokens::default();
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for t in list {
+        let role: Role = serde_json::from_value(serde_json::Value::String(t.role.clone()))
+            .with_context(|| format!("token of {}: unknown role `{}`", t.actor, t.role))?;
+        if t.token_sha256.len() != 64 || !t.token_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            anyhow::bail!("token of {}: token_sha256 must be 64 hex digits", t.actor);
+        }
+        if t.token_sha256.eq_ignore_ascii_case(EMPTY_SHA256) {
+            anyhow::bail!(
+                "token of {}: token_sha256 is the hash of an empty token (was the variable \
+                 empty?)",
+                t.actor
+            );
+        }
+        // One token, one actor: a second entry with the same hash would silently replace the
+        // first (and who acts would depend on the order of the file).
+        if let Some(first) = seen.insert(t.token_sha256.to_ascii_lowercase(), &t.actor) {
+            anyhow::bail!(
+                "the tokens of {first} and {} have the same token_sha256: every token must be \
+                 its own (generate another for one of them)",
+                t.actor
+            );
+        }
+        tokens.insert_hash(
+            &t.token_sha256,
+            Actor {
+                id: ActorId::parse(&t.actor)
+                    .with_context(|| format!("token actor `{}`", t.actor))?,
+                role,
+                office: OfficeCode::parse(&t.office)
+                    .with_context(|| format!("token of {}: office `{}`", t.actor, t.office))?,
+            },
+        );
+    }
+    Ok(tokens)
+}
+
+/// `local-tokens.toml`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocalFile {
+    tokens: Vec<TokenConfig>,
+}
+
+/// The tokens from `source`; local ones are read from (or made and kept in) `data`.
+pub fn issue(source: &TokenSource, data: &Path) -> anyhow::Result<(Tokens, TokenReport)> {
+    match source {
+        TokenSource::Configured(list) => {
+            Ok((configured(list)?, TokenReport::Configured(list.len())))
+        }
+        TokenSource::Given(tokens) => Ok((tokens.clone(), TokenReport::Given)),
+        TokenSource::Local { office, renew } => local(office, *renew, data),
+    }
+}
+
+fn local(office: &str, renew: bool, data: &Path) -> anyhow::Result<(Tokens, TokenReport)> {
+    let office = OfficeCode::parse(office).context("the office of the local tokens (--office)")?;
+    let file = data.join(LOCAL_TOKENS_FILE);
+    if !renew && file.exists() {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading the local tokens in {}", file.display()))?;
+        let kept: LocalFile = toml::from_str(&text)
+            .with_context(|| format!("reading the local tokens in {}", file.display()))?;
+        // Tokens of another office are not these: make new ones rather than act for it.
+        if kept.tokens.iter().all(|t| t.office == office.as_str()) && !kept.tokens.is_empty() {
+            let tokens = configured(&kept.tokens)
+                .with_context(|| format!("the local tokens in {}", file.display()))?;
+            let count = kept.tokens.len();
+            return Ok((tokens, TokenReport::Kept { file, count }));
+        }
+    }
+    let mut entries = Vec::new();
+    let mut shown = Vec::new();
+    for (role, actor) in LOCAL_ACTORS {
+        let secret = MasterKey::generate().to_hex();
+        let token = format!("{}-{}", role.as_str(), &secret[..32]);
+        entries.push(TokenConfig {
+            actor: actor.to_owned(),
+            role: role.as_str().to_owned(),
+            office: office.as_str().to_owned(),
+            token_sha256: ombud_http::auth::token_sha256(&token),
+        });
+        shown.push((role.as_str().to_owned(), actor.to_owned(), token));
+    }
+    let tokens = configured(&entries)?;
+    let text = format!(
+        "# ombud's local tokens: made at a start without [[auth.tokens]], kept as hashes only.\n\
+         # Delete this file, or start with `ombud serve --new-local-tokens`, for new ones.\n{}",
+        toml::to_string(&LocalFile { tokens: entries })?
+    );
+    write_private(&file, &text)
+        .with_context(|| format!("keeping the local tokens in {}", file.display()))?;
+    Ok((
+        tokens,
+        TokenReport::New {
+            file,
+            tokens: shown,
+        },
+    ))
+}
+
+/// Writes `text` to `path` through a temporary file (readable by the owner only on Unix), so a
+/// crash never leaves half a file.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let temp = path.with_extension("toml.tmp");
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        std::io::Write::write_all(&mut file, text.as_bytes())?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn local_tokens_are_kept_as_hashes_and_renewed_on_request() {
+        let dir = std::env::temp_dir().join(format!("ombud-tokens-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let source = TokenSource::Local {
+            office: "jawa-barat".into(),
+            renew: false,
+        };
+        let (first, report) = issue(&source, &dir).unwrap();
+        let TokenReport::New { tokens: shown, .. } = report else {
+            panic!("the first start makes tokens")
+        };
+        let (_, _, token) = &shown[1];
+        let text = std::fs::read_to_string(dir.join(LOCAL_TOKENS_FILE)).unwrap();
+        assert!(!text.contains(token.as_str()), "only the hash is kept");
+        let (again, report) = issue(&source, &dir).unwrap();
+        assert!(matches!(report, TokenReport::Kept { count: 6, .. }));
+        assert_eq!(
+            again.actor(token).map(|a| a.id.to_string()),
+            first.actor(token).map(|a| a.id.to_string())
+        );
+        assert!(again.actor(token).is_some(), "the token still works");
+        let renew = TokenSource::Local {
+            office: "jawa-barat".into(),
+            renew: true,
+        };
+        let (renewed, report) = issue(&renew, &dir).unwrap();
+        assert!(matches!(report, TokenReport::New { .. }));
+        assert!(
+            renewed.actor(token).is_none(),
+            "the old token stops working"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
