@@ -150,6 +150,28 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&case) && out.contains("a retry"), "{out}");
 
+    // A server that accepts but never answers: exit 6 after --timeout, saying so.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let (code, _, err) = ombud(&silent_addr, &t("auditor"), &["--timeout", "1", "status"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("did not answer within 1 s"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "gave up after the timeout: {:?}",
+        started.elapsed()
+    );
+    drop(silent);
+
+    // The client options are refused, not ignored, before a command that is not a client.
+    let (code, _, err) = ombud(&addr, "x", &["--token", "x", "taxonomy"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--token belong to the client commands"),
+        "{err}"
+    );
+
     // No server there: exit 6 (unavailable), with what to check.
     server.child.start_kill().unwrap();
     server.child.wait().await.unwrap();

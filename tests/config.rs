@@ -197,6 +197,26 @@ async fn local_tokens_stay_valid_across_restarts_until_renewed() {
     renewed.child.kill().await.unwrap();
 }
 
+/// Generated local tokens never serve beyond loopback: `serve` refuses before it opens or
+/// writes anything.
+#[test]
+fn local_tokens_are_refused_beyond_loopback() {
+    let dir = TempDir::new("local-tokens-wide").unwrap();
+    let data = dir.path().join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    assert!(!data.exists(), "nothing was written");
+}
+
 /// The library crates' warnings reach the operator on stderr, at the level OMBUD_LOG names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_reach_stderr_at_the_level_ombud_log_names() {

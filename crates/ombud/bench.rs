@@ -169,7 +169,7 @@ pub(crate) struct InProcess {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data: TempDir,
-    _nats: Option<NatsServer>,
+    nats: Option<NatsServer>,
 }
 
 /// What [`InProcess::start`] needs besides the backend.
@@ -242,14 +242,16 @@ impl InProcess {
             shutdown,
             server,
             _data: data,
-            _nats: nats,
+            nats,
         })
     }
 
-    /// Stops the server and the projectors.
-    pub(crate) async fn stop(self) -> anyhow::Result<()> {
+    /// Stops the server and the projectors; the nats-server started for the run (if any) is
+    /// handed back, to stop once nothing else uses it.
+    pub(crate) async fn stop(self) -> anyhow::Result<Option<NatsServer>> {
         self.stop.send(true).ok();
-        self.server.await?
+        self.server.await??;
+        Ok(self.nats)
     }
 }
 
@@ -382,8 +384,9 @@ async fn measure(
         "  (full scans meanwhile)", args.concurrency
     );
 
-    running.stop().await?;
+    let nats = running.stop().await?;
     floor_server.await??;
+    drop(nats); // the HTTP floor appended to it too
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `ombud case …`, `ombud audit …`, `ombud dpo …`, `ombud status`: clients of a running `ombud serve` over
-//! HTTP (plain HTTP/1.1; put TLS in front for remote servers). Human-readable output by
+//! HTTP (plain HTTP/1.1 with hyper's client; put TLS in front for remote servers). Reaching the
+//! server may take 5 s, its answer `--timeout` seconds (default 120). Human-readable output by
 //! default, `--json` for scripts. Exit codes: 0 ok, 1 other errors, 3 refused by the domain
 //! (or invalid input), 4 conflict, 5 not found, 6 unavailable (or the server cannot be reached),
 //! 7 not authenticated/permitted. `--server`, `--token` and `--json` go before or after the
@@ -10,7 +11,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Where the server is and who we are: given after the client command (`ombud audit <case>
 /// --json`) or before it (`ombud --json audit <case>`).
@@ -25,6 +25,10 @@ pub struct Conn {
     /// Print the server's JSON answer instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// Seconds the server may take to answer [default: $OMBUD_TIMEOUT, else 120]; reaching it
+    /// may take 5 s. Exit 6 when either runs out.
+    #[arg(long, value_name = "SECONDS", global = true)]
+    timeout: Option<u64>,
 }
 
 /// The same options before the subcommand (`ombud --json audit …`).
@@ -40,6 +44,30 @@ pub struct TopConn {
     /// The client commands print the server's JSON answer instead of a table.
     #[arg(long = "json")]
     json: bool,
+    /// Seconds the server may take to answer the client commands [default: 120; env
+    /// OMBUD_TIMEOUT].
+    #[arg(long = "timeout", value_name = "SECONDS")]
+    timeout: Option<u64>,
+}
+
+impl TopConn {
+    /// The options given, by name (they belong to the client commands only).
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        if self.server.is_some() {
+            given.push("--server");
+        }
+        if self.token.is_some() {
+            given.push("--token");
+        }
+        if self.json {
+            given.push("--json");
+        }
+        if self.timeout.is_some() {
+            given.push("--timeout");
+        }
+        given
+    }
 }
 
 impl Conn {
@@ -56,7 +84,15 @@ impl Conn {
             .or_else(|| top.token.clone())
             .or_else(|| env("OMBUD_TOKEN"));
         self.json |= top.json;
+        self.timeout = self
+            .timeout
+            .or(top.timeout)
+            .or_else(|| env("OMBUD_TIMEOUT").and_then(|t| t.parse().ok()));
         self
+    }
+
+    fn answer_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout.unwrap_or(120).max(1))
     }
 
     fn server(&self) -> &str {
@@ -202,6 +238,17 @@ pub struct Unreachable {
     source: std::io::Error,
 }
 
+/// How long reaching the server may take before the CLI gives up (exit 6).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The server was reached but did not answer in time (the CLI exits 6, as for 503).
+#[derive(Debug, thiserror::Error)]
+#[error("the server at {server} did not answer within {seconds} s (--timeout or OMBUD_TIMEOUT to wait longer)")]
+pub struct NoAnswer {
+    server: String,
+    seconds: u64,
+}
+
 async fn request(
     conn: &Conn,
     method: &str,
@@ -209,70 +256,67 @@ async fn request(
     headers: &[(String, String)],
     body: Option<&Value>,
 ) -> anyhow::Result<Answer> {
+    use http_body_util::BodyExt as _;
     let rest = conn
         .server()
         .strip_prefix("http://")
         .context("--server must be an http:// URL (put TLS in front of ombud for remote use)")?;
     let host = rest.trim_end_matches('/');
-    let mut stream = tokio::net::TcpStream::connect(host)
+    let unreachable = |source: std::io::Error| Unreachable {
+        server: conn.server().to_owned(),
+        source,
+    };
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(host))
         .await
-        .map_err(|e| Unreachable {
-            server: conn.server().to_owned(),
-            source: e,
-        })?;
+        .map_err(|_| {
+            unreachable(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()),
+            ))
+        })?
+        .map_err(unreachable)?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .context("starting HTTP/1.1 with the server")?;
+    tokio::spawn(connection);
     let body = body
         .map(serde_json::to_vec)
         .transpose()?
         .unwrap_or_default();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    let mut builder = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header(hyper::header::HOST, host)
+        .header(hyper::header::CONTENT_TYPE, "application/json");
     if let Some(token) = &conn.token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        builder = builder.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
     }
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        builder = builder.header(k.as_str(), v.as_str());
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .context("a malformed HTTP answer")?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("a malformed HTTP status line")?;
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
+    let request = builder
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .context("building the request (a header that is not text?)")?;
+    let answer = async {
+        let response = sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        anyhow::Ok((status, bytes))
     };
+    let within = conn.answer_timeout();
+    let (status, bytes) = tokio::time::timeout(within, answer)
+        .await
+        .map_err(|_| NoAnswer {
+            server: conn.server().to_owned(),
+            seconds: within.as_secs(),
+        })?
+        .context("reading the server's answer")?;
     Ok(Answer {
         status,
-        body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        body: serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
     })
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 fn exit_for(answer: &Answer) -> ExitCode {

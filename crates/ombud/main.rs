@@ -144,6 +144,18 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let top = &cli.conn;
+    let client_command = matches!(
+        cli.command,
+        Command::Case(_) | Command::Audit(_) | Command::Status(_) | Command::Dpo(_)
+    );
+    if !client_command && !top.given().is_empty() {
+        eprintln!(
+            "error: {} belong to the client commands (case, audit, status, dpo), not to this \
+             one; `ombud serve` takes its tokens from [[auth.tokens]] (see ombud config show)",
+            top.given().join(", ")
+        );
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Case(args) => client::case(args, top),
         Command::Audit(args) => client::audit(args, top),
@@ -153,7 +165,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(error) if error.downcast_ref::<client::Unreachable>().is_some() => {
+        Err(error)
+            if error.downcast_ref::<client::Unreachable>().is_some()
+                || error.downcast_ref::<client::NoAnswer>().is_some() =>
+        {
             eprintln!("error: {error:#}");
             ExitCode::from(6)
         }

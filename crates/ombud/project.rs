@@ -91,8 +91,7 @@ async fn open(source: &Resolved) -> anyhow::Result<(Arc<EventLog<AnyBackend>>, S
         &source.nats_config,
         &source.data,
     ))
-    .await
-    .context("(is `ombud serve` running on the embedded log? stop it first)")?;
+    .await?;
     let log = ombud_app::event_log(store.backend.clone(), &source.security, &source.data).await?;
     Ok((log, store))
 }
@@ -194,7 +193,15 @@ pub fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     let source = args.source.resolve()?;
     runtime()?.block_on(async {
         let views = ombud_app::open_views(&source.views, ProjectionConfig::default())?;
-        let (log, _store) = open(&source).await?;
+        // A rebuild reads the log and nothing beside it.
+        let (backend, description) = AnyBackend::open(ombud_app::location(
+            source.nats.as_deref(),
+            &source.nats_config,
+            &source.data,
+        ))
+        .await?;
+        eprintln!("event log: {description}");
+        let log = ombud_app::event_log(backend, &source.security, &source.data).await?;
         rebuild_from(log, views, args.projector).await
     })
 }

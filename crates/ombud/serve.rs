@@ -82,7 +82,10 @@ fn settings(
     listen: Option<SocketAddr>,
     office: Option<String>,
 ) -> anyhow::Result<Settings> {
-    let config = ombud_app::config::load(store.config.as_deref())?;
+    let mut config = ombud_app::config::load(store.config.as_deref())?;
+    if let Some(listen) = listen {
+        config.listen = listen.to_string(); // a bad configured address is then never read
+    }
     let mut settings = Settings::from_config(config)?;
     if let Some(data) = store.data {
         settings.data = data;
@@ -92,9 +95,6 @@ fn settings(
     }
     if let Some(holidays) = store.holidays {
         settings.holidays = Some(holidays);
-    }
-    if let Some(listen) = listen {
-        settings.listen = listen;
     }
     if let (Some(office), TokenSource::Local { office: local, .. }) = (office, &mut settings.tokens)
     {
@@ -120,14 +120,6 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     crate::project::runtime()?.block_on(async {
         let app = Application::build(settings).await?;
-        if args.demo {
-            let head = app.log().head().await?;
-            if head > 0 {
-                eprintln!("demo: the log already holds {head} events; not loading it again");
-            } else {
-                load_demo(app.service(), args.demo_cases, args.seed).await?;
-            }
-        }
         let addr = app.local_addr();
         println!("ombud listening on http://{addr}");
         match app.tokens() {
@@ -148,6 +140,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 file.display()
             ),
             TokenReport::Given => {}
+        }
+        if args.demo {
+            let head = app.log().head().await?;
+            if head > 0 {
+                eprintln!("demo: the log already holds {head} events; not loading it again");
+            } else {
+                load_demo(app.service(), args.demo_cases, args.seed).await?;
+            }
         }
         println!("try: curl -H 'Authorization: Bearer <token>' http://{addr}/v1/cases");
         app.run_until_stopped(crate::project::shutdown_signal())

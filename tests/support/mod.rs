@@ -1,5 +1,5 @@
 //! Test helpers for the `ombud` binary: start `ombud serve` on a data directory and read its
-//! address and tokens; a minimal HTTP/1.1 client.
+//! address and tokens; requests through the test kit's HTTP client.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::HashMap;
@@ -7,8 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The local tokens each data directory's first start showed.
@@ -72,11 +71,14 @@ async fn spawn(
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut addr, mut tokens) = (String::new(), HashMap::new());
+    let (mut addr, mut tokens, mut kept_line) = (String::new(), HashMap::new(), false);
     tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(line) = lines.next_line().await.unwrap() {
             if let Some(a) = line.strip_prefix("ombud listening on http://") {
                 addr = a.to_owned();
+            } else if line.starts_with("tokens: the ") && line.contains("shown at an earlier start")
+            {
+                kept_line = true;
             } else if line.starts_with("  ") {
                 let parts: Vec<&str> = line.split_whitespace().collect();
                 tokens.insert(parts[0].to_owned(), parts[2].to_owned());
@@ -94,11 +96,12 @@ async fn spawn(
     let mut guard = KEPT_TOKENS.lock().unwrap();
     let kept = guard.get_or_insert_with(HashMap::new);
     let dir = data.to_path_buf();
-    if tokens.is_empty() {
-        if let Some(earlier) = kept.get(&dir) {
-            tokens = earlier.clone();
-        }
-    } else {
+    if kept_line {
+        tokens = kept
+            .get(&dir)
+            .expect("the server kept local tokens this data directory's first start showed")
+            .clone();
+    } else if !tokens.is_empty() {
         kept.insert(dir, tokens.clone());
     }
     drop(guard);
@@ -110,7 +113,8 @@ async fn spawn(
     }
 }
 
-/// A minimal HTTP/1.1 client (one request per connection).
+/// One request to `addr` with a bearer token and a JSON body (the test kit's HTTP client):
+/// the status and the answer as JSON (`null` when it is not JSON).
 pub async fn http(
     addr: &str,
     method: &str,
@@ -119,50 +123,43 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(addr).await?;
     let body = body
         .map(|b| serde_json::to_vec(b).unwrap())
         .unwrap_or_default();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
-    let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
-    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    let auth = format!("Bearer {token}");
+    let mut all = vec![
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    all.extend_from_slice(headers);
+    let answer = ombud_testkit::http::request(addr, method, path, &all, body).await?;
+    Ok((
+        answer.status,
+        serde_json::from_slice(&answer.body).unwrap_or(Value::Null),
+    ))
 }
 
 /// The SSE feed from the start, until the event at `head` arrived.
 pub async fn read_sse(addr: &str, token: &str, head: u64) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "GET /v1/events?after_seq=0 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let auth = format!("Bearer {token}");
+    let mut feed = ombud_testkit::http::open(
+        addr,
+        "GET",
+        "/v1/events?after_seq=0",
+        &[("authorization", &auth)],
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(feed.status, 200);
     let mut text = String::new();
-    let mut buffer = vec![0u8; 65536];
     let done = format!("id: {head}\n");
     let _ = tokio::time::timeout(Duration::from_secs(20), async {
         while !text.contains(&done) {
-            let n = stream.read(&mut buffer).await.unwrap();
-            if n == 0 {
-                break;
+            match feed.next().await {
+                Some(piece) => text.push_str(&String::from_utf8_lossy(&piece)),
+                None => break,
             }
-            text.push_str(&String::from_utf8_lossy(&buffer[..n]));
         }
     })
     .await;
@@ -176,17 +173,11 @@ pub async fn read_sse(addr: &str, token: &str, head: u64) -> String {
 
 /// GET `path` without a token: the status and the body as text (for `/metrics`).
 pub async fn http_text(addr: &str, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
-    (status, body.unwrap_or_default())
+    let answer = ombud_testkit::http::request(addr, "GET", path, &[], Vec::new())
+        .await
+        .unwrap();
+    (
+        answer.status,
+        String::from_utf8_lossy(&answer.body).into_owned(),
+    )
 }

@@ -217,7 +217,7 @@ impl Application {
             settings.holidays.as_deref(),
             settings.deadlines.clone(),
         )?);
-        let (tokens, report) = crate::tokens::issue(&settings.tokens, data)?;
+        let (tokens, report, pending) = crate::tokens::issue(&settings.tokens, data)?;
 
         let store = open_store(settings.location()).await?;
         let log = event_log(store.backend, &settings.security, data).await?;
@@ -247,6 +247,10 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", settings.listen))?;
         let addr = listener.local_addr()?;
+        // Last: nothing can stop the start any more, so new tokens are kept (and shown).
+        if let Some(pending) = pending {
+            pending.keep()?;
+        }
         Ok(Application {
             api,
             log,

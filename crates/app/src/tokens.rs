@@ -1,7 +1,9 @@
 //! Who may call: the configured tokens (`[[auth.tokens]]`, checked before anything is opened),
 //! or, without any, one local token per role. Local tokens are generated at the first start
 //! and kept in the data directory as hashes only (`local-tokens.toml`), so they stay valid
-//! across restarts; the tokens themselves are printed once, when they are made.
+//! across restarts; the tokens themselves are printed once, when they are made. New tokens are
+//! kept only once the start has succeeded ([`Pending`]), so a start that failed never leaves
+//! tokens behind that nobody saw.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -118,31 +120,66 @@ struct LocalFile {
     tokens: Vec<TokenConfig>,
 }
 
-/// The tokens from `source`; local ones are read from (or made and kept in) `data`.
-pub fn issue(source: &TokenSource, data: &Path) -> anyhow::Result<(Tokens, TokenReport)> {
+/// New local tokens' hashes, to be kept once nothing else can stop the start (so no start
+/// that failed leaves tokens nobody was shown).
+#[derive(Debug)]
+#[must_use = "new local tokens work only once kept"]
+pub struct Pending {
+    file: PathBuf,
+    text: String,
+}
+
+impl Pending {
+    /// Writes the hashes into the data directory.
+    pub fn keep(self) -> anyhow::Result<()> {
+        write_private(&self.file, &self.text)
+            .with_context(|| format!("keeping the local tokens in {}", self.file.display()))
+    }
+}
+
+/// The tokens from `source`; local ones are read from `data`, or made (their hashes to be
+/// kept there with [`Pending::keep`]).
+pub fn issue(
+    source: &TokenSource,
+    data: &Path,
+) -> anyhow::Result<(Tokens, TokenReport, Option<Pending>)> {
     match source {
         TokenSource::Configured(list) => {
-            Ok((configured(list)?, TokenReport::Configured(list.len())))
+            Ok((configured(list)?, TokenReport::Configured(list.len()), None))
         }
-        TokenSource::Given(tokens) => Ok((tokens.clone(), TokenReport::Given)),
+        TokenSource::Given(tokens) => Ok((tokens.clone(), TokenReport::Given, None)),
         TokenSource::Local { office, renew } => local(office, *renew, data),
     }
 }
 
-fn local(office: &str, renew: bool, data: &Path) -> anyhow::Result<(Tokens, TokenReport)> {
+fn local(
+    office: &str,
+    renew: bool,
+    data: &Path,
+) -> anyhow::Result<(Tokens, TokenReport, Option<Pending>)> {
     let office = OfficeCode::parse(office).context("the office of the local tokens (--office)")?;
     let file = data.join(LOCAL_TOKENS_FILE);
     if !renew && file.exists() {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading the local tokens in {}", file.display()))?;
-        let kept: LocalFile = toml::from_str(&text)
-            .with_context(|| format!("reading the local tokens in {}", file.display()))?;
+        let kept: LocalFile = toml::from_str(&text).with_context(|| {
+            format!(
+                "reading the local tokens in {} (delete it, or start with --new-local-tokens, \
+                 for new ones)",
+                file.display()
+            )
+        })?;
         // Tokens of another office are not these: make new ones rather than act for it.
         if kept.tokens.iter().all(|t| t.office == office.as_str()) && !kept.tokens.is_empty() {
-            let tokens = configured(&kept.tokens)
-                .with_context(|| format!("the local tokens in {}", file.display()))?;
+            let tokens = configured(&kept.tokens).with_context(|| {
+                format!(
+                    "the local tokens in {} (delete it, or start with --new-local-tokens, for \
+                     new ones)",
+                    file.display()
+                )
+            })?;
             let count = kept.tokens.len();
-            return Ok((tokens, TokenReport::Kept { file, count }));
+            return Ok((tokens, TokenReport::Kept { file, count }, None));
         }
     }
     let mut entries = Vec::new();
@@ -164,24 +201,25 @@ fn local(office: &str, renew: bool, data: &Path) -> anyhow::Result<(Tokens, Toke
          # Delete this file, or start with `ombud serve --new-local-tokens`, for new ones.\n{}",
         toml::to_string(&LocalFile { tokens: entries })?
     );
-    write_private(&file, &text)
-        .with_context(|| format!("keeping the local tokens in {}", file.display()))?;
     Ok((
         tokens,
         TokenReport::New {
-            file,
+            file: file.clone(),
             tokens: shown,
         },
+        Some(Pending { file, text }),
     ))
 }
 
 /// Writes `text` to `path` through a temporary file (readable by the owner only on Unix), so a
 /// crash never leaves half a file.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let temp = path.with_extension("toml.tmp");
+    let temp = path.with_extension(format!("toml.{}.tmp", std::process::id()));
     {
+        // A leftover temporary file would keep its mode: start from none.
+        let _ = std::fs::remove_file(&temp);
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&temp)?;
@@ -204,15 +242,21 @@ mod tests {
             office: "jawa-barat".into(),
             renew: false,
         };
-        let (first, report) = issue(&source, &dir).unwrap();
+        let (first, report, pending) = issue(&source, &dir).unwrap();
         let TokenReport::New { tokens: shown, .. } = report else {
             panic!("the first start makes tokens")
         };
+        assert!(
+            !dir.join(LOCAL_TOKENS_FILE).exists(),
+            "nothing is kept before the start succeeded"
+        );
+        pending.unwrap().keep().unwrap();
         let (_, _, token) = &shown[1];
         let text = std::fs::read_to_string(dir.join(LOCAL_TOKENS_FILE)).unwrap();
         assert!(!text.contains(token.as_str()), "only the hash is kept");
-        let (again, report) = issue(&source, &dir).unwrap();
+        let (again, report, pending) = issue(&source, &dir).unwrap();
         assert!(matches!(report, TokenReport::Kept { count: 6, .. }));
+        assert!(pending.is_none());
         assert_eq!(
             again.actor(token).map(|a| a.id.to_string()),
             first.actor(token).map(|a| a.id.to_string())
@@ -222,8 +266,9 @@ mod tests {
             office: "jawa-barat".into(),
             renew: true,
         };
-        let (renewed, report) = issue(&renew, &dir).unwrap();
+        let (renewed, report, pending) = issue(&renew, &dir).unwrap();
         assert!(matches!(report, TokenReport::New { .. }));
+        pending.unwrap().keep().unwrap();
         assert!(
             renewed.actor(token).is_none(),
             "the old token stops working"

@@ -101,27 +101,61 @@ fn beside(what: &'static str) -> impl Fn(Box<dyn std::error::Error + Send + Sync
 impl Store {
     /// Opens the log at `location` and the stores beside it.
     pub async fn open(location: Location) -> Result<Store, StoreError> {
+        let (backend, description) = AnyBackend::open(location).await?;
+        let (keys, access_log, persons): (AnyKeyStore, Arc<dyn AccessLog>, Arc<dyn PersonIndex>) =
+            match &backend {
+                AnyBackend::Embedded(b) => (
+                    AnyKeyStore::Embedded(
+                        SledKeyStore::open(b).map_err(|e| beside("key store")(e.into()))?,
+                    ),
+                    Arc::new(SledAccessLog::open(b).map_err(|e| beside("access log")(e.into()))?),
+                    Arc::new(
+                        SledPersonIndex::open(b).map_err(|e| beside("person index")(e.into()))?,
+                    ),
+                ),
+                AnyBackend::JetStream(b) => (
+                    AnyKeyStore::JetStream(Box::new(
+                        KvKeyStore::open(b)
+                            .await
+                            .map_err(|e| beside("key bucket")(e.into()))?,
+                    )),
+                    Arc::new(
+                        StreamAccessLog::open(b)
+                            .await
+                            .map_err(|e| beside("access-log stream")(e.into()))?,
+                    ),
+                    Arc::new(
+                        KvPersonIndex::open(b)
+                            .await
+                            .map_err(|e| beside("person-index bucket")(e.into()))?,
+                    ),
+                ),
+            };
+        Ok(Store {
+            backend,
+            keys,
+            access_log,
+            persons,
+            description,
+        })
+    }
+}
+
+impl AnyBackend {
+    /// Opens the log at `location` alone (for a reader that needs nothing beside it, such as a
+    /// rebuild), with one line for the operator saying which log it is.
+    pub async fn open(location: Location) -> Result<(AnyBackend, String), StoreError> {
         match location {
             Location::Embedded(config) => {
-                let backend = Arc::new(EmbeddedBackend::open(&config).map_err(|source| {
-                    StoreError::Embedded {
+                let backend =
+                    EmbeddedBackend::open(&config).map_err(|source| StoreError::Embedded {
                         path: config.path.clone(),
                         source,
-                    }
-                })?);
-                let keys =
-                    SledKeyStore::open(&backend).map_err(|e| beside("key store")(e.into()))?;
-                let access_log =
-                    SledAccessLog::open(&backend).map_err(|e| beside("access log")(e.into()))?;
-                let persons = SledPersonIndex::open(&backend)
-                    .map_err(|e| beside("person index")(e.into()))?;
-                Ok(Store {
-                    description: format!("embedded, in {}", config.path.display()),
-                    backend: AnyBackend::Embedded(backend),
-                    keys: AnyKeyStore::Embedded(keys),
-                    access_log: Arc::new(access_log),
-                    persons: Arc::new(persons),
-                })
+                    })?;
+                Ok((
+                    AnyBackend::Embedded(Arc::new(backend)),
+                    format!("embedded, in {}", config.path.display()),
+                ))
             }
             Location::JetStream(config) => {
                 let url = redact_url(&config.url);
@@ -132,15 +166,6 @@ impl Store {
                             source,
                         }
                     })?;
-                let keys = KvKeyStore::open(&backend)
-                    .await
-                    .map_err(|e| beside("key bucket")(e.into()))?;
-                let access_log = StreamAccessLog::open(&backend)
-                    .await
-                    .map_err(|e| beside("access-log stream")(e.into()))?;
-                let persons = KvPersonIndex::open(&backend)
-                    .await
-                    .map_err(|e| beside("person-index bucket")(e.into()))?;
                 let setup = match setup {
                     StreamSetup::Created => "stream created".to_owned(),
                     StreamSetup::Unchanged => "stream unchanged".to_owned(),
@@ -148,19 +173,14 @@ impl Store {
                         format!("stream settings updated: {}", changes.join("; "))
                     }
                 };
-                Ok(Store {
-                    description: format!("JetStream at {url} ({setup})"),
-                    backend: AnyBackend::JetStream(Arc::new(backend)),
-                    keys: AnyKeyStore::JetStream(Box::new(keys)),
-                    access_log: Arc::new(access_log),
-                    persons: Arc::new(persons),
-                })
+                Ok((
+                    AnyBackend::JetStream(Arc::new(backend)),
+                    format!("JetStream at {url} ({setup})"),
+                ))
             }
         }
     }
-}
 
-impl AnyBackend {
     /// The embedded backend, when this is one.
     pub fn embedded(&self) -> Option<&Arc<EmbeddedBackend>> {
         match self {

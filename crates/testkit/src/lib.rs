@@ -4,12 +4,14 @@
 //! temporary store, waits until JetStream is ready, and kills it and removes the store on drop
 //! (in the style of async-nats' own test harness). It can kill and restart the same server on
 //! the same store and port (fault tests), and [`NatsCluster`] starts three clustered nodes.
-//! Nothing here is a mock: tests talk to the same binary production runs.
+//! Nothing here is a mock: tests talk to the same binary production runs. [`http`] is the
+//! tests' HTTP client (hyper's).
 //!
 //! The binary is `$NATS_SERVER_BIN` or `nats-server` on `PATH`; it must be 2.11 or newer
 //! (per-case optimistic concurrency needs `Nats-Expected-Last-Subject-Sequence-Subject`).
 #![forbid(unsafe_code)]
 
+pub mod http;
 mod nats;
 mod tempdir;
 
