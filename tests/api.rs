@@ -791,6 +791,32 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
     assert_eq!(status, StatusCode::OK, "{stats}");
     assert!(stats.is_object(), "{stats}");
 
+    // Agency dossiers are scoped like the statistics: an office's own dealings with the
+    // agency, never another office's.
+    let dossier = "/v1/agencies/disdukcapil-kota-tasikmalaya";
+    let (status, _, own) = raw("GET", &format!("{dossier}?min_seq=1"), &boss, None).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(own["office"], "jawa-barat", "{own}");
+    assert_eq!(own["open"], 1, "{own}");
+    let other = [("authorization", "Bearer t-other")];
+    let (status, _, problem) = raw("GET", dossier, &other, None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "its own office has no such dossier: {problem}"
+    );
+    assert!(!problem.to_string().contains("Tasikmalaya"), "{problem}");
+    let (status, _, problem) =
+        raw("GET", &format!("{dossier}?office=jawa-barat"), &other, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert!(!problem.to_string().contains("\"open\""), "{problem}");
+    let (status, _, problem) = raw("GET", dossier, &audit, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let (status, _, named) =
+        raw("GET", &format!("{dossier}?office=jawa-barat"), &audit, None).await;
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(named, own, "the same dossier");
+
     // `min_seq` is accepted by every read route (read models wait for it; the trail, its
     // verification and the access log read their own stores, always current).
     for path in [
@@ -798,7 +824,7 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
         "/v1/cases?min_seq=1".to_owned(),
         "/v1/queue?min_seq=1".to_owned(),
         "/v1/stats?office=jawa-barat&min_seq=1".to_owned(),
-        "/v1/agencies/disdukcapil-kota-tasikmalaya?min_seq=1".to_owned(),
+        "/v1/agencies/disdukcapil-kota-tasikmalaya?office=jawa-barat&min_seq=1".to_owned(),
         format!("/v1/cases/{case}/events?min_seq=1"),
         format!("/v1/cases/{case}/verify?min_seq=1"),
     ] {

@@ -467,7 +467,7 @@ async fn assert_answers_clean(office: &Office, case: &str, markers: &[String]) -
             format!("/v1/cases/{case}/events"),
             format!("/v1/cases/{case}/verify"),
             "/v1/stats?office=jawa-barat".to_owned(),
-            "/v1/agencies/disdukcapil-kota-tasikmalaya".to_owned(),
+            "/v1/agencies/disdukcapil-kota-tasikmalaya?office=jawa-barat".to_owned(),
             "/v1/access-log".to_owned(),
         ] {
             let (status, answer) = office.call("GET", &path, token, None).await;

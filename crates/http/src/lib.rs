@@ -462,18 +462,23 @@ async fn agency(
     State(api): Shared,
     Path(code): Path<String>,
     headers: HeaderMap,
-    q: Result<Query<MinSeq>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<StatsParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
-    api.tokens.authenticate(&headers)?;
+    let actor = api.tokens.authenticate(&headers)?;
     let code: AgencyCode = word("code", &code)?;
-    let q = query(q)?;
-    match api.service.agency(&code, q.min_seq).await? {
+    let p = query(q)?;
+    let office = opt("office", p.office.as_ref())?;
+    match api
+        .service
+        .agency(&actor, &code, office.as_ref(), p.min_seq)
+        .await?
+    {
         Some(d) => Ok(Json(d).into_response()),
         None => Err(Problem::new(
             StatusCode::NOT_FOUND,
             "unknown_agency",
             "No cases for this agency",
-            format!("no dossier for `{code}`"),
+            format!("no dossier for `{code}` in this office"),
         )),
     }
 }

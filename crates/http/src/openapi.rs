@@ -162,7 +162,7 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/cases/{id}/events", "The case's audit trail, chain-verified, with any foreign messages on its subjects", TRAIL),
         r("get", "/v1/cases/{id}/verify", "Verify the case's hash chain from its first event", ONLY_MIN_SEQ),
         r("get", "/v1/queue", "My work queue, next due first", QUEUE),
-        r("get", "/v1/agencies/{code}", "An agency's dossier (its numbers span every office)", ONLY_MIN_SEQ),
+        r("get", "/v1/agencies/{code}", "An office's dossier of an agency: the caller's own office, or ?office= for roles that see every office (403 for another office)", STATS),
         r("get", "/v1/stats", "Office statistics (404 no_statistics for an office without cases)", STATS),
         r("get", "/v1/access-log", "Who opened a confidential reporter's identity or looked a person up (DPO)", ACCESS),
         Route {

@@ -34,6 +34,10 @@ pub trait Projector: Send + Sync + 'static {
     /// like an aggregate). A large batch is then applied as independent partitions by case,
     /// on two threads.
     const PER_CASE_ROWS: bool = false;
+    /// The shape of its rows. Raise it when the rows change meaning or keys: read models kept
+    /// under another version are then not read; the projector starts a fresh generation and
+    /// catches up from the start of the log by itself (a rebuild, without an operator).
+    const VERSION: u32 = 1;
 
     /// Folds one event into the trees. Synchronous: it runs on a blocking thread.
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected<'_>) -> Result<(), ApplyError>;

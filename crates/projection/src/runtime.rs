@@ -138,6 +138,11 @@ impl<P: Projector> std::fmt::Debug for Projection<P> {
 
 const META_TREE: &str = "projections.meta";
 
+/// Where the version of a projector's serving generation is kept.
+fn version_key<P: Projector>() -> String {
+    format!("version.{}", P::NAME)
+}
+
 /// A batch of at least this many events is flushed at once (a backlog gains nothing by
 /// waiting; a trickle of single events does).
 const FLUSH_AT_ONCE: u64 = 256;
@@ -159,6 +164,17 @@ impl<P: Projector> Projection<P> {
     ) -> Result<Self, ProjectionError> {
         let meta = db.open_tree(META_TREE)?;
         let active_key = format!("active.{}", P::NAME);
+        let version_key = version_key::<P>();
+        // Read models made before versions were recorded are version 1.
+        let stored_version = match meta.get(&version_key)? {
+            Some(bytes) => u32::from_be_bytes(bytes.as_ref().try_into().map_err(|_| {
+                ProjectionError::BadRow {
+                    key: version_key.clone(),
+                    why: "not a 4-byte version".into(),
+                }
+            })?),
+            None => 1,
+        };
         let generation = match meta.get(&active_key)? {
             Some(bytes) => u64::from_be_bytes(bytes.as_ref().try_into().map_err(|_| {
                 ProjectionError::BadRow {
@@ -166,10 +182,28 @@ impl<P: Projector> Projection<P> {
                     why: "not an 8-byte generation".into(),
                 }
             })?),
-            None => {
-                meta.insert(&active_key, &1u64.to_be_bytes())?;
-                1
+            None => 0,
+        };
+        let generation = if generation == 0 || stored_version != P::VERSION {
+            if generation > 0 {
+                tracing::warn!(
+                    projector = P::NAME,
+                    stored = stored_version,
+                    current = P::VERSION,
+                    "the read model's rows are of another version: starting afresh and \
+                     catching up from the start of the log"
+                );
             }
+            // A fresh, empty generation of this version; both keys change at once.
+            let fresh = generation + 1;
+            let mut batch = sled::Batch::default();
+            batch.insert(active_key.as_bytes(), &fresh.to_be_bytes());
+            batch.insert(version_key.as_bytes(), &P::VERSION.to_be_bytes());
+            meta.apply_batch(batch)?;
+            db.flush()?;
+            fresh
+        } else {
+            generation
         };
         let prefix = format!("{}.g", P::NAME);
         let mine = format!("{}.g{generation}.", P::NAME);
@@ -577,10 +611,13 @@ impl<P: Projector> Projection<P> {
         write_checkpoint(fresh, reached)?;
         self.flush().await?;
         let meta = self.db.open_tree(META_TREE)?;
-        meta.insert(
-            format!("active.{}", P::NAME),
+        let mut swap = sled::Batch::default();
+        swap.insert(
+            format!("active.{}", P::NAME).as_bytes(),
             &progress.generation.to_be_bytes(),
-        )?;
+        );
+        swap.insert(version_key::<P>().as_bytes(), &P::VERSION.to_be_bytes());
+        meta.apply_batch(swap)?;
         self.flush().await?;
         *self
             .current

@@ -48,6 +48,26 @@ fn scope(actor: &ombud_domain::Actor) -> Option<OfficeCode> {
     (!sees_all_offices(actor.role)).then(|| actor.office.clone())
 }
 
+/// The office a per-office read is about: the actor's own (asking for another is forbidden),
+/// or, for roles that see every office, the one they name (they must name one).
+fn office_in_scope(
+    actor: &ombud_domain::Actor,
+    asked: Option<&OfficeCode>,
+    what: &str,
+) -> Result<OfficeCode, ServiceError> {
+    match (scope(actor), asked) {
+        (Some(own), Some(asked)) if own != *asked => Err(ServiceError::Forbidden(format!(
+            "this token sees the {what} of its own office ({own}) only"
+        ))),
+        (Some(own), _) => Ok(own),
+        (None, Some(asked)) => Ok(asked.clone()),
+        (None, None) => Err(ServiceError::Invalid(format!(
+            "name the office, e.g. ?office=jawa-barat (a {} sees every office)",
+            actor.role
+        ))),
+    }
+}
+
 impl<B: Backend, S: KeyStore> Service<B, S> {
     async fn caught_up(&self, min_seq: Option<u64>) -> Result<(), ServiceError> {
         if let Some(seq) = min_seq {
@@ -165,18 +185,22 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         .await
     }
 
-    /// The dossier of an agency (its numbers span every office), once the read models hold
-    /// `min_seq`.
+    /// An office's dossier of an agency (the actor's own office, or `office` for roles that
+    /// see every office), once the read models hold `min_seq`.
     pub async fn agency(
         &self,
+        actor: &ombud_domain::Actor,
         code: &AgencyCode,
+        office: Option<&OfficeCode>,
         min_seq: Option<u64>,
     ) -> Result<Option<DossierView>, ServiceError> {
+        let office = office_in_scope(actor, office, "agency dossiers")?;
         self.caught_up(min_seq).await?;
         let (models, code) = (self.models().clone(), code.clone());
         off_the_runtime(move || {
             Ok(agency_dossier::agency_dossier(
                 &models.statistics.trees(),
+                &office,
                 &code,
             )?)
         })
@@ -192,21 +216,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         today: NaiveDate,
         min_seq: Option<u64>,
     ) -> Result<Option<OfficeStatsView>, ServiceError> {
-        let office = match (scope(actor), office) {
-            (Some(own), Some(asked)) if own != *asked => {
-                return Err(ServiceError::Forbidden(format!(
-                    "this token sees the statistics of its own office ({own}) only"
-                )))
-            }
-            (Some(own), _) => own,
-            (None, Some(asked)) => asked.clone(),
-            (None, None) => {
-                return Err(ServiceError::Invalid(format!(
-                    "name the office, e.g. ?office=jawa-barat (a {} sees every office)",
-                    actor.role
-                )))
-            }
-        };
+        let office = office_in_scope(actor, office, "statistics")?;
         self.caught_up(min_seq).await?;
         let models = self.models().clone();
         off_the_runtime(move || {

@@ -1,11 +1,12 @@
-//! The agency dossier (`agencies`, one row per respondent agency): open and closed cases, by
-//! form and by outcome, clarification answer times (a histogram in days; median and p90 at
-//! query time), and compliance with corrective actions and recommendations.
+//! The agency dossier (`agencies`, one row per office and respondent agency: an office sees
+//! its own dealings with an agency, never another office's): open and closed cases, by form
+//! and by outcome, clarification answer times (a histogram in days; median and p90 at query
+//! time), and compliance with corrective actions and recommendations.
 
 use std::collections::BTreeMap;
 
 use ombud_domain::taxonomy::{ClosureReason, EscalationKind, Finding};
-use ombud_domain::{AgencyCode, EventData};
+use ombud_domain::{AgencyCode, EventData, OfficeCode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProjectionError;
@@ -32,6 +33,8 @@ pub struct Compliance {
 pub struct AgencyDossier {
     /// Last stream sequence applied.
     pub last_seq: u64,
+    /// The office whose cases these are.
+    pub office: OfficeCode,
     /// The agency.
     pub agency: AgencyCode,
     /// Its name as last reported.
@@ -60,9 +63,10 @@ impl Guarded for AgencyDossier {
 
 impl AgencyDossier {
     /// An empty dossier.
-    pub fn new(agency: AgencyCode, name: String) -> Self {
+    pub fn new(office: OfficeCode, agency: AgencyCode, name: String) -> Self {
         AgencyDossier {
             last_seq: 0,
+            office,
             agency,
             name,
             open: 0,
@@ -80,16 +84,20 @@ fn bump(n: &mut u64, delta: i64) {
     *n = n.saturating_add_signed(delta);
 }
 
-/// Moves the dossier across one event.
-pub(crate) fn apply(
+/// The key of an office's dossier of an agency.
+pub fn dossier_key(office: &OfficeCode, agency: &AgencyCode) -> Vec<u8> {
+    format!("{office}/{agency}").into_bytes()
+}
+
+/// Moves the open and closed counts across one event: the case's standing before it is taken
+/// out, after it put in (each only where it is this row's office).
+pub(crate) fn count(
     row: &mut AgencyDossier,
     before: Option<&Contribution>,
     after: Option<&Contribution>,
-    event: &Projected,
-    answered_after: Option<chrono::TimeDelta>,
 ) {
     for (contribution, sign) in [(before, -1i64), (after, 1)] {
-        if let Some(c) = contribution {
+        if let Some(c) = contribution.filter(|c| c.office == row.office) {
             if c.status.is_open() {
                 bump(&mut row.open, sign);
             } else {
@@ -97,6 +105,15 @@ pub(crate) fn apply(
             }
         }
     }
+}
+
+/// Records what the event itself says about the agency (in the dossier of the office that
+/// has the case).
+pub(crate) fn record(
+    row: &mut AgencyDossier,
+    event: &Projected,
+    answered_after: Option<chrono::TimeDelta>,
+) {
     match &event.recorded.event.data {
         EventData::Reported(r) => {
             row.name.clone_from(&r.respondent.agency_name);
@@ -176,18 +193,19 @@ impl DossierView {
     }
 }
 
-/// The dossier of `agency`.
+/// `office`'s dossier of `agency`.
 pub fn agency_dossier(
     trees: &Trees,
+    office: &OfficeCode,
     agency: &AgencyCode,
 ) -> Result<Option<DossierView>, ProjectionError> {
     let row: Option<AgencyDossier> =
-        crate::store::get(trees.tree("agencies"), agency.as_str().as_bytes())
+        crate::store::get(trees.tree("agencies"), &dossier_key(office, agency))
             .map_err(crate::error_from_apply)?;
     Ok(row.map(DossierView::of))
 }
 
-/// Every agency's dossier, by code.
+/// Every dossier, by office, then agency.
 pub fn agencies(trees: &Trees) -> Result<Vec<DossierView>, ProjectionError> {
     trees
         .tree("agencies")

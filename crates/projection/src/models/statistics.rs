@@ -1,5 +1,6 @@
 //! The `statistics` projector: per case a small track row (`tracks`: the domain state and
-//! what the aggregates need), and from it the agency dossiers and office statistics. A case's
+//! what the aggregates need), and from it the agency dossiers (per office) and office
+//! statistics. A case's
 //! standing (office, status, open) is a *contribution*: each event takes the old one out and
 //! puts the new one in, so transfers and reopenings count right. Order per event: aggregate
 //! rows (each guarded by its own `last_seq`), then the track row last.
@@ -69,6 +70,8 @@ pub struct StatisticsProjector;
 impl Projector for StatisticsProjector {
     const NAME: &'static str = "statistics";
     const TREES: &'static [&'static str] = &["offices", "agencies", "tracks"];
+    /// 2: dossiers per office and agency (1: per agency, across offices).
+    const VERSION: u32 = 2;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let e = &event.recorded.event;
@@ -146,22 +149,35 @@ impl Projector for StatisticsProjector {
             rows.put("offices", key, row);
         }
 
-        let key = new.agency.as_str().as_bytes();
-        let row: Option<AgencyDossier> = rows.take("agencies", key)?;
-        if is_new(row.as_ref(), seq) {
-            let mut row = row
-                .unwrap_or_else(|| AgencyDossier::new(new.agency.clone(), new.agency_name.clone()));
-            agency_dossier::apply(
-                &mut row,
-                before.as_ref(),
-                after.as_ref(),
-                event,
-                answered_after,
-            );
+        // Dossier rows, per office and agency: the case's old office and new one (its counts
+        // move), and the office that has the case now (what the event says goes there).
+        let holder = after
+            .as_ref()
+            .map_or_else(|| e.office.clone(), |c| c.office.clone());
+        let dossiers: BTreeSet<OfficeCode> = [before.as_ref(), after.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|c| c.office.clone())
+            .chain([holder.clone()])
+            .collect();
+        for office in dossiers {
+            let key = agency_dossier::dossier_key(&office, &new.agency);
+            let row: Option<AgencyDossier> = rows.take("agencies", &key)?;
+            if !is_new(row.as_ref(), seq) {
+                if let Some(row) = row {
+                    rows.restore("agencies", &key, row);
+                }
+                continue;
+            }
+            let mut row = row.unwrap_or_else(|| {
+                AgencyDossier::new(office.clone(), new.agency.clone(), new.agency_name.clone())
+            });
+            agency_dossier::count(&mut row, before.as_ref(), after.as_ref());
+            if office == holder {
+                agency_dossier::record(&mut row, event, answered_after);
+            }
             row.last_seq = seq;
-            rows.put("agencies", key, row);
-        } else if let Some(row) = row {
-            rows.restore("agencies", key, row);
+            rows.put("agencies", &key, row);
         }
 
         rows.put("tracks", &case_key(e.case_id), new);
