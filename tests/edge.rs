@@ -1,6 +1,7 @@
 //! The HTTP edge of `ombud serve` against clients that misbehave: connections that trickle
-//! their request headers (slow-loris) are closed after `header_read_timeout_secs`, while
-//! ordinary requests are served throughout.
+//! their request headers (slow-loris) are closed after `header_read_timeout_secs`, bodies that
+//! trickle are answered 408 after `body_read_timeout_secs` and write nothing, while ordinary
+//! requests are served throughout.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -73,4 +74,50 @@ async fn connections_that_trickle_their_headers_are_closed_and_others_are_served
     .await
     .unwrap();
     assert_eq!(status, 200, "still serving");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_that_trickle_are_answered_408_and_write_nothing() {
+    let dir = TempDir::new("edge-slow-body").unwrap();
+    let server = start_env(dir.path(), &[], &[("OMBUD__BODY_READ_TIMEOUT_SECS", "1")]).await;
+    let intake = server.tokens["intake"].clone();
+    let started = Instant::now();
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut stream = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+        // Whole headers, then a tenth of the body the request declares, and nothing more.
+        let head = format!(
+            "POST /v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {intake}\r\n\
+             Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{{\"office\": \""
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        slow.push(stream);
+    }
+    // Meanwhile an ordinary request is answered.
+    let (status, _) = http(&server.addr, "GET", "/v1/cases", &intake, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    for stream in &mut slow {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout_at(deadline, stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the connection was closed after the answer");
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("body_timeout"), "{text}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered after about the timeout: {:?}",
+        started.elapsed()
+    );
+    let (status, ready) = http(&server.addr, "GET", "/readyz", &intake, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(
+        ready["log_head"], 0,
+        "no trickled body wrote anything: {ready}"
+    );
 }

@@ -18,7 +18,7 @@ use ombud_eventlog::embedded::EmbeddedConfig;
 use ombud_eventlog::{AnyBackend, AnyKeyStore, EventLog, Location, Store};
 use ombud_http::feed::{FeedConfig, FeedHub};
 use ombud_http::serve::ServeLimits;
-use ombud_http::Api;
+use ombud_http::{Api, BodyLimits};
 use ombud_projection::{ProjectionConfig, ProjectionError, ReadModels};
 use ombud_service::{Clock, Privacy, Service};
 use tokio::sync::watch;
@@ -54,6 +54,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Request body limit in bytes.
     pub body_limit: usize,
+    /// How long a request's body may take to arrive.
+    pub body_read_timeout: Duration,
     /// How long open requests may run on after a shutdown signal.
     pub shutdown_grace: Duration,
     /// Per-connection limits.
@@ -93,6 +95,7 @@ impl Settings {
             holidays: (!config.holidays.as_os_str().is_empty()).then(|| config.holidays.clone()),
             listen,
             body_limit: config.body_limit,
+            body_read_timeout: Duration::from_secs(config.body_read_timeout_secs.max(1)),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
             limits: ServeLimits {
                 header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
@@ -189,7 +192,7 @@ pub struct Application {
     tokens: TokenReport,
     stop: watch::Sender<bool>,
     projectors: Vec<JoinHandle<Result<(), ProjectionError>>>,
-    body_limit: usize,
+    body: BodyLimits,
     limits: ServeLimits,
     shutdown_grace: Duration,
 }
@@ -260,7 +263,10 @@ impl Application {
             tokens: report,
             stop,
             projectors,
-            body_limit: settings.body_limit,
+            body: BodyLimits {
+                max_bytes: settings.body_limit,
+                read_timeout: settings.body_read_timeout,
+            },
             limits: settings.limits,
             shutdown_grace: settings.shutdown_grace,
         })
@@ -298,7 +304,7 @@ impl Application {
 
     /// The HTTP routes, to call in process.
     pub fn router(&self) -> axum::Router {
-        ombud_http::router(self.api.clone(), self.body_limit)
+        ombud_http::router(self.api.clone(), self.body)
     }
 
     /// Waits until the read models have applied the log's head, at most `timeout`.
@@ -321,7 +327,7 @@ impl Application {
         let (signalled, mut on_signal) = watch::channel(false);
         let serving = ombud_http::serve::serve(
             self.listener,
-            ombud_http::router(self.api.clone(), self.body_limit),
+            ombud_http::router(self.api.clone(), self.body),
             self.limits,
             async move {
                 shutdown.await;

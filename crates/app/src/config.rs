@@ -242,6 +242,8 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Seconds a client may take to send a request's headers before its connection closes.
     pub header_read_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body once its headers arrived.
+    pub body_read_timeout_secs: u64,
     /// NATS.
     pub nats: NatsConfig,
     /// Secrets.

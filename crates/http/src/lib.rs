@@ -53,8 +53,26 @@ pub struct Api {
 
 pub(crate) type Shared = State<Arc<Api>>;
 
-/// The router, with a request body limit of `body_limit` bytes.
-pub fn router(api: Arc<Api>, body_limit: usize) -> Router {
+/// What a request body may be.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Its largest size in bytes (413 `body_too_large` beyond).
+    pub max_bytes: usize,
+    /// How long it may take to arrive once the headers did (408 `body_timeout` beyond).
+    pub read_timeout: std::time::Duration,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        BodyLimits {
+            max_bytes: DEFAULT_BODY_LIMIT,
+            read_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// The router, with request bodies within `body`.
+pub fn router(api: Arc<Api>, body: BodyLimits) -> Router {
     Router::new()
         .route("/v1/cases", post(report).get(list))
         .route("/v1/cases/{id}", get(case_file))
@@ -90,8 +108,72 @@ pub fn router(api: Arc<Api>, body_limit: usize) -> Router {
                 format!("this route does not take {method}; see /v1/openapi.json"),
             )
         })
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(body.max_bytes))
+        .layer(axum::middleware::from_fn_with_state(body, body_in_time))
         .with_state(api)
+}
+
+/// Reads a request's body, within its limits, before the route sees it: a body that is too
+/// slow is answered 408 `body_timeout` (and the connection closed), one that is too large 413.
+/// A request that declares no body passes as it is.
+async fn body_in_time(
+    State(limits): State<BodyLimits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let chunked = headers.contains_key(header::TRANSFER_ENCODING);
+    if !chunked && declared.unwrap_or(0) == 0 {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, limits.max_bytes);
+    match tokio::time::timeout(limits.read_timeout, read).await {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "Request body too large",
+                    format!("the body may be at most {} bytes", limits.max_bytes),
+                )
+                .into_response()
+            } else {
+                Problem::malformed(format!("the request body could not be read: {e}"))
+                    .into_response()
+            }
+        }
+        Err(_) => {
+            let mut response = Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "Request body too slow",
+                format!(
+                    "the request body did not arrive within {} s (body_read_timeout_secs); \
+                     nothing was written",
+                    limits.read_timeout.as_secs()
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 fn parse_case(id: &str) -> Result<CaseId, Problem> {
