@@ -52,12 +52,71 @@ pub enum LogError {
         /// The limit.
         limit: usize,
     },
-    /// The log refused or failed for another reason (setup, storage, server error).
+    /// The log refused or failed for another reason (setup, a malformed stored row).
     #[error("event log: {0}")]
     Storage(String),
+    /// The storage or the server failed (an I/O error, a server's refusal): `context` says
+    /// what was being done, `source` why it failed.
+    #[error("event log: {context}")]
+    Failed {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: Cause,
+    },
 }
 
+/// The underlying error of a [`LogError::Failed`], shared (a log error is cloned to every
+/// waiter of a failed append) and compared by its message.
+#[derive(Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    /// Keeps `error` as a cause.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Cause(std::sync::Arc::from(error.into()))
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
+
 impl LogError {
+    /// A failure of the storage or server while doing `context`, `source` kept as its cause.
+    pub fn failed(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        LogError::Failed {
+            context: context.into(),
+            source: Cause::new(source),
+        }
+    }
+
     /// Whether retrying the same request (same idempotency key) may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, LogError::Unavailable { .. })

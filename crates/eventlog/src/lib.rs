@@ -45,7 +45,7 @@ pub use backend::{Backend, Subscription};
 /// about 10 MiB of bodies).
 pub const SUBSCRIPTION_BUFFER: usize = 10_000;
 pub use access_log::{AccessEntry, AccessLog, AccessQuery};
-pub use error::LogError;
+pub use error::{Cause, LogError};
 pub use log::{
     Append, AsOf, EventLog, ForeignMessage, Foreignness, LoadedCase, LoggedEvent, MarkCheck,
     Receipt, Trail,

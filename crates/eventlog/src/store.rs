@@ -4,7 +4,6 @@
 //! layers above work with [`AnyBackend`] and [`AnyKeyStore`], so the embedded/JetStream choice
 //! is made here once and nowhere else.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use ombud_domain::{CaseId, KeyId};
@@ -65,24 +64,11 @@ pub struct Store {
 /// Why the storage could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The NATS server could not be reached, or the stream could not be set up.
-    #[error("connecting to NATS at {url}")]
-    Connect {
-        /// The servers, credentials removed.
-        url: String,
-        /// Why.
-        #[source]
-        source: LogError,
-    },
-    /// The embedded log's database could not be opened.
-    #[error("opening the embedded log in {} (is another ombud using it?)", path.display())]
-    Embedded {
-        /// Its directory.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: LogError,
-    },
+    /// The log could not be opened: the NATS server could not be reached or the stream set
+    /// up, or the embedded log's directory is in use or unreadable (the error says which,
+    /// and where).
+    #[error(transparent)]
+    Log(#[from] LogError),
     /// A store beside the log could not be opened.
     #[error("opening the {what}")]
     Beside {
@@ -147,11 +133,7 @@ impl AnyBackend {
     pub async fn open(location: Location) -> Result<(AnyBackend, String), StoreError> {
         match location {
             Location::Embedded(config) => {
-                let backend =
-                    EmbeddedBackend::open(&config).map_err(|source| StoreError::Embedded {
-                        path: config.path.clone(),
-                        source,
-                    })?;
+                let backend = EmbeddedBackend::open(&config)?;
                 Ok((
                     AnyBackend::Embedded(Arc::new(backend)),
                     format!("embedded, in {}", config.path.display()),
@@ -159,13 +141,7 @@ impl AnyBackend {
             }
             Location::JetStream(config) => {
                 let url = redact_url(&config.url);
-                let (backend, setup) =
-                    JetStreamBackend::connect(*config).await.map_err(|source| {
-                        StoreError::Connect {
-                            url: url.clone(),
-                            source,
-                        }
-                    })?;
+                let (backend, setup) = JetStreamBackend::connect(*config).await?;
                 let setup = match setup {
                     StreamSetup::Created => "stream created".to_owned(),
                     StreamSetup::Unchanged => "stream unchanged".to_owned(),

@@ -893,10 +893,17 @@ async fn a_server_without_jetstream_is_refused_with_a_clear_message() {
     .unwrap();
     let refused = JetStreamBackend::connect(JetStreamConfig::new(server.url())).await;
     match refused {
-        Err(LogError::Storage(why)) => assert!(
-            why.contains("JetStream is not available") && why.contains("-js"),
-            "{why}"
-        ),
+        Err(e @ LogError::Failed { .. }) => {
+            let why = e.to_string();
+            assert!(
+                why.contains("JetStream is not available") && why.contains("-js"),
+                "{why}"
+            );
+            assert!(
+                std::error::Error::source(&e).is_some(),
+                "the server's answer is kept as the cause"
+            );
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -986,7 +993,9 @@ async fn on_a_three_node_cluster_retries_and_races_behave_the_same() {
     let backend = loop {
         match JetStreamBackend::connect(config.clone()).await {
             Ok((backend, _)) => break Arc::new(backend),
-            Err(e @ (LogError::Unavailable { .. } | LogError::Storage(_))) => {
+            Err(
+                e @ (LogError::Unavailable { .. } | LogError::Storage(_) | LogError::Failed { .. }),
+            ) => {
                 eprintln!("cluster not ready: {e}");
                 assert!(
                     std::time::Instant::now() < deadline,

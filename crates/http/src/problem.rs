@@ -85,7 +85,7 @@ impl IntoResponse for Problem {
 
 impl From<ServiceError> for Problem {
     fn from(e: ServiceError) -> Self {
-        let detail = e.to_string();
+        let detail = e.with_causes();
         match e {
             ServiceError::Refused(refusal) => match refusal {
                 DomainError::NoSuchCase => Problem::new(
@@ -192,7 +192,10 @@ impl From<ServiceError> for Problem {
                 "The case's trail does not verify",
                 detail,
             ),
-            ServiceError::Sealing(_) | ServiceError::Internal(_) => Problem::new(
+            ServiceError::Sealing(_)
+            | ServiceError::Log(_)
+            | ServiceError::ReadModels(_)
+            | ServiceError::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal error",

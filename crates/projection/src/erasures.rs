@@ -84,10 +84,7 @@ pub(crate) async fn follow(
             tree.insert(CHECKPOINT, &done.to_be_bytes())?;
             if acted {
                 flusher.wrote();
-                flusher
-                    .flush()
-                    .await
-                    .map_err(|e| ProjectionError::Storage(e.to_string()))?;
+                flusher.flush().await.map_err(ProjectionError::Log)?;
             }
         }
     }

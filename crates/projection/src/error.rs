@@ -9,6 +9,9 @@ use ombud_eventlog::LogError;
 #[non_exhaustive]
 pub enum ProjectionError {
     /// sled failed (disk full, corruption, I/O error).
+    #[error("read model storage failed")]
+    Sled(#[from] sled::Error),
+    /// The read models' machinery failed otherwise (a task that died, a missing tree).
     #[error("read model storage failed: {0}")]
     Storage(String),
     /// The event log failed in a way retrying will not fix.
@@ -53,12 +56,6 @@ pub enum ProjectionError {
     Seal(#[from] ombud_envelope::SealError),
 }
 
-impl From<sled::Error> for ProjectionError {
-    fn from(e: sled::Error) -> Self {
-        ProjectionError::Storage(e.to_string())
-    }
-}
-
 /// Why a projector could not apply one event. [`ApplyError::Invalid`] quarantines the event;
 /// [`ApplyError::Storage`] stops the batch (the event is fine, the disk is not).
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +64,7 @@ pub enum ApplyError {
     #[error("{0}")]
     Invalid(String),
     /// sled failed.
-    #[error("read model storage failed: {0}")]
+    #[error("read model storage failed")]
     Storage(#[from] sled::Error),
     /// A stored row could not be decoded.
     #[error("read model row {key} is unreadable: {why}")]

@@ -58,7 +58,7 @@ pub(crate) async fn run<B: Backend>(
         let mut subscription = match log.subscribe(next_from).await {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot subscribe to the log; retrying");
+                tracing::warn!(error = %crate::with_causes(&e), "cannot subscribe to the log; retrying");
                 tell(&mut consumers, FeedItem::Trouble(e)).await;
                 if pause(config, &mut shutdown).await {
                     return;
@@ -77,7 +77,7 @@ pub(crate) async fn run<B: Backend>(
             let first = match first {
                 Some(Ok(event)) => event,
                 Some(Err(e)) => {
-                    tracing::warn!(error = %e, "the log feed failed; resubscribing");
+                    tracing::warn!(error = %crate::with_causes(&e), "the log feed failed; resubscribing");
                     tell(&mut consumers, FeedItem::Trouble(e)).await;
                     break;
                 }

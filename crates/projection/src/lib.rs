@@ -30,10 +30,26 @@ pub use runtime::{Projection, ProjectionConfig, RebuildReport};
 pub use status::{ProjectorStatus, RebuildProgress, RunState};
 pub use store::Trees;
 
+/// An error with its causes, outermost first (`read model storage failed: IO error: …`), for
+/// status and logs (a cause already in a message is not repeated).
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = e.source();
+    }
+    text
+}
+
 /// Query-side conversion of a row error.
 pub(crate) fn error_from_apply(e: ApplyError) -> ProjectionError {
     match e {
-        ApplyError::Storage(e) => ProjectionError::Storage(e.to_string()),
+        ApplyError::Storage(e) => ProjectionError::Sled(e),
         ApplyError::BadRow { key, why } => ProjectionError::BadRow { key, why },
         ApplyError::Invalid(why) => ProjectionError::Storage(why),
     }

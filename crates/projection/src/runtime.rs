@@ -308,8 +308,8 @@ impl<P: Projector> Projection<P> {
         quarantine::list_foreign(&self.trees()).map_err(crate::error_from_apply)
     }
 
-    fn note_error(&self, error: &dyn std::fmt::Display) {
-        lock(&self.inner).last_error = Some(error.to_string());
+    fn note_error(&self, error: &dyn std::error::Error) {
+        lock(&self.inner).last_error = Some(crate::with_causes(error));
     }
 
     fn set_state(&self, state: RunState) {
@@ -344,7 +344,8 @@ impl<P: Projector> Projection<P> {
         match &result {
             Ok(()) => self.set_state(RunState::Stopped),
             Err(e) => {
-                tracing::error!(projector = P::NAME, error = %e, "projector stopped");
+                let why = crate::with_causes(e);
+                tracing::error!(projector = P::NAME, error = %why, "projector stopped");
                 self.note_error(e);
                 self.set_state(RunState::Failed);
             }

@@ -230,7 +230,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                         // erasure follower of every process retries until it holds (and repairs
                         // a crash here); the case reads as erased from its event either way.
                         if let Err(e) = self.erase_effects(case_id).await {
-                            tracing::warn!(case = %case_id, error = %e, "erasure recorded; destroying the key is left to the erasure follower");
+                            tracing::warn!(case = %case_id, error = %ombud_projection::with_causes(&e), "erasure recorded; destroying the key is left to the erasure follower");
                         }
                     }
                     if let Some(person) = &person {
@@ -239,7 +239,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
                         match self.earlier_reports(&request.actor, person, case_id).await {
                             Ok(count) => done.earlier_reports = Some(count),
                             Err(e) => {
-                                tracing::warn!(case = %case_id, error = %e, "report recorded; counting the reporter's earlier reports failed")
+                                tracing::warn!(case = %case_id, error = %ombud_projection::with_causes(&e), "report recorded; counting the reporter's earlier reports failed")
                             }
                         }
                     }

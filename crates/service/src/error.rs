@@ -69,9 +69,33 @@ pub enum ServiceError {
     /// Sealing or opening personal data failed (key store unreachable, wrong master key).
     #[error("personal data: {0}")]
     Sealing(ombud_envelope::SealError),
-    /// Anything else (storage): a bug or an operations problem.
+    /// The event log failed (storage, server): an operations problem; the cause is the source.
+    #[error("internal error")]
+    Log(#[source] LogError),
+    /// The read models failed (storage): an operations problem; the cause is the source.
+    #[error("internal error")]
+    ReadModels(#[source] ProjectionError),
+    /// Anything else: a bug or an operations problem.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl ServiceError {
+    /// The error with its causes, outermost first: `internal error: event log: reading an
+    /// event: …` (what the edge reports; a cause already in a message is not repeated).
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            let part = e.to_string();
+            if !text.contains(&part) {
+                text.push_str(": ");
+                text.push_str(&part);
+            }
+            cause = e.source();
+        }
+        text
+    }
 }
 
 impl From<LogError> for ServiceError {
@@ -97,7 +121,7 @@ impl From<LogError> for ServiceError {
             LogError::TooLarge { size, limit } => ServiceError::Invalid(format!(
                 "the event would be {size} bytes, over the log's limit of {limit}"
             )),
-            other => ServiceError::Internal(other.to_string()),
+            other => ServiceError::Log(other),
         }
     }
 }
@@ -107,7 +131,7 @@ impl From<ProjectionError> for ServiceError {
         match e {
             ProjectionError::NotYet { .. } => ServiceError::NotYet(e),
             ProjectionError::InvalidQuery(why) => ServiceError::Invalid(why),
-            other => ServiceError::Internal(other.to_string()),
+            other => ServiceError::ReadModels(other),
         }
     }
 }
@@ -143,5 +167,23 @@ impl ServiceError {
             },
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_failure_keeps_its_cause_to_the_edge() {
+        let cause = std::io::Error::other("No space left on device");
+        let e = ServiceError::from(LogError::failed("appending an event", cause));
+        assert!(matches!(e, ServiceError::Log(_)), "{e:?}");
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("event log: appending an event"));
+        assert_eq!(
+            e.with_causes(),
+            "internal error: event log: appending an event: No space left on device"
+        );
     }
 }

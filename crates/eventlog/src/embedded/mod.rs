@@ -74,6 +74,8 @@ pub struct EmbeddedBackend {
     durable: watch::Sender<u64>,
     flusher: std::sync::Arc<Flusher>,
     max_body_bytes: usize,
+    /// This process's lock on the data directory.
+    _lock: std::fs::File,
 }
 
 const INDEXED_UP_TO: &[u8] = b"indexed_up_to";
@@ -98,8 +100,8 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-fn storage(context: &str, error: impl std::fmt::Display) -> LogError {
-    LogError::Storage(format!("{context}: {error}"))
+fn storage(context: &str, error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> LogError {
+    LogError::failed(context, error)
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -215,11 +217,17 @@ impl EmbeddedBackend {
     /// Opens (or creates) the log in `config.path`, repairing the case index from the event
     /// rows written since the last start.
     pub fn open(config: &EmbeddedConfig) -> Result<Self, LogError> {
+        let lock = lock_directory(&config.path)?;
         let db = sled::Config::new()
             .path(&config.path)
             .flush_every_ms(None)
             .open()
-            .map_err(|e| open_error(&config.path, e))?;
+            .map_err(|e| {
+                storage(
+                    &format!("opening the data directory {}", config.path.display()),
+                    e,
+                )
+            })?;
         let events = db
             .open_tree("events")
             .map_err(|e| storage("opening events", e))?;
@@ -266,6 +274,7 @@ impl EmbeddedBackend {
             broken: Mutex::new(None),
             durable,
             max_body_bytes: config.max_body_bytes,
+            _lock: lock,
         })
     }
 
@@ -375,23 +384,36 @@ fn read_run(events: &sled::Tree, from: u64, to: u64) -> Vec<Result<StoredEvent, 
     out
 }
 
-fn open_error(path: &Path, error: sled::Error) -> LogError {
-    let text = error.to_string();
-    if text.contains("lock")
-        || text.contains("WouldBlock")
-        || text.contains("temporarily unavailable")
-    {
-        LogError::Storage(format!(
-            "the data directory {} is in use by another process (is `ombud serve` running?): {text}",
+/// Takes the data directory for this process: one ombud at a time (sled's own lock would say
+/// so only in the text of an error), held as long as the returned file is.
+fn lock_directory(path: &Path) -> Result<std::fs::File, LogError> {
+    std::fs::create_dir_all(path).map_err(|e| {
+        storage(
+            &format!("creating the data directory {}", path.display()),
+            e,
+        )
+    })?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.join(LOCK_FILE))
+        .map_err(|e| storage(&format!("opening {}", path.join(LOCK_FILE).display()), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(LogError::Storage(format!(
+            "the data directory {} is in use by another process (is `ombud serve` running?)",
             path.display()
-        ))
-    } else {
-        LogError::Storage(format!(
-            "opening the data directory {}: {text}",
-            path.display()
-        ))
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(storage(
+            &format!("locking the data directory {}", path.display()),
+            e,
+        )),
     }
 }
+
+/// The file whose lock says which process has the data directory.
+const LOCK_FILE: &str = "ombud.lock";
 
 impl Backend for EmbeddedBackend {
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
@@ -546,6 +568,28 @@ impl Backend for EmbeddedBackend {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_data_directory_in_use_is_refused_and_other_failures_keep_their_cause() {
+        let dir = std::env::temp_dir().join(format!("ombud-lock-{}", std::process::id()));
+        let first = EmbeddedBackend::open(&EmbeddedConfig::new(&dir)).unwrap();
+        match EmbeddedBackend::open(&EmbeddedConfig::new(&dir)) {
+            Err(LogError::Storage(why)) => assert!(why.contains("in use"), "{why}"),
+            other => panic!("a second open must be refused: {other:?}"),
+        }
+        drop(first);
+        let file = dir.join("a-file");
+        std::fs::write(&file, b"not a directory").unwrap();
+        let e = EmbeddedBackend::open(&EmbeddedConfig::new(&file))
+            .err()
+            .unwrap();
+        assert!(matches!(e, LogError::Failed { .. }), "{e:?}");
+        assert!(
+            std::error::Error::source(&e).is_some(),
+            "the cause is kept: {e:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn outgoing(case_id: CaseId) -> Outgoing {
         let body = b"{}".to_vec();

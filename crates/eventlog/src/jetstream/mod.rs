@@ -179,17 +179,14 @@ async fn connect_options(config: &JetStreamConfig) -> Result<async_nats::Connect
             options.user_and_password(user.clone(), password.clone())
         }
         NatsAuth::CredsFile(path) => options.credentials_file(path).await.map_err(|e| {
-            LogError::Storage(format!(
-                "reading the NATS credentials file {}: {e}",
-                path.display()
-            ))
+            LogError::failed(
+                format!("reading the NATS credentials file {}", path.display()),
+                e,
+            )
         })?,
         NatsAuth::NkeyFile(path) => {
             let seed = std::fs::read_to_string(path).map_err(|e| {
-                LogError::Storage(format!(
-                    "reading the nkey seed file {}: {e}",
-                    path.display()
-                ))
+                LogError::failed(format!("reading the nkey seed file {}", path.display()), e)
             })?;
             options.nkey(seed.trim().to_owned())
         }
@@ -252,7 +249,7 @@ impl JetStreamBackend {
             }
             servers.push(
                 bare.parse()
-                    .map_err(|e| LogError::Storage(format!("invalid NATS URL {bare:?}: {e}")))?,
+                    .map_err(|e| LogError::failed(format!("invalid NATS URL {bare:?}"), e))?,
             );
         }
         config.url = redact_url(&config.url);
@@ -269,7 +266,7 @@ impl JetStreamBackend {
                             "{context}: the server refused ombud's credentials ({e}); set nats.user and nats.password (OMBUD__NATS__PASSWORD), or nats.creds_file / nats.nkey_file"
                         ))
                     }
-                    ConnectErrorKind::Tls => LogError::Storage(format!("{context}: TLS: {e}")),
+                    ConnectErrorKind::Tls => LogError::failed(format!("{context}: TLS"), e),
                     _ => unavailable(&context, e),
                 }
             })?;
@@ -297,11 +294,14 @@ impl JetStreamBackend {
             .timeout(config.request_timeout.max(SETUP_TIMEOUT))
             .build(client.clone());
         context.query_account().await.map_err(|e| {
-            LogError::Storage(format!(
-                "JetStream is not available at {} (is the server started with JetStream \
-                 enabled, `-js` or a `jetstream {{}}` block?): {e}",
-                config.url
-            ))
+            LogError::failed(
+                format!(
+                    "JetStream is not available at {} (is the server started with JetStream \
+                     enabled, `-js` or a `jetstream {{}}` block?)",
+                    config.url
+                ),
+                e,
+            )
         })?;
         let backend = JetStreamBackend {
             max_payload: info.max_payload,
@@ -361,7 +361,7 @@ impl JetStreamBackend {
                     )));
                 }
                 self.setup.update_stream(&desired).await.map_err(|e| {
-                    LogError::Storage(format!("updating stream {}: {e}", desired.name))
+                    LogError::failed(format!("updating stream {}", desired.name), e)
                 })?;
                 tracing::warn!(stream = %desired.name, ?changed, "stream settings had drifted and were updated");
                 Ok(StreamSetup::Updated(changed))
@@ -371,7 +371,7 @@ impl JetStreamBackend {
                     .create_stream(desired.clone())
                     .await
                     .map_err(|e| {
-                        LogError::Storage(format!("creating stream {}: {e}", desired.name))
+                        LogError::failed(format!("creating stream {}", desired.name), e)
                     })?;
                 Ok(StreamSetup::Created)
             }
@@ -522,7 +522,7 @@ fn batch_event(message: async_nats::Message) -> Result<StoredEvent, LogError> {
 fn stored_event(message: &jetstream::Message) -> Result<StoredEvent, LogError> {
     let info = message
         .info()
-        .map_err(|e| LogError::Storage(format!("message without metadata: {e}")))?;
+        .map_err(|e| LogError::failed("reading a message's metadata", e))?;
     Ok(StoredEvent {
         stream_seq: info.stream_sequence,
         subject: message.subject.to_string(),
@@ -635,9 +635,7 @@ impl Backend for JetStreamBackend {
                 | PublishErrorKind::MaxAckPending => {
                     PublishFailure::Failed(unavailable("appending to JetStream", e))
                 }
-                _ => PublishFailure::Failed(LogError::Storage(format!(
-                    "JetStream refused the append: {e}"
-                ))),
+                _ => PublishFailure::Failed(LogError::failed("JetStream refused the append", e)),
             }),
         }
     }

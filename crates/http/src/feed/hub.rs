@@ -278,7 +278,7 @@ async fn follow(
             }
             failed => {
                 if let Some(Err(e)) = failed {
-                    tracing::warn!(error = %e, after, "the live feed lost the log; resubscribing");
+                    tracing::warn!(error = %ombud_projection::with_causes(&e), after, "the live feed lost the log; resubscribing");
                 }
                 let mut attempts = 0;
                 loop {
@@ -289,12 +289,12 @@ async fn follow(
                             break;
                         }
                         Err(e) if attempts + 1 >= RESUBSCRIBE_ATTEMPTS => {
-                            tracing::warn!(error = %e, after, "the live feed gives up on the log; its clients end and reconnect");
+                            tracing::warn!(error = %ombud_projection::with_causes(&e), after, "the live feed gives up on the log; its clients end and reconnect");
                             return;
                         }
                         Err(e) => {
                             attempts += 1;
-                            tracing::debug!(error = %e, "the live feed cannot resubscribe");
+                            tracing::debug!(error = %ombud_projection::with_causes(&e), "the live feed cannot resubscribe");
                         }
                     }
                 }
