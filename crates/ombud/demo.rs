@@ -1,8 +1,8 @@
 //! The demo data set: about 2,000 cases of Ombudsman RI Perwakilan Jawa Barat against the
 //! public services of Kota Tasikmalaya (and a few other cities), spread over every state and
-//! path of DOMAIN.md, with realistic dates (January to November 2026; some clocks overdue),
-//! forms, channels and Indonesian text. Deterministic for a given `--seed`. Loaded through
-//! the service layer, command by command, exactly as the API would record them.
+//! path of `docs/procedure.md`, with realistic dates (January to November 2026; some clocks
+//! overdue), forms, channels and Indonesian text. Deterministic for a given `--seed`. Loaded
+//! through the service layer, command by command, exactly as the API would record them.
 
 use std::sync::Arc;
 

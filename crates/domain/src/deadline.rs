@@ -1,7 +1,7 @@
-//! The clocks of DOMAIN.md (reporter completion, clarification answer, corrective action,
-//! recommendation implementation, incident age) and the [`Rules`] a decision needs: the
-//! configurable lengths, the working-day calendar, the taxonomy and the office's UTC offset.
-//! A due date is computed once, when its clock starts, and recorded in that event with the
+//! The clocks of `docs/procedure.md` (reporter completion, clarification answer, corrective
+//! action, recommendation implementation, incident age) and the [`Rules`] a decision needs:
+//! the configurable lengths, the working-day calendar, the taxonomy and the office's UTC
+//! offset. A due date is computed once, when its clock starts, and recorded in that event with the
 //! calendar version; "overdue" is never stored, it is derived by comparing with the time of a
 //! query.
 
@@ -99,8 +99,8 @@ impl Deadline {
     }
 }
 
-/// The configurable lengths of the clocks. Defaults are DOMAIN.md's; several are marked
-/// "recalled, verify" in the research, which is why they are data.
+/// The configurable lengths of the clocks. Defaults: `docs/procedure.md`, "Clocks"; several are
+/// marked "recalled, verify" in the research, which is why they are data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlinePolicy {
     /// Reporter completes the report: 30 days.

@@ -2,8 +2,8 @@
 //! either produces its one event or refuses with a typed [`DomainError`]. The checks run in a
 //! fixed order so a refusal names the most basic problem: the role may do this at all → the
 //! case exists (or, for a report, does not yet) → the actor's office owns the case → the
-//! state allows it → the fields are valid → the conditions of DOMAIN.md hold. Who may do what from where is data: [`permitted_roles`]
-//! and [`legal_states`].
+//! state allows it → the fields are valid → the conditions of `docs/procedure.md` hold. Who may
+//! do what from where is data: [`permitted_roles`] and [`legal_states`].
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Who sees which personal data of a case (DESIGN.md §10, DOMAIN.md §9): the disclosure
+//! Who sees which personal data of a case (`docs/personal-data.md`): the disclosure
 //! policy as one table of grants ([`GRANTS`]), and [`disclose`], the one decision every read
 //! path (case file, CLI, exports) applies. Anything no grant opens is redacted with a typed
 //! reason; erased data is never opened. Pure: the caller says who asks and how they stand to
@@ -136,10 +136,10 @@ const OWN_OFFICE: &[Relation] = &[Assigned, SameOffice];
 const ANY_OFFICE: &[Relation] = &[Assigned, SameOffice, OtherOffice];
 const ALWAYS: &[Phase] = &[Phase::BeforeAcceptance, Phase::Accepted];
 
-/// The policy (DESIGN.md §10). `supervisor` stands for DOMAIN.md v2's unit head and head of
-/// office. Everything not granted here is redacted: the reporter's identity as
-/// `confidential` when the reporter asked for it, else `need_to_know`; free text as
-/// `need_to_know`.
+/// The policy (`docs/personal-data.md`). `supervisor` stands for the unit head and the head of
+/// office (`docs/procedure.md`, "Roles"). Everything not granted here is redacted: the
+/// reporter's identity as `confidential` when the reporter asked for it, else `need_to_know`;
+/// free text as `need_to_know`.
 pub const GRANTS: &[Grant] = &[
     // The reporter's identity and contacts.
     Grant {

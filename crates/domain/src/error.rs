@@ -44,7 +44,7 @@ pub enum DomainError {
         /// What was refused.
         action: Action,
     },
-    /// The state allows it, but a condition of DOMAIN.md is not met.
+    /// The state allows it, but a condition of `docs/procedure.md` is not met.
     #[error("cannot {action}: {requirement}")]
     Unmet {
         /// What was refused.

@@ -14,11 +14,11 @@
 //! - [`taxonomy`]: forms, channels, tracks, closure reasons, escalation kinds, as data.
 //! - [`role`]: who may act ([`Role`], [`Actor`]) and which offices they see.
 //! - [`calendar`]: the working-day calendar (weekends and holidays, versioned).
-//! - [`deadline`]: the clocks of DOMAIN.md and how their due dates are computed.
+//! - [`deadline`]: the clocks of `docs/procedure.md` and how their due dates are computed.
 //! - [`command`]: one command per event type.
 //! - [`event`]: the 19 event types and their data (the wire contract's `data`).
 //! - [`state`]: [`CaseState`], [`Status`] and [`evolve`].
-//! - [`disclosure`]: who sees which personal data (the policy table of DESIGN.md §10).
+//! - [`disclosure`]: who sees which personal data (the policy table of `docs/personal-data.md`).
 //! - [`decide`](mod@decide): the rules: who may do what, from which state, on which conditions.
 //! - [`error`]: [`DomainError`], every refusal typed.
 #![forbid(unsafe_code)]

@@ -1,6 +1,6 @@
-//! Who may act: the seven roles of DOMAIN.md and the [`Actor`] a command names. Owns the rule
-//! of office scope (intake, investigator and supervisor act only on their own office's cases);
-//! which role may issue which command is a rule of `decide`.
+//! Who may act: the seven roles of `docs/procedure.md` and the [`Actor`] a command names. Owns
+//! the rule of office scope (intake, investigator and supervisor act only on their own
+//! office's cases); which role may issue which command is a rule of `decide`.
 
 use std::fmt;
 

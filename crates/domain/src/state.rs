@@ -1,6 +1,7 @@
 //! [`CaseState`]: what `decide` needs to know about a case, folded from its events by
-//! [`evolve`]. Owns the states of DOMAIN.md ([`Status`]) and what each event does to them.
-//! `evolve` trusts its input (events were decided before they were recorded) and never fails.
+//! [`evolve`]. Owns the states of `docs/procedure.md` ([`Status`]) and what each event does to
+//! them. `evolve` trusts its input (events were decided before they were recorded) and never
+//! fails.
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! The disclosure policy, every cell: role × field × confidential × relation × phase ×
-//! erased, against DESIGN.md §10 written out here independently of `GRANTS`.
+//! erased, against `docs/personal-data.md` written out here independently of `GRANTS`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use ombud_domain::disclosure::{disclose, Disclosure, Field, Phase, Redaction, Relation};

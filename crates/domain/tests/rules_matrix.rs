@@ -1,7 +1,7 @@
-//! Every transition rule of DOMAIN.md as two tables written out here, independently of the
-//! tables in `decide`: which states each action is legal from, and which roles may take it.
-//! Each cell is tried: a legal cell must never be refused as an invalid transition (or as not
-//! permitted), an illegal one must be.
+//! Every transition rule of `docs/procedure.md` as two tables written out here, independently
+//! of the tables in `decide`: which states each action is legal from, and which roles may take
+//! it. Each cell is tried: a legal cell must never be refused as an invalid transition (or as
+//! not permitted), an illegal one must be.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -57,7 +57,7 @@ close:recommendation_partly_implemented   .  .  .  .  .  .  x  .
 close:recommendation_not_implemented      .  .  .  .  .  .  x  .
 ";
 
-/// Who may take each action (DOMAIN.md's "who" column; auditor never writes).
+/// Who may take each action (the "who" column of `docs/procedure.md`; auditor never writes).
 const ROLES: &str = "
 report                                    intake system
 request-completion                        intake

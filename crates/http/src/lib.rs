@@ -1,4 +1,4 @@
-//! ombud's HTTP API (DESIGN.md §5) over [`ombud_service::Service`]: commands
+//! ombud's HTTP API (the routes: `README.md`) over [`ombud_service::Service`]: commands
 //! (`POST /v1/cases`, `POST /v1/cases/{id}/{command}`), the case file and lists, the audit
 //! trail and its verification, work queue, agency dossier, office statistics, health and
 //! readiness, and the DPO's access log and person lookup. Bearer tokens map to actors ([`auth`]); every error is problem+json

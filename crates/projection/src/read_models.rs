@@ -74,7 +74,8 @@ impl ReadModels {
     }
 
     /// [`ReadModels::spawn`], with the erasure follower running `hook` for every erasure
-    /// (DESIGN.md §10: every process forgets an erased case's key), fed by the same feed.
+    /// (`docs/personal-data.md`, "Erasure": every process forgets an erased case's key), fed
+    /// by the same feed.
     pub fn spawn_with<B: Backend>(
         &self,
         log: Arc<EventLog<B>>,

@@ -242,7 +242,8 @@ pub enum CommandInput {
     RefuseErasure(RefuseErasureInput),
 }
 
-/// The case-command routes (`POST /v1/cases/{id}/<route>`), in DOMAIN.md's order.
+/// The case-command routes (`POST /v1/cases/{id}/<route>`), in the order of
+/// `docs/procedure.md`.
 pub const ROUTES: &[&str] = &[
     "request-completion",
     "complete",

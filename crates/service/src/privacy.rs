@@ -1,8 +1,9 @@
-//! Personal data at the service's edge (DESIGN.md §10): the case file as the disclosure policy
-//! lets this reader see it ([`Service::case_file`] calls [`Service::disclose`]), the access
-//! log of confidential openings (written before the answer, queried by the DPO), the person
-//! index of blind NIKs (the DPO's lookup, intake's "earlier reports"), and what an erasure
-//! does besides its event (destroy the key, drop the index entries) in every process.
+//! Personal data at the service's edge (`docs/personal-data.md`): the case file as the
+//! disclosure policy lets this reader see it ([`Service::case_file`] calls
+//! [`Service::disclose`]), the access log of confidential openings (written before the
+//! answer, queried by the DPO), the person index of blind NIKs (the DPO's lookup, intake's
+//! "earlier reports"), and what an erasure does besides its event (destroy the key, drop the
+//! index entries) in every process.
 //!
 //! Every sealed field of a case file is decided by [`ombud_domain::disclosure`]: erased →
 //! `{"erased": true, "at", "request_ref"}`; not granted → `{"redacted": "need_to_know" |

@@ -176,7 +176,7 @@ impl Scenario {
         }
     }
 
-    /// A case reported and walked to `status` along DOMAIN.md's main path.
+    /// A case reported and walked to `status` along the main path of `docs/procedure.md`.
     pub fn at(status: Status) -> Self {
         let mut s = Scenario::new();
         if status == Status::Unreported {

@@ -99,7 +99,7 @@ pub struct JetStreamConfig {
 }
 
 impl JetStreamConfig {
-    /// The defaults of DESIGN.md §3 for a server at `url`.
+    /// The defaults of `config/default.toml` `[nats]` for a server at `url`.
     pub fn new(url: impl Into<String>) -> Self {
         JetStreamConfig {
             url: url.into(),
