@@ -17,7 +17,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use ombud_app::config::WriteKeysSetting;
 use ombud_app::{Application, Settings, TokenSource};
-use ombud_domain::{Actor, ActorId, OfficeCode, Role, Timestamp};
+use ombud_domain::{Actor, Role, Timestamp};
 use ombud_envelope::MasterKey;
 use ombud_http::Tokens;
 use ombud_testkit::{NatsServer, TempDir};
@@ -30,11 +30,7 @@ struct Client {
 }
 
 fn actor(id: &str, role: Role, office: &str) -> Actor {
-    Actor {
-        id: ActorId::parse(id).unwrap(),
-        role,
-        office: OfficeCode::parse(office).unwrap(),
-    }
+    ombud_testkit::people::named(id, role, office)
 }
 
 /// The application as `ombud serve` assembles it (on the embedded log in `dir`, or on

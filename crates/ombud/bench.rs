@@ -18,7 +18,6 @@ use ombud_envelope::{MasterKey, Vault};
 use ombud_eventlog::{AnyBackend, AnyKeyStore, EventLog};
 use ombud_http::Tokens;
 use ombud_testkit::{NatsServer, TempDir};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 /// `ombud bench`.
 #[derive(Debug, Args)]
@@ -584,15 +583,17 @@ impl Pool {
     }
 }
 
-/// One HTTP/1.1 keep-alive connection; answers must carry a Content-Length (ombud's JSON
-/// answers do).
-struct Connection(BufReader<tokio::net::TcpStream>);
+/// One HTTP/1.1 keep-alive connection (hyper's client, as the CLI's).
+struct Connection(hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>);
 
 impl Connection {
     async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Connection> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Connection(BufReader::new(stream)))
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        Ok(Connection(sender))
     }
 
     async fn send(
@@ -603,42 +604,22 @@ impl Connection {
         idempotency_key: &str,
         body: &[u8],
     ) -> anyhow::Result<(u16, Vec<u8>)> {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        );
+        use http_body_util::BodyExt as _;
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, "bench")
+            .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(hyper::header::CONTENT_TYPE, "application/json");
         if !idempotency_key.is_empty() {
-            head.push_str(&format!("Idempotency-Key: {idempotency_key}\r\n"));
+            request = request.header("idempotency-key", idempotency_key);
         }
-        head.push_str("\r\n");
-        let mut request = head.into_bytes();
-        request.extend_from_slice(body);
-        self.0.get_mut().write_all(&request).await?;
-
-        let mut line = String::new();
-        self.0.read_line(&mut line).await?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("a malformed status line {line:?}"))?;
-        let mut length = None;
-        loop {
-            line.clear();
-            self.0.read_line(&mut line).await?;
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = Some(value.trim().parse::<usize>()?);
-                }
-            }
-        }
-        let mut answer = vec![0; length.context("an answer without Content-Length")?];
-        self.0.read_exact(&mut answer).await?;
-        Ok((status, answer))
+        let request =
+            request.body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(body)))?;
+        self.0.ready().await?;
+        let response = self.0.send_request(request).await?;
+        let status = response.status().as_u16();
+        let answer = response.into_body().collect().await?.to_bytes();
+        Ok((status, answer.to_vec()))
     }
 }

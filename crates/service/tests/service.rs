@@ -104,20 +104,7 @@ on_both_backends!(
 );
 
 fn actor(role: Role, office: &str) -> Actor {
-    let id = match role {
-        Role::Intake => "pvl.rina",
-        Role::Investigator => "riksa.siti",
-        Role::Supervisor => "kepala.budi",
-        Role::Chair => "ketua.ani",
-        Role::Auditor => "audit.dewi",
-        Role::Dpo => "dpo.joko",
-        Role::System => "system",
-    };
-    Actor {
-        id: ActorId::parse(id).unwrap(),
-        role,
-        office: OfficeCode::parse(office).unwrap(),
-    }
+    ombud_testkit::people::actor(role, office)
 }
 
 fn key(text: &str) -> Option<IdempotencyKey> {

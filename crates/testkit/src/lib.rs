@@ -5,7 +5,7 @@
 //! (in the style of async-nats' own test harness). It can kill and restart the same server on
 //! the same store and port (fault tests), and [`NatsCluster`] starts three clustered nodes.
 //! Nothing here is a mock: tests talk to the same binary production runs. [`http`] is the
-//! tests' HTTP client (hyper's).
+//! tests' HTTP client (hyper's); [`people`] the actors every suite uses.
 //!
 //! The binary is `$NATS_SERVER_BIN` or `nats-server` on `PATH`; it must be 2.11 or newer
 //! (per-case optimistic concurrency needs `Nats-Expected-Last-Subject-Sequence-Subject`).
@@ -13,6 +13,7 @@
 
 pub mod http;
 mod nats;
+pub mod people;
 mod tempdir;
 
 pub use nats::{server_binary, NatsCluster, NatsError, NatsServer, NatsServerOptions, SyncPolicy};

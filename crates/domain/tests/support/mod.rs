@@ -31,20 +31,7 @@ pub fn rules() -> Arc<Rules> {
 }
 
 pub fn actor_in(role: Role, office: &str) -> Actor {
-    let id = match role {
-        Role::Intake => "pvl.rina",
-        Role::Investigator => "riksa.siti",
-        Role::Supervisor => "kepala.budi",
-        Role::Chair => "ketua.ani",
-        Role::Auditor => "audit.dewi",
-        Role::Dpo => "dpo.joko",
-        Role::System => "system",
-    };
-    Actor {
-        id: ActorId::parse(id).unwrap(),
-        role,
-        office: OfficeCode::parse(office).unwrap(),
-    }
+    ombud_testkit::people::actor(role, office)
 }
 
 pub fn actor(role: Role) -> Actor {

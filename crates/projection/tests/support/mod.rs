@@ -147,20 +147,7 @@ impl<B: Backend> World<B> {
     }
 
     fn actor(role: Role, office: &OfficeCode) -> Actor {
-        let id = match role {
-            Role::Intake => "pvl.rina",
-            Role::Investigator => "riksa.siti",
-            Role::Supervisor => "kepala.budi",
-            Role::Chair => "ketua.ani",
-            Role::Auditor => "audit.dewi",
-            Role::Dpo => "dpo.joko",
-            Role::System => "system",
-        };
-        Actor {
-            id: ActorId::parse(id).unwrap(),
-            role,
-            office: office.clone(),
-        }
+        ombud_testkit::people::actor(role, office.as_str())
     }
 
     pub async fn report(
