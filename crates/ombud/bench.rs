@@ -614,8 +614,9 @@ impl Connection {
         if !idempotency_key.is_empty() {
             request = request.header("idempotency-key", idempotency_key);
         }
-        let request =
-            request.body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(body)))?;
+        let request = request.body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(
+            body,
+        )))?;
         self.0.ready().await?;
         let response = self.0.send_request(request).await?;
         let status = response.status().as_u16();

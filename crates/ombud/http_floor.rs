@@ -159,7 +159,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(ombud_http::serve::serve(
-        listener,
+        Arc::new(listener),
         router,
         Default::default(),
         async move {

@@ -187,8 +187,10 @@ pub struct Application {
     api: Arc<Api>,
     log: Arc<EventLog<AnyBackend>>,
     views: ReadModels,
-    listener: tokio::net::TcpListener,
+    listener: Arc<tokio::net::TcpListener>,
     addr: SocketAddr,
+    /// What it was built from (to build it again after its storage failed).
+    settings: Settings,
     tokens: TokenReport,
     stop: watch::Sender<bool>,
     projectors: Vec<JoinHandle<Result<(), ProjectionError>>>,
@@ -201,6 +203,14 @@ impl Application {
     /// Builds ombud from `settings`. Nothing is opened before every secret and token is read
     /// (or refused); local tokens are refused beyond loopback.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::assemble(settings, None).await
+    }
+
+    /// [`Application::build`], on `listener` when given (a rebuild keeps its listener).
+    async fn assemble(
+        settings: Settings,
+        listener: Option<Arc<tokio::net::TcpListener>>,
+    ) -> anyhow::Result<Application> {
         if matches!(settings.tokens, TokenSource::Local { .. })
             && !settings.listen.ip().is_loopback()
         {
@@ -246,9 +256,14 @@ impl Application {
             metrics: Default::default(),
             feed: FeedHub::new(settings.feed.clone()),
         });
-        let listener = tokio::net::TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("listening on {}", settings.listen))?;
+        let listener = match listener {
+            Some(listener) => listener,
+            None => Arc::new(
+                tokio::net::TcpListener::bind(settings.listen)
+                    .await
+                    .with_context(|| format!("listening on {}", settings.listen))?,
+            ),
+        };
         let addr = listener.local_addr()?;
         // Last: nothing can stop the start any more, so new tokens are kept (and shown).
         if let Some(pending) = pending {
@@ -269,6 +284,7 @@ impl Application {
             },
             limits: settings.limits,
             shutdown_grace: settings.shutdown_grace,
+            settings,
         })
     }
 
@@ -319,42 +335,210 @@ impl Application {
 
     /// Serves until `shutdown` completes; then every SSE feed ends, open requests get at most
     /// the shutdown grace, and the projectors flush and stop.
+    ///
+    /// When the storage fails for good meanwhile (an embedded database after an I/O error
+    /// such as a full disk, or a projector that stopped), it closes everything it opened,
+    /// answers every request on the same listener with 503 `log_unavailable` while it tries to
+    /// open it all again (every [`REOPEN_EVERY`]), and serves again once that works: it
+    /// recovers by itself once the disk has room, without a restart.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let (signal, stopping) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            signal.send_replace(true);
+        });
+        let mut app = self;
+        loop {
+            let (settings, listener, why) = match app.serve_until(stopping.clone()).await? {
+                Served::Stopped => return Ok(()),
+                Served::StorageFailed {
+                    settings,
+                    listener,
+                    why,
+                } => (settings, listener, why),
+            };
+            match reopen(*settings, listener, stopping.clone(), &why).await? {
+                Some(next) => app = next,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Serves until the shutdown signal (then stops, flushing the read models) or until the
+    /// storage fails for good (then closes everything and hands back what rebuilds it).
+    async fn serve_until(self, mut stopping: watch::Receiver<bool>) -> anyhow::Result<Served> {
         let feeds = self.api.clone();
-        let (signalled, mut on_signal) = watch::channel(false);
+        let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let (log, views, noted) = (self.log.clone(), self.views.clone(), failed.clone());
+        let projectors_done = {
+            let handles: Vec<_> = self
+                .projectors
+                .iter()
+                .map(JoinHandle::abort_handle)
+                .collect();
+            move || handles.iter().any(|h| h.is_finished())
+        };
+        let (ended, mut on_end) = watch::channel(false);
         let serving = ombud_http::serve::serve(
-            self.listener,
+            self.listener.clone(),
             ombud_http::router(self.api.clone(), self.body),
             self.limits,
             async move {
-                shutdown.await;
+                tokio::select! {
+                    _ = stopping.wait_for(|s| *s) => {}
+                    why = storage_failure(&log, &views, projectors_done) => {
+                        *noted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+                    }
+                }
                 // Every SSE feed ends now: graceful shutdown waits for open responses.
                 feeds.feed.close();
-                signalled.send_replace(true);
+                ended.send_replace(true);
             },
         );
         let grace = self.shutdown_grace;
         tokio::select! {
             served = serving => served.context("serving HTTP")?,
             () = async {
-                let _ = on_signal.wait_for(|s| *s).await;
+                let _ = on_end.wait_for(|s| *s).await;
                 tokio::time::sleep(grace).await;
             } => eprintln!(
                 "stopping: requests still open after {} s (shutdown_grace_secs); closing them",
                 grace.as_secs()
             ),
         }
-        eprintln!("stopping: flushing the read models");
-        stop_projectors(self.stop, self.projectors).await
+        let why = failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(why) = why else {
+            eprintln!("stopping: flushing the read models");
+            return stop_projectors(self.stop, self.projectors)
+                .await
+                .map(|()| Served::Stopped);
+        };
+        eprintln!(
+            "ERROR: the storage failed ({why}); closing the log and the read models, answering \
+             503 until they open again (every {} s)",
+            REOPEN_EVERY.as_secs()
+        );
+        // What the projectors say as they stop is the failure already reported.
+        self.stop.send(true).ok();
+        for task in self.projectors {
+            if let Ok(Err(e)) = task.await {
+                eprintln!(
+                    "  a projector stopped: {}",
+                    ombud_projection::with_causes(&e)
+                );
+            }
+        }
+        let Application {
+            settings, listener, ..
+        } = self;
+        Ok(Served::StorageFailed {
+            settings: Box::new(settings),
+            listener,
+            why,
+        })
     }
 
     /// Stops without serving: the projectors flush and stop.
     pub async fn stop(self) -> anyhow::Result<()> {
         stop_projectors(self.stop, self.projectors).await
     }
+}
+
+/// How often a failed storage is tried again.
+pub const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+/// How a serving ended.
+enum Served {
+    /// On the shutdown signal.
+    Stopped,
+    /// The storage failed for good: everything was closed; this rebuilds it.
+    StorageFailed {
+        settings: Box<Settings>,
+        listener: Arc<tokio::net::TcpListener>,
+        why: String,
+    },
+}
+
+/// Resolves when the storage cannot go on without being opened again: the log says so, or a
+/// projector stopped.
+async fn storage_failure(
+    log: &EventLog<AnyBackend>,
+    views: &ReadModels,
+    projectors_done: impl Fn() -> bool,
+) -> String {
+    loop {
+        if let Some(why) = ombud_eventlog::Backend::failure(log.backend()) {
+            return format!("the event log: {why}");
+        }
+        if projectors_done() {
+            let stopped: Vec<String> = views
+                .status(None)
+                .into_iter()
+                .filter_map(|s| s.last_error.map(|e| format!("{}: {e}", s.name)))
+                .collect();
+            return format!("a projector stopped ({})", stopped.join("; "));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Opens the application again on `listener`, every [`REOPEN_EVERY`], answering every request
+/// meanwhile with 503; `None` when the shutdown signal came first.
+async fn reopen(
+    mut settings: Settings,
+    listener: Arc<tokio::net::TcpListener>,
+    mut stopping: watch::Receiver<bool>,
+    why: &str,
+) -> anyhow::Result<Option<Application>> {
+    // The tokens stay those of the first start (kept ones are read again, never renewed).
+    if let TokenSource::Local { renew, .. } = &mut settings.tokens {
+        *renew = false;
+    }
+    let (unavailable, mut stopped) = watch::channel(false);
+    let reason = why.to_owned();
+    let answering = tokio::spawn(ombud_http::serve::serve(
+        listener.clone(),
+        ombud_http::unavailable_router(reason),
+        settings.limits,
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+    ));
+    let mut last_error = String::new();
+    let reopened = loop {
+        if *stopping.borrow() {
+            break None;
+        }
+        match Application::assemble(settings.clone(), Some(listener.clone())).await {
+            Ok(app) => break Some(app),
+            Err(e) => {
+                let text = format!("{e:#}");
+                if text != last_error {
+                    eprintln!("  reopening failed, trying again: {text}");
+                    last_error = text;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(REOPEN_EVERY) => {}
+            _ = stopping.wait_for(|s| *s) => {}
+        }
+    };
+    unavailable.send_replace(true);
+    answering
+        .await
+        .context("the 503 answerer")?
+        .context("serving 503")?;
+    if reopened.is_some() {
+        eprintln!("the storage works again: serving");
+    }
+    Ok(reopened)
 }
 
 async fn stop_projectors(

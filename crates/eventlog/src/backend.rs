@@ -90,6 +90,13 @@ pub trait Backend: Send + Sync + 'static {
     fn available(&self) -> bool {
         true
     }
+
+    /// Why the storage cannot write any more until it is opened again, if so (an embedded
+    /// database after an I/O error such as a full disk). `None` for storage that recovers by
+    /// itself (a server connection comes back).
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A live feed of stored messages; dropping it stops the feed.
@@ -164,5 +171,9 @@ impl<B: Backend> Backend for std::sync::Arc<B> {
 
     fn available(&self) -> bool {
         B::available(self)
+    }
+
+    fn failure(&self) -> Option<String> {
+        B::failure(self)
     }
 }

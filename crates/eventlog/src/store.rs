@@ -231,6 +231,13 @@ impl Backend for AnyBackend {
             AnyBackend::JetStream(b) => b.available(),
         }
     }
+
+    fn failure(&self) -> Option<String> {
+        match self {
+            AnyBackend::Embedded(b) => b.failure(),
+            AnyBackend::JetStream(b) => b.failure(),
+        }
+    }
 }
 
 impl KeyStore for AnyKeyStore {

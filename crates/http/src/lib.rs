@@ -113,6 +113,32 @@ pub fn router(api: Arc<Api>, body: BodyLimits) -> Router {
         .with_state(api)
 }
 
+/// The routes while the storage is being opened again: `/healthz` answers (the process is
+/// alive), `/readyz` and everything else 503 `log_unavailable` with `Retry-After` (nothing
+/// was recorded; a retry with the same Idempotency-Key is safe).
+pub fn unavailable_router(why: String) -> Router {
+    let why = Arc::new(why);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(move || {
+            let why = why.clone();
+            async move {
+                let mut response = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "log_unavailable",
+                    "Event log unavailable: nothing was recorded; retry with the same \
+                     Idempotency-Key",
+                    format!("ombud is opening its storage again after a failure: {why}"),
+                )
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+            }
+        })
+}
+
 /// Reads a request's body, within its limits, before the route sees it: a body that is too
 /// slow is answered 408 `body_timeout` (and the connection closed), one that is too large 413.
 /// A request that declares no body passes as it is.

@@ -29,9 +29,10 @@ impl Default for ServeLimits {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops accepting and waits
-/// for the connections to finish (bound that wait from outside).
+/// for the connections to finish (bound that wait from outside). The listener closes then
+/// unless someone else holds it (the application keeps it while it reopens its storage).
 pub async fn serve(
-    listener: TcpListener,
+    listener: std::sync::Arc<TcpListener>,
     router: Router,
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,

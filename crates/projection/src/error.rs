@@ -15,7 +15,7 @@ pub enum ProjectionError {
     #[error("read model storage failed: {0}")]
     Storage(String),
     /// The event log failed in a way retrying will not fix.
-    #[error("event log: {0}")]
+    #[error(transparent)]
     Log(#[from] LogError),
     /// A batch or flush took longer than the stall limit: something is hung (see the sled
     /// notes in docs/architecture.md). The projector stops loudly instead of hanging silently.

@@ -29,6 +29,9 @@ pub struct Flusher {
     /// Held by the running flush itself (moved into its blocking task), so a leader whose
     /// caller gave up cannot let a second flush start beside it.
     turn: Arc<tokio::sync::Mutex<()>>,
+    /// The first failed flush: sled keeps an I/O error (a full disk) and fails every later
+    /// write, so the database is unusable until it is opened again.
+    failed: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Flusher {
@@ -39,7 +42,17 @@ impl Flusher {
             written: AtomicU64::new(0),
             ended: Arc::new(watch::Sender::new(0)),
             turn: Arc::new(tokio::sync::Mutex::new(())),
+            failed: Arc::new(std::sync::Mutex::new(None)),
         }
+    }
+
+    /// Why the database failed for good, if a flush failed: it must be opened again (sled
+    /// keeps the first I/O error and fails every later write).
+    pub fn failure(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Records that a write was made (call after the write, before [`Flusher::flush`]).
@@ -92,12 +105,18 @@ impl Flusher {
                 return Ok(());
             }
             let target = self.written.load(Ordering::SeqCst);
-            let (db, ended) = (self.db.clone(), self.ended.clone());
+            let (db, ended, failed) = (self.db.clone(), self.ended.clone(), self.failed.clone());
             // The flush announces its own end, even if this caller is gone by then (an HTTP
             // client that hung up): the turn is released first, so a waiter it did not cover
             // can take it as soon as it wakes.
             let flush = tokio::task::spawn_blocking(move || {
                 let result = db.flush();
+                if let Err(e) = &result {
+                    failed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .get_or_insert_with(|| format!("a flush failed: {e}"));
+                }
                 drop(turn);
                 ended.send_modify(|durable| {
                     if result.is_ok() {

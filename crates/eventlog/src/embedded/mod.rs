@@ -416,6 +416,14 @@ fn lock_directory(path: &Path) -> Result<std::fs::File, LogError> {
 const LOCK_FILE: &str = "ombud.lock";
 
 impl Backend for EmbeddedBackend {
+    /// A row that could not be written, or a failed flush (sled keeps the first I/O error and
+    /// fails every later write): the log must be opened again.
+    fn failure(&self) -> Option<String> {
+        locked(&self.broken)
+            .clone()
+            .or_else(|| self.flusher.failure())
+    }
+
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
         self.refuse_if_broken()?;
         // An empty mark is no mark (the row then reads as unmarked).
