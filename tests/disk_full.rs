@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use ombud_testkit::TempDir;
 use serde_json::{json, Value};
-use support::{http, start};
+use support::{http, start_logged};
+use tokio::io::AsyncBufReadExt as _;
 
 /// A tmpfs of `megabytes` at `path`, unmounted on drop.
 struct SmallDisk(PathBuf);
@@ -70,22 +71,29 @@ fn report() -> Value {
 async fn a_full_disk_gets_503_and_ombud_recovers_by_itself_once_there_is_room() {
     let dir = TempDir::new("disk-full").unwrap();
     let disk = SmallDisk::mount(&dir.path().join("disk"), 32);
-    let server = start(&disk.0.join("data"), &[]).await;
+    let mut server = start_logged(&disk.0.join("data"), &[], &[]).await;
+    // The server's log, read as it comes (a full pipe would stall it).
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut lines = tokio::io::BufReader::new(server.child.stderr.take().unwrap()).lines();
+    let reading = log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let mut text = reading.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
     let intake = server.tokens["intake"].clone();
     let auditor = server.tokens["auditor"].clone();
     let send = |key: String| {
         let (addr, token) = (server.addr.clone(), intake.clone());
         async move {
-            http(
-                &addr,
-                "POST",
-                "/v1/cases",
-                &token,
-                &[("idempotency-key", &key)],
-                Some(&report()),
-            )
-            .await
-            .unwrap()
+            let (headers, body) = ([("idempotency-key", key.as_str())], report());
+            let request = http(&addr, "POST", "/v1/cases", &token, &headers, Some(&body));
+            tokio::time::timeout(Duration::from_secs(20), request)
+                .await
+                .expect("answered within 20 s")
+                .unwrap()
         }
     };
     // key → the case it recorded, for every acknowledged report.
@@ -96,6 +104,20 @@ async fn a_full_disk_gets_503_and_ombud_recovers_by_itself_once_there_is_room() 
         assert_eq!(status, 201, "{answer}");
         acknowledged.insert(key, answer["case_id"].as_str().unwrap().to_owned());
     }
+
+    // A subscriber that never reads, across the failure: it must not keep the old storage
+    // open (the server closes its connection).
+    let auth = format!("Bearer {auditor}");
+    let idle_feed = ombud_testkit::http::open(
+        &server.addr,
+        "GET",
+        "/v1/events",
+        &[("authorization", &auth)],
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(idle_feed.status, 200);
 
     let filler = disk.fill();
     let mut refused = Vec::new();

@@ -337,10 +337,12 @@ impl Application {
     /// the shutdown grace, and the projectors flush and stop.
     ///
     /// When the storage fails for good meanwhile (an embedded database after an I/O error
-    /// such as a full disk, or a projector that stopped), it closes everything it opened,
+    /// such as a full disk: the log's or the read models'), it closes everything it opened,
     /// answers every request on the same listener with 503 `log_unavailable` while it tries to
     /// open it all again (every [`REOPEN_EVERY`]), and serves again once that works: it
-    /// recovers by itself once the disk has room, without a restart.
+    /// recovers by itself once the disk has room, without a restart. Should the old storage
+    /// stay held (a task that never ended) for [`HELD_AT_MOST`], it returns an error instead,
+    /// for a supervisor to restart the process.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -352,15 +354,15 @@ impl Application {
         });
         let mut app = self;
         loop {
-            let (settings, listener, why) = match app.serve_until(stopping.clone()).await? {
+            let (settings, listener, answerer) = match app.serve_until(stopping.clone()).await? {
                 Served::Stopped => return Ok(()),
                 Served::StorageFailed {
                     settings,
                     listener,
-                    why,
-                } => (settings, listener, why),
+                    answerer,
+                } => (settings, listener, answerer),
             };
-            match reopen(*settings, listener, stopping.clone(), &why).await? {
+            match reopen(*settings, listener, answerer, stopping.clone()).await? {
                 Some(next) => app = next,
                 None => return Ok(()),
             }
@@ -368,19 +370,13 @@ impl Application {
     }
 
     /// Serves until the shutdown signal (then stops, flushing the read models) or until the
-    /// storage fails for good (then closes everything and hands back what rebuilds it).
+    /// storage fails for good (then answers 503 at once, closes everything, and hands back
+    /// what rebuilds it).
     async fn serve_until(self, mut stopping: watch::Receiver<bool>) -> anyhow::Result<Served> {
         let feeds = self.api.clone();
-        let failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let failed: Arc<std::sync::Mutex<Option<(String, Answerer)>>> = Arc::default();
         let (log, views, noted) = (self.log.clone(), self.views.clone(), failed.clone());
-        let projectors_done = {
-            let handles: Vec<_> = self
-                .projectors
-                .iter()
-                .map(JoinHandle::abort_handle)
-                .collect();
-            move || handles.iter().any(|h| h.is_finished())
-        };
+        let (listener, limits) = (self.listener.clone(), self.limits);
         let (ended, mut on_end) = watch::channel(false);
         let serving = ombud_http::serve::serve(
             self.listener.clone(),
@@ -389,8 +385,12 @@ impl Application {
             async move {
                 tokio::select! {
                     _ = stopping.wait_for(|s| *s) => {}
-                    why = storage_failure(&log, &views, projectors_done) => {
-                        *noted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+                    why = storage_failure(&log, &views) => {
+                        // This server stops accepting now; the 503 answerer takes over the
+                        // listener at once, while open requests finish.
+                        let answerer = Answerer::start(listener, limits, &why);
+                        *noted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                            Some((why, answerer));
                     }
                 }
                 // Every SSE feed ends now: graceful shutdown waits for open responses.
@@ -409,11 +409,11 @@ impl Application {
                 grace.as_secs()
             ),
         }
-        let why = failed
+        let failure = failed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
-        let Some(why) = why else {
+        let Some((why, answerer)) = failure else {
             eprintln!("stopping: flushing the read models");
             return stop_projectors(self.stop, self.projectors)
                 .await
@@ -440,7 +440,7 @@ impl Application {
         Ok(Served::StorageFailed {
             settings: Box::new(settings),
             listener,
-            why,
+            answerer,
         })
     }
 
@@ -453,63 +453,82 @@ impl Application {
 /// How often a failed storage is tried again.
 pub const REOPEN_EVERY: Duration = Duration::from_secs(1);
 
+/// How long the failed storage may stay held (by a task that never ended) before ombud stops,
+/// so that a supervisor restarts it: reopening cannot work while the old handles live.
+pub const HELD_AT_MOST: Duration = Duration::from_secs(30);
+
 /// How a serving ended.
 enum Served {
     /// On the shutdown signal.
     Stopped,
-    /// The storage failed for good: everything was closed; this rebuilds it.
+    /// The storage failed for good: everything was closed; this rebuilds it, while the
+    /// answerer says 503.
     StorageFailed {
         settings: Box<Settings>,
         listener: Arc<tokio::net::TcpListener>,
-        why: String,
+        answerer: Answerer,
     },
 }
 
-/// Resolves when the storage cannot go on without being opened again: the log says so, or a
-/// projector stopped.
-async fn storage_failure(
-    log: &EventLog<AnyBackend>,
-    views: &ReadModels,
-    projectors_done: impl Fn() -> bool,
-) -> String {
+/// Answers every request with 503 on the listener while the storage is opened again.
+struct Answerer {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Answerer {
+    fn start(listener: Arc<tokio::net::TcpListener>, limits: ServeLimits, why: &str) -> Answerer {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(ombud_http::serve::serve(
+            listener,
+            ombud_http::unavailable_router(why.to_owned()),
+            limits,
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        ));
+        Answerer { stop, task }
+    }
+
+    /// Stops answering: it stops accepting at once; its open answers get at most `grace`.
+    async fn finish(self, grace: Duration) {
+        self.stop.send_replace(true);
+        let mut task = self.task;
+        if tokio::time::timeout(grace, &mut task).await.is_err() {
+            task.abort();
+        }
+    }
+}
+
+/// Resolves when the storage cannot go on without being opened again: the log says so, or
+/// the read models' database does (a failed flush, a projector stopped by a sled error).
+async fn storage_failure(log: &EventLog<AnyBackend>, views: &ReadModels) -> String {
     loop {
         if let Some(why) = ombud_eventlog::Backend::failure(log.backend()) {
             return format!("the event log: {why}");
         }
-        if projectors_done() {
-            let stopped: Vec<String> = views
-                .status(None)
-                .into_iter()
-                .filter_map(|s| s.last_error.map(|e| format!("{}: {e}", s.name)))
-                .collect();
-            return format!("a projector stopped ({})", stopped.join("; "));
+        if let Some(why) = views.failure() {
+            return format!("the read models: {why}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
-/// Opens the application again on `listener`, every [`REOPEN_EVERY`], answering every request
-/// meanwhile with 503; `None` when the shutdown signal came first.
+/// Opens the application again on `listener`, every [`REOPEN_EVERY`], while `answerer` says
+/// 503; `None` when the shutdown signal came first. Fails when the old storage stays held for
+/// [`HELD_AT_MOST`].
 async fn reopen(
     mut settings: Settings,
     listener: Arc<tokio::net::TcpListener>,
+    answerer: Answerer,
     mut stopping: watch::Receiver<bool>,
-    why: &str,
 ) -> anyhow::Result<Option<Application>> {
     // The tokens stay those of the first start (kept ones are read again, never renewed).
     if let TokenSource::Local { renew, .. } = &mut settings.tokens {
         *renew = false;
     }
-    let (unavailable, mut stopped) = watch::channel(false);
-    let reason = why.to_owned();
-    let answering = tokio::spawn(ombud_http::serve::serve(
-        listener.clone(),
-        ombud_http::unavailable_router(reason),
-        settings.limits,
-        async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        },
-    ));
+    let grace = settings.shutdown_grace;
+    let started = tokio::time::Instant::now();
     let mut last_error = String::new();
     let reopened = loop {
         if *stopping.borrow() {
@@ -519,6 +538,15 @@ async fn reopen(
             Ok(app) => break Some(app),
             Err(e) => {
                 let text = format!("{e:#}");
+                if text.contains("in use by another process") && started.elapsed() > HELD_AT_MOST {
+                    answerer.finish(grace).await;
+                    anyhow::bail!(
+                        "the failed storage is still held open after {} s, so it cannot be \
+                         opened again in this process; stopping, for a supervisor to restart \
+                         ombud ({text})",
+                        HELD_AT_MOST.as_secs()
+                    );
+                }
                 if text != last_error {
                     eprintln!("  reopening failed, trying again: {text}");
                     last_error = text;
@@ -530,11 +558,7 @@ async fn reopen(
             _ = stopping.wait_for(|s| *s) => {}
         }
     };
-    unavailable.send_replace(true);
-    answering
-        .await
-        .context("the 503 answerer")?
-        .context("serving 503")?;
+    answerer.finish(grace).await;
     if reopened.is_some() {
         eprintln!("the storage works again: serving");
     }

@@ -44,6 +44,9 @@ pub async fn serve(
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
+    // Every connection's task: aborted when this future is dropped (a shutdown that gave up
+    // waiting), so no connection outlives the server and what it holds.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -65,11 +68,13 @@ pub async fn serve(
         let service = TowerToHyperService::new(router.clone());
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "a connection ended with an error");
             }
         });
+        // Forget the connections that ended.
+        while connections.try_join_next().is_some() {}
     }
     drop(listener);
     graceful.shutdown().await;

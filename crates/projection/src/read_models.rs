@@ -38,6 +38,12 @@ pub struct ReadModels {
 pub const PROJECTORS: &[&str] = &["cases", "statistics"];
 
 impl ReadModels {
+    /// Why the read models' database cannot write any more until it is opened again (a failed
+    /// flush, or a projector stopped by a sled error: sled keeps the first I/O error), if so.
+    pub fn failure(&self) -> Option<String> {
+        self.flusher.failure()
+    }
+
     /// Opens (creating) the read models in `dir`.
     pub fn open(dir: &Path, config: ProjectionConfig) -> Result<Self, ProjectionError> {
         let db = sled::Config::new().path(dir).flush_every_ms(None).open()?;

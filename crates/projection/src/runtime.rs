@@ -345,6 +345,10 @@ impl<P: Projector> Projection<P> {
             Ok(()) => self.set_state(RunState::Stopped),
             Err(e) => {
                 let why = crate::with_causes(e);
+                if matches!(e, ProjectionError::Sled(_)) {
+                    // sled keeps an I/O error: the read models must be opened again.
+                    self.flusher.note_failure(format!("{}: {why}", P::NAME));
+                }
                 tracing::error!(projector = P::NAME, error = %why, "projector stopped");
                 self.note_error(e);
                 self.set_state(RunState::Failed);

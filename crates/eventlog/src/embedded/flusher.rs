@@ -46,6 +46,15 @@ impl Flusher {
         }
     }
 
+    /// Records that a write of this database failed (sled keeps the error: the database must
+    /// be opened again), unless a failure is recorded already.
+    pub fn note_failure(&self, why: String) {
+        self.failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert(why);
+    }
+
     /// Why the database failed for good, if a flush failed: it must be opened again (sled
     /// keeps the first I/O error and fails every later write).
     pub fn failure(&self) -> Option<String> {
