@@ -124,6 +124,37 @@ impl Client {
     }
 }
 
+/// `answer` validates against the schema the OpenAPI document gives for a success of
+/// `method template`.
+fn conforms(doc: &Value, method: &str, template: &str, answer: &Value) {
+    let responses = doc["paths"][template][method]["responses"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {template} is documented"));
+    let (_, success) = responses
+        .iter()
+        .find(|(code, _)| code.starts_with('2'))
+        .expect("a documented success");
+    let schema = &success["content"]["application/json"]["schema"];
+    let validator = jsonschema::validator_for(schema)
+        .unwrap_or_else(|e| panic!("{method} {template}: the schema compiles: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(answer)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {template} answers what its schema says: {errors:?}\n{answer}"
+    );
+}
+
+/// A refusal validates against the documented problem schema.
+fn conforms_problem(doc: &Value, answer: &Value) {
+    let schema = &doc["paths"]["/v1/cases"]["get"]["responses"]["default"]["content"]
+        ["application/problem+json"]["schema"];
+    let validator = jsonschema::validator_for(schema).unwrap();
+    assert!(validator.is_valid(answer), "a problem answer: {answer}");
+}
+
 fn report_body() -> Value {
     json!({
         "office": "jawa-barat", "channel": "walk_in", "track": "regular",
@@ -418,6 +449,16 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
             .is_object(),
         "{doc}"
     );
+    // Every route documents what it answers; every answer below validates against it.
+    for route in &documented {
+        assert!(
+            ombud_http::openapi::answer(route.method, &route.path).is_some(),
+            "{} {} documents its answer",
+            route.method,
+            route.path
+        );
+    }
+    let mut validated = 0;
     for route in &documented {
         let path = route
             .path
@@ -426,17 +467,66 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         if path == "/v1/events" {
             continue; // a stream: checked below
         }
+        let path = match path.as_str() {
+            // Roles that see every office name one where it is asked for.
+            "/v1/stats" | "/v1/agencies/disdukcapil-kota-tasikmalaya" => {
+                format!("{path}?office=jawa-barat")
+            }
+            _ => path,
+        };
         let method = route.method.to_uppercase();
-        let (status, _, answer) = c
-            .call(&method, &path, Some("t-audit"), &[], Some(b"{}".to_vec()))
-            .await;
-        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-        assert_ne!(
-            answer["code"].as_str(),
-            Some("no_route"),
-            "{method} {path} is not routed"
-        );
+        for token in ["t-audit", "t-boss", "t-dpo"] {
+            let (status, _, answer) = c
+                .call(&method, &path, Some(token), &[], Some(b"{}".to_vec()))
+                .await;
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert_ne!(
+                answer["code"].as_str(),
+                Some("no_route"),
+                "{method} {path} is not routed"
+            );
+            if status.is_success() && !answer.is_null() {
+                conforms(&doc, route.method, &route.path, &answer);
+                validated += 1;
+            } else if !status.is_success() {
+                conforms_problem(&doc, &answer);
+            }
+        }
     }
+    assert!(
+        validated >= 20,
+        "most routes answered and were checked: {validated}"
+    );
+    // The report's answer, and the case file with personal data opened (the head of office).
+    conforms(&doc, "post", "/v1/cases", &created);
+    let (_, _, opened) = c
+        .call(
+            "GET",
+            &format!("/v1/cases/{case}"),
+            Some("t-boss"),
+            &[],
+            None,
+        )
+        .await;
+    assert!(
+        opened["reporter"]["identity"]["name"].is_string(),
+        "{opened}"
+    );
+    conforms(&doc, "get", "/v1/cases/{id}", &opened);
+    // The schemas say something: a wrong answer does not validate.
+    let schema_of = |path: &str| {
+        jsonschema::validator_for(
+            &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+        )
+        .unwrap()
+    };
+    assert!(!schema_of("/v1/cases").is_valid(&json!({ "items": "not a list" })));
+    let mut wrong = opened.clone();
+    wrong["summary"] = json!(42);
+    assert!(
+        !schema_of("/v1/cases/{id}").is_valid(&wrong),
+        "a summary is opened text or a marker"
+    );
 
     // 50 concurrent clients escalating with the same If-Match: exactly one succeeds; without
     // If-Match, 50 concurrent notes are all recorded and the chain verifies.

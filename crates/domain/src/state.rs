@@ -104,7 +104,7 @@ impl fmt::Display for Status {
 }
 
 /// The clocks a case has started; a clock stops by being set back to `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Clocks {
     /// Reporter completion.
     pub completion: Option<Deadline>,
@@ -129,7 +129,7 @@ impl Clocks {
 }
 
 /// How and from where a case was closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Closure {
     /// The ground.
     pub reason: ClosureReason,
@@ -138,7 +138,7 @@ pub struct Closure {
 }
 
 /// The state of one case, folded from its events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseState {
     /// The case id (set by `reported`).
     pub case_id: Option<CaseId>,
@@ -188,7 +188,7 @@ pub struct CaseState {
 }
 
 /// An erasure request on an open case and the head of office's decision on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErasureRequest {
     /// The DPO's reference.
     pub request_ref: String,

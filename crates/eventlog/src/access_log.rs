@@ -6,12 +6,13 @@
 
 use futures_util::future::BoxFuture;
 use ombud_domain::{ActorId, CaseId, OfficeCode, Role, Timestamp};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::LogError;
 
 /// One opening.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccessEntry {
     /// Its position in the access log (set by the store; 0 before it is stored).

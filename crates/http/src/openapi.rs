@@ -1,10 +1,22 @@
-//! `GET /v1/openapi.json`: the OpenAPI 3.1 document, built from the route table below and the
-//! request-body schemas the service's input types generate (schemars), with every query
-//! parameter and header each route reads and the status of its success. A test checks that
-//! every documented route is answered by the router with its method, and that every
-//! documented parameter is accepted where it is documented.
+//! `GET /v1/openapi.json`: the OpenAPI 3.1 document, built from the route table below, the
+//! request-body schemas the service's input types generate and the response schemas of the
+//! types each route answers with (schemars), with every query parameter and header each route
+//! reads and the status of its success. Each embedded schema is a resource of its own
+//! (`$id`), so its `$ref`s resolve inside it. Tests check that every documented route is
+//! answered by the router with its method, that every documented parameter is accepted where
+//! it is documented, and that the answers validate against the documented schemas.
 
+use ombud_eventlog::AccessEntry;
+use ombud_projection::models::agency_dossier::DossierView;
+use ombud_projection::models::case_file::CaseFile;
+use ombud_projection::models::case_index::Page;
+use ombud_projection::models::office_stats::OfficeStatsView;
+use ombud_projection::models::work_queue::QueueItem;
+use ombud_projection::ProjectorStatus;
+use ombud_service::audit::{ForeignView, Verification};
 use ombud_service::input::{body_schema, ROUTES};
+use ombud_service::privacy::PersonCase;
+use ombud_service::Outcome;
 use serde_json::{json, Map, Value};
 
 /// A documented route: method, path, summary, the command whose body it takes, its query
@@ -200,17 +212,209 @@ fn parameter(place: &str, (name, example, description): &Param) -> Value {
     })
 }
 
+/// What a route answers with on success.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// JSON of this schema.
+    Json(Value),
+    /// Plain text of this media type.
+    Text(&'static str),
+    /// A Server-Sent Events stream (docs/events.md).
+    EventStream,
+}
+
+/// The schema of `T` (self-contained: its `$defs` inside it).
+fn schema<T: schemars::JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
+}
+
+/// An object of these properties (all required), their `$defs` gathered at its root.
+fn object(properties: &[(&str, Value)]) -> Value {
+    let mut defs = Map::new();
+    let mut props = Map::new();
+    for (name, value) in properties {
+        let mut value = value.clone();
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("$schema");
+            if let Some(Value::Object(inner)) = obj.remove("$defs") {
+                defs.extend(inner);
+            }
+        }
+        props.insert((*name).to_owned(), value);
+    }
+    let required: Vec<&str> = properties.iter().map(|(n, _)| *n).collect();
+    let mut out = json!({ "type": "object", "required": required, "properties": props });
+    if !defs.is_empty() {
+        out["$defs"] = Value::Object(defs);
+    }
+    out
+}
+
+/// An array of `T`.
+fn array_of<T: schemars::JsonSchema>() -> Value {
+    let mut item = schema::<T>();
+    let defs = item.as_object_mut().and_then(|o| {
+        o.remove("$schema");
+        o.remove("$defs")
+    });
+    let mut out = json!({ "type": "array", "items": item });
+    if let Some(defs) = defs {
+        out["$defs"] = defs;
+    }
+    out
+}
+
+/// The case file as shown: each sealed field is opened (text, or the reporter's identity as
+/// an object), redacted, erased or withheld, as the disclosure policy decides.
+fn case_file() -> Value {
+    let mut file = schema::<CaseFile>();
+    file["$defs"]["SealedField"] = json!({
+        "description": "A personal-data field as the disclosure policy lets the caller see it",
+        "anyOf": [
+            { "type": "string", "description": "opened free text" },
+            { "type": "object", "description": "the reporter's identity, opened",
+              "properties": { "name": { "type": "string" }, "nik": { "type": "string" },
+                              "phone": { "type": "string" }, "email": { "type": "string" },
+                              "address": { "type": "string" } } },
+            { "type": "object", "required": ["redacted"],
+              "properties": { "redacted": { "enum": ["need_to_know", "confidential"] } } },
+            { "type": "object", "required": ["erased"],
+              "properties": { "erased": { "const": true }, "at": { "type": "string" },
+                              "request_ref": { "type": "string" } } },
+            { "type": "object", "required": ["withheld"],
+              "properties": { "withheld": { "type": "string" } } }
+        ]
+    });
+    file
+}
+
+/// `GET /v1/cases/{id}/events`.
+fn trail() -> Value {
+    let envelope =
+        serde_json::to_value(ombud_envelope::schema::envelope_schema()).unwrap_or_default();
+    let event = object(&[
+        ("seq", json!({ "type": "integer", "minimum": 1 })),
+        (
+            "hash",
+            json!({ "type": "string", "pattern": "^[0-9a-f]{64}$" }),
+        ),
+        ("event", envelope),
+    ]);
+    let mut events = json!({ "type": "array", "items": event });
+    let defs = events["items"]
+        .as_object_mut()
+        .and_then(|o| o.remove("$defs"));
+    let mut out = object(&[
+        ("case_id", json!({ "type": "string", "format": "uuid" })),
+        ("events", json!({})),
+        ("foreign_messages", array_of::<ForeignView>()),
+    ]);
+    out["properties"]["events"] = events;
+    if let Some(Value::Object(defs)) = defs {
+        if let Some(all) = out["$defs"].as_object_mut() {
+            all.extend(defs);
+        } else {
+            out["$defs"] = Value::Object(defs);
+        }
+    }
+    out
+}
+
+/// `GET /v1/cases/{id}/verify`: verified, or where the chain breaks.
+fn verification() -> Value {
+    let verified = object(&[
+        ("verified", json!({ "const": true })),
+        ("report", schema::<Verification>()),
+    ]);
+    let broken = object(&[
+        ("verified", json!({ "const": false })),
+        ("case_id", json!({ "type": "string", "format": "uuid" })),
+        ("broken_at_seq", json!({ "type": "integer" })),
+        ("why", json!({ "type": "string" })),
+    ]);
+    let defs = verified["$defs"].clone();
+    let mut out = json!({ "oneOf": [verified, broken] });
+    if let Some(first) = out["oneOf"][0].as_object_mut() {
+        first.remove("$defs");
+    }
+    if defs.is_object() {
+        out["$defs"] = defs;
+    }
+    out
+}
+
+/// What `method path` answers with on success (`None`: not a documented route).
+pub fn answer(method: &str, path: &str) -> Option<Answer> {
+    Some(Answer::Json(match (method, path) {
+        ("post", "/v1/cases") => schema::<Outcome>(),
+        ("post", p) if p.starts_with("/v1/cases/{id}/") => schema::<Outcome>(),
+        ("get", "/v1/cases") => schema::<Page>(),
+        ("get", "/v1/cases/{id}") => case_file(),
+        ("get", "/v1/cases/{id}/events") => trail(),
+        ("get", "/v1/cases/{id}/verify") => verification(),
+        ("get", "/v1/queue") => array_of::<QueueItem>(),
+        ("get", "/v1/agencies/{code}") => schema::<DossierView>(),
+        ("get", "/v1/stats") => schema::<OfficeStatsView>(),
+        ("get", "/v1/access-log") => object(&[("entries", array_of::<AccessEntry>())]),
+        ("post", "/v1/persons/cases") => object(&[("cases", array_of::<PersonCase>())]),
+        ("get", "/readyz") => object(&[
+            ("ready", json!({ "type": "boolean" })),
+            ("log_head", json!({ "type": ["integer", "null"] })),
+            ("projectors", array_of::<ProjectorStatus>()),
+        ]),
+        ("get", "/v1/openapi.json") => {
+            json!({ "type": "object", "required": ["openapi", "paths"] })
+        }
+        ("get", "/v1/events") => return Some(Answer::EventStream),
+        ("get", "/healthz") => return Some(Answer::Text("text/plain")),
+        ("get", "/metrics") => return Some(Answer::Text("text/plain; version=0.0.4")),
+        _ => return None,
+    }))
+}
+
+/// `schema` as a resource of its own, so that its `#/$defs/…` references resolve inside it.
+fn resource(mut schema: Value, id: &str) -> Value {
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert(
+            "$id".into(),
+            Value::String(format!("https://ombud.dev/schemas/{id}")),
+        );
+    }
+    schema
+}
+
 /// The document.
 pub fn document() -> Value {
     let mut paths = Map::new();
     for route in routes() {
         let success = route.success.to_string();
+        let id = format!(
+            "{}_{}",
+            route.method,
+            route
+                .path
+                .replace(['/', '{', '}', '.', '-'], "_")
+                .trim_matches('_')
+        );
+        let content = match answer(route.method, &route.path) {
+            Some(Answer::Json(schema)) => json!({ "application/json": {
+                "schema": resource(schema, &format!("{id}/response")) } }),
+            Some(Answer::Text(kind)) => json!({ kind: { "schema": { "type": "string" } } }),
+            Some(Answer::EventStream) => json!({ "text/event-stream": {
+                "schema": { "type": "string", "description": "see docs/events.md" } } }),
+            None => json!({}),
+        };
         let mut op = json!({
             "summary": route.summary,
-            "operationId": format!("{}_{}", route.method, route.path.replace(['/', '{', '}', '.', '-'], "_").trim_matches('_')),
+            "operationId": id,
             "responses": {
-                success: { "description": if route.success == 201 { "Created" } else { "OK" } },
-                "default": { "description": "An RFC 9457 problem", "content": { "application/problem+json": {} } }
+                success: {
+                    "description": if route.success == 201 { "Created" } else { "OK" },
+                    "content": content,
+                },
+                "default": { "description": "An RFC 9457 problem", "content": {
+                    "application/problem+json": {
+                        "schema": resource(schema::<crate::Problem>(), "problem") } } }
             }
         });
         let mut parameters = Vec::new();
@@ -226,6 +430,7 @@ pub fn document() -> Value {
             op["parameters"] = Value::Array(parameters);
         }
         if let Some(body) = route.body.as_deref().and_then(body_schema) {
+            let body = resource(body, &format!("{id}/request"));
             op["requestBody"] =
                 json!({ "required": true, "content": { "application/json": { "schema": body } } });
         }

@@ -8,7 +8,7 @@ use ombud_service::ServiceError;
 use serde::Serialize;
 
 /// A problem+json answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// `https://ombud.dev/problems/<code>`.
     #[serde(rename = "type")]

@@ -1,13 +1,14 @@
 //! [`ProjectorStatus`]: what `ombud status`, `/readyz` and `/metrics` show per projector, and the
 //! running counters behind it.
 
+use schemars::JsonSchema;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 /// The state of a projector's task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     /// Not running (not started, or shut down).
@@ -19,7 +20,7 @@ pub enum RunState {
 }
 
 /// Progress of a rebuild.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RebuildProgress {
     /// The generation being built.
     pub generation: u64,
@@ -34,7 +35,7 @@ pub struct RebuildProgress {
 }
 
 /// One projector's status.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ProjectorStatus {
     /// The projector.
     pub name: &'static str,

@@ -6,6 +6,7 @@
 use ombud_domain::{CaseId, CaseState, Timestamp};
 use ombud_envelope::KeyStore;
 use ombud_eventlog::{AsOf, Backend, ForeignMessage, Trail};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::error::ServiceError;
@@ -13,7 +14,7 @@ use crate::queries::sees_all_offices;
 use crate::Service;
 
 /// A verified trail.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Verification {
     /// The case.
     pub case_id: CaseId,
@@ -29,7 +30,7 @@ pub struct Verification {
 }
 
 /// A foreign message, as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ForeignView {
     /// Its stream sequence.
     pub seq: u64,

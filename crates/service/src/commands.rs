@@ -15,6 +15,7 @@ use ombud_domain::{
 use ombud_envelope::KeyStore;
 use ombud_envelope::SealError;
 use ombud_eventlog::{Append, Backend};
+use schemars::JsonSchema;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -43,7 +44,7 @@ pub struct CommandRequest {
 }
 
 /// A recorded (or recognised) command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Outcome {
     /// The case.
     pub case_id: CaseId,

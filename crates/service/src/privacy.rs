@@ -12,6 +12,7 @@
 //! is durably in the access log; if the log cannot be written, the read fails (503) and
 //! nothing is disclosed.
 
+use schemars::JsonSchema;
 use std::sync::Arc;
 
 use ombud_domain::disclosure::{self, Disclosure, Field};
@@ -45,7 +46,7 @@ const IDENTITY: &str = "reporter.identity";
 pub const ACCESS_LOG_LIMIT: usize = 10_000;
 
 /// One case of a person, as the DPO's lookup lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PersonCase {
     /// The case and what the case index says of it (no personal data).
     #[serde(flatten)]

@@ -3,6 +3,7 @@
 //! and by outcome, clarification answer times (a histogram in days; median and p90 at query
 //! time), and compliance with corrective actions and recommendations.
 
+use schemars::JsonSchema;
 use std::collections::BTreeMap;
 
 use ombud_domain::taxonomy::{ClosureReason, EscalationKind, Finding};
@@ -15,7 +16,7 @@ use crate::projector::Projected;
 use crate::store::{Guarded, Trees};
 
 /// Corrective-action or recommendation compliance.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Compliance {
     /// Times it was asked for.
     pub required: u64,
@@ -29,7 +30,7 @@ pub struct Compliance {
 }
 
 /// The stored dossier of one agency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AgencyDossier {
     /// Last stream sequence applied.
     pub last_seq: u64,
@@ -156,7 +157,7 @@ pub(crate) fn record(
 }
 
 /// A dossier as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DossierView {
     /// The counters.
     #[serde(flatten)]

@@ -17,6 +17,7 @@ use ombud_domain::{
     ActorId, CaseId, CaseReference, Deadline, EventData, EventType, FormCode, OfficeCode, Role,
     Sealed, Timestamp,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApplyError;
@@ -24,7 +25,7 @@ use crate::projector::Projected;
 use crate::store::{case_key, get, Guarded, Trees};
 
 /// A sealed value with the field name it was sealed as (needed to open it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SealedField {
     /// The field name bound into the seal (e.g. `summary`, `reporter.identity`).
     pub field: String,
@@ -40,7 +41,7 @@ fn sealed(field: &str, s: &Sealed) -> SealedField {
 }
 
 /// The reporter as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReporterRecord {
     /// Whether the reporter asked for confidentiality.
     pub confidential: bool,
@@ -49,7 +50,7 @@ pub struct ReporterRecord {
 }
 
 /// One escalation step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EscalationRecord {
     /// Which step.
     pub kind: EscalationKind,
@@ -64,7 +65,7 @@ pub struct EscalationRecord {
 }
 
 /// The mediation record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MediationRecord {
     /// When it started.
     pub started_at: Timestamp,
@@ -77,7 +78,7 @@ pub struct MediationRecord {
 }
 
 /// The examination's conclusion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ConclusionRecord {
     /// Found, not found, stopped.
     pub finding: Finding,
@@ -88,7 +89,7 @@ pub struct ConclusionRecord {
 }
 
 /// The recommendation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RecommendationRecord {
     /// To whom.
     pub addressee: String,
@@ -101,7 +102,7 @@ pub struct RecommendationRecord {
 }
 
 /// The closure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClosureRecord {
     /// Why.
     pub reason: ClosureReason,
@@ -112,7 +113,7 @@ pub struct ClosureRecord {
 }
 
 /// One line of the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TimelineEntry {
     /// Stream sequence.
     pub stream_seq: u64,
@@ -131,7 +132,7 @@ pub struct TimelineEntry {
 }
 
 /// The case file row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseFile {
     /// Last stream sequence applied.
     pub last_seq: u64,
@@ -183,7 +184,7 @@ pub struct CaseFile {
 }
 
 /// The erasure of a case's personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErasureRecord {
     /// When it was recorded.
     pub at: Timestamp,

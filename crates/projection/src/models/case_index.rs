@@ -9,6 +9,7 @@ use ombud_domain::ClockKind;
 use ombud_domain::{
     ActorId, AgencyCode, CaseId, CaseReference, FormCode, OfficeCode, Status, Timestamp,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApplyError, ProjectionError};
@@ -17,7 +18,7 @@ use crate::rows::Rows;
 use crate::store::{case_from_key, case_key, date_key, get, hex, unhex, Trees};
 
 /// One line of a case list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseSummary {
     /// The case.
     pub case_id: CaseId,
@@ -177,7 +178,7 @@ pub enum CaseOrder {
 }
 
 /// One page of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Page {
     /// The cases.
     pub items: Vec<CaseSummary>,

@@ -2,6 +2,7 @@
 //! state, open cases by reporting date (ageing buckets are derived at query time), closure
 //! reasons, and findings (found / not found rate).
 
+use schemars::JsonSchema;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -14,7 +15,7 @@ use crate::projector::Projected;
 use crate::store::{Guarded, Trees};
 
 /// The stored counters of one office.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct OfficeStats {
     /// Last stream sequence applied.
     pub last_seq: u64,
@@ -110,7 +111,7 @@ pub(crate) fn apply(
 }
 
 /// Office statistics as shown, judged on a date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct OfficeStatsView {
     /// The counters.
     #[serde(flatten)]

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use ombud_domain::ActorId;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::error::ProjectionError;
@@ -37,7 +38,7 @@ pub(crate) fn update(rows: &mut Rows<'_>, old: Option<&CaseSummary>, new: &CaseS
 }
 
 /// One line of a work queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct QueueItem {
     /// The case.
     #[serde(flatten)]
