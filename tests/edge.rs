@@ -121,3 +121,77 @@ async fn bodies_that_trickle_are_answered_408_and_write_nothing() {
         "no trickled body wrote anything: {ready}"
     );
 }
+
+/// The OpenAPI document `ombud serve` publishes is the one it serves: every documented route
+/// is answered by the running server with its method (never `no_route` or 405), and its
+/// answers carry the documented media type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_server_answers_every_route_its_document_lists() {
+    let dir = TempDir::new("edge-openapi").unwrap();
+    let server = start_env(dir.path(), &[], &[]).await;
+    let auditor = server.tokens["auditor"].clone();
+    let (status, doc) = http(&server.addr, "GET", "/v1/openapi.json", &auditor, &[], None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let case = "01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42";
+    let mut checked = 0;
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            let concrete = path
+                .replace("{id}", case)
+                .replace("{code}", "disdukcapil-kota-tasikmalaya");
+            if concrete == "/v1/events" {
+                continue; // a stream (tests/feed.rs)
+            }
+            let auth = format!("Bearer {auditor}");
+            let headers = [
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ];
+            let answer = ombud_testkit::http::request(
+                &server.addr,
+                &method.to_uppercase(),
+                &concrete,
+                &headers,
+                b"{}".to_vec(),
+            )
+            .await
+            .unwrap();
+            let body: serde_json::Value =
+                serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null);
+            assert_ne!(answer.status, 405, "{method} {path}: {body}");
+            assert_ne!(body["code"], "no_route", "{method} {path} is served");
+            let kind = answer
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let documented = if (200..300).contains(&answer.status) {
+                op["responses"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .find(|(code, _)| code.starts_with('2'))
+                    .map(|(_, r)| r["content"].clone())
+                    .unwrap()
+            } else {
+                op["responses"]["default"]["content"].clone()
+            };
+            let media = kind.split(';').next().unwrap_or("").trim().to_owned();
+            assert!(
+                documented.as_object().unwrap().keys().any(|k| k
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    == media),
+                "{method} {path} answered {} as {kind}, documented {documented}",
+                answer.status
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "every documented route was tried: {checked}");
+}

@@ -71,27 +71,70 @@ impl Default for BodyLimits {
     }
 }
 
+/// Every route the router serves, by method and path; the router is built from this table
+/// alone, and a test checks it against the OpenAPI document both ways (every route served is
+/// documented, every documented one served). `/v1/cases/{id}/{command}` stands for the
+/// documented command routes.
+pub const SERVED: &[(&str, &str)] = &[
+    ("post", "/v1/cases"),
+    ("get", "/v1/cases"),
+    ("get", "/v1/cases/{id}"),
+    ("get", "/v1/cases/{id}/events"),
+    ("get", "/v1/cases/{id}/verify"),
+    ("post", "/v1/cases/{id}/{command}"),
+    ("get", "/v1/queue"),
+    ("get", "/v1/agencies/{code}"),
+    ("get", "/v1/stats"),
+    ("get", "/v1/access-log"),
+    ("post", "/v1/persons/cases"),
+    ("get", "/v1/events"),
+    ("get", "/metrics"),
+    ("get", "/v1/openapi.json"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+];
+
+/// The handler of a served route.
+fn handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<Arc<Api>>> {
+    Some(match (method, path) {
+        ("post", "/v1/cases") => post(report),
+        ("get", "/v1/cases") => get(list),
+        ("get", "/v1/cases/{id}") => get(case_file),
+        ("get", "/v1/cases/{id}/events") => get(events),
+        ("get", "/v1/cases/{id}/verify") => get(verify),
+        ("post", "/v1/cases/{id}/{command}") => post(command),
+        ("get", "/v1/queue") => get(queue),
+        ("get", "/v1/agencies/{code}") => get(agency),
+        ("get", "/v1/stats") => get(stats),
+        ("get", "/v1/access-log") => get(privacy::access_log),
+        ("post", "/v1/persons/cases") => post(privacy::person_cases),
+        ("get", "/v1/events") => get(feed::events),
+        ("get", "/metrics") => get(metrics_text),
+        ("get", "/v1/openapi.json") => get(|| async { Json(openapi::document()) }),
+        ("get", "/healthz") => get(|| async { "ok" }),
+        ("get", "/readyz") => get(ready),
+        _ => return None,
+    })
+}
+
 /// The router, with request bodies within `body`.
 pub fn router(api: Arc<Api>, body: BodyLimits) -> Router {
-    Router::new()
-        .route("/v1/cases", post(report).get(list))
-        .route("/v1/cases/{id}", get(case_file))
-        .route("/v1/cases/{id}/events", get(events))
-        .route("/v1/cases/{id}/verify", get(verify))
-        .route("/v1/cases/{id}/{command}", post(command))
-        .route("/v1/queue", get(queue))
-        .route("/v1/agencies/{code}", get(agency))
-        .route("/v1/stats", get(stats))
-        .route("/v1/access-log", get(privacy::access_log))
-        .route("/v1/persons/cases", post(privacy::person_cases))
-        .route("/v1/events", get(feed::events))
-        .route("/metrics", get(metrics_text))
-        .route(
-            "/v1/openapi.json",
-            get(|| async { Json(openapi::document()) }),
-        )
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
+    let mut by_path: std::collections::BTreeMap<&str, axum::routing::MethodRouter<Arc<Api>>> =
+        std::collections::BTreeMap::new();
+    for (method, path) in SERVED {
+        let route = handler(method, path)
+            .unwrap_or_else(|| panic!("SERVED lists {method} {path}, which has no handler"));
+        let merged = match by_path.remove(path) {
+            Some(other) => other.merge(route),
+            None => route,
+        };
+        by_path.insert(path, merged);
+    }
+    let mut router = Router::new();
+    for (path, route) in by_path {
+        router = router.route(path, route);
+    }
+    router
         .fallback(|| async {
             Problem::new(
                 StatusCode::NOT_FOUND,
@@ -657,4 +700,39 @@ async fn metrics_text(State(api): Shared) -> Response {
     let mut text = api.metrics.render(&api.service.models().status(head));
     metrics::render_feed(&mut text, api.feed.clients(), api.feed.dropped());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_served_is_documented_and_every_documented_one_served() {
+        let commands = ombud_service::input::ROUTES;
+        let documented: std::collections::BTreeSet<(String, String)> = openapi::routes()
+            .into_iter()
+            .map(|r| {
+                let command = r
+                    .path
+                    .strip_prefix("/v1/cases/{id}/")
+                    .filter(|c| commands.contains(c));
+                let path = match command {
+                    Some(_) => "/v1/cases/{id}/{command}".to_owned(),
+                    None => r.path,
+                };
+                (r.method.to_owned(), path)
+            })
+            .collect();
+        let served: std::collections::BTreeSet<(String, String)> = SERVED
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        assert_eq!(served, documented);
+        for (method, path) in SERVED {
+            assert!(
+                handler(method, path).is_some(),
+                "{method} {path} has a handler"
+            );
+        }
+    }
 }
