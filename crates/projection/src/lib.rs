@@ -46,8 +46,9 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Query-side conversion of a row error.
-pub(crate) fn error_from_apply(e: ApplyError) -> ProjectionError {
+/// Query-side conversion of a row error (for a caller reading rows directly, such as the case
+/// file): sled's errors stay their source.
+pub fn error_from_apply(e: ApplyError) -> ProjectionError {
     match e {
         ApplyError::Storage(e) => ProjectionError::Sled(e),
         ApplyError::BadRow { key, why } => ProjectionError::BadRow { key, why },

@@ -165,16 +165,26 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         let person = self.privacy.blind_key.index(nik).map_err(|e| {
             ServiceError::Refused(ombud_domain::DomainError::validation("nik", e.to_string()))
         })?;
-        let mut found = Vec::new();
-        for case in self.privacy.persons.cases(&person).await? {
-            // The index is written before the report's append: a report that failed left an
-            // entry for a case that does not exist.
-            if let Some(file) = self.case_row(case)? {
-                found.push(PersonCase {
-                    case: CaseSummary::of(&file),
-                });
+        let cases = self.privacy.persons.cases(&person).await?;
+        let models = self.models().clone();
+        // The case rows are read on a blocking thread, like every read-model query.
+        let mut found = crate::queries::off_the_runtime(move || {
+            let trees = models.cases.trees();
+            let mut found = Vec::new();
+            for case in cases {
+                // The index is written before the report's append: a report that failed left
+                // an entry for a case that does not exist.
+                if let Some(file) = ombud_projection::models::case_file::get_file(&trees, case)
+                    .map_err(|e| ServiceError::ReadModels(ombud_projection::error_from_apply(e)))?
+                {
+                    found.push(PersonCase {
+                        case: CaseSummary::of(&file),
+                    });
+                }
             }
-        }
+            Ok(found)
+        })
+        .await?;
         found.sort_by_key(|c| c.case.reported_at);
         let entries: Vec<AccessEntry> = if found.is_empty() {
             vec![self.access_entry(actor, None, "person.nik".into(), route)]
@@ -259,11 +269,6 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             let service = service.clone();
             Box::pin(async move { service.erase_effects(case).await.map_err(|e| e.to_string()) })
         })
-    }
-
-    fn case_row(&self, case: CaseId) -> Result<Option<CaseFile>, ServiceError> {
-        ombud_projection::models::case_file::get_file(&self.models().cases.trees(), case)
-            .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }
 

@@ -90,7 +90,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         let models = self.models().clone();
         let file = off_the_runtime(move || {
             case_file::get_file(&models.cases.trees(), case_id)
-                .map_err(|e| ServiceError::Internal(e.to_string()))
+                .map_err(|e| ServiceError::ReadModels(ombud_projection::error_from_apply(e)))
         })
         .await?
         .ok_or(ServiceError::NotFound(case_id))?;
@@ -240,7 +240,7 @@ static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(READS_A
 /// workers every other request needs. The read takes the serving generation when it runs
 /// (not while it waits its turn: a rebuild may have swapped it meanwhile), and holds its turn
 /// until it ends, even if the caller gave up.
-async fn off_the_runtime<T: Send + 'static>(
+pub(crate) async fn off_the_runtime<T: Send + 'static>(
     read: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
 ) -> Result<T, ServiceError> {
     let turn = READS

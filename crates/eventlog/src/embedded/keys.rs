@@ -53,11 +53,11 @@ impl KeyStore for SledKeyStore {
     async fn create(&self, id: &KeyId, wrapped: WrappedKey) -> Result<StoredKey, KeyStoreError> {
         let mut row = vec![LIVE];
         row.extend_from_slice(&wrapped.to_bytes());
-        let stored = match self
-            .tree
-            .compare_and_swap(id.as_str(), None as Option<&[u8]>, Some(row))
-            .map_err(unavailable)?
-        {
+        let swapped = super::off_the_worker(|| {
+            self.tree
+                .compare_and_swap(id.as_str(), None as Option<&[u8]>, Some(row))
+        });
+        let stored = match swapped.map_err(unavailable)? {
             Ok(()) => StoredKey::Live(wrapped),
             Err(current) => match current.current {
                 Some(existing) => Self::parse(id, &existing)?,
@@ -69,15 +69,14 @@ impl KeyStore for SledKeyStore {
     }
 
     async fn get(&self, id: &KeyId) -> Result<Option<StoredKey>, KeyStoreError> {
-        match self.tree.get(id.as_str()).map_err(unavailable)? {
+        match super::off_the_worker(|| self.tree.get(id.as_str())).map_err(unavailable)? {
             Some(value) => Self::parse(id, &value).map(Some),
             None => Ok(None),
         }
     }
 
     async fn destroy(&self, id: &KeyId) -> Result<(), KeyStoreError> {
-        self.tree
-            .insert(id.as_str(), &[DESTROYED])
+        super::off_the_worker(|| self.tree.insert(id.as_str(), &[DESTROYED]))
             .map_err(unavailable)?;
         self.flush().await
     }

@@ -348,7 +348,7 @@ fn read_row(events: &sled::Tree, seq: u64) -> Result<StoredEvent, LogError> {
 /// Runs a short blocking sled read in place, telling a multi-threaded runtime to move its
 /// other tasks off this worker meanwhile (no hand-off to another thread, so no wake-up cost:
 /// measured, a `spawn_blocking` here cost more than the read). Inline elsewhere.
-fn off_the_worker<T>(read: impl FnOnce() -> T) -> T {
+pub(crate) fn off_the_worker<T>(read: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(read),
         _ => read(),

@@ -62,17 +62,20 @@ impl SledAccessLog {
 impl AccessLog for SledAccessLog {
     fn record<'a>(&'a self, entries: &'a [AccessEntry]) -> BoxFuture<'a, Result<(), LogError>> {
         Box::pin(async move {
-            for entry in entries {
-                // Positions start at 1, like stream sequences.
-                let seq = self
-                    .db
-                    .generate_id()
-                    .map_err(|e| storage("recording an access", e))?
-                    + 1;
-                self.tree
-                    .insert(seq.to_be_bytes(), access_log::encode(entry)?)
-                    .map_err(|e| storage("recording an access", e))?;
-            }
+            super::off_the_worker(|| {
+                for entry in entries {
+                    // Positions start at 1, like stream sequences.
+                    let seq = self
+                        .db
+                        .generate_id()
+                        .map_err(|e| storage("recording an access", e))?
+                        + 1;
+                    self.tree
+                        .insert(seq.to_be_bytes(), access_log::encode(entry)?)
+                        .map_err(|e| storage("recording an access", e))?;
+                }
+                Ok::<(), LogError>(())
+            })?;
             flush(&self.flusher).await
         })
     }
@@ -146,8 +149,10 @@ impl PersonIndex for SledPersonIndex {
                 tree.insert(key, value)
                     .map_err(|e| storage("updating the person index", e))
             };
-            write(&self.by_case, case.as_uuid().as_bytes().to_vec(), &person.0)?;
-            write(&self.by_person, row_key(person, case), &[])?;
+            super::off_the_worker(|| {
+                write(&self.by_case, case.as_uuid().as_bytes().to_vec(), &person.0)?;
+                write(&self.by_person, row_key(person, case), &[])
+            })?;
             flush(&self.flusher).await
         })
     }
@@ -168,25 +173,30 @@ impl PersonIndex for SledPersonIndex {
 
     fn remove_case(&self, case: CaseId) -> BoxFuture<'_, Result<(), LogError>> {
         Box::pin(async move {
-            let id = case.as_uuid().as_bytes().to_vec();
-            let Some(person) = self
-                .by_case
-                .get(&id)
-                .map_err(|e| storage("reading the person index", e))?
-            else {
-                return Ok(());
-            };
-            let person: [u8; 32] = person
-                .as_ref()
-                .try_into()
-                .map_err(|_| LogError::Storage("person index: a malformed case entry".into()))?;
-            self.by_person
-                .remove(row_key(&BlindIndex(person), case))
-                .map_err(|e| storage("updating the person index", e))?;
-            self.by_case
-                .remove(id)
-                .map_err(|e| storage("updating the person index", e))?;
-            flush(&self.flusher).await
+            let removed = super::off_the_worker(|| {
+                let id = case.as_uuid().as_bytes().to_vec();
+                let Some(person) = self
+                    .by_case
+                    .get(&id)
+                    .map_err(|e| storage("reading the person index", e))?
+                else {
+                    return Ok(false);
+                };
+                let person: [u8; 32] = person.as_ref().try_into().map_err(|_| {
+                    LogError::Storage("person index: a malformed case entry".into())
+                })?;
+                self.by_person
+                    .remove(row_key(&BlindIndex(person), case))
+                    .map_err(|e| storage("updating the person index", e))?;
+                self.by_case
+                    .remove(id)
+                    .map_err(|e| storage("updating the person index", e))?;
+                Ok::<bool, LogError>(true)
+            })?;
+            if removed {
+                flush(&self.flusher).await?;
+            }
+            Ok(())
         })
     }
 }
