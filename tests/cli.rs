@@ -179,3 +179,38 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("cannot reach the server"), "{err}");
 }
+
+/// Every case command is listed by `ombud case --help` with what it does, and `ombud case
+/// <command> --help` lists its fields and an example (all from the command registry); the
+/// report's fields too.
+#[test]
+fn every_case_command_has_help_with_its_fields_and_an_example() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let list = help(&["case", "--help"]);
+    for spec in &ombud_service::input::COMMANDS[1..] {
+        assert!(
+            list.contains(spec.route) && list.contains(spec.summary),
+            "`ombud case --help` lists {}: {list}",
+            spec.route
+        );
+        let own = help(&["case", spec.route, "--help"]);
+        assert!(own.contains(spec.summary), "{own}");
+        assert!(own.contains(&format!("ombud case {} <case>", spec.route)), "{own}");
+        let schema = (spec.schema)();
+        for field in schema["properties"].as_object().unwrap().keys() {
+            assert!(own.contains(field.as_str()), "{} lists `{field}`: {own}", spec.route);
+        }
+    }
+    let accept = help(&["case", "accept", "--help"]);
+    assert!(accept.contains("assignee             required text"), "{accept}");
+    assert!(accept.contains("-f 'unit=riksa-1'"), "{accept}");
+    let report = help(&["case", "report", "--help"]);
+    assert!(report.contains("respondent") && report.contains("walk_in"), "{report}");
+}

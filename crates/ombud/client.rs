@@ -393,6 +393,130 @@ fn finish(conn: &Conn, answer: &Answer, human: impl FnOnce(&Value)) -> ExitCode 
     exit_for(answer)
 }
 
+/// `ombud case --help`'s list of the case commands, from the command registry.
+pub fn commands_help() -> String {
+    let mut text = String::from(
+        "Case commands (ombud case <command> <case> [-f key=text | -f key:=json]... [--body \
+         JSON|@FILE] [--key IDEMPOTENCY-KEY] [--if-match N]; `ombud case <command> --help` \
+         lists its fields):\n",
+    );
+    for spec in &ombud_service::input::COMMANDS[1..] {
+        text.push_str(&format!("  {:<22} {}\n", spec.route, spec.summary));
+    }
+    text.push_str(
+        "\nExit codes: 0 ok, 3 refused or invalid, 4 conflict, 5 not found, 6 unavailable or \
+         unreachable, 7 not authenticated or permitted, 1 other.",
+    );
+    text
+}
+
+/// The fields of a command's body, from its JSON Schema: name, whether required, its type
+/// (or the values it takes) and what it means.
+pub fn fields_help(spec: &ombud_service::input::CommandSpec) -> String {
+    let schema = (spec.schema)();
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let mut text = String::new();
+    if let Some(properties) = schema["properties"].as_object() {
+        for (name, property) in properties {
+            let kind = describe(&schema, property);
+            let need = if required.contains(&name.as_str()) {
+                "required"
+            } else {
+                "optional"
+            };
+            let what = property["description"]
+                .as_str()
+                .unwrap_or("")
+                .replace('\n', " ");
+            text.push_str(&format!("  {name:<20} {need:<8} {kind}\n"));
+            if !what.is_empty() {
+                text.push_str(&format!("  {:<29} {what}\n", ""));
+            }
+        }
+    }
+    text
+}
+
+/// A property's type as a person reads it: `text`, `a list of text`, or the values it takes.
+fn describe(schema: &Value, property: &Value) -> String {
+    let resolved = |p: &Value| -> Value {
+        match p["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+            Some(name) => schema["$defs"][name].clone(),
+            None => p.clone(),
+        }
+    };
+    let mut p = resolved(property);
+    // Option<T>: `anyOf: [T, null]`, or `type: [T, "null"]`.
+    if let Some(first) = p["anyOf"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["type"] != "null"))
+    {
+        p = resolved(first);
+    }
+    let values: Vec<String> = match (p["enum"].as_array(), p["oneOf"].as_array()) {
+        (Some(e), _) => e
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        (_, Some(o)) => o
+            .iter()
+            .filter_map(|v| {
+                v["const"]
+                    .as_str()
+                    .or_else(|| v["enum"][0].as_str())
+                    .map(str::to_owned)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !values.is_empty() {
+        return format!("one of: {}", values.join(", "));
+    }
+    let kind = match &p["type"] {
+        Value::Array(kinds) => kinds
+            .iter()
+            .find(|k| *k != "null")
+            .cloned()
+            .unwrap_or_default(),
+        other => other.clone(),
+    };
+    match kind.as_str() {
+        Some("string") => "text".into(),
+        Some("boolean") => "true or false (-f key:=true)".into(),
+        Some("integer") | Some("number") => "a number (-f key:=3)".into(),
+        Some("array") => "a list (-f 'key:=[\"…\"]')".into(),
+        Some("object") => "an object (--body, or -f 'key:={…}')".into(),
+        _ => "JSON".into(),
+    }
+}
+
+/// `ombud case <command> --help`: usage, what it does, its fields and an example.
+fn command_help(spec: &ombud_service::input::CommandSpec) -> String {
+    let route = spec.route;
+    let mut example = format!("ombud case {route} <case>");
+    if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(spec.example) {
+        for (k, v) in fields {
+            match v {
+                Value::String(t) if !t.contains('\'') => {
+                    example.push_str(&format!(" -f '{k}={t}'"))
+                }
+                other => example.push_str(&format!(" -f '{k}:={other}'")),
+            }
+        }
+    }
+    format!(
+        "{summary}\n\nUsage: ombud case {route} <case> [-f key=text | -f key:=json]... \
+         [--body JSON|@FILE] [--key IDEMPOTENCY-KEY] [--if-match N]\n\n\
+         Fields of the body (POST /v1/cases/<case>/{route}):\n{fields}\n\
+         Example:\n  {example}\n",
+        summary = spec.summary,
+        fields = fields_help(spec),
+    )
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -416,8 +540,12 @@ pub fn case(args: CaseArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
             }
             CaseAction::Command(words) => {
                 let (command, rest) = words.split_first().context("a command name")?;
-                if !ombud_service::input::ROUTES.contains(&command.as_str()) {
-                    anyhow::bail!("no case command `{command}` (known: {})", ombud_service::input::ROUTES.join(", "));
+                let Some(spec) = ombud_service::input::command(command).filter(|c| c.route != "report") else {
+                    anyhow::bail!("no case command `{command}` (known: {}; `ombud case --help` lists them)", ombud_service::input::ROUTES.join(", "));
+                };
+                if rest.iter().any(|w| w == "--help" || w == "-h") {
+                    print!("{}", command_help(spec));
+                    return Ok(ExitCode::SUCCESS);
                 }
                 let mut case = None;
                 let mut m = Mutation { body: None, fields: Vec::new(), key: None, if_match: None };

@@ -77,13 +77,6 @@ enum Command {
     /// OMBUD_TOKEN): report, any command, show, list, queue.
     ///
     /// Example: `ombud case accept <case> -f unit=riksa-1 -f assignee=riksa.siti`
-    #[command(
-        after_help = "Case commands (ombud case <command> <case> [-f key=text | -f key:=json]... \
-[--body JSON|@FILE] [--key IDEMPOTENCY-KEY] [--if-match N]):\n  request-completion, complete, accept, assign, \
-request-clarification, answer-clarification, escalate, start-mediation, mediate, conclude, recommend, close, \
-reopen, notes, request-erasure, approve-erasure, refuse-erasure, erase-personal-data\n\nExit codes: 0 ok, 3 refused or invalid, 4 conflict, 5 not found, \
-6 unavailable or unreachable, 7 not authenticated or permitted, 1 other."
-    )]
     Case(client::CaseArgs),
     /// An auditor's view of a case through a running server: its trail (`--as-of SEQ|TIME`) or
     /// `--verify` (exit 8 when the chain is broken).
@@ -138,7 +131,7 @@ enum ConfigAction {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     if let Err(error) = init_diagnostics() {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
@@ -203,6 +196,24 @@ fn init_diagnostics() -> anyhow::Result<()> {
         .with_ansi(false)
         .init();
     Ok(())
+}
+
+/// The command line, with the help of `ombud case` generated from the command registry (the
+/// commands and what each does; `ombud case report --help` lists the report's fields).
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let report = ombud_service::input::command("report").map(client::fields_help);
+    let command = Cli::command().mut_subcommand("case", |case| {
+        let case = case.after_help(client::commands_help());
+        match report {
+            Some(fields) => case.mut_subcommand("report", |r| {
+                r.after_help(format!("Fields of the body (POST /v1/cases):\n{fields}"))
+            }),
+            None => case,
+        }
+    });
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn run(command: Command) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ use ombud_projection::models::office_stats::OfficeStatsView;
 use ombud_projection::models::work_queue::QueueItem;
 use ombud_projection::ProjectorStatus;
 use ombud_service::audit::{ForeignView, Verification};
-use ombud_service::input::{body_schema, ROUTES};
+use ombud_service::input::{body_schema, command, COMMANDS};
 use ombud_service::privacy::PersonCase;
 use ombud_service::Outcome;
 use serde_json::{json, Map, Value};
@@ -190,14 +190,17 @@ pub fn routes() -> Vec<Route> {
         r("get", "/readyz", "Readiness: the log answers and projectors are caught up", &[]),
         r("get", "/metrics", "Prometheus metrics", &[]),
     ];
-    for command in ROUTES {
+    for command in &COMMANDS[1..] {
         out.push(Route {
-            body: Some((*command).to_owned()),
+            body: Some(command.route.to_owned()),
             headers: COMMAND_HEADERS,
             ..r(
                 "post",
-                &format!("/v1/cases/{{id}}/{command}"),
-                &format!("Command `{command}` on a case (ETag: the new case position)"),
+                &format!("/v1/cases/{{id}}/{}", command.route),
+                &format!(
+                    "{} (command `{}`; ETag: the new case position)",
+                    command.summary, command.route
+                ),
                 &[],
             )
         });
@@ -431,8 +434,17 @@ pub fn document() -> Value {
         }
         if let Some(body) = route.body.as_deref().and_then(body_schema) {
             let body = resource(body, &format!("{id}/request"));
+            let mut media = json!({ "schema": body });
+            if let Some(example) = route
+                .body
+                .as_deref()
+                .and_then(command)
+                .and_then(|c| serde_json::from_str::<Value>(c.example).ok())
+            {
+                media["example"] = example;
+            }
             op["requestBody"] =
-                json!({ "required": true, "content": { "application/json": { "schema": body } } });
+                json!({ "required": true, "content": { "application/json": media } });
         }
         let entry = paths
             .entry(route.path.clone())

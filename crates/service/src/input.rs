@@ -217,90 +217,158 @@ pub struct RefuseErasureInput {
     pub reason: String,
 }
 
-/// One command's input, named by its route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(missing_docs)] // each variant is its route's input
-pub enum CommandInput {
-    Report(Box<ReportInput>),
-    RequestCompletion(MissingInput),
-    Complete(NoteInput),
-    Accept(AcceptInput),
-    Assign(AssignInput),
-    RequestClarification(ClarificationInput),
-    AnswerClarification(NoteInput),
-    Escalate(EscalateInput),
-    StartMediation(NoteInput),
-    Mediate(MediateInput),
-    Conclude(ConcludeInput),
-    Recommend(RecommendInput),
-    Close(CloseInput),
-    Reopen(ReopenInput),
-    AddNote(AddNoteInput),
-    ErasePersonalData(EraseInput),
-    RequestErasure(ErasureRequestInput),
-    ApproveErasure(ErasureRequestInput),
-    RefuseErasure(RefuseErasureInput),
+/// Declares the command registry: for each command its route, its input type, a one-line
+/// summary and an example body. From it come [`CommandInput`] (one variant per command),
+/// [`COMMANDS`] (what the HTTP routes, the OpenAPI document, the CLI's `--help` and the docs
+/// test read), [`ROUTES`], parsing, the route of an input and its canonical JSON. A new
+/// command is its domain code and one entry here: a variant without its domain mapping
+/// (`action`, `seal`) does not compile, and an example that does not parse, or a command the
+/// docs or the CLI do not list, fails a test.
+macro_rules! registry {
+    ($( $variant:ident ( $input:ty ) = $route:literal : $summary:literal , $example:literal ; )+) => {
+        /// One command's input, named by its route.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[allow(missing_docs)] // each variant is its route's input
+        pub enum CommandInput {
+            $( $variant($input), )+
+        }
+
+        /// Every command: `report` (`POST /v1/cases`), then the case commands
+        /// (`POST /v1/cases/{id}/<route>`) in the order of `docs/procedure.md`.
+        pub const COMMANDS: &[CommandSpec] = &[
+            $( CommandSpec {
+                route: $route,
+                summary: $summary,
+                example: $example,
+                schema: || serde_json::to_value(schemars::schema_for!($input)).unwrap_or_default(),
+            }, )+
+        ];
+
+        impl CommandInput {
+            /// Parses the body of `route` (`report` for `POST /v1/cases`).
+            pub fn parse(route: &str, json: &[u8]) -> Result<Self, ServiceError> {
+                Ok(match route {
+                    $( $route => CommandInput::$variant(parse_json(json)?), )+
+                    other => {
+                        return Err(ServiceError::Invalid(format!(
+                            "no command `{other}` (known: report, {})",
+                            ROUTES.join(", ")
+                        )))
+                    }
+                })
+            }
+
+            /// Its route name.
+            pub fn route(&self) -> &'static str {
+                match self {
+                    $( CommandInput::$variant(_) => $route, )+
+                }
+            }
+
+            fn canonical_json(&self) -> serde_json::Result<Vec<u8>> {
+                match self {
+                    $( CommandInput::$variant(i) => serde_json::to_vec(i), )+
+                }
+            }
+        }
+    };
 }
 
-/// The case-command routes (`POST /v1/cases/{id}/<route>`), in the order of
-/// `docs/procedure.md`.
-pub const ROUTES: &[&str] = &[
-    "request-completion",
-    "complete",
-    "accept",
-    "assign",
-    "request-clarification",
-    "answer-clarification",
-    "escalate",
-    "start-mediation",
-    "mediate",
-    "conclude",
-    "recommend",
-    "close",
-    "reopen",
-    "notes",
-    "erase-personal-data",
-    "request-erasure",
-    "approve-erasure",
-    "refuse-erasure",
-];
+/// One entry of the command registry.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    /// Its route: `report`, or `POST /v1/cases/{id}/<route>`.
+    pub route: &'static str,
+    /// What it does, in a line.
+    pub summary: &'static str,
+    /// An example body (a test parses it).
+    pub example: &'static str,
+    /// The JSON Schema of its body.
+    pub schema: fn() -> serde_json::Value,
+}
+
+registry! {
+    Report(Box<ReportInput>) = "report":
+        "Report a new case (intake; supervisor or chair for own-initiative cases)",
+        r#"{"office":"jawa-barat","channel":"walk_in","reporter":{"name":"Asep Saepudin","nik":"3278010101800001","confidential":true},"respondent":{"agency_code":"disdukcapil-kota-tasikmalaya","agency_name":"Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya","superior":"Wali Kota Tasikmalaya"},"forms":["undue_delay"],"incident_date":"2026-08-01","summary":"KTP-el tidak kunjung terbit setelah tiga bulan."}"#;
+    RequestCompletion(MissingInput) = "request-completion":
+        "Ask the reporter to complete the report (starts the completion clock)",
+        r#"{"missing":"Fotokopi KTP dan bukti pengajuan"}"#;
+    Complete(NoteInput) = "complete":
+        "Record that the reporter completed the report",
+        r#"{"note":"Dokumen diterima lengkap"}"#;
+    Accept(AcceptInput) = "accept":
+        "Accept the report for examination and assign it (head of office)",
+        r#"{"unit":"riksa-1","assignee":"riksa.siti"}"#;
+    Assign(AssignInput) = "assign":
+        "Assign the case to another investigator (or unit)",
+        r#"{"assignee":"riksa.agus","unit":"riksa-2"}"#;
+    RequestClarification(ClarificationInput) = "request-clarification":
+        "Send the respondent a request for clarification (starts the clarification clock)",
+        r#"{"letter_number":"B/123/LM.01/VIII/2026","addressee":"respondent"}"#;
+    AnswerClarification(NoteInput) = "answer-clarification":
+        "Record the respondent's answer to the clarification",
+        r#"{"note":"Jawaban tertulis diterima"}"#;
+    Escalate(EscalateInput) = "escalate":
+        "Escalate: to the superior, a summons, police assistance, resolution, publication and more",
+        r#"{"kind":"to_superior","reason":"Tidak ada tanggapan atas permintaan klarifikasi","target":"Wali Kota Tasikmalaya"}"#;
+    StartMediation(NoteInput) = "start-mediation":
+        "Open a mediation between reporter and respondent",
+        r#"{"note":"Mediasi dijadwalkan"}"#;
+    Mediate(MediateInput) = "mediate":
+        "Record the mediation's outcome",
+        r#"{"outcome":"agreed","terms":"KTP-el diterbitkan dalam 7 hari"}"#;
+    Conclude(ConcludeInput) = "conclude":
+        "Conclude the examination: maladministration found or not (with corrective actions)",
+        r#"{"finding":"found","corrective_actions":["Terbitkan KTP-el pelapor"]}"#;
+    Recommend(RecommendInput) = "recommend":
+        "Issue a Recommendation (the chair alone)",
+        r#"{"addressee":"Wali Kota Tasikmalaya","content":"Menerbitkan KTP-el pelapor dan memperbaiki SOP"}"#;
+    Close(CloseInput) = "close":
+        "Close the case on one of the closure grounds",
+        r#"{"reason":"corrective_action_implemented","note":"KTP-el telah diterbitkan"}"#;
+    Reopen(ReopenInput) = "reopen":
+        "Reopen a closed case (head of office)",
+        r#"{"reason":"Pelapor menyampaikan bukti baru"}"#;
+    AddNote(AddNoteInput) = "notes":
+        "Add a note to the case's timeline",
+        r#"{"note":"Pelapor dihubungi melalui telepon"}"#;
+    ErasePersonalData(EraseInput) = "erase-personal-data":
+        "Erase the case's personal data (DPO; an approved request, or a closed case)",
+        r#"{"request_ref":"DPO/2026/017"}"#;
+    RequestErasure(ErasureRequestInput) = "request-erasure":
+        "Put an erasure request to the head of office (DPO, open cases)",
+        r#"{"request_ref":"DPO/2026/017"}"#;
+    ApproveErasure(ErasureRequestInput) = "approve-erasure":
+        "Approve a pending erasure request (head of office, not its requester)",
+        r#"{"request_ref":"DPO/2026/017"}"#;
+    RefuseErasure(RefuseErasureInput) = "refuse-erasure":
+        "Refuse a pending erasure request, with the reason",
+        r#"{"request_ref":"DPO/2026/017","reason":"Pemeriksaan masih berjalan demi kepentingan umum"}"#;
+}
+
+/// The case-command routes (`POST /v1/cases/{id}/<route>`): every command of [`COMMANDS`]
+/// but `report`, in its order.
+pub const ROUTES: &[&str] = &{
+    let mut routes = [""; COMMANDS.len() - 1];
+    let mut i = 1;
+    while i < COMMANDS.len() {
+        routes[i - 1] = COMMANDS[i].route;
+        i += 1;
+    }
+    routes
+};
+
+/// The registry entry of `route`.
+pub fn command(route: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.route == route)
+}
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, ServiceError> {
     serde_json::from_slice(json).map_err(|e| ServiceError::Invalid(e.to_string()))
 }
 
 impl CommandInput {
-    /// Parses the body of `route` (`report` for `POST /v1/cases`).
-    pub fn parse(route: &str, json: &[u8]) -> Result<Self, ServiceError> {
-        Ok(match route {
-            "report" => CommandInput::Report(Box::new(parse_json(json)?)),
-            "request-completion" => CommandInput::RequestCompletion(parse_json(json)?),
-            "complete" => CommandInput::Complete(parse_json(json)?),
-            "accept" => CommandInput::Accept(parse_json(json)?),
-            "assign" => CommandInput::Assign(parse_json(json)?),
-            "request-clarification" => CommandInput::RequestClarification(parse_json(json)?),
-            "answer-clarification" => CommandInput::AnswerClarification(parse_json(json)?),
-            "escalate" => CommandInput::Escalate(parse_json(json)?),
-            "start-mediation" => CommandInput::StartMediation(parse_json(json)?),
-            "mediate" => CommandInput::Mediate(parse_json(json)?),
-            "conclude" => CommandInput::Conclude(parse_json(json)?),
-            "recommend" => CommandInput::Recommend(parse_json(json)?),
-            "close" => CommandInput::Close(parse_json(json)?),
-            "reopen" => CommandInput::Reopen(parse_json(json)?),
-            "notes" => CommandInput::AddNote(parse_json(json)?),
-            "erase-personal-data" => CommandInput::ErasePersonalData(parse_json(json)?),
-            "request-erasure" => CommandInput::RequestErasure(parse_json(json)?),
-            "approve-erasure" => CommandInput::ApproveErasure(parse_json(json)?),
-            "refuse-erasure" => CommandInput::RefuseErasure(parse_json(json)?),
-            other => {
-                return Err(ServiceError::Invalid(format!(
-                    "no command `{other}` (known: report, {})",
-                    ROUTES.join(", ")
-                )))
-            }
-        })
-    }
-
     /// What it asks to do, for authorization before anything is sealed or answered.
     pub fn action(&self) -> ombud_domain::Action {
         use ombud_domain::{Action, CommandKind as K};
@@ -325,56 +393,6 @@ impl CommandInput {
             CommandInput::ApproveErasure(_) => K::ApproveErasure,
             CommandInput::RefuseErasure(_) => K::RefuseErasure,
         })
-    }
-
-    /// Its route name.
-    pub fn route(&self) -> &'static str {
-        match self {
-            CommandInput::Report(_) => "report",
-            CommandInput::RequestCompletion(_) => "request-completion",
-            CommandInput::Complete(_) => "complete",
-            CommandInput::Accept(_) => "accept",
-            CommandInput::Assign(_) => "assign",
-            CommandInput::RequestClarification(_) => "request-clarification",
-            CommandInput::AnswerClarification(_) => "answer-clarification",
-            CommandInput::Escalate(_) => "escalate",
-            CommandInput::StartMediation(_) => "start-mediation",
-            CommandInput::Mediate(_) => "mediate",
-            CommandInput::Conclude(_) => "conclude",
-            CommandInput::Recommend(_) => "recommend",
-            CommandInput::Close(_) => "close",
-            CommandInput::Reopen(_) => "reopen",
-            CommandInput::AddNote(_) => "notes",
-            CommandInput::ErasePersonalData(_) => "erase-personal-data",
-            CommandInput::RequestErasure(_) => "request-erasure",
-            CommandInput::ApproveErasure(_) => "approve-erasure",
-            CommandInput::RefuseErasure(_) => "refuse-erasure",
-        }
-    }
-
-    fn canonical_json(&self) -> serde_json::Result<Vec<u8>> {
-        match self {
-            CommandInput::Report(i) => serde_json::to_vec(i),
-            CommandInput::RequestCompletion(i) => serde_json::to_vec(i),
-            CommandInput::Complete(i)
-            | CommandInput::AnswerClarification(i)
-            | CommandInput::StartMediation(i) => serde_json::to_vec(i),
-            CommandInput::Accept(i) => serde_json::to_vec(i),
-            CommandInput::Assign(i) => serde_json::to_vec(i),
-            CommandInput::RequestClarification(i) => serde_json::to_vec(i),
-            CommandInput::Escalate(i) => serde_json::to_vec(i),
-            CommandInput::Mediate(i) => serde_json::to_vec(i),
-            CommandInput::Conclude(i) => serde_json::to_vec(i),
-            CommandInput::Recommend(i) => serde_json::to_vec(i),
-            CommandInput::Close(i) => serde_json::to_vec(i),
-            CommandInput::Reopen(i) => serde_json::to_vec(i),
-            CommandInput::AddNote(i) => serde_json::to_vec(i),
-            CommandInput::ErasePersonalData(i) => serde_json::to_vec(i),
-            CommandInput::RequestErasure(i) | CommandInput::ApproveErasure(i) => {
-                serde_json::to_vec(i)
-            }
-            CommandInput::RefuseErasure(i) => serde_json::to_vec(i),
-        }
     }
 
     /// SHA-256 of the route and the plaintext input (before sealing, whose nonces differ on
@@ -520,24 +538,41 @@ impl CommandInput {
 
 /// The JSON Schema of the request body of `route` (`report` for `POST /v1/cases`).
 pub fn body_schema(route: &str) -> Option<serde_json::Value> {
-    let schema = match route {
-        "report" => schemars::schema_for!(ReportInput),
-        "request-completion" => schemars::schema_for!(MissingInput),
-        "complete" | "answer-clarification" | "start-mediation" => schemars::schema_for!(NoteInput),
-        "accept" => schemars::schema_for!(AcceptInput),
-        "assign" => schemars::schema_for!(AssignInput),
-        "request-clarification" => schemars::schema_for!(ClarificationInput),
-        "escalate" => schemars::schema_for!(EscalateInput),
-        "mediate" => schemars::schema_for!(MediateInput),
-        "conclude" => schemars::schema_for!(ConcludeInput),
-        "recommend" => schemars::schema_for!(RecommendInput),
-        "close" => schemars::schema_for!(CloseInput),
-        "reopen" => schemars::schema_for!(ReopenInput),
-        "notes" => schemars::schema_for!(AddNoteInput),
-        "erase-personal-data" => schemars::schema_for!(EraseInput),
-        "request-erasure" | "approve-erasure" => schemars::schema_for!(ErasureRequestInput),
-        "refuse-erasure" => schemars::schema_for!(RefuseErasureInput),
-        _ => return None,
-    };
-    serde_json::to_value(schema).ok()
+    command(route).map(|c| (c.schema)())
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_example_parses_as_its_command() {
+        for spec in COMMANDS {
+            let input = CommandInput::parse(spec.route, spec.example.as_bytes())
+                .unwrap_or_else(|e| panic!("the example of `{}` parses: {e}", spec.route));
+            assert_eq!(input.route(), spec.route);
+            let schema = (spec.schema)();
+            assert!(
+                schema["properties"].is_object(),
+                "`{}` has a body schema: {schema}",
+                spec.route
+            );
+            assert!(!spec.summary.is_empty());
+        }
+        assert_eq!(COMMANDS[0].route, "report");
+        let rest: Vec<&str> = COMMANDS[1..].iter().map(|c| c.route).collect();
+        assert_eq!(ROUTES, rest.as_slice());
+    }
+
+    #[test]
+    fn the_procedure_documents_every_command() {
+        let doc = include_str!("../../../docs/procedure.md");
+        for spec in &COMMANDS[1..] {
+            assert!(
+                doc.contains(&format!("`{}`", spec.route)),
+                "docs/procedure.md lists `{}`",
+                spec.route
+            );
+        }
+    }
 }
