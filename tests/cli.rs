@@ -202,15 +202,28 @@ fn every_case_command_has_help_with_its_fields_and_an_example() {
         );
         let own = help(&["case", spec.route, "--help"]);
         assert!(own.contains(spec.summary), "{own}");
-        assert!(own.contains(&format!("ombud case {} <case>", spec.route)), "{own}");
+        assert!(
+            own.contains(&format!("ombud case {} <case>", spec.route)),
+            "{own}"
+        );
         let schema = (spec.schema)();
         for field in schema["properties"].as_object().unwrap().keys() {
-            assert!(own.contains(field.as_str()), "{} lists `{field}`: {own}", spec.route);
+            assert!(
+                own.contains(field.as_str()),
+                "{} lists `{field}`: {own}",
+                spec.route
+            );
         }
     }
     let accept = help(&["case", "accept", "--help"]);
-    assert!(accept.contains("assignee             required text"), "{accept}");
+    assert!(
+        accept.contains("assignee             required text"),
+        "{accept}"
+    );
     assert!(accept.contains("-f 'unit=riksa-1'"), "{accept}");
     let report = help(&["case", "report", "--help"]);
-    assert!(report.contains("respondent") && report.contains("walk_in"), "{report}");
+    assert!(
+        report.contains("respondent") && report.contains("walk_in"),
+        "{report}"
+    );
 }

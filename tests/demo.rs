@@ -250,3 +250,72 @@ fn the_projection_benchmark_alternates_floor_and_rebuild() {
         assert!(growth.contains(at), "{growth}");
     }
 }
+
+/// `ombud serve --demo` listens before the demo is loaded: a client that comes early is
+/// answered 503 `log_unavailable` saying the demo is loading (not left waiting), `/healthz`
+/// answers throughout, and the same requests succeed once the demo is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_during_the_demo_load_are_told_to_come_back() {
+    use tokio::io::AsyncBufReadExt as _;
+    let dir = TempDir::new("demo-early").unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+        .env("OMBUD__SECURITY__BLIND_INDEX_KEY", support::BLIND_INDEX_KEY)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--demo",
+            "--demo-cases",
+            "3000",
+            "--data",
+        ])
+        .arg(dir.path().join("data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut addr, mut token) = (String::new(), String::new());
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(a) = line.strip_prefix("ombud listening on http://") {
+            addr = a.to_owned();
+        } else if line.trim_start().starts_with("auditor") {
+            token = line.split_whitespace().nth(2).unwrap().to_owned();
+            break; // the tokens are shown before the demo loads
+        }
+    }
+    assert!(!addr.is_empty() && !token.is_empty());
+    let mut told = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (health, _) = support::http_text(&addr, "/healthz").await;
+        assert_eq!(health, 200, "alive while loading");
+        let request = http(&addr, "GET", "/v1/cases?limit=1", &token, &[], None);
+        let (status, answer) = tokio::time::timeout(std::time::Duration::from_secs(10), request)
+            .await
+            .expect("answered, not left waiting")
+            .unwrap();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "{answer}");
+        assert_eq!(answer["code"], "log_unavailable", "{answer}");
+        assert!(
+            answer["detail"]
+                .as_str()
+                .unwrap()
+                .contains("loading the demo"),
+            "{answer}"
+        );
+        told += 1;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(told > 0, "a request during the load was told to come back");
+    child.start_kill().unwrap();
+}

@@ -146,7 +146,11 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             if head > 0 {
                 eprintln!("demo: the log already holds {head} events; not loading it again");
             } else {
-                load_demo(app.service(), args.demo_cases, args.seed).await?;
+                app.unavailable_while(
+                    "ombud is loading the demo data set; try again in a moment",
+                    load_demo(app.service(), args.demo_cases, args.seed),
+                )
+                .await?;
             }
         }
         println!("try: curl -H 'Authorization: Bearer <token>' http://{addr}/v1/cases");

@@ -388,7 +388,11 @@ impl Application {
                     why = storage_failure(&log, &views) => {
                         // This server stops accepting now; the 503 answerer takes over the
                         // listener at once, while open requests finish.
-                        let answerer = Answerer::start(listener, limits, &why);
+                        let answerer = Answerer::start(
+                            listener,
+                            limits,
+                            &format!("ombud is opening its storage again after a failure: {why}"),
+                        );
                         *noted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
                             Some((why, answerer));
                     }
@@ -442,6 +446,16 @@ impl Application {
             listener,
             answerer,
         })
+    }
+
+    /// Runs `work` (loading the demo data set, say) before serving, while every request is
+    /// answered 503 `log_unavailable` with `detail` (clients that come early are told, not
+    /// left waiting on an unanswered port).
+    pub async fn unavailable_while<T>(&self, detail: &str, work: impl Future<Output = T>) -> T {
+        let answerer = Answerer::start(self.listener.clone(), self.limits, detail);
+        let out = work.await;
+        answerer.finish(self.shutdown_grace).await;
+        out
     }
 
     /// Stops without serving: the projectors flush and stop.

@@ -156,10 +156,12 @@ pub fn router(api: Arc<Api>, body: BodyLimits) -> Router {
         .with_state(api)
 }
 
-/// The routes while the storage is being opened again: `/healthz` answers (the process is
-/// alive), `/readyz` and everything else 503 `log_unavailable` with `Retry-After` (nothing
-/// was recorded; a retry with the same Idempotency-Key is safe).
-pub fn unavailable_router(why: String) -> Router {
+/// The routes while ombud cannot serve yet (its storage is being opened again, or the demo
+/// data set is loading): `/healthz` answers (the process is alive), `/readyz` and everything
+/// else 503 `log_unavailable` with `Retry-After` and `detail` (nothing was recorded; a retry
+/// with the same Idempotency-Key is safe).
+pub fn unavailable_router(detail: String) -> Router {
+    let why = detail;
     let why = Arc::new(why);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -171,7 +173,7 @@ pub fn unavailable_router(why: String) -> Router {
                     "log_unavailable",
                     "Event log unavailable: nothing was recorded; retry with the same \
                      Idempotency-Key",
-                    format!("ombud is opening its storage again after a failure: {why}"),
+                    why.to_string(),
                 )
                 .into_response();
                 response
