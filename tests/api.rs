@@ -527,6 +527,11 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         !schema_of("/v1/cases/{id}").is_valid(&wrong),
         "a summary is opened text or a marker"
     );
+    wrong["summary"] = json!({ "redacted": "because" });
+    assert!(
+        !schema_of("/v1/cases/{id}").is_valid(&wrong),
+        "a marker is one of the documented ones"
+    );
 
     // 50 concurrent clients escalating with the same If-Match: exactly one succeeds; without
     // If-Match, 50 concurrent notes are all recorded and the chain verifies.

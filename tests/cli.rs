@@ -221,6 +221,19 @@ fn every_case_command_has_help_with_its_fields_and_an_example() {
         "{accept}"
     );
     assert!(accept.contains("-f 'unit=riksa-1'"), "{accept}");
+    // `-h` as the value of an option is that value, not a request for help.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .args([
+            "case",
+            "notes",
+            "01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42",
+            "--key",
+            "-h",
+        ])
+        .args(["-f", "note=x", "--server", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "it tried to send: {out:?}");
     let report = help(&["case", "report", "--help"]);
     assert!(
         report.contains("respondent") && report.contains("walk_in"),

@@ -543,12 +543,11 @@ pub fn case(args: CaseArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
                 let Some(spec) = ombud_service::input::command(command).filter(|c| c.route != "report") else {
                     anyhow::bail!("no case command `{command}` (known: {}; `ombud case --help` lists them)", ombud_service::input::ROUTES.join(", "));
                 };
-                if rest.iter().any(|w| w == "--help" || w == "-h") {
-                    print!("{}", command_help(spec));
-                    return Ok(ExitCode::SUCCESS);
-                }
+
                 let mut case = None;
                 let mut m = Mutation { body: None, fields: Vec::new(), key: None, if_match: None };
+                // The connection options may follow the command's words too (after wins).
+                let mut conn = conn.clone();
                 let mut it = rest.iter();
                 while let Some(word) = it.next() {
                     let mut value = || it.next().cloned().with_context(|| format!("{word} needs a value"));
@@ -557,14 +556,23 @@ pub fn case(args: CaseArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
                         "--body" => m.body = Some(value()?),
                         "--key" => m.key = Some(value()?),
                         "--if-match" => m.if_match = Some(value()?.parse().context("--if-match takes a number")?),
+                        "--server" => conn.server = Some(value()?),
+                        "--token" => conn.token = Some(value()?),
+                        "--timeout" => conn.timeout = Some(value()?.parse().context("--timeout takes seconds")?),
+                        "--json" => conn.json = true,
+                        // In flag position only (a value `-h` of another option stays a value).
+                        "--help" | "-h" => {
+                            print!("{}", command_help(spec));
+                            return Ok(ExitCode::SUCCESS);
+                        }
                         w if case.is_none() && !w.starts_with('-') => case = Some(w.to_owned()),
-                        w => anyhow::bail!("unexpected `{w}` (usage: ombud case {command} <case> [-f key=value]... [--body JSON|@FILE] [--key K] [--if-match N])"),
+                        w => anyhow::bail!("unexpected `{w}` (usage: ombud case {command} <case> [-f key=value]... [--body JSON|@FILE] [--key K] [--if-match N]; `ombud case {command} --help`)"),
                     }
                 }
                 let case = case.with_context(|| format!("usage: ombud case {command} <case> [-f key=value]..."))?;
                 let path = format!("/v1/cases/{case}/{command}");
-                let a = request(conn, "POST", &path, &mutation_headers(&m), Some(&build_body(&m)?)).await?;
-                Ok(finish(conn, &a, |b| {
+                let a = request(&conn, "POST", &path, &mutation_headers(&m), Some(&build_body(&m)?)).await?;
+                Ok(finish(&conn, &a, |b| {
                     println!("{command}: recorded at sequence {} (case position {})", b["seq"], b["case_seq"]);
                     if b["replayed"] == true {
                         println!("(a retry of an earlier command with this key: its first answer; nothing new was recorded)");

@@ -212,8 +212,9 @@ fn parse_cli() -> Cli {
             None => case,
         }
     });
-    let matches = command.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let mut command = command;
+    let matches = command.get_matches_mut();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit())
 }
 
 fn run(command: Command) -> anyhow::Result<()> {

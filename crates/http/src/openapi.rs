@@ -276,15 +276,17 @@ fn case_file() -> Value {
         "anyOf": [
             { "type": "string", "description": "opened free text" },
             { "type": "object", "description": "the reporter's identity, opened",
+              "required": ["name"], "additionalProperties": false,
               "properties": { "name": { "type": "string" }, "nik": { "type": "string" },
                               "phone": { "type": "string" }, "email": { "type": "string" },
-                              "address": { "type": "string" } } },
-            { "type": "object", "required": ["redacted"],
+                              "address": { "type": "string" },
+                              "confidential": { "type": "boolean" } } },
+            { "type": "object", "required": ["redacted"], "additionalProperties": false,
               "properties": { "redacted": { "enum": ["need_to_know", "confidential"] } } },
-            { "type": "object", "required": ["erased"],
+            { "type": "object", "required": ["erased"], "additionalProperties": false,
               "properties": { "erased": { "const": true }, "at": { "type": "string" },
-                              "request_ref": { "type": "string" } } },
-            { "type": "object", "required": ["withheld"],
+                              "request_ref": { "type": ["string", "null"] } } },
+            { "type": "object", "required": ["withheld"], "additionalProperties": false,
               "properties": { "withheld": { "type": "string" } } }
         ]
     });
@@ -420,6 +422,13 @@ pub fn document() -> Value {
                         "schema": resource(schema::<crate::Problem>(), "problem") } } }
             }
         });
+        if route.path == "/readyz" {
+            // Not ready: the same report, with 503.
+            op["responses"]["503"] = json!({
+                "description": "Not ready (the log does not answer, or a projector is behind or stopped)",
+                "content": op["responses"][route.success.to_string()]["content"].clone(),
+            });
+        }
         let mut parameters = Vec::new();
         if route.path.contains("{id}") {
             parameters.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }));

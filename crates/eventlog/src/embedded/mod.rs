@@ -444,7 +444,8 @@ impl Backend for EmbeddedBackend {
             let last = match writer.last_of_case.get(&message.case_id) {
                 Some(last) => *last,
                 // A sled read that may touch the disk (a case not in memory): the worker
-                // thread is handed to the runtime's other tasks meanwhile.
+                // thread is handed to the runtime's other tasks meanwhile. (Appends that
+                // reach the writer lock during it still wait for it, as before.)
                 None => off_the_worker(|| self.last_of_case(message.case_id))
                     .map_err(PublishFailure::Failed)?,
             };
