@@ -84,17 +84,7 @@ impl ServiceError {
     /// The error with its causes, outermost first: `internal error: event log: reading an
     /// event: …` (what the edge reports; a cause already in a message is not repeated).
     pub fn with_causes(&self) -> String {
-        let mut text = self.to_string();
-        let mut cause = std::error::Error::source(self);
-        while let Some(e) = cause {
-            let part = e.to_string();
-            if !text.contains(&part) {
-                text.push_str(": ");
-                text.push_str(&part);
-            }
-            cause = e.source();
-        }
-        text
+        ombud_projection::with_causes(self)
     }
 }
 
