@@ -231,40 +231,57 @@ fn schema<T: schemars::JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
 }
 
-/// An object of these properties (all required), their `$defs` gathered at its root.
+/// Takes `$schema` and `$defs` out of the subschema `value`, the definitions into `defs` (a
+/// composed schema keeps every definition at its root, where its `#/$defs/…` point).
+fn hoist(mut value: Value, defs: &mut Map<String, Value>) -> Value {
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("$schema");
+        if let Some(Value::Object(inner)) = obj.remove("$defs") {
+            defs.extend(inner);
+        }
+    }
+    value
+}
+
+/// `schema` with `defs` at its root.
+fn rooted(mut schema: Value, defs: Map<String, Value>) -> Value {
+    if !defs.is_empty() {
+        schema["$defs"] = Value::Object(defs);
+    }
+    schema
+}
+
+/// An object of these properties (all required).
 fn object(properties: &[(&str, Value)]) -> Value {
     let mut defs = Map::new();
-    let mut props = Map::new();
-    for (name, value) in properties {
-        let mut value = value.clone();
-        if let Some(obj) = value.as_object_mut() {
-            obj.remove("$schema");
-            if let Some(Value::Object(inner)) = obj.remove("$defs") {
-                defs.extend(inner);
-            }
-        }
-        props.insert((*name).to_owned(), value);
-    }
+    let props: Map<String, Value> = properties
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), hoist(value.clone(), &mut defs)))
+        .collect();
     let required: Vec<&str> = properties.iter().map(|(n, _)| *n).collect();
-    let mut out = json!({ "type": "object", "required": required, "properties": props });
-    if !defs.is_empty() {
-        out["$defs"] = Value::Object(defs);
-    }
-    out
+    rooted(
+        json!({ "type": "object", "required": required, "properties": props }),
+        defs,
+    )
+}
+
+/// An array of `item`s.
+fn array(item: Value) -> Value {
+    let mut defs = Map::new();
+    let item = hoist(item, &mut defs);
+    rooted(json!({ "type": "array", "items": item }), defs)
 }
 
 /// An array of `T`.
 fn array_of<T: schemars::JsonSchema>() -> Value {
-    let mut item = schema::<T>();
-    let defs = item.as_object_mut().and_then(|o| {
-        o.remove("$schema");
-        o.remove("$defs")
-    });
-    let mut out = json!({ "type": "array", "items": item });
-    if let Some(defs) = defs {
-        out["$defs"] = defs;
-    }
-    out
+    array(schema::<T>())
+}
+
+/// One of these schemas.
+fn one_of(variants: Vec<Value>) -> Value {
+    let mut defs = Map::new();
+    let variants: Vec<Value> = variants.into_iter().map(|v| hoist(v, &mut defs)).collect();
+    rooted(json!({ "oneOf": variants }), defs)
 }
 
 /// The case file as shown: each sealed field is opened (text, or the reporter's identity as
@@ -305,47 +322,27 @@ fn trail() -> Value {
         ),
         ("event", envelope),
     ]);
-    let mut events = json!({ "type": "array", "items": event });
-    let defs = events["items"]
-        .as_object_mut()
-        .and_then(|o| o.remove("$defs"));
-    let mut out = object(&[
+    object(&[
         ("case_id", json!({ "type": "string", "format": "uuid" })),
-        ("events", json!({})),
+        ("events", array(event)),
         ("foreign_messages", array_of::<ForeignView>()),
-    ]);
-    out["properties"]["events"] = events;
-    if let Some(Value::Object(defs)) = defs {
-        if let Some(all) = out["$defs"].as_object_mut() {
-            all.extend(defs);
-        } else {
-            out["$defs"] = Value::Object(defs);
-        }
-    }
-    out
+    ])
 }
 
 /// `GET /v1/cases/{id}/verify`: verified, or where the chain breaks.
 fn verification() -> Value {
-    let verified = object(&[
-        ("verified", json!({ "const": true })),
-        ("report", schema::<Verification>()),
-    ]);
-    let broken = object(&[
-        ("verified", json!({ "const": false })),
-        ("case_id", json!({ "type": "string", "format": "uuid" })),
-        ("broken_at_seq", json!({ "type": "integer" })),
-        ("why", json!({ "type": "string" })),
-    ]);
-    let defs = verified["$defs"].clone();
-    let mut out = json!({ "oneOf": [verified, broken] });
-    if let Some(first) = out["oneOf"][0].as_object_mut() {
-        first.remove("$defs");
-    }
-    if defs.is_object() {
-        out["$defs"] = defs;
-    }
-    out
+    one_of(vec![
+        object(&[
+            ("verified", json!({ "const": true })),
+            ("report", schema::<Verification>()),
+        ]),
+        object(&[
+            ("verified", json!({ "const": false })),
+            ("case_id", json!({ "type": "string", "format": "uuid" })),
+            ("broken_at_seq", json!({ "type": "integer" })),
+            ("why", json!({ "type": "string" })),
+        ]),
+    ])
 }
 
 /// What `method path` answers with on success (`None`: not a documented route).
