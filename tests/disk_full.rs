@@ -155,6 +155,11 @@ async fn a_full_disk_gets_503_and_ombud_recovers_by_itself_once_there_is_room() 
             break started.elapsed();
         }
         assert_eq!(status, 503, "{answer}");
+        let data_dir = disk.0.to_string_lossy().into_owned();
+        assert!(
+            !answer.to_string().contains(&data_dir),
+            "a 503 does not name the server's files: {answer}"
+        );
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "ombud did not recover within 30 s: {answer}"

@@ -387,11 +387,13 @@ impl Application {
                     _ = stopping.wait_for(|s| *s) => {}
                     why = storage_failure(&log, &views) => {
                         // This server stops accepting now; the 503 answerer takes over the
-                        // listener at once, while open requests finish.
+                        // listener at once, while open requests finish. Its answers come
+                        // before any token is checked, so they say what happens, not the
+                        // storage's error (paths and all: that goes to the operator's log).
                         let answerer = Answerer::start(
                             listener,
                             limits,
-                            &format!("ombud is opening its storage again after a failure: {why}"),
+                            "ombud is opening its storage again after a failure; retry shortly",
                         );
                         *noted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
                             Some((why, answerer));
