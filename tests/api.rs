@@ -56,7 +56,7 @@ async fn build(dir: &TempDir, nats: Option<&str>) -> Client {
     );
     tokens.insert(
         "t-boss",
-        actor("kepala.budi", Role::Supervisor, "jawa-barat"),
+        actor("kepala.budi", Role::OfficeHead, "jawa-barat"),
     );
     tokens.insert(
         "t-other",
@@ -194,11 +194,21 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     assert_eq!(again["seq"], created["seq"]);
     assert_eq!(again["replayed"], true);
 
+    for stage in ["formal", "material"] {
+        let (status, _, verified) = c
+            .post(
+                &format!("/v1/cases/{case}/record-verification"),
+                "t-intake",
+                json!({"stage": stage, "passed": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{verified}");
+    }
     let (status, _, accepted) = c
         .post(
             &format!("/v1/cases/{case}/accept"),
             "t-boss",
-            json!({"unit": "riksa-1", "assignee": "riksa.siti"}),
+            json!({"pleno": {"number": "PLENO/2026/1", "date": "2026-09-01"}, "unit": "riksa-1", "assignee": "riksa.siti"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
@@ -215,7 +225,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{file}");
-    assert_eq!(headers["etag"], "\"2\"");
+    assert_eq!(headers["etag"], "\"4\"");
     assert_eq!(file["state"]["status"], "under_examination");
     assert!(file["reporter"]["identity"]["name"]
         .as_str()
@@ -223,14 +233,14 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         .contains("Asep"));
 
     // If-Match: stale → 409; current → 200.
-    let escalate = json!({"kind": "to_superior", "reason": "Tidak ada tanggapan.", "target": "Wali Kota Tasikmalaya"});
+    let clarify = json!({"addressee": "superior", "letter": {"via": "post", "number": "B/1/PW.13/2026", "date": "2026-09-01", "received_on": "2026-09-01"}});
     let (status, _, problem) = c
         .call(
             "POST",
-            &format!("/v1/cases/{case}/escalate"),
-            Some("t-boss"),
+            &format!("/v1/cases/{case}/request-clarification"),
+            Some("t-inv"),
             &[("if-match", "\"1\"")],
-            Some(serde_json::to_vec(&escalate).unwrap()),
+            Some(serde_json::to_vec(&clarify).unwrap()),
         )
         .await;
     assert_eq!(
@@ -241,10 +251,10 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     let (status, _, _) = c
         .call(
             "POST",
-            &format!("/v1/cases/{case}/escalate"),
-            Some("t-boss"),
-            &[("if-match", "\"2\"")],
-            Some(serde_json::to_vec(&escalate).unwrap()),
+            &format!("/v1/cases/{case}/request-clarification"),
+            Some("t-inv"),
+            &[("if-match", "\"4\"")],
+            Some(serde_json::to_vec(&clarify).unwrap()),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -260,7 +270,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(trail["events"].as_array().unwrap().len(), 3);
+    assert_eq!(trail["events"].as_array().unwrap().len(), 5);
     assert!(!trail.to_string().contains("Asep"));
     let (status, _, verified) = c
         .call(
@@ -366,7 +376,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
             "invalid transition",
             format!("/v1/cases/{case}/accept"),
             Some("t-boss"),
-            serde_json::to_vec(&json!({"unit":"riksa-1","assignee":"riksa.siti"})).unwrap(),
+            serde_json::to_vec(&json!({"pleno":{"number":"P/1","date":"2026-09-01"},"unit":"riksa-1","assignee":"riksa.siti"})).unwrap(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_transition",
         ),
@@ -449,6 +459,47 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
             .is_object(),
         "{doc}"
     );
+    // The labels of every vocabulary: Indonesian first, English beside, for any caller.
+    let (status, _, vocabulary) = c
+        .call("GET", "/v1/vocabulary", Some("t-inv"), &[], None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{vocabulary}");
+    let names: Vec<&str> = vocabulary["vocabularies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "Status",
+        "Role",
+        "EventType",
+        "ClockKind",
+        "ClosureReason",
+        "Track",
+        "Via",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let status_labels =
+        &vocabulary["vocabularies"][names.iter().position(|n| *n == "Status").unwrap()];
+    assert!(
+        status_labels["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["code"] == "awaiting_reporter_response"
+                && v["label_id"] == "Menunggu tanggapan Pelapor"),
+        "{status_labels}"
+    );
+    assert_eq!(
+        vocabulary["forms"].as_array().unwrap().len(),
+        11,
+        "{vocabulary}"
+    );
+    let (status, _, _) = c.call("GET", "/v1/vocabulary", None, &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a signed-in caller only");
+
     // Every route documents what it answers; every answer below validates against it.
     for route in &documented {
         assert!(
@@ -533,7 +584,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         "a marker is one of the documented ones"
     );
 
-    // 50 concurrent clients escalating with the same If-Match: exactly one succeeds; without
+    // 50 concurrent clients asking for clarification with the same If-Match: exactly one succeeds; without
     // If-Match, 50 concurrent notes are all recorded and the chain verifies.
     let (_, headers, _) = c
         .call(
@@ -546,7 +597,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         .await;
     let position = headers["etag"].to_str().unwrap().to_owned();
     let body = serde_json::to_vec(
-        &json!({"kind": "summons", "reason": "Panggilan.", "target": "Kepala Dinas"}),
+        &json!({"addressee": "respondent", "purpose": "documents", "letter": {"via": "post", "number": "B/2/PW.13/2026", "date": "2026-09-01"}}),
     )
     .unwrap();
     let racers: Vec<_> = (0..50)
@@ -555,13 +606,13 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
                 c.router.clone(),
                 body.clone(),
                 position.clone(),
-                format!("/v1/cases/{case}/escalate"),
+                format!("/v1/cases/{case}/request-clarification"),
             );
             tokio::spawn(async move {
                 let req = Request::builder()
                     .method("POST")
                     .uri(uri)
-                    .header("authorization", "Bearer t-boss")
+                    .header("authorization", "Bearer t-inv")
                     .header("if-match", position)
                     .header("content-type", "application/json")
                     .body(Body::from(body))
@@ -620,7 +671,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
             None,
         )
         .await;
-    assert_eq!(verified["report"]["events"], 4 + 50, "{verified}");
+    assert_eq!(verified["report"]["events"], 6 + 50, "{verified}");
 
     // Metrics: commands by route and outcome, latency histogram, projectors.
     let req = Request::builder()
@@ -636,11 +687,13 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     )
     .unwrap();
     assert!(
-        text.contains(r#"ombud_commands_total{command="escalate",outcome="version_conflict"} 50"#),
+        text.contains(
+            r#"ombud_commands_total{command="request-clarification",outcome="version_conflict"} 50"#
+        ),
         "{text}"
     );
     assert!(
-        text.contains(r#"ombud_commands_total{command="escalate",outcome="ok"} 2"#),
+        text.contains(r#"ombud_commands_total{command="request-clarification",outcome="ok"} 2"#),
         "{text}"
     );
     assert!(
@@ -701,7 +754,7 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     assert_eq!(
         ids(&own)[..3],
         [1, 2, 3],
-        "a supervisor gets its own office's events: {own}"
+        "a head of office gets its own office's events: {own}"
     );
     let other = feed("t-other", None).await;
     assert!(

@@ -75,7 +75,7 @@ async fn note(server: &Server, case: &str, text: &str, key: &str) -> (u16, Value
         &server.addr,
         "POST",
         &format!("/v1/cases/{case}/notes"),
-        &server.tokens["supervisor"],
+        &server.tokens["office_head"],
         &[("Idempotency-Key", key)],
         Some(&json!({ "note": text })),
     )
@@ -103,7 +103,7 @@ async fn trail(server: &Server, case: &str) -> Value {
 async fn case_file(server: &Server, case: &str, min_seq: u64) -> Value {
     get_ok(
         server,
-        "supervisor",
+        "office_head",
         &format!("/v1/cases/{case}?min_seq={min_seq}"),
     )
     .await
@@ -455,7 +455,7 @@ fn cli(server: &Server, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(args)
         .env("OMBUD_SERVER", format!("http://{}", server.addr))
-        .env("OMBUD_TOKEN", &server.tokens["supervisor"])
+        .env("OMBUD_TOKEN", &server.tokens["office_head"])
         .output()
         .unwrap()
 }

@@ -40,13 +40,35 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
     let created: serde_json::Value = serde_json::from_str(&out).unwrap();
     let case = created["case_id"].as_str().unwrap().to_owned();
 
+    for stage in ["stage=formal", "stage=material"] {
+        let (code, _, err) = ombud(
+            &addr,
+            &t("intake"),
+            &[
+                "case",
+                "record-verification",
+                &case,
+                "-f",
+                stage,
+                "-f",
+                "passed:=true",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let pleno = format!(
+        r#"pleno:={{"number":"PLENO/2026/1","date":"{}"}}"#,
+        support::today()
+    );
     let (code, out, err) = ombud(
         &addr,
-        &t("supervisor"),
+        &t("office_head"),
         &[
             "case",
             "accept",
             &case,
+            "-f",
+            &pleno,
             "-f",
             "unit=riksa-1",
             "-f",
@@ -54,21 +76,22 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("recorded at sequence 2"), "{out}");
+    assert!(out.contains("recorded at sequence 4"), "{out}");
 
+    let letter = format!("letter:={}", support::letter());
     let (code, _, err) = ombud(
         &addr,
-        &t("supervisor"),
+        &t("investigator"),
         &[
             "case",
-            "escalate",
+            "request-clarification",
             &case,
             "--if-match",
             "1",
             "-f",
-            "kind=to_superior",
+            "addressee=superior",
             "-f",
-            "reason=Tidak ada tanggapan",
+            &letter,
         ],
     );
     assert_eq!(code, 4, "a stale If-Match is a conflict: {err}");
@@ -113,7 +136,7 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
     assert!(out.contains("dishub-kota-tasikmalaya"), "{out}");
     let (code, out, err) = ombud(&addr, &t("auditor"), &["audit", &case, "--verify"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("verified: 2 events"), "{out}");
+    assert!(out.contains("verified: 4 events"), "{out}");
     let (code, out, _) = ombud(&addr, &t("auditor"), &["audit", &case]);
     assert_eq!(code, 0);
     assert!(
@@ -133,7 +156,7 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
     assert_eq!(code, 0, "{err}");
     let trail: serde_json::Value =
         serde_json::from_str(&out).expect("--json before the subcommand");
-    assert_eq!(trail["events"].as_array().unwrap().len(), 2, "{trail}");
+    assert_eq!(trail["events"].as_array().unwrap().len(), 4, "{trail}");
     let (code, _, err) = ombud(
         &addr,
         "",

@@ -144,7 +144,7 @@ async fn note(server: &Server, case: &str, text: &str) -> u64 {
         &server.addr,
         "POST",
         &format!("/v1/cases/{case}/notes"),
-        &server.tokens["supervisor"],
+        &server.tokens["office_head"],
         &[],
         Some(&json!({ "note": text })),
     )
@@ -197,7 +197,7 @@ async fn many_clients_in_order(nats: Option<&NatsServer>) {
     let mut clients = Vec::new();
     let writer = {
         let addr = server.addr.clone();
-        let supervisor = server.tokens["supervisor"].clone();
+        let supervisor = server.tokens["office_head"].clone();
         let case = case.clone();
         tokio::spawn(async move {
             let mut last = 0;

@@ -10,31 +10,64 @@ use std::time::Duration;
 
 use ombud_testkit::TempDir;
 use serde_json::{json, Value};
-use support::{http, start, Server};
+use support::{http, letter, start, today, Server};
 
-fn script() -> Vec<(Vec<(&'static str, Value)>, &'static str)> {
-    let accept = || {
-        (
-            "accept",
-            json!({"unit": "riksa-1", "assignee": "riksa.local"}),
-        )
+type Steps = Vec<(&'static str, Value)>;
+
+fn script() -> Vec<(Steps, &'static str)> {
+    let accept = || -> Steps {
+        vec![
+            (
+                "record-verification",
+                json!({"stage": "formal", "passed": true}),
+            ),
+            (
+                "record-verification",
+                json!({"stage": "material", "passed": true}),
+            ),
+            (
+                "accept",
+                json!({"pleno": {"number": "PLENO/2026/1", "date": today()}, "unit": "riksa-1", "assignee": "riksa.local"}),
+            ),
+        ]
     };
-    let found = || {
-        (
-            "conclude",
-            json!({"finding": "found", "corrective_actions": ["Terbitkan KTP-el pelapor."]}),
-        )
+    let found = || -> Steps {
+        let mut steps = accept();
+        steps.extend([
+            (
+                "propose-conclusion",
+                json!({"conclusion": {"finding": "found", "forms_found": ["undue_delay"],
+                    "corrective_actions": [{"id": "1", "addressee": "respondent", "action": "Terbitkan KTP-el pelapor."}]}}),
+            ),
+            ("approve-conclusion", json!({"review_date": today()})),
+            ("notify-conclusion", json!({"letter": letter()})),
+            ("record-reporter-response", json!({"received_on": today(), "argued": false})),
+            ("issue-lhp", json!({"letter": letter()})),
+        ]);
+        steps
     };
-    let to_resolution = || {
-        (
-            "escalate",
-            json!({"kind": "to_resolution", "reason": "Tindakan korektif tidak dilaksanakan."}),
-        )
+    let to_resolution = || -> Steps {
+        let mut steps = found();
+        steps.extend([
+            (
+                "report-corrective-action",
+                json!({"reports": [{"action_id": "1", "status": "refused"}], "received_on": today()}),
+            ),
+            ("refer-to-resolution", json!({"ground": "refused_by_respondent"})),
+        ]);
+        steps
+    };
+    let with = |mut steps: Steps, more: Steps| {
+        steps.extend(more);
+        steps
     };
     vec![
         (vec![], "received"),
         (
-            vec![("request-completion", json!({"missing": "Fotokopi KTP."}))],
+            vec![(
+                "request-completion",
+                json!({"missing": "Fotokopi KTP.", "letter": {"via": "whatsapp", "date": today()}}),
+            )],
             "awaiting_completion",
         ),
         (
@@ -44,72 +77,86 @@ fn script() -> Vec<(Vec<(&'static str, Value)>, &'static str)> {
             )],
             "closed",
         ),
-        (vec![accept()], "under_examination"),
+        (accept(), "under_examination"),
         (
-            vec![
+            with(
                 accept(),
-                (
-                    "request-clarification",
-                    json!({"letter_number": "B/101/PW.13/2026"}),
-                ),
-            ],
+                vec![("request-clarification", json!({"letter": letter()}))],
+            ),
             "under_examination",
         ),
         (
-            vec![
+            with(
                 accept(),
-                (
-                    "request-clarification",
-                    json!({"letter_number": "B/102/PW.13/2026"}),
-                ),
-                ("answer-clarification", json!({"note": "Berkas diproses."})),
-            ],
+                vec![
+                    ("request-clarification", json!({"letter": letter()})),
+                    (
+                        "answer-clarification",
+                        json!({"received_on": today(), "note": "Berkas diproses."}),
+                    ),
+                ],
+            ),
             "under_examination",
         ),
-        (vec![accept(), found()], "corrective_action"),
+        (found(), "corrective_action"),
         (
-            vec![
-                accept(),
+            with(
                 found(),
-                ("close", json!({"reason": "corrective_action_implemented"})),
-            ],
+                vec![
+                    (
+                        "report-corrective-action",
+                        json!({"reports": [{"action_id": "1", "status": "done"}], "received_on": today()}),
+                    ),
+                    (
+                        "close",
+                        json!({"reason": "corrective_action_implemented", "letter": letter()}),
+                    ),
+                ],
+            ),
             "closed",
         ),
-        (vec![accept(), found(), to_resolution()], "in_resolution"),
+        (to_resolution(), "in_resolution"),
         (
-            vec![
-                accept(),
-                found(),
+            with(
                 to_resolution(),
-                (
-                    "escalate",
-                    json!({"kind": "to_recommendation", "reason": "Tidak ada perbaikan."}),
-                ),
-                (
-                    "recommend",
-                    json!({"addressee": "Wali Kota Tasikmalaya", "content": "Berikan sanksi."}),
-                ),
-            ],
+                vec![
+                    (
+                        "refer-to-recommendation",
+                        json!({"note": "Tidak ada perbaikan."}),
+                    ),
+                    (
+                        "recommend",
+                        json!({"addressee": "Wali Kota Tasikmalaya", "content": "Berikan sanksi.", "letter": letter()}),
+                    ),
+                ],
+            ),
             "recommendation",
         ),
         (
-            vec![
+            with(
                 accept(),
-                ("start-mediation", json!({})),
-                (
-                    "mediate",
-                    json!({"outcome": "agreed", "terms": "Selesai 7 hari."}),
-                ),
-                ("close", json!({"reason": "settled_by_mediation"})),
-            ],
+                vec![
+                    ("start-mediation", json!({})),
+                    (
+                        "mediate",
+                        json!({"outcome": "agreed", "terms": "Selesai 7 hari."}),
+                    ),
+                    (
+                        "close",
+                        json!({"reason": "settled_by_mediation", "letter": letter()}),
+                    ),
+                ],
+            ),
             "closed",
         ),
         (
-            vec![
+            with(
                 accept(),
-                ("notes", json!({"note": "Pelapor dihubungi."})),
-                ("assign", json!({"assignee": "riksa.agus"})),
-            ],
+                vec![
+                    ("notes", json!({"note": "Pelapor dihubungi."})),
+                    ("assign", json!({"assignee": "riksa.agus"})),
+                ],
+            ),
             "under_examination",
         ),
     ]
@@ -143,7 +190,14 @@ async fn post_report(server: &Server, i: usize, headers: &[(&str, &str)]) -> (u1
 
 /// Runs a step as the first role the domain permits (a 403 `not_permitted` writes nothing).
 async fn step_http(server: &Server, case: &str, command: &str, body: &Value) -> u16 {
-    for role in ["investigator", "supervisor", "intake", "chair"] {
+    for role in [
+        "investigator",
+        "intake",
+        "unit_head",
+        "office_head",
+        "resmon",
+        "chair",
+    ] {
         let (status, answer) = http(
             &server.addr,
             "POST",
@@ -162,7 +216,14 @@ async fn step_http(server: &Server, case: &str, command: &str, body: &Value) -> 
 }
 
 fn step_cli(server: &Server, case: &str, command: &str, body: &Value) -> i32 {
-    for role in ["investigator", "supervisor", "intake", "chair"] {
+    for role in [
+        "investigator",
+        "intake",
+        "unit_head",
+        "office_head",
+        "resmon",
+        "chair",
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
             .args(["case", command, case, "--body", &body.to_string()])
             .env("OMBUD_SERVER", format!("http://{}", server.addr))
@@ -272,7 +333,7 @@ async fn life(extra: &[&str], through_cli: bool) {
         &server.addr,
         "GET",
         "/v1/queue?assignee=riksa.agus",
-        &server.tokens["supervisor"],
+        &server.tokens["office_head"],
         &[],
         None,
     )
@@ -396,7 +457,7 @@ async fn configured_deadlines_set_the_clocks() {
     let (status, created) = post_report(&server, 0, &[]).await;
     assert_eq!(status, 201, "{created}");
     let case = created["case_id"].as_str().unwrap().to_owned();
-    let body = json!({"missing": "Fotokopi KTP."});
+    let body = json!({"missing": "Fotokopi KTP.", "letter": {"via": "phone", "date": today()}});
     assert_eq!(
         step_http(&server, &case, "request-completion", &body).await,
         200

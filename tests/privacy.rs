@@ -22,7 +22,7 @@ const PEOPLE: &[(&str, &str, &str, &str)] = &[
     ("intake", "pvl.rina", "intake", "jawa-barat"),
     ("assigned", "riksa.siti", "investigator", "jawa-barat"),
     ("colleague", "riksa.agus", "investigator", "jawa-barat"),
-    ("head", "kepala.budi", "supervisor", "jawa-barat"),
+    ("head", "kepala.budi", "office_head", "jawa-barat"),
     ("chair", "ketua.ani", "chair", "pusat"),
     ("auditor", "audit.dewi", "auditor", "pusat"),
     ("dpo", "dpo.joko", "dpo", "pusat"),
@@ -30,7 +30,7 @@ const PEOPLE: &[(&str, &str, &str, &str)] = &[
     ("head-as-dpo", "kepala.budi", "dpo", "jawa-barat"),
     ("other-intake", "pvl.tono", "intake", "banten"),
     ("other-investigator", "riksa.wati", "investigator", "banten"),
-    ("other-head", "kepala.eko", "supervisor", "banten"),
+    ("other-head", "kepala.eko", "office_head", "banten"),
 ];
 
 fn config(dir: &std::path::Path) -> String {
@@ -106,6 +106,26 @@ impl Office {
             .await;
         assert_eq!(status, 200, "{command} by {token}: {answer}");
         answer["seq"].as_u64().unwrap()
+    }
+
+    /// Both checks (intake), then acceptance by the head of office, assigned to riksa.siti.
+    async fn accept(&self, case: &str) -> u64 {
+        for stage in ["formal", "material"] {
+            self.ok(
+                case,
+                "record-verification",
+                "intake",
+                json!({"stage": stage, "passed": true}),
+            )
+            .await;
+        }
+        self.ok(
+            case,
+            "accept",
+            "head",
+            json!({"pleno": {"number": "PLENO/2026/1", "date": support::today()}, "unit": "riksa-1", "assignee": "riksa.siti"}),
+        )
+        .await
     }
 
     /// A command that must be refused with `status` and `code`, writing nothing.
@@ -260,14 +280,7 @@ async fn policy_matrix_and_access_log(nats: Option<&str>) {
             )
             .await;
         if accepted {
-            office
-                .ok(
-                    &case,
-                    "accept",
-                    "head",
-                    json!({"unit": "riksa-1", "assignee": "riksa.siti"}),
-                )
-                .await;
+            office.accept(&case).await;
         }
         let seq = office
             .ok(
@@ -615,14 +628,7 @@ async fn erasure_erases(nats: Option<&NatsServer>) {
         .await;
     assert_eq!(status, 403);
 
-    office
-        .ok(
-            &case,
-            "accept",
-            "head",
-            json!({"unit": "riksa-1", "assignee": "riksa.siti"}),
-        )
-        .await;
+    office.accept(&case).await;
     office
         .ok(&case, "notes", "assigned", json!({"note": markers[3]}))
         .await;
@@ -842,7 +848,7 @@ async fn erasure_erases(nats: Option<&NatsServer>) {
     let (_, trail) = office
         .call("GET", &format!("/v1/cases/{case}/events"), "auditor", None)
         .await;
-    assert_eq!(trail["events"].as_array().unwrap().len(), 10, "{trail}");
+    assert_eq!(trail["events"].as_array().unwrap().len(), 12, "{trail}");
     // The person index no longer names the erased case.
     let mut rest = vec![second.clone(), elsewhere.clone()];
     rest.sort();

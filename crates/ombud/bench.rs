@@ -154,7 +154,7 @@ impl Which {
 const TOKENS: [(Role, &str, &str); 4] = [
     (Role::Intake, "pvl.bench", "bench-intake"),
     (Role::Investigator, "riksa.siti", "bench-investigator"),
-    (Role::Supervisor, "kepala.bench", "bench-supervisor"),
+    (Role::OfficeHead, "kepala.bench", "bench-supervisor"),
     (Role::Auditor, "audit.bench", "bench-auditor"),
 ];
 

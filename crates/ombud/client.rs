@@ -113,11 +113,9 @@ pub struct CaseArgs {
 enum CaseAction {
     /// Report a new case. Example: `ombud case report --body @lapor.json --key lapor-001`
     Report(Mutation),
-    /// Run a command on a case: request-completion, complete, accept, assign,
-    /// request-clarification, answer-clarification, escalate, start-mediation, mediate,
-    /// conclude, recommend, close, reopen, notes, request-erasure, approve-erasure,
-    /// refuse-erasure, erase-personal-data.
-    /// Example: `ombud case escalate <case> -f kind=to_superior -f reason="Tidak ada tanggapan"`
+    /// Run a command on a case (`ombud case --help` lists them all, from the command
+    /// registry; `ombud case <command> --help` lists its fields).
+    /// Example: `ombud case verify <case> -f stage=formal -f passed:=true`
     #[command(external_subcommand)]
     Command(Vec<String>),
     /// Show a case file. Example: `ombud case show <case>`

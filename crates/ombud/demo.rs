@@ -1,160 +1,27 @@
-//! The demo data set: about 2,000 cases of Ombudsman RI Perwakilan Jawa Barat against the
-//! public services of Kota Tasikmalaya (and a few other cities), spread over every state and
-//! path of `docs/procedure.md`, with realistic dates (January to November 2026; some clocks
-//! overdue), forms, channels and Indonesian text. Deterministic for a given `--seed`. Loaded
-//! through the service layer, command by command, exactly as the API would record them.
+//! The demo data set (DOMAIN §11): a year of Ombudsman RI Perwakilan Jawa Barat, January to
+//! November 2026. The intake mix of an office of its size (about 37% reports, 55% KNL, 6%
+//! RCO, a few carbon copies and one or two own-initiative investigations per 550 cases),
+//! respondents across Jawa Barat with their own superiors and complaints that fit them
+//! ([`crate::demo_data`]), several investigators, letters received 1–7 days after their date,
+//! weeks at PVL and months to the LHP, and every path of the procedure: verification and
+//! completion (deemed withdrawal included), every closure ground, clarifications and summons,
+//! mediation, the LHP proposed, returned, approved, notified and issued, corrective action,
+//! Resolusi dan Monitoring, Recommendations and their follow-up, transfers, reopening,
+//! erasure, and the deadline engine's proposals. Deterministic for a given `--seed`. Loaded
+//! through the service layer, command by command, exactly as the API would record them; a
+//! command the domain refuses is counted (and is a bug of the demo: none should be).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use ombud_domain::taxonomy::{ClosureReason, EscalationKind};
-use ombud_domain::{
-    Action, Actor, ActorId, CommandKind, IdempotencyKey, OfficeCode, Role, Timestamp,
-};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use ombud_domain::{Actor, ActorId, CaseId, IdempotencyKey, OfficeCode, Role, Timestamp};
 use ombud_envelope::KeyStore;
 use ombud_eventlog::Backend;
-use ombud_service::input::*;
-use ombud_service::{CommandInput, CommandRequest, Service};
-use serde_json::json;
+use ombud_service::{CommandInput, CommandRequest, Outcome, Service};
+use serde_json::{json, Value};
 
-/// Respondents: (code, name, superior).
-const AGENCIES: &[(&str, &str, &str)] = &[
-    (
-        "disdukcapil-kota-tasikmalaya",
-        "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "rsud-dr-soekardjo",
-        "RSUD dr. Soekardjo Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "bapenda-kota-tasikmalaya",
-        "Badan Pendapatan Daerah Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "bpbd-kota-tasikmalaya",
-        "Badan Penanggulangan Bencana Daerah Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "dlh-kota-tasikmalaya",
-        "Dinas Lingkungan Hidup Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "dishub-kota-tasikmalaya",
-        "Dinas Perhubungan Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "mpp-kota-tasikmalaya",
-        "Mal Pelayanan Publik Kota Tasikmalaya",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "kecamatan-cihideung",
-        "Kecamatan Cihideung",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "kecamatan-tawang",
-        "Kecamatan Tawang",
-        "Wali Kota Tasikmalaya",
-    ),
-    (
-        "kelurahan-yudanagara",
-        "Kelurahan Yudanagara",
-        "Camat Cihideung",
-    ),
-    (
-        "kelurahan-empangsari",
-        "Kelurahan Empangsari",
-        "Camat Tawang",
-    ),
-    (
-        "disdukcapil-kota-bandung",
-        "Dinas Kependudukan dan Pencatatan Sipil Kota Bandung",
-        "Wali Kota Bandung",
-    ),
-    (
-        "rsud-dr-slamet-garut",
-        "RSUD dr. Slamet Kabupaten Garut",
-        "Bupati Garut",
-    ),
-    (
-        "bpn-kota-bekasi",
-        "Kantor Pertanahan Kota Bekasi",
-        "Kepala Kantor Wilayah BPN Jawa Barat",
-    ),
-];
-
-const COMPLAINTS: &[(&str, &str)] = &[
-    (
-        "undue_delay",
-        "KTP-el pelapor belum terbit walaupun sudah lebih dari tiga bulan sejak perekaman.",
-    ),
-    (
-        "undue_delay",
-        "Akta kelahiran anak pelapor tidak kunjung selesai tanpa kejelasan waktu.",
-    ),
-    (
-        "improper_request_for_payment",
-        "Petugas loket meminta uang tambahan agar berkas diproses lebih cepat.",
-    ),
-    (
-        "failure_to_serve",
-        "Pelapor tidak dilayani di loket karena sistem disebut sedang gangguan selama dua minggu.",
-    ),
-    (
-        "procedural_deviation",
-        "Pasien BPJS diminta membeli obat sendiri di luar rumah sakit.",
-    ),
-    (
-        "incompetence",
-        "Petugas tidak dapat menjelaskan persyaratan keberatan pajak bumi dan bangunan.",
-    ),
-    (
-        "improper_conduct",
-        "Petugas berkata kasar kepada pelapor saat menanyakan status permohonan.",
-    ),
-    (
-        "abuse_of_authority",
-        "Kendaraan pelapor diderek tanpa surat tilang dan tanpa penjelasan dasar hukumnya.",
-    ),
-    (
-        "undue_delay",
-        "Bantuan perbaikan rumah pascabencana belum diterima walaupun sudah diverifikasi.",
-    ),
-    (
-        "failure_to_serve",
-        "Sampah di lingkungan pelapor tidak diangkut selama tiga minggu meski sudah dilaporkan.",
-    ),
-    (
-        "discrimination",
-        "Pelapor disabilitas tidak mendapat loket prioritas dan diminta antre di lantai dua.",
-    ),
-    (
-        "undue_delay",
-        "Sertipikat tanah pelapor belum terbit lebih dari satu tahun setelah pengukuran.",
-    ),
-];
-
-const NAMES: &[&str] = &[
-    "Asep Saepudin",
-    "Siti Aminah",
-    "Dede Kurniawan",
-    "Euis Rohaeti",
-    "Ujang Sopandi",
-    "Neneng Hasanah",
-    "Yayan Suryana",
-    "Rina Marlina",
-    "Agus Setiawan",
-    "Lilis Suryani",
-    "Cecep Hidayat",
-    "Wawan Gunawan",
-];
+use crate::demo_data::{closing_note, CARBON_COPIES, CONSULTATIONS, KINDS, NAMES, RAPID};
 
 /// A deterministic random source (xorshift64*).
 struct Rng(u64);
@@ -166,8 +33,18 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
+
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// True with probability `percent`/100.
+    fn chance(&mut self, percent: u32) -> bool {
+        self.below(100) < percent as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
     }
 }
 
@@ -178,36 +55,84 @@ pub struct DemoReport {
     pub cases: usize,
     /// Commands recorded (reports included).
     pub commands: usize,
-    /// Commands the domain refused (a path cut short; the case stays where it was).
+    /// Commands the domain refused (a bug of the demo; the case stops there).
     pub refused: usize,
+    /// The first refusals, for the summary.
+    pub refusals: Vec<String>,
     /// Cases per final status.
-    pub by_status: std::collections::BTreeMap<String, usize>,
+    pub by_status: BTreeMap<String, usize>,
+    /// The command routes recorded (one per event type).
+    pub routes: BTreeSet<String>,
+    /// The closure grounds recorded.
+    pub closure_reasons: BTreeSet<String>,
+    /// The intake tracks reported.
+    pub tracks: BTreeSet<String>,
 }
 
-fn actor(role: Role) -> Actor {
-    let id = match role {
+impl DemoReport {
+    /// What the load did not reach: command routes (one per event type), closure grounds and
+    /// intake tracks.
+    pub fn unreached(&self) -> Vec<String> {
+        let routes = ombud_service::input::COMMANDS
+            .iter()
+            .map(|c| c.route.to_owned())
+            .filter(|r| !self.routes.contains(r))
+            .map(|r| format!("command {r}"));
+        let reasons = ombud_domain::ClosureReason::ALL
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .filter(|r| !self.closure_reasons.contains(r))
+            .map(|r| format!("closure {r}"));
+        let tracks = ombud_domain::Track::ALL
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .filter(|t| !self.tracks.contains(t))
+            .map(|t| format!("track {t}"));
+        routes.chain(reasons).chain(tracks).collect()
+    }
+
+    fn merge(&mut self, other: DemoReport) {
+        self.cases += other.cases;
+        self.commands += other.commands;
+        self.refused += other.refused;
+        for r in other.refusals {
+            if self.refusals.len() < 10 {
+                self.refusals.push(r);
+            }
+        }
+        for (k, v) in other.by_status {
+            *self.by_status.entry(k).or_default() += v;
+        }
+        self.routes.extend(other.routes);
+        self.closure_reasons.extend(other.closure_reasons);
+        self.tracks.extend(other.tracks);
+    }
+}
+
+const INVESTIGATORS: &[&str] = &["riksa.siti", "riksa.agus", "riksa.dedi", "riksa.lina"];
+const OFFICE: &str = "jawa-barat";
+
+fn actor(role: Role, id: &str) -> Actor {
+    Actor {
+        id: ActorId::parse(id).unwrap_or_else(|_| unreachable!("a valid literal id")),
+        role,
+        office: OfficeCode::parse(OFFICE).unwrap_or_else(|_| unreachable!("a valid literal")),
+    }
+}
+
+fn default_id(role: Role) -> &'static str {
+    match role {
         Role::Intake => "pvl.rina",
         Role::Investigator => "riksa.siti",
-        Role::Supervisor => "kepala.budi",
+        Role::Resmon => "resmon.wati",
+        Role::UnitHead => "kanit.dedi",
+        Role::OfficeHead | Role::Supervisor => "kepala.budi",
+        Role::Member => "anggota.yeka",
         Role::Chair => "ketua.ani",
         Role::Auditor => "audit.dewi",
         Role::Dpo => "dpo.joko",
         Role::System => "system",
-    };
-    Actor {
-        id: ActorId::parse(id).unwrap_or_else(|_| unreachable!("a valid literal id")),
-        role,
-        office: OfficeCode::parse("jawa-barat")
-            .unwrap_or_else(|_| unreachable!("a valid literal office")),
     }
-}
-
-fn role_for(action: Action) -> Role {
-    ombud_domain::decide::permitted_roles(action)
-        .iter()
-        .copied()
-        .find(|r| !matches!(r, Role::System))
-        .unwrap_or(Role::Supervisor)
 }
 
 /// Loads `cases` cases with `seed`, `concurrency` cases at a time; `progress` is told after
@@ -236,15 +161,269 @@ pub async fn load<B: Backend + 'static, S: KeyStore + 'static>(
     }
     let mut total = DemoReport::default();
     for worker in workers {
-        let r = worker.await??;
-        total.cases += r.cases;
-        total.commands += r.commands;
-        total.refused += r.refused;
-        for (k, v) in r.by_status {
-            *total.by_status.entry(k).or_default() += v;
-        }
+        total.merge(worker.await??);
     }
     Ok(total)
+}
+
+/// One case's walk through the procedure, in time.
+struct Walk<'a, B: Backend, S: KeyStore> {
+    service: &'a Service<B, S>,
+    report: &'a mut DemoReport,
+    rng: Rng,
+    now: DateTime<Utc>,
+    end: DateTime<Utc>,
+    keys: String,
+    step: usize,
+    case: Option<CaseId>,
+    investigator: &'static str,
+    letters: usize,
+    summonses: u32,
+    erased: bool,
+    /// Which of the few long-path cases this is (they take every step to a Recommendation,
+    /// so that each of its outcomes occurs in a year's data, as DOMAIN §11 wants).
+    showcase: Option<usize>,
+    /// The case's number.
+    n: usize,
+}
+
+/// `None`: the walk ends here (the demo's today was reached, or the domain refused).
+type Step = anyhow::Result<Option<Outcome>>;
+
+/// Ends the walk when a step does.
+macro_rules! go {
+    ($step:expr) => {
+        match $step.await? {
+            Some(outcome) => outcome,
+            None => return Ok(()),
+        }
+    };
+}
+
+impl<B: Backend, S: KeyStore> Walk<'_, B, S> {
+    /// Today at the office (WIB).
+    fn today(&self) -> NaiveDate {
+        Timestamp::from_datetime(self.now).local_date(ombud_domain::deadline::wib())
+    }
+
+    /// True with probability `percent`/100, except on a long-path case (which takes no
+    /// detour).
+    fn detour(&mut self, percent: u32) -> bool {
+        self.showcase.is_none() && self.rng.chance(percent)
+    }
+
+    /// Whether a data subject asks for erasure during this examination.
+    fn erasure_here(&mut self) -> bool {
+        match self.showcase {
+            Some(k) => k >= 3,
+            None => self.rng.chance(2),
+        }
+    }
+
+    /// Whether the head of office refuses the erasure (else approves it).
+    fn refuses_erasure(&mut self) -> bool {
+        match self.showcase {
+            Some(k) => k == 3,
+            None => self.rng.chance(50),
+        }
+    }
+
+    /// Moves time on by `min..=max` days (and some minutes; a long-path case takes the
+    /// shortest); false past the demo's today.
+    fn wait(&mut self, min: u32, max: u32) -> bool {
+        let max = if self.showcase.is_some() { min } else { max };
+        let days = min as usize + self.rng.below((max - min + 1) as usize);
+        self.now += Duration::days(days as i64) + Duration::minutes(self.rng.below(240) as i64);
+        self.now <= self.end
+    }
+
+    /// A letter dated today.
+    fn letter(&mut self, via: &str) -> Value {
+        self.letters += 1;
+        let mut letter = json!({"via": via, "date": self.today()});
+        if matches!(via, "post" | "hand" | "email") {
+            letter["number"] = json!(format!(
+                "B/{}/PW.13/{}/2026",
+                100 + self.rng.below(900),
+                self.letters
+            ));
+        }
+        letter
+    }
+
+    /// A letter received today (an incoming letter, or one handed over).
+    fn received_letter(&mut self, via: &str) -> Value {
+        let mut letter = self.letter(via);
+        letter["received_on"] = json!(self.today());
+        letter
+    }
+
+    async fn act(&mut self, role: Role, route: &str, body: Value) -> Step {
+        let id = match role {
+            Role::Investigator => self.investigator,
+            other => default_id(other),
+        };
+        self.act_as(role, id, route, body).await
+    }
+
+    async fn act_as(&mut self, role: Role, id: &str, route: &str, body: Value) -> Step {
+        if self.now > self.end {
+            return Ok(None);
+        }
+        self.step += 1;
+        let input = CommandInput::parse(route, &serde_json::to_vec(&body)?)
+            .map_err(|e| anyhow::anyhow!("demo input of {route}: {e}"))?;
+        let result = self
+            .service
+            .execute(CommandRequest {
+                case_id: self.case,
+                actor: actor(role, id),
+                idempotency_key: Some(IdempotencyKey::parse(&format!(
+                    "{}-{}",
+                    self.keys, self.step
+                ))?),
+                if_match: None,
+                correlation_id: None,
+                at: Some(Timestamp::from_datetime(self.now)),
+                input,
+            })
+            .await;
+        match result {
+            Ok(outcome) => {
+                self.report.commands += 1;
+                self.report.routes.insert(route.to_owned());
+                if route == "close" {
+                    if let Some(reason) = body["reason"].as_str() {
+                        self.report.closure_reasons.insert(reason.to_owned());
+                    }
+                }
+                self.case = Some(outcome.case_id);
+                // A few minutes pass between two acts.
+                self.now += Duration::minutes(5 + self.rng.below(60) as i64);
+                Ok(Some(outcome))
+            }
+            Err(ombud_service::ServiceError::Refused(refusal)) => {
+                self.report.refused += 1;
+                if self.report.refusals.len() < 10 {
+                    self.report.refusals.push(format!("{route}: {refusal}"));
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Records the receipt of the letter sent by `sent` 1–7 days later.
+    async fn receipt(&mut self, sent: &Outcome) -> Step {
+        if !self.wait(1, 7) {
+            return Ok(None);
+        }
+        let body = json!({"letter_of": sent.case_seq, "received_on": self.today()});
+        self.act(Role::Intake, "record-letter-receipt", body).await
+    }
+
+    /// Closes on `reason` as `role`, with the closure letter the ground needs (and the pleno
+    /// for a report closed by a head before acceptance).
+    async fn close(&mut self, role: Role, reason: &str, pleno: bool) -> Step {
+        let letterless = matches!(
+            reason,
+            "consultation_only"
+                | "carbon_copy_filed"
+                | "rco_resolved"
+                | "withdrawn_by_reporter"
+                | "incomplete_deemed_withdrawn"
+        );
+        let mut body = json!({"reason": reason});
+        if !self.erased {
+            // An erased case takes no new personal data (a note is free text).
+            body["note"] = json!(closing_note(reason));
+        }
+        if !letterless {
+            body["letter"] = self.letter("post");
+        }
+        if pleno {
+            body["pleno"] = self.pleno();
+        }
+        let closed = self.act(role, "close", body).await?;
+        if let (Some(c), false) = (&closed, letterless) {
+            // The closure letter's receipt stops the closure-notice clock (usually).
+            if self.rng.chance(85) {
+                let c = c.clone();
+                return self.receipt(&c).await;
+            }
+        }
+        Ok(closed)
+    }
+
+    fn pleno(&mut self) -> Value {
+        json!({"number": format!("PLENO/JBR/{}/2026", 1 + self.rng.below(48)), "date": self.today()})
+    }
+
+    fn respondent(&mut self) -> (Value, &'static str, &'static str) {
+        let total: u32 = KINDS.iter().map(|k| k.weight).sum();
+        let mut pick = (self.rng.next() % u64::from(total)) as u32;
+        let kind = KINDS
+            .iter()
+            .find(|k| {
+                if pick < k.weight {
+                    true
+                } else {
+                    pick -= k.weight;
+                    false
+                }
+            })
+            .unwrap_or(&KINDS[0]);
+        let (code, name, superior) = *self.rng.pick(kind.agencies);
+        let (form, text) = *self.rng.pick(kind.complaints);
+        (
+            json!({"agency_code": code, "agency_name": name, "superior": superior}),
+            form,
+            text,
+        )
+    }
+
+    fn reporter(&mut self) -> Value {
+        json!({
+            "name": *self.rng.pick(NAMES),
+            "nik": format!("32{:014}", self.rng.next() % 100_000_000_000_000),
+            "phone": format!("+62812{:08}", self.rng.next() % 100_000_000),
+            "occupation": *self.rng.pick(&["Wiraswasta", "Karyawan swasta", "Petani", "Ibu rumah tangga", "Guru honorer", "Pedagang"]),
+            "address": *self.rng.pick(&["Kota Tasikmalaya", "Kota Bandung", "Kabupaten Bogor", "Kota Bekasi", "Kabupaten Garut", "Kota Depok"]),
+            "confidential": self.rng.chance(15),
+        })
+    }
+
+    fn channel(&mut self) -> &'static str {
+        // WhatsApp and walk-in first, then web, SP4N-LAPOR!, letter, e-mail, phone, outreach.
+        let table: &[(&str, u32)] = &[
+            ("whatsapp", 30),
+            ("walk_in", 25),
+            ("web", 15),
+            ("sp4n_lapor", 10),
+            ("letter", 8),
+            ("email", 6),
+            ("phone", 4),
+            ("outreach_event", 2),
+        ];
+        let mut pick = self.rng.below(100) as u32;
+        for (channel, weight) in table {
+            if pick < *weight {
+                return channel;
+            }
+            pick -= weight;
+        }
+        "walk_in"
+    }
+
+    fn note(&mut self) -> Value {
+        let notes = [
+            "Pelapor dihubungi melalui telepon; dokumen pendukung akan dikirim.",
+            "Terlapor meminta waktu tambahan untuk menyiapkan jawaban.",
+            "Tim pemeriksa melakukan koordinasi dengan atasan Terlapor.",
+            "Pelapor menyampaikan bahwa layanan sudah mulai diproses.",
+        ];
+        json!({"note": *self.rng.pick(&notes)})
+    }
 }
 
 async fn one_case<B: Backend, S: KeyStore>(
@@ -257,347 +436,818 @@ async fn one_case<B: Backend, S: KeyStore>(
     for _ in 0..3 {
         rng.next();
     }
-    // Reported between 5 January and 20 November 2026, in office hours (WIB).
-    let day = 4 + rng.below(320) as i64;
-    let mut now = Timestamp::parse("2026-01-01T01:00:00Z")?.as_datetime()
-        + chrono::Duration::days(day)
-        + chrono::Duration::minutes(rng.below(420) as i64);
-    let (agency, agency_name, superior) = AGENCIES[rng.below(AGENCIES.len())];
-    let (form, summary) = COMPLAINTS[rng.below(COMPLAINTS.len())];
-    let name = NAMES[rng.below(NAMES.len())];
-    let channel = [
-        "walk_in", "web", "letter", "phone", "email", "walk_in", "web",
-    ][rng.below(7)];
-    let input = CommandInput::parse(
-        "report",
-        &serde_json::to_vec(&json!({
-            "office": "jawa-barat", "channel": channel,
-            "reporter": { "name": name, "nik": format!("3278{:012}", rng.next() % 1_000_000_000_000),
-                          "phone": format!("+62812{:08}", rng.next() % 100_000_000),
-                          "confidential": rng.below(5) == 0 },
-            "respondent": { "agency_code": agency, "agency_name": agency_name, "superior": superior },
-            "forms": [form], "prior_complaint": rng.below(6) != 0,
-            "incident_date": (now - chrono::Duration::days(20 + rng.below(200) as i64)).date_naive(),
-            "summary": summary,
-        }))?,
-    )?;
-    let key = IdempotencyKey::parse(&format!("demo-{seed}-{n}"))?;
-    let outcome = service
-        .execute(CommandRequest {
-            case_id: None,
-            actor: actor(Role::Intake),
-            idempotency_key: Some(key),
-            if_match: None,
-            correlation_id: None,
-            at: Some(Timestamp::from_datetime(now)),
-            input,
-        })
-        .await?;
-    report.cases += 1;
-    report.commands += 1;
-    let case = outcome.case_id;
-
-    // A path through the process, chosen by weight; every step a few days after the last.
-    let path = pick_path(&mut rng);
-    let mut step = 0;
-    for action in path {
-        step += 1;
-        now += chrono::Duration::days(2 + rng.below(12) as i64)
-            + chrono::Duration::minutes(rng.below(300) as i64);
-        if now > Timestamp::parse("2026-11-27T09:00:00Z")?.as_datetime() {
-            break; // the future has not happened yet
+    // Five long-path cases per 550, received in early January; the rest between 5 January
+    // and 20 November 2026, in office hours (WIB).
+    let showcase = (n % 110 == 3).then_some(n / 110);
+    let day = match showcase {
+        Some(k) => 4 + 2 * k as i64,
+        None => 4 + rng.below(320) as i64,
+    };
+    let now = Timestamp::parse("2026-01-01T01:00:00Z")?.as_datetime()
+        + Duration::days(day)
+        + Duration::minutes(rng.below(420) as i64);
+    let investigator = *rng.pick(INVESTIGATORS);
+    let mut walk = Walk {
+        service,
+        report,
+        rng,
+        now,
+        end: Timestamp::parse("2026-11-27T09:00:00Z")?.as_datetime(),
+        keys: format!("demo-{seed}-{n}"),
+        step: 0,
+        case: None,
+        investigator,
+        letters: 0,
+        summonses: 0,
+        erased: false,
+        showcase,
+        n,
+    };
+    // One or two own-initiative investigations per 550 cases; then the intake mix.
+    let track = if showcase.is_some() {
+        "regular"
+    } else if n % 275 == 17 {
+        "own_initiative"
+    } else {
+        match walk.rng.below(1000) {
+            0..=369 => "regular",
+            370..=919 => "consultation",
+            920..=984 => "rapid_response",
+            _ => "carbon_copy",
         }
-        let input = input_for(action, &mut rng)?;
-        let result = service
-            .execute(CommandRequest {
-                case_id: Some(case),
-                actor: actor(role_for(action)),
-                idempotency_key: Some(IdempotencyKey::parse(&format!("demo-{seed}-{n}-{step}"))?),
-                if_match: None,
-                correlation_id: None,
-                at: Some(Timestamp::from_datetime(now)),
-                input,
-            })
-            .await;
-        match result {
-            Ok(_) => report.commands += 1,
-            Err(ombud_service::ServiceError::Refused(_)) => {
-                report.refused += 1;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        }
+    };
+    walk.report.tracks.insert(track.to_owned());
+    match track {
+        "regular" => Box::pin(regular(&mut walk)).await?,
+        "consultation" => Box::pin(consultation(&mut walk)).await?,
+        "rapid_response" => Box::pin(rapid_response(&mut walk)).await?,
+        "carbon_copy" => Box::pin(carbon_copy(&mut walk)).await?,
+        _ => Box::pin(own_initiative(&mut walk)).await?,
     }
-    let status = service.log().load(case).await?.state.status;
-    *report
-        .by_status
-        .entry(status.as_str().to_owned())
-        .or_default() += 1;
+    walk.report.cases += 1;
+    if let Some(case) = walk.case {
+        let status = service.log().load(case).await?.state.status;
+        *walk
+            .report
+            .by_status
+            .entry(status.as_str().to_owned())
+            .or_default() += 1;
+    }
     Ok(())
 }
 
-fn pick_path(rng: &mut Rng) -> Vec<Action> {
-    use Action::{Close, Command as C, Escalate as E};
-    use CommandKind::*;
-    let accept = [C(Accept)];
-    let paths: &[(u32, &[Action])] = &[
-        (6, &[]),                     // just received
-        (6, &[C(RequestCompletion)]), // awaiting completion
-        (
-            3,
-            &[C(RequestCompletion), C(Complete), C(Accept), C(AddNote)],
-        ),
-        (
-            3,
-            &[
-                C(RequestCompletion),
-                Close(ClosureReason::IncompleteDeemedWithdrawn),
-            ],
-        ),
-        (5, &[Close(ClosureReason::WithdrawnByReporter)]),
-        (4, &[Close(ClosureReason::OutsideCompetence)]),
-        (2, &[Close(ClosureReason::Duplicate)]),
-        (3, &[Close(ClosureReason::NoPriorComplaint)]),
-        (8, &[C(Accept), C(RequestClarification)]), // clarification running
-        (
-            6,
-            &[
-                C(Accept),
-                C(RequestClarification),
-                C(AnswerClarification),
-                C(AddNote),
-            ],
-        ),
-        (
-            6,
-            &[
-                C(Accept),
-                C(RequestClarification),
-                C(AnswerClarification),
-                C(Conclude),
-            ],
-        ), // found → corrective action
-        (
-            6,
-            &[
-                C(Accept),
-                C(RequestClarification),
-                C(AnswerClarification),
-                C(Conclude),
-                Close(ClosureReason::CorrectiveActionImplemented),
-            ],
-        ),
-        (
-            4,
-            &[C(Accept), C(Conclude), E(EscalationKind::ToResolution)],
-        ),
-        (
-            3,
-            &[
-                C(Accept),
-                C(Conclude),
-                E(EscalationKind::ToResolution),
-                Close(ClosureReason::ResolvedInResolution),
-            ],
-        ),
-        (
-            3,
-            &[
-                C(Accept),
-                C(Conclude),
-                E(EscalationKind::ToResolution),
-                E(EscalationKind::ToRecommendation),
-                C(Recommend),
-            ],
-        ),
-        (
-            2,
-            &[
-                C(Accept),
-                C(Conclude),
-                E(EscalationKind::ToResolution),
-                E(EscalationKind::ToRecommendation),
-                C(Recommend),
-                Close(ClosureReason::RecommendationImplemented),
-            ],
-        ),
-        (
-            1,
-            &[
-                C(Accept),
-                C(Conclude),
-                E(EscalationKind::ToResolution),
-                E(EscalationKind::ToRecommendation),
-                C(Recommend),
-                Close(ClosureReason::RecommendationPartlyImplemented),
-            ],
-        ),
-        (
-            1,
-            &[
-                C(Accept),
-                C(Conclude),
-                E(EscalationKind::ToResolution),
-                E(EscalationKind::ToRecommendation),
-                C(Recommend),
-                Close(ClosureReason::RecommendationNotImplemented),
-            ],
-        ),
-        (4, &[C(Accept), C(StartMediation)]),
-        (
-            5,
-            &[
-                C(Accept),
-                C(StartMediation),
-                C(Mediate),
-                Close(ClosureReason::SettledByMediation),
-            ],
-        ),
-        (
-            3,
-            &[
-                C(Accept),
-                C(RequestClarification),
-                E(EscalationKind::ToSuperior),
-                C(AddNote),
-            ],
-        ),
-        (
-            2,
-            &[
-                C(Accept),
-                C(RequestClarification),
-                E(EscalationKind::Summons),
-            ],
-        ),
-        (3, &[C(Accept), C(Assign), C(AddNote), C(AddNote)]),
-        (
-            3,
-            &[
-                C(Accept),
-                C(RequestClarification),
-                C(AnswerClarification),
-                Close(ClosureReason::AgencyStillHandling),
-            ],
-        ),
-        (
-            2,
-            &[
-                Close(ClosureReason::WithdrawnByReporter),
-                C(Reopen),
-                C(Accept),
-            ],
-        ),
-        // A data subject asks for erasure while the examination runs: refused, or approved
-        // and carried out.
-        (1, &[C(Accept), C(RequestErasure), C(RefuseErasure)]),
-        (
-            1,
-            &[
-                C(Accept),
-                C(RequestErasure),
-                C(ApproveErasure),
-                C(ErasePersonalData),
-            ],
-        ),
-    ];
-    let total: u32 = paths.iter().map(|(w, _)| w).sum();
-    let mut pick = (rng.next() % u64::from(total)) as u32;
-    for (weight, path) in paths {
-        if pick < *weight {
-            return path.to_vec();
-        }
-        pick -= weight;
+/// A public report (Laporan Masyarakat): verification at PVL, then the examination.
+async fn regular<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    let (respondent, form, text) = w.respondent();
+    let channel = w.channel();
+    let old = w.detour(4);
+    let prior_complaint = !w.detour(12);
+    let mut body = json!({
+        "office": OFFICE, "channel": channel, "track": "regular",
+        "received_on": w.today(),
+        "reporter": w.reporter(),
+        "respondent": respondent,
+        "forms": [form],
+        "prior_complaint": prior_complaint,
+        "incident_date": w.today() - Duration::days(if old { 800 + w.rng.below(300) as i64 } else { 10 + w.rng.below(150) as i64 }),
+        "summary": text,
+    });
+    if channel == "sp4n_lapor" {
+        body["external_ref"] = json!(format!("LAPOR-{}", 6_000_000 + w.rng.below(999_999)));
     }
-    accept.to_vec()
+    go!(w.act(Role::Intake, "report", body));
+    Box::pin(verification(w, old, prior_complaint)).await
 }
 
-fn input_for(action: Action, rng: &mut Rng) -> anyhow::Result<CommandInput> {
-    use CommandKind::*;
-    let notes = [
-        "Pelapor dihubungi melalui telepon; dokumen pendukung akan dikirim.",
-        "Terlapor meminta waktu tambahan untuk menyiapkan jawaban.",
-        "Tim pemeriksa melakukan investigasi lapangan ke lokasi layanan.",
-        "Pelapor menyampaikan bahwa layanan sudah mulai diproses.",
-    ];
-    let note = notes[rng.below(notes.len())];
-    Ok(match action {
-        Action::Escalate(kind) => CommandInput::Escalate(EscalateInput {
-            kind,
-            reason: "Terlapor tidak menindaklanjuti permintaan klarifikasi dalam batas waktu."
-                .into(),
-            target: Some("Wali Kota Tasikmalaya".into()),
-        }),
-        Action::Close(reason) => CommandInput::Close(CloseInput {
-            reason,
-            note: Some("Laporan ditutup sesuai hasil pemeriksaan.".into()),
-        }),
-        Action::Command(kind) => match kind {
-            RequestCompletion => CommandInput::RequestCompletion(MissingInput {
-                missing: "Fotokopi KTP pelapor dan bukti pengajuan layanan.".into(),
-            }),
-            Complete => CommandInput::Complete(NoteInput {
-                note: Some("Pelapor melengkapi dokumen.".into()),
-            }),
-            Accept => CommandInput::parse(
-                "accept",
-                format!(
-                    r#"{{"unit":"riksa-{}","assignee":"{}"}}"#,
-                    1 + rng.below(2),
-                    ["riksa.siti", "riksa.agus", "riksa.dedi", "riksa.lina"][rng.below(4)]
-                )
-                .as_bytes(),
-            )?,
-            Assign => CommandInput::parse("assign", br#"{"assignee":"riksa.agus"}"#)?,
-            RequestClarification => CommandInput::RequestClarification(ClarificationInput {
-                addressee: None,
-                letter_number: format!("B/{}/PW.13/2026", 100 + rng.below(900)),
-            }),
-            AnswerClarification => CommandInput::AnswerClarification(NoteInput {
-                note: Some(
-                    "Terlapor menjelaskan bahwa blanko sempat habis; layanan dipercepat.".into(),
-                ),
-            }),
-            StartMediation => CommandInput::StartMediation(NoteInput::default()),
-            Mediate => CommandInput::Mediate(MediateInput {
-                outcome: ombud_domain::taxonomy::MediationOutcome::Agreed,
-                terms: Some("Terlapor menyelesaikan layanan dalam tujuh hari kerja.".into()),
-            }),
-            Conclude => CommandInput::Conclude(ConcludeInput {
-                finding: ombud_domain::taxonomy::Finding::Found,
-                corrective_actions: Some(vec![
-                    "Menyelesaikan layanan pelapor.".into(),
-                    "Menegur petugas dan memperbaiki standar pelayanan.".into(),
-                ]),
-            }),
-            Recommend => CommandInput::Recommend(RecommendInput {
-                addressee: "Wali Kota Tasikmalaya".into(),
-                content: "Memberikan sanksi kepada petugas dan memperbaiki sistem antrean.".into(),
-            }),
-            Reopen => CommandInput::Reopen(ReopenInput {
-                reason: "Pelapor menyampaikan bukti baru.".into(),
-            }),
-            AddNote => CommandInput::AddNote(AddNoteInput { note: note.into() }),
-            ErasePersonalData => CommandInput::ErasePersonalData(EraseInput {
-                request_ref: "PDP/2026/001".into(),
-            }),
-            RequestErasure | ApproveErasure => {
-                let input = ErasureRequestInput {
-                    request_ref: "PDP/2026/001".into(),
-                };
-                if kind == RequestErasure {
-                    CommandInput::RequestErasure(input)
-                } else {
-                    CommandInput::ApproveErasure(input)
-                }
+/// From `received`: the two checks, completion, PVL closures, acceptance.
+async fn verification<B: Backend, S: KeyStore>(
+    w: &mut Walk<'_, B, S>,
+    old: bool,
+    prior_complaint: bool,
+) -> anyhow::Result<()> {
+    if !w.wait(1, 4) {
+        return Ok(());
+    }
+    if w.rng.chance(50) {
+        go!(w.act(Role::Intake, "classify", json!({"substance": "pelayanan_publik", "agency_group": "pemerintah_daerah", "reporter_kind": "individual"})));
+    }
+    if w.detour(40) {
+        // The formal check fails: the reporter is asked to complete the report.
+        go!(w.act(Role::Intake, "record-verification", json!({"stage": "formal", "passed": false, "note": "Identitas dan kronologi belum lengkap."})));
+        let via = if w.rng.chance(60) { "whatsapp" } else { "post" };
+        let letter = w.letter(via);
+        let asked = go!(w.act(
+            Role::Intake,
+            "request-completion",
+            json!({"missing": "Fotokopi KTP dan bukti pengajuan layanan.", "letter": letter})
+        ));
+        go!(w.receipt(&asked));
+        if w.rng.chance(55) {
+            if !w.wait(4, 25) {
+                return Ok(());
             }
-            RefuseErasure => CommandInput::RefuseErasure(RefuseErasureInput {
-                request_ref: "PDP/2026/001".into(),
-                reason: "Pemeriksaan masih berjalan; data diperlukan untuk kepentingan umum \
-                         dalam penyelenggaraan negara (UU 27/2022 Pasal 15 ayat 1)."
-                    .into(),
-            }),
-            Report | Escalate | Close => anyhow::bail!("not a path step: {kind:?}"),
-        },
-    })
+            go!(w.act(
+                Role::Intake,
+                "complete",
+                json!({"received_on": w.today(), "note": "Pelapor melengkapi dokumen."})
+            ));
+        } else {
+            // Deemed withdrawn once the 30 days from receipt have run out.
+            if !w.wait(32, 38) {
+                return Ok(());
+            }
+            go!(w.close(Role::System, "incomplete_deemed_withdrawn", false));
+            if w.rng.chance(6) && w.wait(3, 20) {
+                go!(w.act(
+                    Role::OfficeHead,
+                    "reopen",
+                    json!({"reason": "Pelapor menyerahkan kelengkapan dengan alasan yang sah."})
+                ));
+                return Box::pin(verification(w, old, prior_complaint)).await;
+            }
+            return Ok(());
+        }
+    }
+    go!(w.act(
+        Role::Intake,
+        "record-verification",
+        json!({"stage": "formal", "passed": true})
+    ));
+    if !w.wait(2, 10) {
+        return Ok(());
+    }
+    // Closures at PVL (with the pleno), on the grounds the report's facts allow.
+    let mut grounds: Vec<&str> = vec![
+        "outside_competence",
+        "duplicate",
+        "sub_judice",
+        "agency_still_handling",
+        "transferred_out",
+        "resolved_by_respondent",
+    ];
+    if !prior_complaint {
+        grounds = vec!["no_prior_complaint"];
+    }
+    if old {
+        grounds = vec!["time_barred"];
+    }
+    let closes = !prior_complaint || old || w.detour(14);
+    if closes {
+        go!(w.act(
+            Role::Intake,
+            "record-verification",
+            json!({"stage": "material", "passed": false, "note": "Tidak memenuhi syarat materiil."})
+        ));
+        let reason = grounds[w.n % grounds.len()];
+        if !w.wait(3, 14) {
+            return Ok(());
+        }
+        let role = if w.rng.chance(50) {
+            Role::UnitHead
+        } else {
+            Role::OfficeHead
+        };
+        go!(w.close(role, reason, true));
+        return Ok(());
+    }
+    if w.detour(5) {
+        go!(w.close(Role::Intake, "withdrawn_by_reporter", false));
+        if w.rng.chance(30) && w.wait(5, 30) {
+            go!(w.act(
+                Role::OfficeHead,
+                "reopen",
+                json!({"reason": "Pelapor meminta laporannya diproses kembali."})
+            ));
+        }
+        return Ok(());
+    }
+    go!(w.act(
+        Role::Intake,
+        "record-verification",
+        json!({"stage": "material", "passed": true})
+    ));
+    if !w.wait(5, 20) {
+        return Ok(());
+    }
+    let pleno = w.pleno();
+    let unit = if w.rng.chance(50) {
+        "riksa-1"
+    } else {
+        "riksa-2"
+    };
+    let body = json!({"pleno": pleno, "unit": unit, "assignee": w.investigator});
+    let role = if w.rng.chance(70) {
+        Role::UnitHead
+    } else {
+        Role::OfficeHead
+    };
+    go!(w.act(role, "accept", body));
+    Box::pin(examination(w, false)).await
+}
+
+/// Pemeriksaan: clarifications, summons, activities, mediation, then the LHP.
+async fn examination<B: Backend, S: KeyStore>(
+    w: &mut Walk<'_, B, S>,
+    iaps: bool,
+) -> anyhow::Result<()> {
+    if !w.wait(3, 12) {
+        return Ok(());
+    }
+    if w.rng.chance(15) {
+        let other = *w.rng.pick(INVESTIGATORS);
+        w.investigator = other;
+        go!(w.act(Role::UnitHead, "assign", json!({"assignee": other})));
+    }
+    if !iaps && w.detour(3) {
+        go!(w.act(Role::OfficeHead, "transfer", json!({"to_office": "jakarta-raya", "reason": "Terlapor berkedudukan di wilayah Perwakilan Jakarta Raya."})));
+        return Ok(());
+    }
+    // Clarification rounds.
+    for round in 1..=2 {
+        let addressee = if round == 1 { "respondent" } else { "superior" };
+        let letter = w.letter("post");
+        let purpose = *w
+            .rng
+            .pick(&["clarification", "clarification", "documents", "information"]);
+        let sent = go!(w.act(
+            Role::Investigator,
+            "request-clarification",
+            json!({"addressee": addressee, "purpose": purpose, "letter": letter})
+        ));
+        go!(w.receipt(&sent));
+        if !w.detour(25) {
+            if !w.wait(4, 16) {
+                return Ok(());
+            }
+            go!(w.act(Role::Investigator, "answer-clarification", json!({"outcome": "answered", "received_on": w.today(), "note": "Terlapor menyampaikan jawaban tertulis beserta dokumen."})));
+            break;
+        }
+        // No answer: the period runs out.
+        if !w.wait(16, 20) {
+            return Ok(());
+        }
+        if round == 1 && w.detour(50) {
+            // The deadline engine proposes the next round; a head dismisses it or a person
+            // carries it out (the next round).
+            let proposal = go!(w.act(
+                Role::System,
+                "propose-action",
+                json!({"action": "next_clarification_round", "clock": "clarification"})
+            ));
+            if w.rng.chance(30) {
+                go!(w.act(Role::UnitHead, "dismiss-proposal", json!({"proposal": proposal.case_seq, "reason": "Terlapor telah menjawab melalui telepon; jawaban tertulis menyusul."})));
+            }
+        }
+        go!(w.act(
+            Role::Investigator,
+            "answer-clarification",
+            json!({"outcome": "waived", "note": "Terlapor tidak menggunakan hak jawab."})
+        ));
+    }
+    if w.rng.chance(30) {
+        go!(w.act(Role::Investigator, "record-activity", json!({"kind": "field_check", "date": w.today(), "outcome": "Pemeriksaan lapangan di loket layanan."})));
+    }
+    if w.detour(12) && !Box::pin(summons(w)).await? {
+        return Ok(());
+    }
+    if w.rng.chance(40) {
+        let note = w.note();
+        go!(w.act(Role::Investigator, "notes", note));
+    }
+    if !iaps && w.detour(8) {
+        let method = if w.rng.chance(80) {
+            "mediation"
+        } else {
+            "conciliation"
+        };
+        go!(w.act(
+            Role::Investigator,
+            "start-mediation",
+            json!({"method": method})
+        ));
+        if !w.wait(5, 20) {
+            return Ok(());
+        }
+        if w.rng.chance(70) {
+            go!(w.act(Role::Investigator, "mediate", json!({"outcome": "agreed", "terms": "Terlapor menyelesaikan layanan pelapor dalam tujuh hari kerja."})));
+            go!(w.close(Role::OfficeHead, "settled_by_mediation", false));
+            return Ok(());
+        }
+        go!(w.act(Role::Investigator, "mediate", json!({"outcome": "failed"})));
+    }
+    if !iaps && w.detour(3) {
+        go!(w.close(Role::OfficeHead, "resolved_by_respondent", false));
+        return Ok(());
+    }
+    if w.erasure_here() {
+        // A data subject asks for erasure while the case is examined.
+        go!(w.act(
+            Role::Dpo,
+            "request-erasure",
+            json!({"request_ref": "PDP/2026/001"})
+        ));
+        if w.refuses_erasure() {
+            go!(w.act(Role::OfficeHead, "refuse-erasure", json!({"request_ref": "PDP/2026/001", "reason": "Pemeriksaan masih berjalan; data diperlukan demi kepentingan umum (UU 27/2022 Pasal 15 ayat 1)."})));
+        } else {
+            go!(w.act(
+                Role::OfficeHead,
+                "approve-erasure",
+                json!({"request_ref": "PDP/2026/001"})
+            ));
+            go!(w.act(
+                Role::Dpo,
+                "erase-personal-data",
+                json!({"request_ref": "PDP/2026/001"})
+            ));
+            // The reporter withdrew together with the request: the case closes.
+            w.erased = true;
+            go!(w.close(Role::OfficeHead, "withdrawn_by_reporter", false));
+            return Ok(());
+        }
+    }
+    Box::pin(lhp(w, iaps)).await
+}
+
+/// Summons per Pasal 31: attended, or three unexcused misses and the police. False: the walk
+/// ended.
+async fn summons<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<bool> {
+    let police = w.rng.chance(35);
+    for _ in 0..3 {
+        let letter = w.letter("hand");
+        let at = (w.now + Duration::days(7)).with_timezone(&ombud_domain::deadline::wib());
+        let appointment = at.date_naive().and_hms_opt(9, 0, 0);
+        let Some(summoned) = w
+            .act(Role::Investigator, "summon", json!({"party": {"kind": "respondent", "party_ref": "kepala-unit", "name": "Kepala Unit Layanan"}, "appointment_at": appointment, "letter": letter}))
+            .await?
+        else {
+            return Ok(false);
+        };
+        let _ = summoned;
+        w.summonses += 1;
+        let number = w.summonses;
+        if !w.wait(8, 10) {
+            return Ok(false);
+        }
+        if !police && w.rng.chance(60) {
+            return Ok(w
+                .act(
+                    Role::Investigator,
+                    "record-attendance",
+                    json!({"summons": number, "note": "Hadir dan memberi keterangan."}),
+                )
+                .await?
+                .is_some());
+        }
+        let valid = !police && w.rng.chance(30);
+        if w.act(
+            Role::Investigator,
+            "record-absence",
+            json!({"summons": number, "valid_reason": valid}),
+        )
+        .await?
+        .is_none()
+        {
+            return Ok(false);
+        }
+    }
+    if police {
+        let letter = w.letter("post");
+        return Ok(w
+            .act(Role::OfficeHead, "request-police-assistance", json!({"party_ref": "kepala-unit", "police_unit": "Polda Jawa Barat", "letter": letter}))
+            .await?
+            .is_some());
+    }
+    Ok(true)
+}
+
+/// The LHP: proposed (maybe returned), approved after the bedah laporan, notified to the
+/// reporter, issued; then what its finding leads to.
+async fn lhp<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>, iaps: bool) -> anyhow::Result<()> {
+    if !w.wait(20, 90) {
+        return Ok(());
+    }
+    let finding = match w.showcase.map_or_else(|| w.rng.below(100), |_| 0) {
+        0..=39 => "found",
+        40..=84 => "not_found",
+        _ => "stopped",
+    };
+    let conclusion = match finding {
+        "found" => {
+            let mut actions = vec![
+                json!({"id": "1", "addressee": "respondent", "action": "Menyelesaikan layanan pelapor sesuai standar pelayanan."}),
+            ];
+            if w.rng.chance(50) {
+                actions.push(json!({"id": "2", "addressee": "superior", "name": "Sekretaris Daerah", "action": "Memberikan pembinaan kepada petugas dan memperbaiki SOP."}));
+            }
+            json!({"finding": "found", "forms_found": ["undue_delay"], "corrective_actions": actions})
+        }
+        "not_found" => json!({"finding": "not_found"}),
+        _ => {
+            let grounds: &[&str] = if iaps {
+                &["sub_judice", "agency_still_handling", "outside_competence"]
+            } else {
+                &[
+                    "no_prior_complaint",
+                    "sub_judice",
+                    "agency_still_handling",
+                    "resolved_by_respondent",
+                    "outside_competence",
+                ]
+            };
+            json!({"finding": "stopped", "ground": *w.rng.pick(grounds)})
+        }
+    };
+    let draft = json!({"conclusion": conclusion, "summary": "Rancangan LHP berdasarkan klarifikasi dan dokumen."});
+    go!(w.act(Role::Investigator, "propose-conclusion", draft.clone()));
+    if w.rng.chance(15) {
+        if !w.wait(2, 7) {
+            return Ok(());
+        }
+        go!(w.act(
+            Role::OfficeHead,
+            "return-conclusion",
+            json!({"reason": "Analisis belum memuat dasar hukum kewajiban Terlapor."})
+        ));
+        if !w.wait(5, 15) {
+            return Ok(());
+        }
+        go!(w.act(Role::Investigator, "propose-conclusion", draft.clone()));
+    }
+    if !w.wait(3, 12) {
+        return Ok(());
+    }
+    go!(w.act(
+        Role::OfficeHead,
+        "approve-conclusion",
+        json!({"review_date": w.today()})
+    ));
+    if !iaps {
+        if !w.wait(2, 7) {
+            return Ok(());
+        }
+        let letter = w.letter("post");
+        let notified = go!(w.act(
+            Role::Investigator,
+            "notify-conclusion",
+            json!({"letter": letter})
+        ));
+        go!(w.receipt(&notified));
+        if w.rng.chance(65) {
+            if !w.wait(3, 13) {
+                return Ok(());
+            }
+            let argued = w.detour(8);
+            go!(w.act(Role::Investigator, "record-reporter-response", json!({"received_on": w.today(), "argued": argued, "note": "Pelapor menyampaikan tanggapan tertulis."})));
+            if argued {
+                // Re-examination, then the LHP again.
+                if !w.wait(10, 30) {
+                    return Ok(());
+                }
+                go!(w.act(Role::Investigator, "propose-conclusion", draft));
+                go!(w.act(
+                    Role::OfficeHead,
+                    "approve-conclusion",
+                    json!({"review_date": w.today()})
+                ));
+                let letter = w.letter("post");
+                let notified = go!(w.act(
+                    Role::Investigator,
+                    "notify-conclusion",
+                    json!({"letter": letter})
+                ));
+                go!(w.receipt(&notified));
+                go!(w.act(
+                    Role::Investigator,
+                    "record-reporter-response",
+                    json!({"received_on": w.today(), "argued": false})
+                ));
+            }
+        } else {
+            // The 14 days run out; the engine proposes the LHP's issue.
+            if !w.wait(15, 18) {
+                return Ok(());
+            }
+            go!(w.act(
+                Role::System,
+                "propose-action",
+                json!({"action": "issue_lhp", "clock": "reporter_response"})
+            ));
+        }
+    }
+    if !w.wait(2, 10) {
+        return Ok(());
+    }
+    let letter = w.letter("post");
+    let issued = go!(w.act(Role::OfficeHead, "issue-lhp", json!({"letter": letter})));
+    match finding {
+        "found" => {
+            go!(w.receipt(&issued));
+            Box::pin(corrective_action(w)).await
+        }
+        "not_found" => {
+            go!(w.close(Role::OfficeHead, "no_maladministration", false));
+            Ok(())
+        }
+        _ => {
+            go!(w.close(Role::OfficeHead, "examination_stopped", false));
+            Ok(())
+        }
+    }
+}
+
+/// Tindakan korektif: done, or to Resolusi dan Monitoring.
+async fn corrective_action<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    let two = w
+        .service
+        .log()
+        .load(w.case.unwrap_or_else(|| unreachable!()))
+        .await?
+        .state
+        .actions
+        .len()
+        > 1;
+    let report = |status: &str, two: bool| {
+        let mut reports = vec![json!({"action_id": "1", "status": status})];
+        if two {
+            reports.push(json!({"action_id": "2", "status": status}));
+        }
+        reports
+    };
+    match w
+        .showcase
+        .map_or_else(|| w.rng.below(100), |k| if k % 2 == 0 { 80 } else { 60 })
+    {
+        0..=54 => {
+            if !w.wait(10, 35) {
+                return Ok(());
+            }
+            go!(w.act(
+                Role::Investigator,
+                "report-corrective-action",
+                json!({"reports": report("done", two), "received_on": w.today()})
+            ));
+            go!(w.close(Role::OfficeHead, "corrective_action_implemented", false));
+            Ok(())
+        }
+        55..=69 => {
+            if !w.wait(10, 30) {
+                return Ok(());
+            }
+            go!(w.act(Role::Investigator, "report-corrective-action", json!({"reports": report("refused", two), "received_on": w.today(), "note": "Terlapor menolak melaksanakan tindakan korektif."})));
+            go!(w.act(
+                Role::UnitHead,
+                "refer-to-resolution",
+                json!({"ground": "refused_by_respondent"})
+            ));
+            Box::pin(resolution(w)).await
+        }
+        _ => {
+            if !w.wait(15, 25) {
+                return Ok(());
+            }
+            go!(w.act(
+                Role::Investigator,
+                "report-corrective-action",
+                json!({"reports": report("partial", two), "received_on": w.today()})
+            ));
+            // 30 working days from receipt run out (holidays included).
+            if !w.wait(40, 45) {
+                return Ok(());
+            }
+            go!(w.act(
+                Role::System,
+                "propose-action",
+                json!({"action": "refer_to_resolution", "clock": "corrective_action"})
+            ));
+            go!(w.act(
+                Role::OfficeHead,
+                "refer-to-resolution",
+                json!({"ground": "period_expired"})
+            ));
+            Box::pin(resolution(w)).await
+        }
+    }
+}
+
+/// Resolusi dan Monitoring, and the Recommendation with its follow-up.
+async fn resolution<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    if !w.wait(2, 8) {
+        return Ok(());
+    }
+    go!(w.act(Role::UnitHead, "assign", json!({"assignee": "resmon.wati"})));
+    if w.rng.chance(30) {
+        go!(w.act(
+            Role::Resmon,
+            "return-lhp-file",
+            json!({"missing": "Berita acara klarifikasi belum dilampirkan."})
+        ));
+        if !w.wait(3, 10) {
+            return Ok(());
+        }
+        go!(w.act(
+            Role::Investigator,
+            "complete-lhp-file",
+            json!({"note": "Berita acara dilampirkan."})
+        ));
+    }
+    if !w.wait(5, 20) {
+        return Ok(());
+    }
+    let kind = *w
+        .rng
+        .pick(&["facilitation", "mediation", "conciliation", "meeting"]);
+    let body =
+        json!({"kind": kind, "date": w.today(), "outcome": "Pertemuan para pihak difasilitasi."});
+    go!(w.act(Role::Resmon, "record-activity", body));
+    if w.detour(60) {
+        go!(w.close(Role::OfficeHead, "resolved_in_resolution", false));
+        return Ok(());
+    }
+    go!(w.act(
+        Role::OfficeHead,
+        "refer-to-recommendation",
+        json!({"note": "Tindakan korektif tidak dilaksanakan."})
+    ));
+    if !w.wait(10, 30) {
+        return Ok(());
+    }
+    let letter = w.letter("post");
+    go!(w.act(Role::Chair, "recommend", json!({"addressee": "Wali Kota Tasikmalaya", "content": "Memberikan sanksi kepada petugas dan memperbaiki sistem pelayanan.", "letter": letter})));
+    if !w.wait(2, 10) {
+        return Ok(());
+    }
+    go!(w.act(
+        Role::Resmon,
+        "record-delivery",
+        json!({"received_on": w.today()})
+    ));
+    if !w.wait(20, 58) {
+        return Ok(());
+    }
+    let (report, assessment, close) = match w.showcase.map_or_else(|| w.rng.below(3), |k| k % 3) {
+        0 => ("full", "implemented", "recommendation_implemented"),
+        1 => (
+            "partial",
+            "partly_implemented",
+            "recommendation_partly_implemented",
+        ),
+        _ => ("none", "not_implemented", "recommendation_not_implemented"),
+    };
+    let letter = w.received_letter("post");
+    go!(w.act(
+        Role::Resmon,
+        "report-implementation",
+        json!({"report": report, "letter": letter})
+    ));
+    if !w.wait(5, 15) {
+        return Ok(());
+    }
+    let acceptable = report == "full" || (w.showcase.is_none() && w.rng.chance(30));
+    go!(w.act(
+        Role::Member,
+        "assess-implementation",
+        json!({"assessment": assessment, "reasons_acceptable": acceptable})
+    ));
+    if !acceptable {
+        go!(w.act(
+            Role::Chair,
+            "publish",
+            json!({"note": "Dimuat dalam laporan tahunan dan media."})
+        ));
+        let letter = w.letter("post");
+        go!(w.act(
+            Role::Chair,
+            "report-to-dpr-and-president",
+            json!({"letter": letter})
+        ));
+    }
+    go!(w.close(Role::Chair, close, false));
+    Ok(())
+}
+
+/// Konsultasi Non Laporan: answered at the desk, a few become reports.
+async fn consultation<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    let text = *w.rng.pick(CONSULTATIONS);
+    let channel = *w
+        .rng
+        .pick(&["walk_in", "whatsapp", "phone", "walk_in", "outreach_event"]);
+    let reporter = w.reporter();
+    let body = json!({
+        "office": OFFICE, "channel": channel, "track": "consultation",
+        "received_on": w.today(), "reporter": reporter, "summary": text,
+    });
+    go!(w.act(Role::Intake, "report", body));
+    if w.rng.chance(6) {
+        if !w.wait(1, 10) {
+            return Ok(());
+        }
+        let (respondent, form, _) = w.respondent();
+        go!(w.act(
+            Role::Intake,
+            "convert",
+            json!({"track": "regular", "respondent": respondent, "forms": [form]})
+        ));
+        return Box::pin(verification(w, false, true)).await;
+    }
+    w.now += Duration::minutes(30);
+    go!(w.close(Role::Intake, "consultation_only", false));
+    Ok(())
+}
+
+/// Tembusan: filed, or taken up as a report.
+async fn carbon_copy<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    let text = *w.rng.pick(CARBON_COPIES);
+    let (respondent, form, _) = w.respondent();
+    go!(w.act(
+        Role::Intake,
+        "report",
+        json!({
+            "office": OFFICE, "channel": "letter", "track": "carbon_copy",
+            "received_on": w.today(), "respondent": respondent, "summary": text,
+        })
+    ));
+    if !w.wait(1, 7) {
+        return Ok(());
+    }
+    if w.rng.chance(20) {
+        let reporter = w.reporter();
+        go!(w.act(
+            Role::UnitHead,
+            "convert",
+            json!({"track": "regular", "reporter": reporter, "forms": [form]})
+        ));
+        return Box::pin(verification(w, false, true)).await;
+    }
+    go!(w.close(Role::Intake, "carbon_copy_filed", false));
+    Ok(())
+}
+
+/// Reaksi Cepat Ombudsman: urgent, served in days.
+async fn rapid_response<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    let (form, text) = *w.rng.pick(RAPID);
+    let (respondent, _, _) = w.respondent();
+    let criteria = *w.rng.pick(&[
+        &["emergency"][..],
+        &["threat_to_life"],
+        &["emergency", "threat_to_right_to_live"],
+    ]);
+    let channel = *w.rng.pick(&["whatsapp", "phone", "walk_in"]);
+    let reporter = w.reporter();
+    let body = json!({
+        "office": OFFICE, "channel": channel, "track": "rapid_response",
+        "received_on": w.today(), "reporter": reporter, "respondent": respondent,
+        "forms": [form], "prior_complaint": true, "summary": text, "criteria": criteria,
+    });
+    go!(w.act(Role::Intake, "report", body));
+    let letter = w.letter("phone");
+    go!(w.act(
+        Role::Intake,
+        "request-clarification",
+        json!({"addressee": "respondent", "purpose": "information", "letter": letter})
+    ));
+    if !w.wait(0, 2) {
+        return Ok(());
+    }
+    go!(w.act(
+        Role::Intake,
+        "answer-clarification",
+        json!({"received_on": w.today(), "note": "Terlapor segera memberikan layanan."})
+    ));
+    match w.rng.below(100) {
+        0..=69 => {
+            go!(w.close(Role::UnitHead, "rco_resolved", false));
+        }
+        70..=89 => {
+            go!(w.act(Role::UnitHead, "convert", json!({"track": "regular"})));
+            return Box::pin(verification(w, false, true)).await;
+        }
+        _ => {
+            let reason = *w.rng.pick(&[
+                "outside_competence",
+                "transferred_out",
+                "resolved_by_respondent",
+            ]);
+            go!(w.close(Role::UnitHead, reason, false));
+        }
+    }
+    Ok(())
+}
+
+/// Investigasi atas Prakarsa Sendiri: opened by the head of office, no reporter.
+async fn own_initiative<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::Result<()> {
+    let (respondent, form, text) = w.respondent();
+    let number = format!("KEP/IAPS/JBR/{}/2026", 1 + w.rng.below(9));
+    let body = json!({
+        "office": OFFICE, "channel": "own_initiative", "track": "own_initiative",
+        "received_on": w.today(), "respondent": respondent, "forms": [form],
+        "decision": {"number": number, "date": w.today()},
+        "summary": format!("Investigasi atas prakarsa sendiri: {text}"),
+    });
+    go!(w.act(Role::OfficeHead, "report", body));
+    go!(w.act(
+        Role::OfficeHead,
+        "assign",
+        json!({"assignee": w.investigator, "unit": "riksa-1"})
+    ));
+    Box::pin(examination(w, true)).await
 }

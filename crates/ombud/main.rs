@@ -16,6 +16,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod client;
 mod demo;
+mod demo_data;
 #[cfg(feature = "bench")]
 mod feed_bench;
 #[cfg(feature = "bench")]
@@ -51,8 +52,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Print the reference data: forms of maladministration, channels, tracks, closure reasons
-    /// and escalation kinds, with their codes and labels.
+    /// Print the reference data: forms of maladministration and every closed vocabulary
+    /// (statuses, roles, event types, clocks, channels, tracks, closure reasons and grounds,
+    /// findings...), each code with its Indonesian and English label.
     Taxonomy,
     /// Run ombud: the HTTP API and the projectors, on the embedded log in `--data` (default
     /// `./data`) or on NATS JetStream with `--nats URL`. Prints where it listens and, at the
@@ -61,9 +63,10 @@ enum Command {
     ///
     /// Example: `ombud serve` or `ombud serve --nats nats://127.0.0.1:4222`
     Serve(serve::ServeArgs),
-    /// Load the demo data set (about 2,000 cases of Ombudsman RI Perwakilan Jawa Barat against
-    /// the public services of Kota Tasikmalaya and a few other cities, January to November
-    /// 2026) into the log and the read models, without serving. Nothing is loaded when the
+    /// Load the demo data set (a year of Ombudsman RI Perwakilan Jawa Barat, January to
+    /// November 2026: reports, consultations, rapid responses, carbon copies and
+    /// own-initiative investigations against agencies across Jawa Barat, through every path of
+    /// the procedure) into the log and the read models, without serving. Nothing is loaded when the
     /// log already holds events. `ombud serve --demo` does the same, then serves.
     ///
     /// The cases go through the service layer command by command (validation, decision,
@@ -260,10 +263,9 @@ fn run(command: Command) -> anyhow::Result<()> {
             unreachable!("client commands are run in main")
         }
         Command::Taxonomy => {
-            use ombud_domain::{Channel, ClosureReason, EscalationKind, Taxonomy, Track};
             use std::io::Write as _;
             let mut out = std::io::stdout().lock();
-            let taxonomy = Taxonomy::v1();
+            let taxonomy = ombud_domain::Taxonomy::v1();
             writeln!(out, "forms (taxonomy {}):", taxonomy.version)?;
             for form in &taxonomy.forms {
                 writeln!(
@@ -272,37 +274,10 @@ fn run(command: Command) -> anyhow::Result<()> {
                     form.code, form.label_id, form.label_en
                 )?;
             }
-            let sections: [(&str, Vec<(&str, &str)>); 4] = [
-                (
-                    "channels",
-                    Channel::ALL
-                        .iter()
-                        .map(|c| (c.as_str(), c.label()))
-                        .collect(),
-                ),
-                (
-                    "tracks",
-                    Track::ALL.iter().map(|t| (t.as_str(), t.label())).collect(),
-                ),
-                (
-                    "escalation kinds",
-                    EscalationKind::ALL
-                        .iter()
-                        .map(|k| (k.as_str(), k.label()))
-                        .collect(),
-                ),
-                (
-                    "closure reasons",
-                    ClosureReason::ALL
-                        .iter()
-                        .map(|r| (r.as_str(), r.label()))
-                        .collect(),
-                ),
-            ];
-            for (title, rows) in sections {
-                writeln!(out, "{title}:")?;
-                for (code, label) in rows {
-                    writeln!(out, "  {code:<36} {label}")?;
+            for vocabulary in ombud_domain::labels::vocabularies() {
+                writeln!(out, "{}:", vocabulary.name)?;
+                for l in vocabulary.values {
+                    writeln!(out, "  {:<36} {} ({})", l.code, l.label_id, l.label_en)?;
                 }
             }
             Ok(())

@@ -51,8 +51,8 @@ pub struct ServeArgs {
     /// the log is empty.
     #[arg(long)]
     demo: bool,
-    /// Cases in the demo data set.
-    #[arg(long, value_name = "N", default_value_t = 2000)]
+    /// Cases in the demo data set (550: about a year of Perwakilan Jawa Barat).
+    #[arg(long, value_name = "N", default_value_t = 550)]
     demo_cases: usize,
     /// Seed of the demo data set (the same seed gives the same cases).
     #[arg(long, value_name = "SEED", default_value_t = 1)]
@@ -68,8 +68,8 @@ pub struct ServeArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Cases to load.
-    #[arg(long, value_name = "N", default_value_t = 2000)]
+    /// Cases to load (550: about a year of Perwakilan Jawa Barat).
+    #[arg(long, value_name = "N", default_value_t = 550)]
     cases: usize,
     /// Seed (the same seed gives the same cases).
     #[arg(long, value_name = "SEED", default_value_t = 1)]
@@ -199,12 +199,21 @@ pub(crate) async fn load_demo(
     })
     .await?;
     eprintln!(
-        "demo: {} cases, {} commands in {:.1} s ({} paths cut short by the domain); by status: {:?}",
+        "demo: {} cases, {} commands in {:.1} s ({} refused by the domain); by status: {:?}",
         report.cases,
         report.commands,
         started.elapsed().as_secs_f64(),
         report.refused,
         report.by_status
     );
+    for refusal in &report.refusals {
+        eprintln!("demo: refused: {refusal}");
+    }
+    let unreached = report.unreached();
+    if unreached.is_empty() {
+        eprintln!("demo: every command, closure ground and intake track reached");
+    } else {
+        eprintln!("demo: not reached: {}", unreached.join(", "));
+    }
     Ok(report)
 }

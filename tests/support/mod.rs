@@ -181,3 +181,22 @@ pub async fn http_text(addr: &str, path: &str) -> (u16, String) {
         String::from_utf8_lossy(&answer.body).into_owned(),
     )
 }
+
+/// Today at the office (WIB): the server stamps commands with its own clock.
+#[allow(dead_code)]
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    chrono::DateTime::from_timestamp(secs + 7 * 3600, 0)
+        .unwrap()
+        .date_naive()
+        .to_string()
+}
+
+/// A post letter dated and received today.
+#[allow(dead_code)]
+pub fn letter() -> Value {
+    serde_json::json!({"via": "post", "number": "B/101/PW.13/2026", "date": today(), "received_on": today()})
+}

@@ -16,7 +16,8 @@ pub const DEFAULTS: &str = include_str!("../../../config/default.toml");
 pub struct TokenConfig {
     /// The actor events name.
     pub actor: String,
-    /// intake | investigator | supervisor | chair | auditor | dpo.
+    /// intake | investigator | resmon | unit_head | office_head | member | chair | auditor | dpo
+    /// (v1's `supervisor` is retired and refused).
     pub role: String,
     /// The actor's office.
     pub office: String,
@@ -183,14 +184,27 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlinesConfig {
-    /// The reporter completes the report.
+    /// The reporter completes the report (from receipt of the request).
     pub completion: String,
-    /// The respondent answers a clarification.
+    /// The addressee answers a first request for clarification (from receipt).
     pub clarification: String,
-    /// The respondent carries out corrective action.
+    /// Later clarification rounds (from receipt).
+    pub clarification_later_rounds: String,
+    /// The reporter responds to the notified conclusion (from receipt).
+    pub reporter_response: String,
+    /// The respondent carries out corrective action (from its receipt of the LHP).
     pub corrective_action: String,
-    /// The superior implements a recommendation.
-    pub recommendation: String,
+    /// A Recommendation is delivered (from its signature).
+    pub recommendation_delivery: String,
+    /// The superior reports on a Recommendation (from receipt; v1 name: `recommendation`).
+    #[serde(alias = "recommendation")]
+    pub superior_report: String,
+    /// The closure letter is received (from its date).
+    pub closure_notice: String,
+    /// A rapid response is served (from the report's receipt).
+    pub rco_service: String,
+    /// A letter whose receipt is still unknown this many days after its date is flagged.
+    pub pending_receipt_flag_days: u32,
     /// Reports of incidents older than this many years get a warning at intake.
     pub incident_age_warning_years: u32,
 }
@@ -201,8 +215,20 @@ impl DeadlinesConfig {
         Ok(ombud_domain::DeadlinePolicy {
             completion: clock("completion", &self.completion)?,
             clarification: clock("clarification", &self.clarification)?,
+            clarification_later_rounds: clock(
+                "clarification_later_rounds",
+                &self.clarification_later_rounds,
+            )?,
+            reporter_response: clock("reporter_response", &self.reporter_response)?,
             corrective_action: clock("corrective_action", &self.corrective_action)?,
-            recommendation: clock("recommendation", &self.recommendation)?,
+            recommendation_delivery: clock(
+                "recommendation_delivery",
+                &self.recommendation_delivery,
+            )?,
+            superior_report: clock("superior_report", &self.superior_report)?,
+            closure_notice: clock("closure_notice", &self.closure_notice)?,
+            rco_service: clock("rco_service", &self.rco_service)?,
+            pending_receipt_flag_days: self.pending_receipt_flag_days,
             incident_age_warning_years: self.incident_age_warning_years,
         })
     }

@@ -60,10 +60,12 @@ pub enum TokenReport {
 }
 
 /// The roles of the local tokens and their actors.
-const LOCAL_ACTORS: [(Role, &str); 6] = [
+const LOCAL_ACTORS: [(Role, &str); 8] = [
     (Role::Intake, "pvl.local"),
     (Role::Investigator, "riksa.local"),
-    (Role::Supervisor, "kepala.local"),
+    (Role::Resmon, "resmon.local"),
+    (Role::UnitHead, "kanit.local"),
+    (Role::OfficeHead, "kepala.local"),
     (Role::Chair, "ketua.local"),
     (Role::Auditor, "audit.local"),
     (Role::Dpo, "dpo.local"),
@@ -78,8 +80,21 @@ pub fn configured(list: &[TokenConfig]) -> anyhow::Result<Tokens> {
     let mut tokens = Tokens::default();
     let mut seen: HashMap<String, &str> = HashMap::new();
     for t in list {
-        let role: Role = serde_json::from_value(serde_json::Value::String(t.role.clone()))
-            .with_context(|| format!("token of {}: unknown role `{}`", t.actor, t.role))?;
+        let known: Vec<&str> = Role::CURRENT.iter().map(|r| r.as_str()).collect();
+        let role = match Role::parse(&t.role) {
+            Some(role) if role.is_retired() => anyhow::bail!(
+                "token of {}: the role `{}` is retired (v1): grant `unit_head` or                  `office_head` instead",
+                t.actor,
+                t.role
+            ),
+            Some(role) => role,
+            None => anyhow::bail!(
+                "token of {}: unknown role `{}` (known: {})",
+                t.actor,
+                t.role,
+                known.join(", ")
+            ),
+        };
         if t.token_sha256.len() != 64 || !t.token_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             anyhow::bail!("token of {}: token_sha256 must be 64 hex digits", t.actor);
         }
@@ -235,6 +250,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_retired_supervisor_role_and_unknown_roles_are_refused_with_what_to_grant() {
+        let token = |role: &str| TokenConfig {
+            actor: "kepala.budi".into(),
+            role: role.into(),
+            office: "jawa-barat".into(),
+            token_sha256: ombud_http::auth::token_sha256("secret"),
+        };
+        let err = configured(&[token("supervisor")]).unwrap_err().to_string();
+        assert!(
+            err.contains("retired") && err.contains("unit_head") && err.contains("office_head"),
+            "{err}"
+        );
+        let err = configured(&[token("boss")]).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown role `boss`") && err.contains("resmon"),
+            "{err}"
+        );
+        for role in Role::CURRENT {
+            assert!(configured(&[token(role.as_str())]).is_ok(), "{role}");
+        }
+    }
+
+    #[test]
     fn local_tokens_are_kept_as_hashes_and_renewed_on_request() {
         let dir = std::env::temp_dir().join(format!("ombud-tokens-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -255,7 +293,7 @@ mod tests {
         let text = std::fs::read_to_string(dir.join(LOCAL_TOKENS_FILE)).unwrap();
         assert!(!text.contains(token.as_str()), "only the hash is kept");
         let (again, report, pending) = issue(&source, &dir).unwrap();
-        assert!(matches!(report, TokenReport::Kept { count: 6, .. }));
+        assert!(matches!(report, TokenReport::Kept { count, .. } if count == LOCAL_ACTORS.len()));
         assert!(pending.is_none());
         assert_eq!(
             again.actor(token).map(|a| a.id.to_string()),

@@ -169,11 +169,14 @@ impl Workload {
                     confidential: false,
                     identity,
                 }),
-                respondent: self.respondent.clone(),
+                received_on: None,
+                respondent: Some(self.respondent.clone()),
                 forms: self.forms.clone(),
                 incident_date: None,
                 prior_complaint: true,
                 summary,
+                criteria: Vec::new(),
+                decision: None,
             }))
         } else {
             CommandBody::AddNote {
@@ -462,6 +465,7 @@ async fn cpu_profile(events: usize) -> anyhow::Result<()> {
                     causation_id: Uuid::now_v7(),
                 },
                 event,
+                upcast_from: None,
             };
             let body = ombud_envelope::encode(&recorded);
             t_encode += t.elapsed();

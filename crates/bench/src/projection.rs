@@ -1,5 +1,6 @@
-//! The projection benchmark: fills a log with realistic cases (report, accept, clarification
-//! asked and answered, notes, conclusion with corrective action, closure), then measures in
+//! The projection benchmark: fills a log with realistic cases (report, verification,
+//! acceptance, clarification asked and answered, the LHP proposed, approved, notified and
+//! issued, the corrective action reported, closure), then measures in
 //! the same run the raw floor (replaying the log's feed without applying anything, and raw
 //! batched sled writes of the same number of rows and bytes) against ombud's projectors
 //! following the log from zero, and a full rebuild (time, peak memory, disk).
@@ -8,12 +9,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use ombud_domain::command::ReportCase;
-use ombud_domain::event::{ReporterData, Respondent};
-use ombud_domain::taxonomy::{Addressee, Channel, ClosureReason, Finding, Track};
+use ombud_domain::event::{
+    ActionReport, Conclusion, CorrectiveAction, Decision, ReporterData, Respondent,
+};
+use ombud_domain::taxonomy::{
+    ActionAddressee, ActionStatus, Addressee, AnswerOutcome, Channel, ClosureReason, Purpose,
+    Track, VerificationStage,
+};
 use ombud_domain::{
     decide, ActorId, AgencyCode, CaseId, Command, CommandBody, FormCode, IdempotencyKey, KeyId,
-    OfficeCode, Role, Rules, Timestamp, UnitCode,
+    Letter, OfficeCode, Role, Rules, Timestamp, UnitCode, Via,
 };
 use ombud_envelope::{KeyStore, MasterKey, MemoryKeyStore, Sha256Hash, Vault};
 use ombud_eventlog::{Append, Backend, EventLog};
@@ -22,12 +29,13 @@ use ombud_testkit::TempDir;
 use uuid::Uuid;
 
 /// Commands per case in the projection workload.
-const STEPS: usize = 10;
+const STEPS: usize = 13;
 
 fn actor(role: Role) -> ombud_domain::Actor {
     let id = match role {
         Role::Intake => "pvl.rina",
-        Role::Supervisor => "kepala.budi",
+        Role::UnitHead => "kanit.dedi",
+        Role::OfficeHead => "kepala.budi",
         _ => "riksa.siti",
     };
     ombud_domain::Actor {
@@ -42,7 +50,14 @@ async fn step<S: KeyStore>(
     case: CaseId,
     n: usize,
     position: usize,
+    day: NaiveDate,
 ) -> anyhow::Result<(Role, CommandBody)> {
+    let letter = |received: bool| Letter {
+        via: Via::Post,
+        number: Some(format!("B/{n}/PW.13/{position}/2026")),
+        date: day,
+        received_on: received.then_some(day),
+    };
     let key = KeyId::for_case(case);
     let seal = |field: &'static str, text: &'static str| {
         let key = key.clone();
@@ -70,12 +85,13 @@ async fn step<S: KeyStore>(
                     )
                     .await?,
                 }),
-                respondent: Respondent {
+                received_on: None,
+                respondent: Some(Respondent {
                     agency_code: AgencyCode::parse(agencies[n % agencies.len()])?,
                     agency_name: "Pemerintah Kota Tasikmalaya".into(),
                     unit: None,
                     superior: Some("Wali Kota Tasikmalaya".into()),
-                },
+                }),
                 forms: vec![FormCode::parse("undue_delay")?],
                 incident_date: None,
                 prior_complaint: true,
@@ -84,41 +100,109 @@ async fn step<S: KeyStore>(
                     "KTP-el tidak kunjung terbit setelah tiga bulan menunggu.",
                 )
                 .await?,
+                criteria: Vec::new(),
+                decision: None,
             })),
         ),
-        1 => (
-            Role::Supervisor,
+        1 | 2 => (
+            Role::Intake,
+            CommandBody::Verify {
+                stage: if position == 1 {
+                    VerificationStage::Formal
+                } else {
+                    VerificationStage::Material
+                },
+                passed: true,
+                note: None,
+            },
+        ),
+        3 => (
+            Role::UnitHead,
             CommandBody::Accept {
+                pleno: Decision {
+                    number: format!("PLENO/{n}"),
+                    date: day,
+                },
                 unit: UnitCode::parse("riksa-1")?,
                 assignee: ActorId::parse(["riksa.siti", "riksa.agus", "riksa.dedi"][n % 3])?,
             },
         ),
-        2 => (
+        4 => (
             Role::Investigator,
             CommandBody::RequestClarification {
                 addressee: Addressee::Respondent,
-                letter_number: "B/123/PW.13/IX/2026".into(),
+                purpose: Purpose::Clarification,
+                letter: letter(true),
             },
         ),
-        3 => (
+        5 => (
             Role::Investigator,
             CommandBody::AnswerClarification {
+                outcome: AnswerOutcome::Answered,
+                received_on: Some(day),
                 note: Some(seal("note", "Berkas sedang diproses di bidang pelayanan.").await?),
             },
         ),
         6 => (
             Role::Investigator,
-            CommandBody::Conclude {
-                finding: Finding::Found,
-                corrective_actions: Some(
-                    seal("corrective_actions", "Terbitkan KTP-el dalam 7 hari.").await?,
-                ),
+            CommandBody::ProposeConclusion {
+                conclusion: Conclusion::Found {
+                    forms_found: vec![FormCode::parse("undue_delay")?],
+                    corrective_actions: vec![CorrectiveAction {
+                        id: "1".into(),
+                        addressee: ActionAddressee::Respondent,
+                        name: None,
+                        action: seal(
+                            "corrective_actions.action",
+                            "Terbitkan KTP-el dalam 7 hari.",
+                        )
+                        .await?,
+                    }],
+                },
+                summary: None,
+            },
+        ),
+        7 => (
+            Role::OfficeHead,
+            CommandBody::ApproveConclusion { review_date: day },
+        ),
+        8 => (
+            Role::Investigator,
+            CommandBody::NotifyConclusion {
+                letter: letter(true),
             },
         ),
         9 => (
-            Role::Supervisor,
+            Role::Investigator,
+            CommandBody::RecordReporterResponse {
+                received_on: day,
+                argued: false,
+                note: None,
+            },
+        ),
+        10 => (
+            Role::OfficeHead,
+            CommandBody::IssueLhp {
+                letter: letter(true),
+            },
+        ),
+        11 => (
+            Role::Investigator,
+            CommandBody::ReportCorrectiveAction {
+                reports: vec![ActionReport {
+                    action_id: "1".into(),
+                    status: ActionStatus::Done,
+                }],
+                received_on: day,
+                note: None,
+            },
+        ),
+        12 => (
+            Role::OfficeHead,
             CommandBody::Close {
                 reason: ClosureReason::CorrectiveActionImplemented,
+                pleno: None,
+                letter: Some(letter(true)),
                 note: None,
             },
         ),
@@ -149,10 +233,11 @@ async fn fill<B: Backend>(
                 let case = CaseId::from_uuid(Uuid::now_v7());
                 vault.create_key(&KeyId::for_case(case)).await?;
                 for position in 0..STEPS {
-                    let (role, body) = step(&vault, case, n, position).await?;
                     let at = base
                         + chrono::Duration::minutes((n % 10_000) as i64)
                         + chrono::Duration::days(2 * position as i64);
+                    let day = Timestamp::from_datetime(at).local_date(rules.utc_offset);
+                    let (role, body) = step(&vault, case, n, position, day).await?;
                     let loaded = if position == 0 {
                         log.assume_new(case)
                     } else {

@@ -1,167 +1,163 @@
-//! The clocks of `docs/procedure.md` (reporter completion, clarification answer, corrective
-//! action, recommendation implementation, incident age) and the [`Rules`] a decision needs:
-//! the configurable lengths, the working-day calendar, the taxonomy and the office's UTC
-//! offset. A due date is computed once, when its clock starts, and recorded in that event with the
-//! calendar version; "overdue" is never stored, it is derived by comparing with the time of a
-//! query.
+//! The clocks of DOMAIN §6 and the [`Rules`] a decision needs: the configurable lengths, the
+//! working-day calendar, the taxonomy and the office's UTC offset. A clock that runs from a
+//! receipt starts only when the receipt date is known; its due date is computed once, in the
+//! event that records the receipt, with the calendar version. "Overdue" is never stored: it is
+//! derived by comparing with the date of a query.
+
+use std::fmt;
 
 use chrono::{Days, FixedOffset, NaiveDate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::WorkingCalendar;
-use crate::taxonomy::Taxonomy;
+use crate::taxonomy::{vocabulary, Taxonomy};
 
-/// Which clock a deadline belongs to.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockKind {
-    /// The reporter completes the report (started by `completion_requested`).
-    Completion,
-    /// The respondent answers a clarification (started by `clarification_requested`).
-    Clarification,
-    /// The respondent carries out corrective action (started by `concluded` with `found`).
-    CorrectiveAction,
-    /// The superior implements a recommendation (started by `recommendation_issued`).
-    Recommendation,
-}
-
-impl ClockKind {
-    /// Every clock.
-    pub const ALL: &'static [ClockKind] = &[
-        ClockKind::Completion,
-        ClockKind::Clarification,
-        ClockKind::CorrectiveAction,
-        ClockKind::Recommendation,
-    ];
-
-    /// The wire code.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ClockKind::Completion => "completion",
-            ClockKind::Clarification => "clarification",
-            ClockKind::CorrectiveAction => "corrective_action",
-            ClockKind::Recommendation => "recommendation",
-        }
+vocabulary!(
+    /// The legal clocks.
+    ClockKind {
+        Completion = "completion", "Kelengkapan laporan", "Report completion";
+        Clarification = "clarification", "Jawaban klarifikasi", "Clarification answer";
+        ReporterResponse = "reporter_response", "Tanggapan Pelapor atas LHP", "Reporter's response";
+        CorrectiveAction = "corrective_action", "Tindakan korektif", "Corrective action";
+        RecommendationDelivery = "recommendation_delivery", "Penyampaian Rekomendasi", "Recommendation delivery";
+        /// v1's `recommendation` clock (60 days from issue) reads as this one.
+        #[serde(alias = "recommendation")]
+        SuperiorReport = "superior_report", "Laporan atasan Terlapor atas Rekomendasi", "Superior's report";
+        ClosureNotice = "closure_notice", "Pemberitahuan penutupan", "Closure notice";
+        RcoService = "rco_service", "Target layanan RCO", "Rapid-response service target";
     }
-}
+);
 
-impl std::fmt::Display for ClockKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Whether a length counts calendar days or working days.
+/// Calendar days or working days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayUnit {
-    /// Every day counts.
+    /// Calendar days.
     Days,
-    /// Only working days of the calendar count.
+    /// Working days (weekends, national holidays and cuti bersama excluded).
     WorkingDays,
 }
 
-/// The length of one clock.
+/// How long one clock runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockRule {
     /// How many units.
     pub length: u32,
-    /// Calendar or working days.
+    /// Days or working days.
     pub unit: DayUnit,
 }
 
-/// A running clock as recorded in the event that started it.
+/// A started clock: when it started, when it is due, under which calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deadline {
     /// Which clock.
     pub clock: ClockKind,
-    /// The local date the clock started.
+    /// The day it started (a receipt date, or the act's date).
     pub starts_on: NaiveDate,
-    /// The last local day within the period; the day after it the clock is overdue.
+    /// The last day of the period.
     pub due_on: NaiveDate,
-    /// The length used.
+    /// The length applied.
     pub length: u32,
-    /// The unit used.
+    /// Its unit.
     pub unit: DayUnit,
     /// The working-day calendar version used.
     pub calendar_version: String,
 }
 
 impl Deadline {
-    /// Whether the period has run out on `today` (a local date): overdue from the day after
-    /// `due_on`.
+    /// Whether the period has run out on `today` (the due date itself is still in time).
     pub fn is_overdue_on(&self, today: NaiveDate) -> bool {
         today > self.due_on
     }
 }
 
-/// The configurable lengths of the clocks. Defaults: `docs/procedure.md`, "Clocks"; several are
-/// marked "recalled, verify" in the research, which is why they are data.
+/// The configured lengths (`[deadlines]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlinePolicy {
-    /// Reporter completes the report: 30 days.
+    /// The reporter completes the report (from receipt of the request).
     pub completion: ClockRule,
-    /// Respondent answers a clarification: 14 days.
+    /// The first clarification round is answered (from receipt).
     pub clarification: ClockRule,
-    /// Respondent carries out corrective action: 30 working days.
+    /// Later clarification rounds (their own setting).
+    pub clarification_later_rounds: ClockRule,
+    /// The reporter responds to the notified LHP (from receipt).
+    pub reporter_response: ClockRule,
+    /// The respondent carries out corrective action (from its receipt of the LHP).
     pub corrective_action: ClockRule,
-    /// Superior implements a recommendation: 60 days.
-    pub recommendation: ClockRule,
-    /// An incident older than this many years at intake gets a warning (not a refusal).
+    /// A Recommendation is delivered (from its signature).
+    pub recommendation_delivery: ClockRule,
+    /// The superior reports on a Recommendation (from receipt).
+    pub superior_report: ClockRule,
+    /// The closure letter is received (from its date).
+    pub closure_notice: ClockRule,
+    /// A rapid response is served (from the report's receipt).
+    pub rco_service: ClockRule,
+    /// A letter whose receipt is unknown this many days after its date is flagged.
+    pub pending_receipt_flag_days: u32,
+    /// Reports of incidents older than this many years get a warning at intake.
     pub incident_age_warning_years: u32,
+}
+
+const fn days(length: u32) -> ClockRule {
+    ClockRule {
+        length,
+        unit: DayUnit::Days,
+    }
+}
+
+const fn working_days(length: u32) -> ClockRule {
+    ClockRule {
+        length,
+        unit: DayUnit::WorkingDays,
+    }
 }
 
 impl Default for DeadlinePolicy {
     fn default() -> Self {
         DeadlinePolicy {
-            completion: ClockRule {
-                length: 30,
-                unit: DayUnit::Days,
-            },
-            clarification: ClockRule {
-                length: 14,
-                unit: DayUnit::Days,
-            },
-            corrective_action: ClockRule {
-                length: 30,
-                unit: DayUnit::WorkingDays,
-            },
-            recommendation: ClockRule {
-                length: 60,
-                unit: DayUnit::Days,
-            },
+            completion: days(30),
+            clarification: days(14),
+            clarification_later_rounds: days(14),
+            reporter_response: days(14),
+            corrective_action: working_days(30),
+            recommendation_delivery: days(14),
+            superior_report: days(60),
+            closure_notice: days(7),
+            rco_service: working_days(3),
+            pending_receipt_flag_days: 7,
             incident_age_warning_years: 2,
         }
     }
 }
 
 impl DeadlinePolicy {
-    /// The rule of one clock.
+    /// The rule of one clock (for clarification: the first round's).
     pub fn rule(&self, clock: ClockKind) -> ClockRule {
         match clock {
             ClockKind::Completion => self.completion,
             ClockKind::Clarification => self.clarification,
+            ClockKind::ReporterResponse => self.reporter_response,
             ClockKind::CorrectiveAction => self.corrective_action,
-            ClockKind::Recommendation => self.recommendation,
+            ClockKind::RecommendationDelivery => self.recommendation_delivery,
+            ClockKind::SuperiorReport => self.superior_report,
+            ClockKind::ClosureNotice => self.closure_notice,
+            ClockKind::RcoService => self.rco_service,
         }
     }
 }
 
-/// Everything a decision needs besides the state and the command: deadline lengths, the
-/// working-day calendar, the taxonomy and the offices' UTC offset (for local dates).
+/// Everything a decision needs besides the state: deadlines, calendar, taxonomy, time zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// Clock lengths.
     pub deadlines: DeadlinePolicy,
-    /// Weekends and holidays.
+    /// Working days.
     pub calendar: WorkingCalendar,
-    /// Known forms of maladministration.
+    /// Forms of maladministration.
     pub taxonomy: Taxonomy,
-    /// Offset of local time (WIB, UTC+7, by default).
+    /// The office's offset from UTC (local dates: "today", legal dates).
     pub utc_offset: FixedOffset,
 }
 
@@ -176,17 +172,25 @@ impl Default for Rules {
     }
 }
 
-/// Western Indonesia Time, UTC+7.
+/// UTC+7 (WIB, Western Indonesia Time).
 pub fn wib() -> FixedOffset {
     #[allow(clippy::expect_used)]
     FixedOffset::east_opt(7 * 3600).expect("UTC+7 is within chrono's offset range")
 }
 
 impl Rules {
-    /// Starts `clock` on local date `start`: computes the due date with this calendar.
-    /// `None` only when the date would overflow chrono's range.
+    /// Starts `clock` on `start` with its configured rule.
     pub fn start_clock(&self, clock: ClockKind, start: NaiveDate) -> Option<Deadline> {
-        let rule = self.deadlines.rule(clock);
+        self.start_with(clock, self.deadlines.rule(clock), start)
+    }
+
+    /// Starts `clock` on `start` with `rule`.
+    pub fn start_with(
+        &self,
+        clock: ClockKind,
+        rule: ClockRule,
+        start: NaiveDate,
+    ) -> Option<Deadline> {
         let due_on = match rule.unit {
             DayUnit::Days => start.checked_add_days(Days::new(u64::from(rule.length)))?,
             DayUnit::WorkingDays => self.calendar.add_working_days(start, rule.length)?,

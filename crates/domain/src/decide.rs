@@ -1,36 +1,31 @@
-//! The rules of the case lifecycle: [`decide`] checks a command against the case's state and
-//! either produces its one event or refuses with a typed [`DomainError`]. The checks run in a
-//! fixed order so a refusal names the most basic problem: the role may do this at all → the
-//! case exists (or, for a report, does not yet) → the actor's office owns the case → the
-//! state allows it → the fields are valid → the conditions of `docs/procedure.md` hold. Who may
-//! do what from where is data: [`permitted_roles`] and [`legal_states`].
+//! The rules of the case lifecycle (DOMAIN §4, §5): [`decide`] checks a command against the
+//! case's state and either produces its one event or refuses with a typed [`DomainError`]. The
+//! checks run in a fixed order so a refusal names the most basic problem: the role may do this
+//! at all → the case exists (or, for a report, does not yet) → the actor's office owns the case
+//! → the state allows it → the role may do it in this state → the fields are valid → the
+//! conditions hold. Who may do what from where is data: [`permitted_roles`], [`legal_states`]
+//! and [`role_fits`].
 
 use std::fmt;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::command::{Command, CommandBody, CommandKind, ReportCase};
+use crate::command::{Command, CommandBody, CommandKind, ConvertCase, PartyInput, ReportCase};
 use crate::deadline::{ClockKind, Deadline, Rules};
 use crate::error::{DomainError, Requirement};
-use crate::event::{
-    Accepted, Assigned, ClarificationAnswered, ClarificationRequested, Closed, Completed,
-    CompletionRequested, Concluded, ErasureApproved, ErasureRefused, ErasureRequested, Escalated,
-    Event, EventData, Mediated, MediationStarted, NoteAdded, PersonalDataErased,
-    RecommendationIssued, Reopened, Reported,
-};
-use crate::ids::{CaseReference, OfficeCode};
+use crate::event::*;
+use crate::ids::{CaseReference, FormCode, OfficeCode};
+use crate::letter::{legal_date, received_after, Letter};
 use crate::role::{Actor, Role};
-use crate::state::{CaseState, Status};
-use crate::taxonomy::{ClosureReason, EscalationKind, Finding, MediationOutcome, Track};
+use crate::state::{CaseState, LhpStage, Status};
+use crate::taxonomy::*;
 
-/// What a command asks to do, precise enough to say what was refused: escalations and
-/// closures are named with their kind and reason, since each has its own rules.
+/// What a command asks to do, precise enough to say what was refused: closures are named with
+/// their reason, since each has its own rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// A command other than `escalate` and `close`.
+    /// A command other than `close`.
     Command(CommandKind),
-    /// `escalate` of one kind.
-    Escalate(EscalationKind),
     /// `close` with one reason.
     Close(ClosureReason),
 }
@@ -39,7 +34,6 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Action::Command(kind) => f.write_str(kind.describe()),
-            Action::Escalate(kind) => write!(f, "escalate ({kind})"),
             Action::Close(reason) => write!(f, "close as {reason}"),
         }
     }
@@ -49,142 +43,195 @@ impl Action {
     /// The action a command body asks for.
     pub fn of(body: &CommandBody) -> Action {
         match body {
-            CommandBody::Escalate { kind, .. } => Action::Escalate(*kind),
             CommandBody::Close { reason, .. } => Action::Close(*reason),
             other => Action::Command(other.kind()),
         }
     }
 
-    /// Every action: each command, each escalation kind, each closure reason.
+    /// Every action: each command and each closure reason.
     pub fn all() -> Vec<Action> {
         let commands = CommandKind::ALL
             .iter()
-            .filter(|k| !matches!(k, CommandKind::Escalate | CommandKind::Close))
+            .filter(|k| **k != CommandKind::Close)
             .map(|k| Action::Command(*k));
-        let escalations = EscalationKind::ALL.iter().map(|k| Action::Escalate(*k));
         let closures = ClosureReason::ALL.iter().map(|r| Action::Close(*r));
-        commands.chain(escalations).chain(closures).collect()
+        commands.chain(closures).collect()
     }
 }
 
-use Role::{Chair, Dpo, Intake, Investigator, Supervisor, System};
+use Role::{Chair, Dpo, Intake, Investigator, Member, OfficeHead, Resmon, System, UnitHead};
 use Status::{
-    AwaitingCompletion, Closed as ClosedState, CorrectiveAction, InMediation, InResolution,
-    Received, Recommendation, UnderExamination, Unreported,
+    AwaitingClosure, AwaitingCompletion, AwaitingReporterResponse, Closed as ClosedState,
+    CorrectiveAction, InMediation, InResolution, RapidResponse, Received, Recommendation,
+    Registered, UnderExamination, Unreported,
 };
 
 const OPEN: &[Status] = Status::OPEN;
 const OPEN_OR_CLOSED: &[Status] = Status::REPORTED;
-/// Grounds found at verification (and possibly later in the examination).
-const BEFORE_CONCLUSION: &[Status] = &[Received, AwaitingCompletion, UnderExamination];
+const STAFF: &[Role] = &[Intake, Investigator, Resmon, UnitHead, OfficeHead];
+/// The head of office, and a member acting as one on `pusat` cases.
+const OFFICE_HEAD: &[Role] = &[OfficeHead, Member];
+/// Who may close on a ground found before acceptance: heads before, the head of office after.
+const CLOSING_HEADS: &[Role] = &[UnitHead, OfficeHead, Member];
 
-/// The roles that may ever take an action. `report` by a supervisor or the chair is further
-/// limited to own-initiative cases (checked in [`decide`]).
+/// The roles that may ever take an action. [`role_fits`] narrows some by state or office.
 pub fn permitted_roles(action: Action) -> &'static [Role] {
+    use CommandKind as K;
     match action {
         Action::Command(kind) => match kind {
-            CommandKind::Report => &[Intake, Supervisor, Chair, System],
-            CommandKind::RequestCompletion | CommandKind::Complete => &[Intake],
-            CommandKind::Accept | CommandKind::Assign | CommandKind::Reopen => &[Supervisor],
-            CommandKind::RequestClarification
-            | CommandKind::AnswerClarification
-            | CommandKind::StartMediation
-            | CommandKind::Mediate => &[Investigator],
-            CommandKind::Conclude => &[Investigator, Supervisor],
-            CommandKind::Recommend => &[Chair],
-            CommandKind::AddNote => &[Intake, Investigator, Supervisor, Chair, Dpo],
-            CommandKind::ErasePersonalData | CommandKind::RequestErasure => &[Dpo],
-            // The head of office (v1's supervisor role).
-            CommandKind::ApproveErasure | CommandKind::RefuseErasure => &[Supervisor],
-            // Escalations and closures are permitted per kind and reason.
-            CommandKind::Escalate | CommandKind::Close => &[],
-        },
-        Action::Escalate(kind) => match kind {
-            EscalationKind::ToSuperior | EscalationKind::Summons => &[Investigator, Supervisor],
-            EscalationKind::PoliceAssistance | EscalationKind::ToRecommendation => {
-                &[Supervisor, Chair]
+            K::Report => &[Intake, System, OfficeHead, Member],
+            K::Convert => &[Intake, UnitHead, OfficeHead, Member],
+            K::Verify | K::RequestCompletion | K::Complete => &[Intake],
+            K::Accept | K::Assign | K::ReferToResolution | K::DismissProposal => {
+                &[UnitHead, OfficeHead, Member]
             }
-            EscalationKind::TransferOffice | EscalationKind::ToResolution => &[Supervisor],
-            EscalationKind::Publication | EscalationKind::ReportToParliamentAndPresident => {
-                &[Chair]
-            }
+            K::Classify => &[Intake, Investigator, UnitHead],
+            K::Transfer
+            | K::RequestPoliceAssistance
+            | K::ReturnConclusion
+            | K::ApproveConclusion
+            | K::IssueLhp
+            | K::ReferToRecommendation
+            | K::Reopen
+            | K::ApproveErasure
+            | K::RefuseErasure => OFFICE_HEAD,
+            K::RequestClarification | K::AnswerClarification => &[Investigator, Intake, Resmon],
+            K::Summon
+            | K::RecordAttendance
+            | K::RecordAbsence
+            | K::StartMediation
+            | K::Mediate
+            | K::ProposeConclusion
+            | K::NotifyConclusion
+            | K::RecordReporterResponse
+            | K::CompleteLhpFile => &[Investigator],
+            K::RecordActivity | K::ReportCorrectiveAction => &[Investigator, Resmon],
+            K::ReturnLhpFile | K::RecordDelivery | K::ReportImplementation => &[Resmon],
+            K::Recommend | K::Publish | K::ReportToDprAndPresident => &[Chair],
+            K::AssessImplementation => &[Member, Chair],
+            K::RecordLetterReceipt => STAFF,
+            K::AddNote => &[
+                Intake,
+                Investigator,
+                Resmon,
+                UnitHead,
+                OfficeHead,
+                Member,
+                Chair,
+                Dpo,
+            ],
+            K::ProposeAction => &[System],
+            K::ErasePersonalData | K::RequestErasure => &[Dpo],
+            // Closures are permitted per reason.
+            K::Close => &[],
         },
         Action::Close(reason) => match reason {
-            ClosureReason::WithdrawnByReporter
-            | ClosureReason::SettledByMediation
-            | ClosureReason::NoMaladministration
-            | ClosureReason::ExaminationStopped => &[Investigator, Supervisor],
-            ClosureReason::IncompleteDeemedWithdrawn => &[Supervisor, System],
-            ClosureReason::ConsultationOnly
-            | ClosureReason::TimeBarred
+            ClosureReason::ConsultationOnly | ClosureReason::CarbonCopyFiled => &[Intake],
+            ClosureReason::RcoResolved => &[UnitHead],
+            ClosureReason::IncompleteDeemedWithdrawn => &[Intake, System],
+            ClosureReason::WithdrawnByReporter => &[Intake, UnitHead, OfficeHead, Member],
+            ClosureReason::TimeBarred
             | ClosureReason::Duplicate
             | ClosureReason::TransferredOut
-            | ClosureReason::OutsideCompetence
             | ClosureReason::NoPriorComplaint
             | ClosureReason::SubJudice
             | ClosureReason::AgencyStillHandling
+            | ClosureReason::ResolvedByRespondent
+            | ClosureReason::OutsideCompetence => CLOSING_HEADS,
+            ClosureReason::SettledByMediation
+            | ClosureReason::NoMaladministration
+            | ClosureReason::ExaminationStopped
             | ClosureReason::CorrectiveActionImplemented
-            | ClosureReason::ResolvedInResolution => &[Supervisor],
+            | ClosureReason::ResolvedInResolution => OFFICE_HEAD,
             ClosureReason::RecommendationImplemented
             | ClosureReason::RecommendationPartlyImplemented
-            | ClosureReason::RecommendationNotImplemented => &[Supervisor, Chair],
+            | ClosureReason::RecommendationNotImplemented => &[Chair, Member],
         },
     }
 }
 
 /// The states an action may be taken from.
 pub fn legal_states(action: Action) -> &'static [Status] {
+    use CommandKind as K;
     match action {
         Action::Command(kind) => match kind {
-            CommandKind::Report => &[Unreported],
-            CommandKind::RequestCompletion | CommandKind::Accept => &[Received],
-            CommandKind::Complete => &[AwaitingCompletion],
-            CommandKind::Assign => OPEN,
-            CommandKind::RequestClarification
-            | CommandKind::AnswerClarification
-            | CommandKind::StartMediation
-            | CommandKind::Conclude => &[UnderExamination],
-            CommandKind::Mediate => &[InMediation],
-            CommandKind::Recommend => &[InResolution],
-            CommandKind::Reopen => &[ClosedState],
-            CommandKind::AddNote | CommandKind::ErasePersonalData => OPEN_OR_CLOSED,
-            CommandKind::RequestErasure
-            | CommandKind::ApproveErasure
-            | CommandKind::RefuseErasure => OPEN,
-            CommandKind::Escalate => &[
+            K::Report => &[Unreported],
+            K::Convert => &[Registered, RapidResponse],
+            K::Verify | K::RequestCompletion | K::Accept => &[Received],
+            K::Complete => &[AwaitingCompletion],
+            K::Classify | K::Assign | K::AddNote | K::ProposeAction | K::DismissProposal => {
+                if matches!(kind, K::AddNote) {
+                    OPEN_OR_CLOSED
+                } else {
+                    OPEN
+                }
+            }
+            K::Transfer => &[
                 Received,
                 AwaitingCompletion,
+                RapidResponse,
+                UnderExamination,
+                CorrectiveAction,
+                InResolution,
+            ],
+            K::RequestClarification | K::AnswerClarification => &[
+                UnderExamination,
+                RapidResponse,
+                CorrectiveAction,
+                InResolution,
+                Recommendation,
+            ],
+            K::Summon
+            | K::RecordAttendance
+            | K::RecordAbsence
+            | K::RequestPoliceAssistance
+            | K::StartMediation
+            | K::ProposeConclusion
+            | K::ReturnConclusion
+            | K::ApproveConclusion
+            | K::NotifyConclusion => &[UnderExamination],
+            K::RecordActivity => &[
                 UnderExamination,
                 CorrectiveAction,
                 InResolution,
                 Recommendation,
             ],
-            CommandKind::Close => OPEN,
-        },
-        Action::Escalate(kind) => match kind {
-            EscalationKind::ToSuperior => &[UnderExamination, CorrectiveAction],
-            EscalationKind::Summons | EscalationKind::PoliceAssistance => &[UnderExamination],
-            EscalationKind::TransferOffice => BEFORE_CONCLUSION,
-            EscalationKind::ToResolution => &[CorrectiveAction],
-            EscalationKind::ToRecommendation => &[InResolution],
-            EscalationKind::Publication | EscalationKind::ReportToParliamentAndPresident => {
-                &[Recommendation]
+            K::Mediate => &[InMediation],
+            K::RecordReporterResponse => &[AwaitingReporterResponse],
+            K::IssueLhp => &[AwaitingReporterResponse, UnderExamination],
+            K::ReportCorrectiveAction => &[CorrectiveAction, InResolution],
+            K::ReferToResolution => &[CorrectiveAction],
+            K::ReturnLhpFile | K::CompleteLhpFile | K::ReferToRecommendation | K::Recommend => {
+                &[InResolution]
             }
+            K::RecordDelivery
+            | K::ReportImplementation
+            | K::AssessImplementation
+            | K::Publish
+            | K::ReportToDprAndPresident => &[Recommendation],
+            K::Reopen => &[ClosedState],
+            K::RecordLetterReceipt | K::ErasePersonalData => OPEN_OR_CLOSED,
+            K::RequestErasure | K::ApproveErasure | K::RefuseErasure | K::Close => OPEN,
         },
         Action::Close(reason) => match reason {
-            ClosureReason::WithdrawnByReporter => OPEN,
+            ClosureReason::ConsultationOnly | ClosureReason::CarbonCopyFiled => &[Registered],
+            ClosureReason::RcoResolved => &[RapidResponse],
             ClosureReason::IncompleteDeemedWithdrawn => &[AwaitingCompletion],
-            ClosureReason::ConsultationOnly => &[Received, AwaitingCompletion],
+            ClosureReason::WithdrawnByReporter => OPEN,
             ClosureReason::TimeBarred
             | ClosureReason::Duplicate
-            | ClosureReason::TransferredOut
-            | ClosureReason::OutsideCompetence
-            | ClosureReason::NoPriorComplaint
-            | ClosureReason::SubJudice
-            | ClosureReason::AgencyStillHandling => BEFORE_CONCLUSION,
-            ClosureReason::SettledByMediation
-            | ClosureReason::NoMaladministration
-            | ClosureReason::ExaminationStopped => &[UnderExamination],
+            | ClosureReason::NoPriorComplaint => &[Received, AwaitingCompletion],
+            ClosureReason::TransferredOut | ClosureReason::OutsideCompetence => {
+                &[Received, RapidResponse]
+            }
+            ClosureReason::SubJudice | ClosureReason::AgencyStillHandling => &[Received],
+            ClosureReason::ResolvedByRespondent => {
+                &[Received, RapidResponse, UnderExamination, InMediation]
+            }
+            ClosureReason::SettledByMediation => &[UnderExamination],
+            ClosureReason::NoMaladministration | ClosureReason::ExaminationStopped => {
+                &[AwaitingClosure]
+            }
             ClosureReason::CorrectiveActionImplemented => &[CorrectiveAction],
             ClosureReason::ResolvedInResolution => &[InResolution],
             ClosureReason::RecommendationImplemented
@@ -194,13 +241,67 @@ pub fn legal_states(action: Action) -> &'static [Status] {
     }
 }
 
+/// The narrower rules of who acts when, beyond [`permitted_roles`]: a member acts as head of
+/// office only on `pusat` cases (but assesses, closes after a Recommendation and opens IAPS
+/// anywhere); intake asks for clarification only in a rapid response, resmon only in
+/// Resolusi dan Monitoring and after a Recommendation, the investigator before; before
+/// acceptance the heads close, after it only the head of office; intake records a withdrawal
+/// only before acceptance.
+pub fn role_fits(action: Action, role: Role, state: &CaseState, case_office: &OfficeCode) -> bool {
+    use CommandKind as K;
+    let pusat = case_office.as_str() == "pusat";
+    let member_anywhere = matches!(
+        action,
+        Action::Command(K::Report | K::Convert | K::AssessImplementation | K::AddNote)
+            | Action::Close(
+                ClosureReason::RecommendationImplemented
+                    | ClosureReason::RecommendationPartlyImplemented
+                    | ClosureReason::RecommendationNotImplemented
+            )
+    );
+    if role == Member && !pusat && !member_anywhere {
+        return false;
+    }
+    match action {
+        Action::Command(K::RequestClarification | K::AnswerClarification) => match role {
+            Intake => state.status == RapidResponse,
+            Investigator => matches!(
+                state.status,
+                UnderExamination | RapidResponse | CorrectiveAction
+            ),
+            Resmon => matches!(state.status, InResolution | Recommendation),
+            _ => false,
+        },
+        Action::Close(reason) => {
+            let examined = state.examined();
+            match reason {
+                ClosureReason::WithdrawnByReporter => match role {
+                    Intake => !examined,
+                    UnitHead => !examined,
+                    _ => true,
+                },
+                ClosureReason::RecommendationImplemented
+                | ClosureReason::RecommendationPartlyImplemented
+                | ClosureReason::RecommendationNotImplemented
+                | ClosureReason::ConsultationOnly
+                | ClosureReason::CarbonCopyFiled
+                | ClosureReason::RcoResolved
+                | ClosureReason::IncompleteDeemedWithdrawn => true,
+                _ => role != UnitHead || !examined,
+            }
+        }
+        _ => true,
+    }
+}
+
 /// Longest free-standing clear-text field (names of agencies, letter numbers...).
 const MAX_TEXT: usize = 200;
 
-/// Whether `actor` may take `action` on an existing case at all, whatever its state: the role
-/// may take it, the case exists, and the actor's office owns it. [`decide`] checks this first;
-/// the service checks it before answering a retried command with its original receipt, so a
-/// retry is never answered to someone who could not have sent it.
+/// Whether `actor` may take `action` on an existing case at all: the role may take it, the
+/// case exists, the actor's office owns it, and the role fits the case's state and office.
+/// [`decide`] checks this first; the service checks it before answering a retried command
+/// with its original receipt, so a retry is never answered to someone who could not have sent
+/// it.
 pub fn authorize(state: &CaseState, actor: &Actor, action: Action) -> Result<(), DomainError> {
     if !permitted_roles(action).contains(&actor.role) {
         return Err(DomainError::NotPermitted {
@@ -232,18 +333,35 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
     } = command;
     let action = Action::of(&body);
     let kind = body.kind();
+    let not_permitted = || DomainError::NotPermitted {
+        role: actor.role,
+        action,
+    };
 
-    // 1. The role may take this action at all.
-    let own_initiative = matches!(&body, CommandBody::Report(r) if r.track == Track::OwnInitiative);
-    let role_ok = permitted_roles(action).contains(&actor.role)
-        && !(kind == CommandKind::Report
-            && matches!(actor.role, Supervisor | Chair)
-            && !own_initiative);
-    if !role_ok {
-        return Err(DomainError::NotPermitted {
-            role: actor.role,
-            action,
-        });
+    // 1. The role may take this action at all (a report: on this track).
+    if !permitted_roles(action).contains(&actor.role) {
+        return Err(not_permitted());
+    }
+    if let CommandBody::Report(r) = &body {
+        let ok = match r.track {
+            Track::OwnInitiative => matches!(actor.role, OfficeHead | Member),
+            Track::CarbonCopy => actor.role == Intake,
+            Track::Consultation | Track::Regular | Track::RapidResponse => {
+                matches!(actor.role, Intake | System)
+            }
+        };
+        if !ok {
+            return Err(not_permitted());
+        }
+    }
+    if let CommandBody::Convert(c) = &body {
+        let ok = match c.track {
+            Track::OwnInitiative => matches!(actor.role, OfficeHead | Member),
+            _ => matches!(actor.role, Intake | UnitHead),
+        };
+        if !ok {
+            return Err(not_permitted());
+        }
     }
 
     // 2. The case exists (or, for a report, does not yet).
@@ -272,12 +390,15 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
         });
     }
 
-    // 4. The state allows it.
+    // 4. The state allows it, and the role fits the state and the office.
     if !legal_states(action).contains(&state.status) {
         return Err(DomainError::InvalidTransition {
             state: state.status,
             action,
         });
+    }
+    if kind != CommandKind::Report && !role_fits(action, actor.role, state, &case_office) {
+        return Err(not_permitted());
     }
 
     // 5. Personal data is sealed under the case's one key, and an erased case takes none.
@@ -293,233 +414,15 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
     }
 
     let today = at.local_date(rules.utc_offset);
-    let start = |clock: ClockKind| -> Result<Deadline, DomainError> {
-        rules
-            .start_clock(clock, today)
-            .ok_or_else(|| DomainError::validation("at", "the due date is out of range"))
-    };
-    let unmet = |requirement: Requirement| DomainError::Unmet {
+    let ctx = Ctx {
+        state,
+        rules: &rules,
+        today,
         action,
-        requirement,
     };
 
     // 6 and 7. Fields, then conditions; then the event.
-    let data = match body {
-        CommandBody::Report(report) => {
-            EventData::Reported(Box::new(decide_report(*report, case_id, today, &rules)?))
-        }
-        CommandBody::RequestCompletion { missing } => {
-            EventData::CompletionRequested(CompletionRequested {
-                missing,
-                deadline: start(ClockKind::Completion)?,
-            })
-        }
-        CommandBody::Complete { note } => EventData::Completed(Completed { note }),
-        CommandBody::Accept { unit, assignee } => EventData::Accepted(Accepted { unit, assignee }),
-        CommandBody::Assign { assignee, unit } => EventData::Assigned(Assigned { assignee, unit }),
-        CommandBody::RequestClarification {
-            addressee,
-            letter_number,
-        } => {
-            check_text("letter_number", &letter_number, 100)?;
-            EventData::ClarificationRequested(ClarificationRequested {
-                round: state.clarification_rounds.saturating_add(1),
-                addressee,
-                letter_number,
-                deadline: start(ClockKind::Clarification)?,
-            })
-        }
-        CommandBody::AnswerClarification { note } => {
-            if state.clocks.clarification.is_none() {
-                return Err(unmet(Requirement::OpenClarification));
-            }
-            EventData::ClarificationAnswered(ClarificationAnswered {
-                round: state.clarification_rounds,
-                note,
-            })
-        }
-        CommandBody::Escalate {
-            kind,
-            reason,
-            target,
-        } => {
-            if let Some(target) = &target {
-                check_text("target", target, MAX_TEXT)?;
-            }
-            match kind {
-                EscalationKind::TransferOffice => {
-                    let target = target.as_deref().ok_or_else(|| {
-                        DomainError::validation("target", "a transfer names the receiving office")
-                    })?;
-                    let office = OfficeCode::parse(target)
-                        .map_err(|e| DomainError::validation("target", e.to_string()))?;
-                    if office == case_office {
-                        return Err(unmet(Requirement::DifferentOffice(office)));
-                    }
-                }
-                EscalationKind::PoliceAssistance if state.unanswered_summons < 3 => {
-                    return Err(unmet(Requirement::UnansweredSummons {
-                        needed: 3,
-                        have: state.unanswered_summons,
-                    }));
-                }
-                EscalationKind::ToRecommendation if state.referred_for_recommendation() => {
-                    return Err(unmet(Requirement::AlreadyReferred));
-                }
-                EscalationKind::Publication | EscalationKind::ReportToParliamentAndPresident => {
-                    period_elapsed(state, ClockKind::Recommendation, today).map_err(unmet)?;
-                }
-                _ => {}
-            }
-            EventData::Escalated(Escalated {
-                kind,
-                reason,
-                target,
-            })
-        }
-        CommandBody::StartMediation { note } => {
-            EventData::MediationStarted(MediationStarted { note })
-        }
-        CommandBody::Mediate { outcome, terms } => {
-            match (outcome, &terms) {
-                (MediationOutcome::Agreed, None) => {
-                    return Err(DomainError::validation(
-                        "terms",
-                        "an agreement records its terms",
-                    ))
-                }
-                (MediationOutcome::Failed, Some(_)) => return Err(DomainError::validation(
-                    "terms",
-                    "terms are recorded only for an agreement; use a note for a failed mediation",
-                )),
-                _ => {}
-            }
-            EventData::Mediated(Mediated { outcome, terms })
-        }
-        CommandBody::Conclude {
-            finding,
-            corrective_actions,
-        } => {
-            match (finding, &corrective_actions) {
-                (Finding::Found, None) => {
-                    return Err(DomainError::validation(
-                        "corrective_actions",
-                        "a finding of maladministration names the corrective actions",
-                    ))
-                }
-                (Finding::NotFound | Finding::Stopped, Some(_)) => {
-                    return Err(DomainError::validation(
-                        "corrective_actions",
-                        "corrective actions follow only a finding of maladministration",
-                    ))
-                }
-                _ => {}
-            }
-            if let Some(earlier) = state.conclusion {
-                return Err(unmet(Requirement::AlreadyConcluded(earlier)));
-            }
-            let deadline = match finding {
-                Finding::Found => Some(start(ClockKind::CorrectiveAction)?),
-                Finding::NotFound | Finding::Stopped => None,
-            };
-            EventData::Concluded(Concluded {
-                finding,
-                corrective_actions,
-                deadline,
-            })
-        }
-        CommandBody::Recommend { addressee, content } => {
-            check_text("addressee", &addressee, MAX_TEXT)?;
-            if !state.referred_for_recommendation() {
-                return Err(unmet(Requirement::ReferredForRecommendation));
-            }
-            EventData::RecommendationIssued(RecommendationIssued {
-                addressee,
-                content,
-                deadline: start(ClockKind::Recommendation)?,
-            })
-        }
-        CommandBody::Close { reason, note } => {
-            match reason {
-                ClosureReason::SettledByMediation if !state.agreement_on_record => {
-                    return Err(unmet(Requirement::AgreementOnRecord));
-                }
-                ClosureReason::NoMaladministration
-                    if state.conclusion != Some(Finding::NotFound) =>
-                {
-                    return Err(unmet(Requirement::Conclusion {
-                        needed: Finding::NotFound,
-                    }));
-                }
-                ClosureReason::ExaminationStopped if state.conclusion != Some(Finding::Stopped) => {
-                    return Err(unmet(Requirement::Conclusion {
-                        needed: Finding::Stopped,
-                    }));
-                }
-                ClosureReason::IncompleteDeemedWithdrawn => {
-                    period_elapsed(state, ClockKind::Completion, today).map_err(unmet)?;
-                }
-                _ => {}
-            }
-            EventData::Closed(Closed { reason, note })
-        }
-        CommandBody::Reopen { reason } => EventData::Reopened(Reopened { reason }),
-        CommandBody::AddNote { note } => EventData::NoteAdded(NoteAdded { note }),
-        CommandBody::ErasePersonalData { request_ref } => {
-            check_text("request_ref", &request_ref, 100)?;
-            if state.personal_data_erased {
-                return Err(DomainError::validation(
-                    "request_ref",
-                    "the personal data of this case is already erased",
-                ));
-            }
-            let key_id = state.data_key.clone().ok_or(DomainError::NoSuchCase)?;
-            // On an open case the law allows a refusal (UU 27/2022 Pasal 15(1)): the head of
-            // office decides first.
-            let approved = state
-                .erasure_request(&request_ref)
-                .is_some_and(|r| r.approved == Some(true));
-            if state.status.is_open() && !approved {
-                return Err(unmet(Requirement::ErasureApproved { request_ref }));
-            }
-            EventData::PersonalDataErased(PersonalDataErased {
-                key_id,
-                request_ref,
-            })
-        }
-        CommandBody::RequestErasure { request_ref } => {
-            check_text("request_ref", &request_ref, 100)?;
-            if state.personal_data_erased {
-                return Err(DomainError::validation(
-                    "request_ref",
-                    "the personal data of this case is already erased",
-                ));
-            }
-            if state.erasure_request(&request_ref).is_some() {
-                return Err(DomainError::validation(
-                    "request_ref",
-                    format!("erasure request `{request_ref}` was already put on this case"),
-                ));
-            }
-            EventData::ErasureRequested(ErasureRequested { request_ref })
-        }
-        CommandBody::ApproveErasure { request_ref } => {
-            check_text("request_ref", &request_ref, 100)?;
-            check_erasure_decision(state, &actor, &request_ref).map_err(unmet)?;
-            EventData::ErasureApproved(ErasureApproved { request_ref })
-        }
-        CommandBody::RefuseErasure {
-            request_ref,
-            reason,
-        } => {
-            check_text("request_ref", &request_ref, 100)?;
-            check_erasure_decision(state, &actor, &request_ref).map_err(unmet)?;
-            EventData::ErasureRefused(ErasureRefused {
-                request_ref,
-                reason,
-            })
-        }
-    };
+    let data = ctx.event(body, case_id, &case_office, &actor)?;
 
     Ok(Event {
         case_id,
@@ -531,130 +434,1248 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
     })
 }
 
-fn decide_report(
-    report: ReportCase,
-    case_id: crate::ids::CaseId,
+/// What the field and condition checks of one decision share.
+struct Ctx<'a> {
+    state: &'a CaseState,
+    rules: &'a Rules,
     today: NaiveDate,
-    rules: &Rules,
-) -> Result<Reported, DomainError> {
-    let ReportCase {
-        office,
-        channel,
-        external_ref,
-        track,
-        reporter,
-        respondent,
-        forms,
-        incident_date,
-        prior_complaint,
-        summary,
-    } = report;
+    action: Action,
+}
 
-    if forms.is_empty() {
-        return Err(DomainError::validation(
-            "forms",
-            "name at least one form of maladministration",
-        ));
+impl Ctx<'_> {
+    fn unmet(&self, requirement: Requirement) -> DomainError {
+        DomainError::Unmet {
+            action: self.action,
+            requirement,
+        }
     }
-    for (i, form) in forms.iter().enumerate() {
-        if !rules.taxonomy.knows_form(form) {
+
+    /// The clock started by a letter's receipt: `None` while the receipt is unknown.
+    fn clock_from_receipt(
+        &self,
+        clock: ClockKind,
+        letter: &Letter,
+    ) -> Result<Option<Deadline>, DomainError> {
+        letter
+            .received_on
+            .map(|day| self.start(clock, day))
+            .transpose()
+    }
+
+    fn start(&self, clock: ClockKind, day: NaiveDate) -> Result<Deadline, DomainError> {
+        self.start_round(
+            clock,
+            day,
+            self.state.clarification_rounds.saturating_add(1),
+        )
+    }
+
+    /// Starts `clock`; a clarification clock of `round` 2 or later has its own length.
+    fn start_round(
+        &self,
+        clock: ClockKind,
+        day: NaiveDate,
+        round: u32,
+    ) -> Result<Deadline, DomainError> {
+        let rule = if clock == ClockKind::Clarification && round >= 2 {
+            self.rules.deadlines.clarification_later_rounds
+        } else {
+            self.rules.deadlines.rule(clock)
+        };
+        self.rules
+            .start_with(clock, rule, day)
+            .ok_or_else(|| DomainError::validation("at", "the due date is out of range"))
+    }
+
+    /// The clock has run out today.
+    fn elapsed(&self, clock: ClockKind) -> Result<(), DomainError> {
+        match self.state.deadline(clock) {
+            Some(d) if d.is_overdue_on(self.today) => Ok(()),
+            Some(d) => Err(self.unmet(Requirement::PeriodElapsed {
+                clock,
+                due_on: d.due_on,
+            })),
+            None => Err(self.unmet(Requirement::ClockNotStarted { clock })),
+        }
+    }
+
+    fn lhp(&self, needed: LhpStage) -> Result<(), DomainError> {
+        if self.state.status == UnderExamination && self.state.lhp != needed {
+            return Err(self.unmet(Requirement::Lhp {
+                needed,
+                have: self.state.lhp,
+            }));
+        }
+        Ok(())
+    }
+
+    fn letter(&self, field: &'static str, letter: Letter) -> Result<Letter, DomainError> {
+        letter.checked(field, self.today)
+    }
+
+    fn forms(
+        &self,
+        field: &'static str,
+        forms: &[FormCode],
+        at_least_one: bool,
+    ) -> Result<(), DomainError> {
+        if at_least_one && forms.is_empty() {
             return Err(DomainError::validation(
-                "forms",
-                format!(
-                    "unknown form {form:?} (taxonomy {})",
-                    rules.taxonomy.version
-                ),
+                field,
+                "name at least one form of maladministration",
             ));
         }
-        if forms[..i].contains(form) {
+        for (i, form) in forms.iter().enumerate() {
+            if !self.rules.taxonomy.knows_form(form) {
+                return Err(DomainError::validation(
+                    field,
+                    format!(
+                        "unknown form {form:?} (taxonomy {})",
+                        self.rules.taxonomy.version
+                    ),
+                ));
+            }
+            if forms[..i].contains(form) {
+                return Err(DomainError::validation(
+                    field,
+                    format!("{form} is listed twice"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn iaps(&self) -> bool {
+        self.state.track == Some(Track::OwnInitiative)
+    }
+
+    fn event(
+        &self,
+        body: CommandBody,
+        case_id: crate::ids::CaseId,
+        case_office: &OfficeCode,
+        actor: &Actor,
+    ) -> Result<EventData, DomainError> {
+        use CommandBody as B;
+        let state = self.state;
+        let today = self.today;
+        Ok(match body {
+            B::Report(report) => EventData::Reported(Box::new(self.report(*report, case_id)?)),
+            B::Convert(c) => EventData::Converted(Box::new(self.convert(*c)?)),
+            B::Verify {
+                stage,
+                passed,
+                note,
+            } => EventData::Verified(Verified {
+                stage,
+                passed,
+                note,
+            }),
+            B::RequestCompletion { missing, letter } => {
+                let letter = self.letter("letter", letter)?;
+                EventData::CompletionRequested(CompletionRequested {
+                    missing,
+                    deadline: self.clock_from_receipt(ClockKind::Completion, &letter)?,
+                    letter: Some(letter),
+                })
+            }
+            B::Complete { received_on, note } => {
+                let sent = state
+                    .clock(ClockKind::Completion)
+                    .map_or(received_on, |c| c.sent_on);
+                received_after("received_on", received_on, sent, today)?;
+                EventData::Completed(Completed {
+                    received_on: Some(received_on),
+                    note,
+                })
+            }
+            B::Accept {
+                pleno,
+                unit,
+                assignee,
+            } => {
+                self.decision("pleno", &pleno)?;
+                if state.formal_check != Some(true) {
+                    return Err(self.unmet(Requirement::Verification {
+                        stage: VerificationStage::Formal,
+                    }));
+                }
+                if state.material_check != Some(true) {
+                    return Err(self.unmet(Requirement::Verification {
+                        stage: VerificationStage::Material,
+                    }));
+                }
+                if state.forms.is_empty() {
+                    return Err(self.unmet(Requirement::Forms));
+                }
+                EventData::Accepted(Accepted {
+                    pleno: Some(pleno),
+                    unit,
+                    assignee,
+                })
+            }
+            B::Classify {
+                forms,
+                substance,
+                agency_group,
+                reporter_kind,
+                represented_by,
+            } => {
+                self.forms("forms", &forms, false)?;
+                for (field, v) in [("substance", &substance), ("agency_group", &agency_group)] {
+                    if let Some(v) = v {
+                        check_code(field, v)?;
+                    }
+                }
+                if forms.is_empty()
+                    && substance.is_none()
+                    && agency_group.is_none()
+                    && reporter_kind.is_none()
+                    && represented_by.is_none()
+                {
+                    return Err(DomainError::validation(
+                        "forms",
+                        "a classification sets at least one of forms, substance, agency_group, \
+                         reporter_kind, represented_by",
+                    ));
+                }
+                EventData::Classified(Classified {
+                    forms,
+                    substance,
+                    agency_group,
+                    reporter_kind,
+                    represented_by,
+                })
+            }
+            B::Assign { assignee, unit } => EventData::Assigned(Assigned { assignee, unit }),
+            B::Transfer { to_office, reason } => {
+                if &to_office == case_office {
+                    return Err(self.unmet(Requirement::DifferentOffice(to_office)));
+                }
+                if actor.role == Member
+                    && case_office.as_str() == "pusat"
+                    && to_office.as_str() == "pusat"
+                {
+                    return Err(self.unmet(Requirement::DifferentOffice(to_office)));
+                }
+                EventData::Transferred(Transferred { to_office, reason })
+            }
+            B::RequestClarification {
+                addressee,
+                purpose,
+                letter,
+            } => {
+                self.lhp(LhpStage::None)?;
+                let letter = self.letter("letter", letter)?;
+                EventData::ClarificationRequested(ClarificationRequested {
+                    round: state.clarification_rounds.saturating_add(1),
+                    addressee,
+                    purpose,
+                    deadline: self.clock_from_receipt(ClockKind::Clarification, &letter)?,
+                    letter,
+                })
+            }
+            B::AnswerClarification {
+                outcome,
+                received_on,
+                note,
+            } => {
+                self.lhp(LhpStage::None)?;
+                let Some(clock) = state.clock(ClockKind::Clarification) else {
+                    return Err(self.unmet(Requirement::OpenClarification));
+                };
+                match (outcome, received_on) {
+                    (AnswerOutcome::Answered, None) => {
+                        return Err(DomainError::validation(
+                            "received_on",
+                            "an answer records when it was received",
+                        ))
+                    }
+                    (AnswerOutcome::Answered, Some(day)) => {
+                        received_after("received_on", day, clock.sent_on, today)?
+                    }
+                    (AnswerOutcome::Waived, Some(_)) => {
+                        return Err(DomainError::validation(
+                            "received_on",
+                            "a waived right of answer received nothing",
+                        ))
+                    }
+                    // Waived: "tidak menggunakan hak jawab", only after the period.
+                    (AnswerOutcome::Waived, None) => self.elapsed(ClockKind::Clarification)?,
+                }
+                EventData::ClarificationAnswered(ClarificationAnswered {
+                    round: state.clarification_rounds,
+                    outcome,
+                    received_on,
+                    note,
+                })
+            }
+            B::Summon {
+                party,
+                appointment_at,
+                letter,
+            } => {
+                self.lhp(LhpStage::None)?;
+                let PartyInput {
+                    kind,
+                    party_ref,
+                    name,
+                } = party;
+                check_code("party.party_ref", &party_ref)?;
+                let letter = self.letter("letter", letter)?;
+                if appointment_at.date() < letter.date {
+                    return Err(DomainError::validation(
+                        "appointment_at",
+                        "the appointment is before the letter's date",
+                    ));
+                }
+                let number = u32::try_from(state.summons.len())
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(1);
+                EventData::Summoned(Summoned {
+                    summons: number,
+                    party: Party {
+                        kind,
+                        party_ref,
+                        name: Some(name),
+                    },
+                    appointment_at: Some(appointment_at),
+                    letter: Some(letter),
+                    note: None,
+                })
+            }
+            B::RecordAttendance { summons, note } => {
+                self.lhp(LhpStage::None)?;
+                self.summons_result(summons)?;
+                EventData::SummonsAttended(SummonsAttended { summons, note })
+            }
+            B::RecordAbsence {
+                summons,
+                valid_reason,
+                note,
+            } => {
+                self.lhp(LhpStage::None)?;
+                self.summons_result(summons)?;
+                EventData::SummonsMissed(SummonsMissed {
+                    summons,
+                    valid_reason,
+                    note,
+                })
+            }
+            B::RequestPoliceAssistance {
+                party_ref,
+                police_unit,
+                letter,
+            } => {
+                self.lhp(LhpStage::None)?;
+                check_code("party_ref", &party_ref)?;
+                check_text("police_unit", &police_unit, MAX_TEXT)?;
+                let have = state.unexcused_misses(&party_ref);
+                if have < 3 {
+                    return Err(self.unmet(Requirement::UnexcusedMisses {
+                        party_ref,
+                        needed: 3,
+                        have,
+                    }));
+                }
+                EventData::PoliceAssistanceRequested(PoliceAssistanceRequested {
+                    party_ref: Some(party_ref),
+                    police_unit: Some(police_unit),
+                    letter: Some(self.letter("letter", letter)?),
+                    note: None,
+                })
+            }
+            B::RecordActivity {
+                kind,
+                date,
+                outcome,
+            } => {
+                self.lhp(LhpStage::None)?;
+                legal_date("date", date, today)?;
+                let resolution_only = matches!(
+                    kind,
+                    ActivityKind::Mediation
+                        | ActivityKind::Conciliation
+                        | ActivityKind::Facilitation
+                );
+                if resolution_only && state.status != InResolution {
+                    return Err(DomainError::validation(
+                        "kind",
+                        format!("a {kind} activity is recorded in resolution and monitoring only (mediation under examination is start-mediation)"),
+                    ));
+                }
+                self.resmon_waits(actor)?;
+                EventData::ActivityRecorded(ActivityRecorded {
+                    kind,
+                    date,
+                    outcome,
+                })
+            }
+            B::StartMediation { method, note } => {
+                self.lhp(LhpStage::None)?;
+                EventData::MediationStarted(MediationStarted {
+                    method: Some(method),
+                    note,
+                })
+            }
+            B::Mediate { outcome, terms } => {
+                match (outcome, &terms) {
+                    (MediationOutcome::Agreed, None) => {
+                        return Err(DomainError::validation("terms", "an agreement records its terms"))
+                    }
+                    (MediationOutcome::Failed, Some(_)) => {
+                        return Err(DomainError::validation(
+                            "terms",
+                            "terms are recorded only for an agreement; use a note for a failed mediation",
+                        ))
+                    }
+                    _ => {}
+                }
+                EventData::Mediated(Mediated { outcome, terms })
+            }
+            B::ProposeConclusion {
+                conclusion,
+                summary,
+            } => {
+                self.lhp(LhpStage::None)?;
+                self.conclusion(&conclusion)?;
+                EventData::ConclusionProposed(ConclusionProposed {
+                    conclusion,
+                    summary,
+                })
+            }
+            B::ReturnConclusion { reason } => {
+                self.lhp(LhpStage::Proposed)?;
+                EventData::ConclusionReturned(ConclusionReturned { reason })
+            }
+            B::ApproveConclusion { review_date } => {
+                self.lhp(LhpStage::Proposed)?;
+                legal_date("review_date", review_date, today)?;
+                EventData::ConclusionApproved(ConclusionApproved { review_date })
+            }
+            B::NotifyConclusion { letter } => {
+                self.lhp(LhpStage::Approved)?;
+                if self.iaps() {
+                    return Err(self.unmet(Requirement::Track(
+                        "an own-initiative investigation has no reporter to notify: issue the LHP",
+                    )));
+                }
+                let letter = self.letter("letter", letter)?;
+                EventData::ConclusionNotified(ConclusionNotified {
+                    deadline: self.clock_from_receipt(ClockKind::ReporterResponse, &letter)?,
+                    letter,
+                })
+            }
+            B::RecordReporterResponse {
+                received_on,
+                argued,
+                note,
+            } => {
+                let sent = state
+                    .clock(ClockKind::ReporterResponse)
+                    .map_or(received_on, |c| c.sent_on);
+                received_after("received_on", received_on, sent, today)?;
+                if state.reporter_answered {
+                    return Err(self.unmet(Requirement::Ground(
+                        "the reporter's response is already recorded",
+                    )));
+                }
+                EventData::ReporterResponded(ReporterResponded {
+                    received_on,
+                    argued,
+                    note,
+                })
+            }
+            B::IssueLhp { letter } => {
+                let Some(conclusion) = state.draft.clone() else {
+                    return Err(self.unmet(Requirement::Lhp {
+                        needed: LhpStage::Approved,
+                        have: state.lhp,
+                    }));
+                };
+                if state.status == UnderExamination {
+                    if !self.iaps() {
+                        return Err(self.unmet(Requirement::Track(
+                            "the LHP of a report is issued after the reporter was notified (notify-conclusion)",
+                        )));
+                    }
+                    self.lhp(LhpStage::Approved)?;
+                } else if !state.reporter_answered {
+                    match state.deadline(ClockKind::ReporterResponse) {
+                        Some(d) if d.is_overdue_on(today) => {}
+                        Some(d) => {
+                            return Err(
+                                self.unmet(Requirement::ReporterResponse { due_on: d.due_on })
+                            )
+                        }
+                        None => {
+                            return Err(self.unmet(Requirement::ClockNotStarted {
+                                clock: ClockKind::ReporterResponse,
+                            }))
+                        }
+                    }
+                }
+                let letter = self.letter("letter", letter)?;
+                let deadline = match conclusion {
+                    Conclusion::Found { .. } => {
+                        self.clock_from_receipt(ClockKind::CorrectiveAction, &letter)?
+                    }
+                    _ => None,
+                };
+                EventData::LhpIssued(LhpIssued {
+                    conclusion,
+                    letter: Some(letter),
+                    deadline,
+                })
+            }
+            B::ReportCorrectiveAction {
+                reports,
+                received_on,
+                note,
+            } => {
+                self.resmon_waits(actor)?;
+                legal_date("received_on", received_on, today)?;
+                if reports.is_empty() {
+                    return Err(DomainError::validation(
+                        "reports",
+                        "report on at least one corrective action",
+                    ));
+                }
+                for (i, r) in reports.iter().enumerate() {
+                    if !state.actions.iter().any(|a| a.id == r.action_id) {
+                        return Err(DomainError::validation(
+                            "reports",
+                            format!("the LHP has no corrective action {:?}", r.action_id),
+                        ));
+                    }
+                    if reports[..i].iter().any(|o| o.action_id == r.action_id) {
+                        return Err(DomainError::validation(
+                            "reports",
+                            format!("corrective action {:?} is reported twice", r.action_id),
+                        ));
+                    }
+                }
+                EventData::CorrectiveActionReported(CorrectiveActionReported {
+                    reports,
+                    received_on,
+                    note,
+                })
+            }
+            B::ReferToResolution { ground, note } => {
+                match ground {
+                    ResolutionGround::PeriodExpired => {
+                        self.elapsed(ClockKind::CorrectiveAction)?;
+                        if state.monitoring_records == 0 {
+                            return Err(self.unmet(Requirement::MonitoringRecord));
+                        }
+                    }
+                    ResolutionGround::RefusedByRespondent => {
+                        if !state.actions.iter().any(|a| a.status == Some(ActionStatus::Refused)) {
+                            return Err(self.unmet(Requirement::ActionRefused));
+                        }
+                    }
+                    ResolutionGround::Legacy => {
+                        return Err(DomainError::validation(
+                            "ground",
+                            "`legacy` is the ground of v1 events only: name period_expired or refused_by_respondent",
+                        ))
+                    }
+                }
+                EventData::ReferredToResolution(ReferredToResolution { ground, note })
+            }
+            B::ReturnLhpFile { missing } => {
+                if state.lhp_file_incomplete {
+                    return Err(self.unmet(Requirement::LhpFileIncomplete));
+                }
+                EventData::LhpFileReturned(LhpFileReturned { missing })
+            }
+            B::CompleteLhpFile { note } => {
+                if !state.lhp_file_incomplete {
+                    return Err(self.unmet(Requirement::LhpFileNotReturned));
+                }
+                EventData::LhpFileCompleted(Noted { note })
+            }
+            B::ReferToRecommendation { note } => {
+                if state.lhp_file_incomplete {
+                    return Err(self.unmet(Requirement::LhpFileIncomplete));
+                }
+                if state.referred_for_recommendation {
+                    return Err(self.unmet(Requirement::AlreadyReferred));
+                }
+                EventData::ReferredToRecommendation(Noted { note })
+            }
+            B::Recommend {
+                addressee,
+                content,
+                letter,
+            } => {
+                check_text("addressee", &addressee, MAX_TEXT)?;
+                if !state.referred_for_recommendation {
+                    return Err(self.unmet(Requirement::ReferredForRecommendation));
+                }
+                let letter = self.letter("letter", letter)?;
+                // The delivery clock runs from the signature (the letter's date).
+                let deadline = self.start(ClockKind::RecommendationDelivery, letter.date)?;
+                EventData::RecommendationIssued(RecommendationIssued {
+                    addressee,
+                    content,
+                    letter: Some(letter),
+                    deadline,
+                })
+            }
+            B::RecordDelivery { received_on } => {
+                if state.recommendation.as_ref().is_some_and(|r| r.delivered) {
+                    return Err(self.unmet(Requirement::Delivered));
+                }
+                let sent = state
+                    .clock(ClockKind::RecommendationDelivery)
+                    .map_or(received_on, |c| c.sent_on);
+                received_after("received_on", received_on, sent, today)?;
+                EventData::RecommendationDelivered(RecommendationDelivered {
+                    received_on,
+                    deadline: self.start(ClockKind::SuperiorReport, received_on)?,
+                })
+            }
+            B::ReportImplementation { report, letter } => {
+                let letter = self.letter("letter", letter)?;
+                if letter.received_on.is_none() {
+                    return Err(DomainError::validation(
+                        "letter.received_on",
+                        "an incoming letter records when it was received",
+                    ));
+                }
+                EventData::ImplementationReported(ImplementationReported { report, letter })
+            }
+            B::AssessImplementation {
+                assessment,
+                reasons_acceptable,
+                note,
+            } => {
+                let reported = state
+                    .recommendation
+                    .as_ref()
+                    .is_some_and(|r| !r.reports.is_empty());
+                let ran_out = state
+                    .deadline(ClockKind::SuperiorReport)
+                    .is_some_and(|d| d.is_overdue_on(today));
+                if !reported && !ran_out {
+                    return Err(self.unmet(Requirement::ImplementationReport));
+                }
+                EventData::ImplementationAssessed(ImplementationAssessed {
+                    assessment,
+                    reasons_acceptable,
+                    note,
+                })
+            }
+            B::Publish { note } => {
+                self.sanction_grounds()?;
+                EventData::Published(Noted { note })
+            }
+            B::ReportToDprAndPresident { letter, note } => {
+                self.sanction_grounds()?;
+                let letter = letter.map(|l| self.letter("letter", l)).transpose()?;
+                EventData::ReportedToDprAndPresident(ReportedToDprAndPresident { letter, note })
+            }
+            B::Close {
+                reason,
+                pleno,
+                letter,
+                note,
+            } => self.close(reason, pleno, letter, note, actor)?,
+            B::Reopen { reason } => EventData::Reopened(Reopened { reason }),
+            B::RecordLetterReceipt {
+                letter_of,
+                received_on,
+            } => {
+                let problem = |problem| self.unmet(Requirement::Letter { letter_of, problem });
+                let Some(record) = state.letter_of(letter_of) else {
+                    return Err(problem("no act there sent a letter"));
+                };
+                if record.letter.received_on.is_some() {
+                    return Err(problem("its receipt is already recorded"));
+                }
+                received_after("received_on", received_on, record.letter.date, today)?;
+                // The clock its receipt starts, if that clock still waits for it.
+                let deadline = match record.clock {
+                    // The clarification round whose letter this is was counted when it was sent.
+                    Some(clock) if clock != ClockKind::ClosureNotice => state
+                        .clock(clock)
+                        .filter(|c| c.letter_of == Some(letter_of) && c.deadline.is_none())
+                        .map(|_| self.start_round(clock, received_on, state.clarification_rounds))
+                        .transpose()?,
+                    _ => None,
+                };
+                EventData::LetterReceived(LetterReceived {
+                    letter_of,
+                    received_on,
+                    deadline,
+                })
+            }
+            B::AddNote { note } => EventData::NoteAdded(NoteAdded { note }),
+            B::ProposeAction { action, clock } => {
+                let Some(deadline) = state.deadline(clock) else {
+                    return Err(self.unmet(Requirement::ClockNotStarted { clock }));
+                };
+                if !deadline.is_overdue_on(today) {
+                    return Err(self.unmet(Requirement::PeriodElapsed {
+                        clock,
+                        due_on: deadline.due_on,
+                    }));
+                }
+                EventData::ActionProposed(ActionProposed {
+                    action,
+                    clock,
+                    due_on: deadline.due_on,
+                })
+            }
+            B::DismissProposal { proposal, reason } => {
+                if state.open_proposal(proposal).is_none() {
+                    return Err(self.unmet(Requirement::Proposal(proposal)));
+                }
+                EventData::ProposalDismissed(ProposalDismissed { proposal, reason })
+            }
+            B::ErasePersonalData { request_ref } => {
+                check_text("request_ref", &request_ref, 100)?;
+                if state.personal_data_erased {
+                    return Err(DomainError::validation(
+                        "request_ref",
+                        "the personal data of this case is already erased",
+                    ));
+                }
+                let key_id = state.data_key.clone().ok_or(DomainError::NoSuchCase)?;
+                // On an open case the law allows a refusal (UU 27/2022 Pasal 15(1)): the head of
+                // office decides first.
+                let approved = state
+                    .erasure_request(&request_ref)
+                    .is_some_and(|r| r.approved == Some(true));
+                if state.status.is_open() && !approved {
+                    return Err(self.unmet(Requirement::ErasureApproved { request_ref }));
+                }
+                EventData::PersonalDataErased(PersonalDataErased {
+                    key_id,
+                    request_ref,
+                })
+            }
+            B::RequestErasure { request_ref } => {
+                check_text("request_ref", &request_ref, 100)?;
+                if state.personal_data_erased {
+                    return Err(DomainError::validation(
+                        "request_ref",
+                        "the personal data of this case is already erased",
+                    ));
+                }
+                if state.erasure_request(&request_ref).is_some() {
+                    return Err(DomainError::validation(
+                        "request_ref",
+                        format!("erasure request `{request_ref}` was already put on this case"),
+                    ));
+                }
+                EventData::ErasureRequested(ErasureRequest { request_ref })
+            }
+            B::ApproveErasure { request_ref } => {
+                check_text("request_ref", &request_ref, 100)?;
+                check_erasure_decision(state, actor, &request_ref).map_err(|r| self.unmet(r))?;
+                EventData::ErasureApproved(ErasureRequest { request_ref })
+            }
+            B::RefuseErasure {
+                request_ref,
+                reason,
+            } => {
+                check_text("request_ref", &request_ref, 100)?;
+                check_erasure_decision(state, actor, &request_ref).map_err(|r| self.unmet(r))?;
+                EventData::ErasureRefused(ErasureRefused {
+                    request_ref,
+                    reason,
+                })
+            }
+        })
+    }
+
+    fn decision(&self, field: &'static str, d: &Decision) -> Result<(), DomainError> {
+        check_text(field, &d.number, 100)?;
+        legal_date(field, d.date, self.today)
+    }
+
+    /// Resmon acts in Resolusi dan Monitoring wait while the LHP file is incomplete.
+    fn resmon_waits(&self, actor: &Actor) -> Result<(), DomainError> {
+        if actor.role == Resmon
+            && self.state.status == InResolution
+            && self.state.lhp_file_incomplete
+        {
+            return Err(self.unmet(Requirement::LhpFileIncomplete));
+        }
+        Ok(())
+    }
+
+    fn summons_result(&self, number: u32) -> Result<(), DomainError> {
+        let problem = |problem| {
+            self.unmet(Requirement::Summons {
+                summons: number,
+                problem,
+            })
+        };
+        let Some(s) = self.state.summons_numbered(number) else {
+            return Err(problem("no such summons"));
+        };
+        if s.result.is_some() {
+            return Err(problem("its result is already recorded"));
+        }
+        if s.appointment_at.is_some_and(|at| at.date() > self.today) {
+            return Err(problem("its appointment has not come yet"));
+        }
+        Ok(())
+    }
+
+    fn conclusion(&self, c: &Conclusion) -> Result<(), DomainError> {
+        match c {
+            Conclusion::Found {
+                forms_found,
+                corrective_actions,
+            } => {
+                self.forms("conclusion.forms_found", forms_found, true)?;
+                if corrective_actions.is_empty() {
+                    return Err(DomainError::validation(
+                        "conclusion.corrective_actions",
+                        "a finding of maladministration names at least one corrective action",
+                    ));
+                }
+                for (i, a) in corrective_actions.iter().enumerate() {
+                    check_code("conclusion.corrective_actions.id", &a.id)?;
+                    if a.addressee == ActionAddressee::Unspecified {
+                        return Err(DomainError::validation(
+                            "conclusion.corrective_actions.addressee",
+                            "name the addressee: respondent, superior or related_agency",
+                        ));
+                    }
+                    if corrective_actions[..i].iter().any(|o| o.id == a.id) {
+                        return Err(DomainError::validation(
+                            "conclusion.corrective_actions.id",
+                            format!("{:?} is used twice", a.id),
+                        ));
+                    }
+                }
+            }
+            Conclusion::NotFound => {}
+            Conclusion::Stopped { ground } => {
+                if *ground == StopGround::Unspecified {
+                    return Err(DomainError::validation(
+                        "conclusion.ground",
+                        "name the ground of Pasal 36(1)(a)–(e)",
+                    ));
+                }
+                if self.iaps()
+                    && matches!(
+                        ground,
+                        StopGround::NoPriorComplaint | StopGround::ResolvedByRespondent
+                    )
+                {
+                    return Err(self.unmet(Requirement::Track(
+                        "an own-initiative investigation has no reporter: this ground is the reporter's",
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Publication and the report to the DPR and the President: the superior's period ran out
+    /// and the latest assessment is partly or not implemented, reasons not acceptable
+    /// (Pasal 38(4)).
+    fn sanction_grounds(&self) -> Result<(), DomainError> {
+        let follow = self.state.recommendation.as_ref();
+        let reported = follow.is_some_and(|r| !r.reports.is_empty());
+        if !reported {
+            self.elapsed(ClockKind::SuperiorReport)?;
+        }
+        match follow.and_then(|r| r.assessment) {
+            Some((Assessment::PartlyImplemented | Assessment::NotImplemented, false)) => Ok(()),
+            _ => Err(self.unmet(Requirement::Assessment(
+                "partly_implemented or not_implemented, with the reasons not acceptable",
+            ))),
+        }
+    }
+
+    fn close(
+        &self,
+        reason: ClosureReason,
+        pleno: Option<Decision>,
+        letter: Option<Letter>,
+        note: Option<crate::sealed::Sealed>,
+        actor: &Actor,
+    ) -> Result<EventData, DomainError> {
+        let state = self.state;
+        let reporter_based = matches!(
+            reason,
+            ClosureReason::WithdrawnByReporter
+                | ClosureReason::IncompleteDeemedWithdrawn
+                | ClosureReason::NoPriorComplaint
+                | ClosureReason::ResolvedByRespondent
+                | ClosureReason::SettledByMediation
+                | ClosureReason::TimeBarred
+        );
+        if reporter_based && self.iaps() {
+            return Err(self.unmet(Requirement::Track(
+                "an own-initiative investigation has no reporter: this ground is the reporter's",
+            )));
+        }
+        let mut ground = None;
+        match reason {
+            ClosureReason::SettledByMediation if !state.agreement_on_record => {
+                return Err(self.unmet(Requirement::AgreementOnRecord));
+            }
+            ClosureReason::NoMaladministration
+                if !matches!(state.issued, Some(Conclusion::NotFound)) =>
+            {
+                return Err(self.unmet(Requirement::Conclusion {
+                    needed: Finding::NotFound,
+                }));
+            }
+            ClosureReason::ExaminationStopped => match &state.issued {
+                Some(Conclusion::Stopped { ground: g }) => ground = Some(*g),
+                _ => {
+                    return Err(self.unmet(Requirement::Conclusion {
+                        needed: Finding::Stopped,
+                    }))
+                }
+            },
+            ClosureReason::IncompleteDeemedWithdrawn => self.elapsed(ClockKind::Completion)?,
+            ClosureReason::TimeBarred if !state.incident_age_warning => {
+                return Err(self.unmet(Requirement::Ground(
+                    "the incident is not more than 2 years before the report's receipt (Pasal 24(3))",
+                )));
+            }
+            ClosureReason::NoPriorComplaint if state.prior_complaint => {
+                return Err(self.unmet(Requirement::Ground(
+                    "the report says the reporter complained to the respondent first",
+                )));
+            }
+            ClosureReason::CorrectiveActionImplemented => {
+                if let Some(a) = state
+                    .actions
+                    .iter()
+                    .find(|a| a.status != Some(ActionStatus::Done))
+                {
+                    return Err(self.unmet(Requirement::ActionNotDone {
+                        action_id: a.id.clone(),
+                    }));
+                }
+            }
+            ClosureReason::RecommendationImplemented
+            | ClosureReason::RecommendationPartlyImplemented
+            | ClosureReason::RecommendationNotImplemented => {
+                let (needed, name) = match reason {
+                    ClosureReason::RecommendationImplemented => {
+                        (Assessment::Implemented, "implemented")
+                    }
+                    ClosureReason::RecommendationPartlyImplemented => {
+                        (Assessment::PartlyImplemented, "partly_implemented")
+                    }
+                    _ => (Assessment::NotImplemented, "not_implemented"),
+                };
+                let latest = state.recommendation.as_ref().and_then(|r| r.assessment);
+                if latest.map(|(a, _)| a) != Some(needed) {
+                    return Err(self.unmet(Requirement::Assessment(name)));
+                }
+            }
+            _ => {}
+        }
+        // A report closed by a head before acceptance names the pleno that decided it.
+        let by_pleno =
+            state.track == Some(Track::Regular) && !state.examined() && actor.role.is_head();
+        match (&pleno, by_pleno) {
+            (None, true) => {
+                return Err(DomainError::validation(
+                    "pleno",
+                    "a report closed before acceptance names the pleno that decided it",
+                ))
+            }
+            (Some(p), _) => self.decision("pleno", p)?,
+            (None, false) => {}
+        }
+        // The closure letter: every ground but KNL, tembusan, RCO and withdrawals.
+        let letterless = matches!(
+            reason,
+            ClosureReason::ConsultationOnly
+                | ClosureReason::CarbonCopyFiled
+                | ClosureReason::RcoResolved
+                | ClosureReason::WithdrawnByReporter
+                | ClosureReason::IncompleteDeemedWithdrawn
+        );
+        let letter = match (letter, letterless) {
+            (None, false) => {
+                return Err(DomainError::validation(
+                    "letter",
+                    format!("closing as {reason} sends a closure letter (Pasal 36(2)): give it"),
+                ))
+            }
+            (Some(_), true) => {
+                return Err(DomainError::validation(
+                    "letter",
+                    format!("closing as {reason} sends no closure letter"),
+                ))
+            }
+            (Some(l), false) => Some(self.letter("letter", l)?),
+            (None, true) => None,
+        };
+        // The closure notice runs from the letter's date until its receipt is recorded.
+        let deadline = match &letter {
+            Some(l) if l.received_on.is_none() => {
+                Some(self.start(ClockKind::ClosureNotice, l.date)?)
+            }
+            _ => None,
+        };
+        Ok(EventData::Closed(Closed {
+            reason,
+            ground,
+            letter,
+            deadline,
+            note,
+            pleno,
+        }))
+    }
+
+    fn report(
+        &self,
+        report: ReportCase,
+        case_id: crate::ids::CaseId,
+    ) -> Result<Reported, DomainError> {
+        let ReportCase {
+            office,
+            channel,
+            external_ref,
+            track,
+            received_on,
+            reporter,
+            respondent,
+            forms,
+            incident_date,
+            prior_complaint,
+            summary,
+            criteria,
+            decision,
+        } = report;
+        let today = self.today;
+        let received_on = received_on.unwrap_or(today);
+        legal_date("received_on", received_on, today)?;
+
+        let own_channel = channel == Channel::OwnInitiative;
+        let own_track = track == Track::OwnInitiative;
+        if own_channel != own_track {
             return Err(DomainError::validation(
-                "forms",
-                format!("{form} is listed twice"),
+                "track",
+                "the own_initiative channel and the own_initiative track go together",
             ));
         }
-    }
-    let own_channel = channel == crate::taxonomy::Channel::OwnInitiative;
-    let own_track = track == Track::OwnInitiative;
-    if own_channel != own_track {
-        return Err(DomainError::validation(
-            "track",
-            "the own_initiative channel and the own_initiative track go together",
-        ));
-    }
-    if reporter.is_none() && !own_track {
-        return Err(DomainError::validation(
-            "reporter",
-            "a report names its reporter (only own-initiative cases have none)",
-        ));
-    }
-    match (&external_ref, channel) {
-        (None, crate::taxonomy::Channel::Sp4nLapor) => {
+        // What each track carries (DOMAIN §2).
+        let complaint = matches!(track, Track::Regular | Track::RapidResponse);
+        self.forms("forms", &forms, complaint || own_track)?;
+        if track == Track::Consultation && !forms.is_empty() {
             return Err(DomainError::validation(
-                "external_ref",
-                "a report forwarded from SP4N-LAPOR! keeps its tracking id",
-            ))
+                "forms",
+                "a consultation (KNL) has no forms",
+            ));
         }
-        (Some(r), _) => check_text("external_ref", r, 100)?,
-        (None, _) => {}
+        match (&reporter, track) {
+            (None, Track::Regular | Track::RapidResponse | Track::Consultation) => {
+                return Err(DomainError::validation(
+                    "reporter",
+                    "a report names its reporter (only own-initiative cases and carbon copies have none)",
+                ))
+            }
+            (Some(_), Track::OwnInitiative) => {
+                return Err(DomainError::validation(
+                    "reporter",
+                    "an own-initiative investigation has no reporter",
+                ))
+            }
+            _ => {}
+        }
+        if respondent.is_none() && (complaint || own_track) {
+            return Err(DomainError::validation(
+                "respondent",
+                "name the agency reported",
+            ));
+        }
+        match (criteria.is_empty(), track) {
+            (true, Track::RapidResponse) => {
+                return Err(DomainError::validation(
+                    "criteria",
+                    "a rapid response names at least one criterion: emergency, threat_to_life, threat_to_right_to_live",
+                ))
+            }
+            (false, t) if t != Track::RapidResponse => {
+                return Err(DomainError::validation("criteria", "criteria are for rapid responses only"))
+            }
+            _ => {}
+        }
+        match (&decision, own_track) {
+            (None, true) => {
+                return Err(DomainError::validation(
+                    "decision",
+                    "an own-initiative investigation names its decision (number and date)",
+                ))
+            }
+            (Some(_), false) => {
+                return Err(DomainError::validation(
+                    "decision",
+                    "a decision is for own-initiative investigations only",
+                ))
+            }
+            (Some(d), true) => self.decision("decision", d)?,
+            (None, false) => {}
+        }
+        match (&external_ref, channel) {
+            (None, Channel::Sp4nLapor) => {
+                return Err(DomainError::validation(
+                    "external_ref",
+                    "a report forwarded from SP4N-LAPOR! keeps its tracking id",
+                ))
+            }
+            (Some(r), _) => check_text("external_ref", r, 100)?,
+            (None, _) => {}
+        }
+        if let Some(r) = &respondent {
+            check_respondent(r)?;
+        }
+        let incident_age_warning = match incident_date {
+            Some(date) if date > received_on => {
+                return Err(DomainError::validation(
+                    "incident_date",
+                    format!("{date} is after the report's receipt ({received_on})"),
+                ))
+            }
+            Some(date) => date
+                .checked_add_months(Months::new(
+                    12 * self.rules.deadlines.incident_age_warning_years,
+                ))
+                .is_some_and(|limit| limit < received_on),
+            None => false,
+        };
+        let deadline = match track {
+            Track::RapidResponse => Some(self.start(ClockKind::RcoService, received_on)?),
+            _ => None,
+        };
+        Ok(Reported {
+            reference: CaseReference::derive(&office, received_on.year(), case_id),
+            office,
+            channel,
+            external_ref,
+            track,
+            received_on: Some(received_on),
+            reporter,
+            respondent,
+            forms,
+            taxonomy_version: self.rules.taxonomy.version.clone(),
+            incident_date,
+            prior_complaint,
+            summary,
+            incident_age_warning,
+            criteria,
+            decision,
+            deadline,
+        })
     }
-    check_text("respondent.agency_name", &respondent.agency_name, MAX_TEXT)?;
-    if let Some(unit) = &respondent.unit {
+
+    fn convert(&self, c: ConvertCase) -> Result<Converted, DomainError> {
+        let state = self.state;
+        let ConvertCase {
+            track,
+            reporter,
+            respondent,
+            forms,
+            decision,
+        } = c;
+        match (track, state.status) {
+            (Track::Regular, _) => {}
+            (Track::OwnInitiative, Registered) => {}
+            _ => {
+                return Err(DomainError::validation(
+                    "track",
+                    "a case converts to a report (regular) or, from registered, to an own-initiative investigation",
+                ))
+            }
+        }
+        self.forms("forms", &forms, false)?;
+        if let Some(r) = &respondent {
+            check_respondent(r)?;
+        }
+        let own = track == Track::OwnInitiative;
+        if own && reporter.is_some() {
+            return Err(DomainError::validation(
+                "reporter",
+                "an own-initiative investigation has no reporter",
+            ));
+        }
+        if !own && reporter.is_none() && !state.has_reporter {
+            return Err(DomainError::validation(
+                "reporter",
+                "a report names its reporter",
+            ));
+        }
+        if respondent.is_none() && state.respondent.is_none() {
+            return Err(DomainError::validation(
+                "respondent",
+                "name the agency reported",
+            ));
+        }
+        if own && forms.is_empty() && state.forms.is_empty() {
+            return Err(DomainError::validation(
+                "forms",
+                "name at least one form of maladministration",
+            ));
+        }
+        match (&decision, own) {
+            (None, true) => {
+                return Err(DomainError::validation(
+                    "decision",
+                    "an own-initiative investigation names its decision (number and date)",
+                ))
+            }
+            (Some(_), false) => {
+                return Err(DomainError::validation(
+                    "decision",
+                    "a decision is for own-initiative investigations only",
+                ))
+            }
+            (Some(d), true) => self.decision("decision", d)?,
+            (None, false) => {}
+        }
+        Ok(Converted {
+            track,
+            reporter,
+            respondent,
+            forms,
+            decision,
+        })
+    }
+}
+
+fn check_respondent(r: &Respondent) -> Result<(), DomainError> {
+    check_text("respondent.agency_name", &r.agency_name, MAX_TEXT)?;
+    if let Some(unit) = &r.unit {
         check_text("respondent.unit", unit, MAX_TEXT)?;
     }
-    if let Some(superior) = &respondent.superior {
+    if let Some(superior) = &r.superior {
         check_text("respondent.superior", superior, MAX_TEXT)?;
     }
-    let incident_age_warning = match incident_date {
-        Some(date) if date > today => {
-            return Err(DomainError::validation(
-                "incident_date",
-                format!("{date} is after the date of the report ({today})"),
-            ))
-        }
-        Some(date) => date
-            .checked_add_months(Months::new(12 * rules.deadlines.incident_age_warning_years))
-            .is_some_and(|limit| limit < today),
-        None => false,
-    };
-
-    Ok(Reported {
-        reference: CaseReference::derive(&office, today.year(), case_id),
-        office,
-        channel,
-        external_ref,
-        track,
-        reporter,
-        respondent,
-        forms,
-        taxonomy_version: rules.taxonomy.version.clone(),
-        incident_date,
-        prior_complaint,
-        summary,
-        incident_age_warning,
-    })
+    Ok(())
 }
 
-/// The clock must have run out: `today` is after its last day.
-fn period_elapsed(
-    state: &CaseState,
-    clock: ClockKind,
-    today: NaiveDate,
-) -> Result<(), Requirement> {
-    match state.clocks.get(clock) {
-        Some(deadline) if deadline.is_overdue_on(today) => Ok(()),
-        Some(deadline) => Err(Requirement::PeriodElapsed {
-            clock,
-            due_on: deadline.due_on,
-        }),
-        // A state that allows the action always has its clock; refuse rather than guess.
-        None => Err(Requirement::PeriodElapsed {
-            clock,
-            due_on: today,
-        }),
+/// A short code (a party or action reference, a reference-data code): 1–64 of `a-z 0-9 - _ .`.
+fn check_code(field: &'static str, code: &str) -> Result<(), DomainError> {
+    let ok = (1..=64).contains(&code.len())
+        && code.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
+    if !ok {
+        return Err(DomainError::validation(
+            field,
+            format!("{code:?} is not a code: 1–64 of a-z, 0-9, '-', '_', '.'"),
+        ));
     }
+    Ok(())
 }
 
-/// All sealed fields of a command use the case's data key (for a report: one key for all).
 /// An erasure request is decided once, by someone other than its requester.
 fn check_erasure_decision(
     state: &CaseState,
@@ -675,6 +1696,7 @@ fn check_erasure_decision(
     }
 }
 
+/// All sealed fields of a command use the case's data key (for a report: one key for all).
 fn check_sealing_key(state: &CaseState, body: &CommandBody) -> Result<(), DomainError> {
     let fields = body.sealed_fields();
     let expected = match (&state.data_key, fields.first()) {
@@ -697,7 +1719,7 @@ fn check_sealing_key(state: &CaseState, body: &CommandBody) -> Result<(), Domain
 }
 
 /// Free text in clear (names, letter numbers): not blank, not too long, no control characters.
-fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), DomainError> {
+pub(crate) fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), DomainError> {
     if text.trim().is_empty() {
         return Err(DomainError::validation(field, "must not be blank"));
     }

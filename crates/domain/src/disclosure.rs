@@ -65,7 +65,15 @@ impl Phase {
 
     /// The phase of `state`.
     pub fn of(state: &CaseState) -> Phase {
-        let before = |s: Status| matches!(s, Status::Received | Status::AwaitingCompletion);
+        let before = |s: Status| {
+            matches!(
+                s,
+                Status::Registered
+                    | Status::RapidResponse
+                    | Status::Received
+                    | Status::AwaitingCompletion
+            )
+        };
         let at_intake = match (state.status, &state.closure) {
             (Status::Closed, Some(closure)) => before(closure.previous),
             (status, _) => before(status),
@@ -130,14 +138,16 @@ pub struct Grant {
 
 use Field::{FreeText, ReporterIdentity};
 use Relation::{Assigned, OtherOffice, SameOffice};
-use Role::{Chair, Dpo, Intake, Investigator, Supervisor};
+use Role::{Chair, Dpo, Intake, Investigator, Member, OfficeHead, Resmon, UnitHead};
 
 const OWN_OFFICE: &[Relation] = &[Assigned, SameOffice];
 const ANY_OFFICE: &[Relation] = &[Assigned, SameOffice, OtherOffice];
 const ALWAYS: &[Phase] = &[Phase::BeforeAcceptance, Phase::Accepted];
 
-/// The policy (`docs/personal-data.md`). `supervisor` stands for the unit head and the head of
-/// office (`docs/procedure.md`, "Roles"). Everything not granted here is redacted: the
+/// The policy (`docs/personal-data.md`, DOMAIN §9): "assigned investigator" is the assignee
+/// (a resmon in Resolusi dan Monitoring), "the office's supervisors" its unit head and head of
+/// office, "head of office" the office_head (a member on `pusat` cases, whose own office is
+/// `pusat`). The retired v1 `supervisor` is granted nothing. Everything not granted here is redacted: the
 /// reporter's identity as `confidential` when the reporter asked for it, else `need_to_know`;
 /// free text as `need_to_know`.
 pub const GRANTS: &[Grant] = &[
@@ -159,8 +169,29 @@ pub const GRANTS: &[Grant] = &[
     Grant {
         field: ReporterIdentity,
         confidential: false,
-        role: Supervisor,
+        role: UnitHead,
         relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: ReporterIdentity,
+        confidential: false,
+        role: OfficeHead,
+        relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: ReporterIdentity,
+        confidential: false,
+        role: Member,
+        relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: ReporterIdentity,
+        confidential: false,
+        role: Resmon,
+        relations: &[Assigned],
         phases: ALWAYS,
     },
     Grant {
@@ -181,8 +212,22 @@ pub const GRANTS: &[Grant] = &[
     Grant {
         field: ReporterIdentity,
         confidential: true,
-        role: Supervisor,
+        role: OfficeHead,
         relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: ReporterIdentity,
+        confidential: true,
+        role: Member,
+        relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: ReporterIdentity,
+        confidential: true,
+        role: Resmon,
+        relations: &[Assigned],
         phases: ALWAYS,
     },
     Grant {
@@ -210,7 +255,28 @@ pub const GRANTS: &[Grant] = &[
     Grant {
         field: FreeText,
         confidential: false,
-        role: Supervisor,
+        role: Resmon,
+        relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: FreeText,
+        confidential: false,
+        role: UnitHead,
+        relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: FreeText,
+        confidential: false,
+        role: OfficeHead,
+        relations: OWN_OFFICE,
+        phases: ALWAYS,
+    },
+    Grant {
+        field: FreeText,
+        confidential: false,
+        role: Member,
         relations: OWN_OFFICE,
         phases: ALWAYS,
     },

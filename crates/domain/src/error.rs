@@ -8,8 +8,9 @@ use crate::deadline::ClockKind;
 use crate::decide::Action;
 use crate::ids::OfficeCode;
 use crate::role::Role;
+use crate::state::LhpStage;
 use crate::state::Status;
-use crate::taxonomy::Finding;
+use crate::taxonomy::{Finding, VerificationStage};
 
 /// Why the domain refused a command. Nothing is recorded on any of these. Exhaustive on
 /// purpose: a new kind of refusal must be mapped at every edge (HTTP status, CLI exit code).
@@ -66,36 +67,35 @@ pub enum DomainError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Requirement {
-    /// `settled_by_mediation` needs a mediation that ended `agreed`.
+    /// `settled_by_mediation` needs an agreement.
     #[error("no mediation agreement is on record")]
     AgreementOnRecord,
-    /// A closure reason needs a particular conclusion.
-    #[error("the examination must have concluded {needed}")]
+    /// A closure after the LHP needs the LHP's finding.
+    #[error("the LHP must have found: {needed}")]
     Conclusion {
-        /// The conclusion needed.
+        /// The finding needed.
         needed: Finding,
     },
-    /// The examination was already concluded.
-    #[error("the examination was already concluded ({0})")]
-    AlreadyConcluded(Finding),
-    /// Answering needs an outstanding clarification.
+    /// An answer needs an open clarification.
     #[error("no clarification is awaiting an answer")]
     OpenClarification,
-    /// Police assistance needs three unanswered summons.
-    #[error("police assistance needs {needed} unanswered summons, there are {have}")]
-    UnansweredSummons {
+    /// Police assistance needs three consecutive unexcused misses by the party (Pasal 31).
+    #[error("police assistance needs {needed} consecutive unexcused absences of {party_ref}, there are {have}")]
+    UnexcusedMisses {
+        /// The party.
+        party_ref: String,
         /// How many are needed.
         needed: u32,
         /// How many there are.
         have: u32,
     },
-    /// A Recommendation needs a referral (`escalated` `to_recommendation`).
+    /// A Recommendation needs a referral.
     #[error("the case was not referred for a recommendation")]
     ReferredForRecommendation,
-    /// The referral was already made.
+    /// A second referral.
     #[error("the case was already referred for a recommendation")]
     AlreadyReferred,
-    /// The period of a clock must have run out first.
+    /// The act needs the period to have run out.
     #[error("the {clock} period runs until {due_on}")]
     PeriodElapsed {
         /// The clock.
@@ -103,29 +103,111 @@ pub enum Requirement {
         /// Its last day.
         due_on: NaiveDate,
     },
-    /// Erasing personal data on an open case needs the head of office's approval.
+    /// The act needs a clock that was never started, or waits for its letter's receipt.
+    #[error("the {clock} period has not started (its letter's receipt is not recorded)")]
+    ClockNotStarted {
+        /// The clock.
+        clock: ClockKind,
+    },
+    /// An erasure on an open case needs the head of office's approval.
     #[error("the case is open: erasure request `{request_ref}` must first be approved by the head of office (request-erasure, then approve-erasure)")]
     ErasureApproved {
-        /// The request's reference.
+        /// The request.
         request_ref: String,
     },
-    /// Deciding an erasure request needs a pending request of that reference.
+    /// A decision needs a pending request.
     #[error("no erasure request `{request_ref}` is awaiting a decision")]
     PendingErasureRequest {
-        /// The request's reference.
+        /// The request.
         request_ref: String,
     },
-    /// An erasure request's requester may not decide it (four eyes).
+    /// The requester may not decide.
     #[error("{requester} put erasure request `{request_ref}` and may not also decide it")]
     NotTheRequester {
-        /// The request's reference.
+        /// The request.
         request_ref: String,
         /// Who put it.
         requester: crate::ids::ActorId,
     },
-    /// The transfer's target must be another office.
+    /// A transfer goes to another office.
     #[error("the case is already at office {0}")]
     DifferentOffice(OfficeCode),
+    /// Acceptance needs both checks passed (the formal one after the last completion).
+    #[error("the {stage} verification must have passed{}", if *.stage == VerificationStage::Formal { " (after the last completion)" } else { "" })]
+    Verification {
+        /// The check.
+        stage: VerificationStage,
+    },
+    /// Acceptance needs at least one alleged form.
+    #[error("at least one alleged form of maladministration must be classified")]
+    Forms,
+    /// The LHP's sub-stage does not allow the act.
+    #[error("the LHP draft must be {needed} (it is {have})")]
+    Lhp {
+        /// The stage needed.
+        needed: LhpStage,
+        /// The stage now.
+        have: LhpStage,
+    },
+    /// The act is for own-initiative investigations only, or never for them.
+    #[error("{0}")]
+    Track(&'static str),
+    /// The LHP is issued after the reporter answered or the response period ran out.
+    #[error("the reporter has not responded and the response period runs until {due_on}")]
+    ReporterResponse {
+        /// The last day.
+        due_on: NaiveDate,
+    },
+    /// Every corrective action must be reported done.
+    #[error("corrective action {action_id} is not reported done")]
+    ActionNotDone {
+        /// The action.
+        action_id: String,
+    },
+    /// `refused_by_respondent` needs an action whose latest status is refused.
+    #[error("no corrective action's latest status is refused")]
+    ActionRefused,
+    /// `period_expired` needs a monitoring record.
+    #[error("no monitoring record (corrective-action report or activity) is on record")]
+    MonitoringRecord,
+    /// Resmon acts wait while the LHP file is incomplete; a referral needs it complete.
+    #[error("the LHP file was returned as incomplete and is not completed")]
+    LhpFileIncomplete,
+    /// `complete-lhp-file` needs a returned file.
+    #[error("the LHP file was not returned")]
+    LhpFileNotReturned,
+    /// An assessment needs a report or the superior's period to have run out.
+    #[error("the superior has not reported and the superior_report period has not run out")]
+    ImplementationReport,
+    /// Publication, the report to the DPR and the closures after a Recommendation need the
+    /// matching assessment.
+    #[error("the latest assessment must be {0}")]
+    Assessment(&'static str),
+    /// A summons result needs an awaited summons whose appointment has come.
+    #[error("summons {summons}: {problem}")]
+    Summons {
+        /// The summons number.
+        summons: u32,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A receipt needs a letter that was sent and not yet received.
+    #[error("case position {letter_of}: {problem}")]
+    Letter {
+        /// The act's case position.
+        letter_of: u64,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A closure ground whose condition does not hold.
+    #[error("{0}")]
+    Ground(&'static str),
+    /// A proposal to dismiss must be open.
+    #[error("no open proposal at case position {0}")]
+    Proposal(u64),
+    /// The Recommendation was already delivered.
+    #[error("the recommendation was already delivered")]
+    Delivered,
 }
 
 impl DomainError {

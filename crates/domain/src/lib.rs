@@ -11,12 +11,14 @@
 //!   parsed at the edge.
 //! - [`time`]: [`Timestamp`], event time at microsecond precision.
 //! - [`sealed`]: [`Sealed`], an encrypted personal-data field as the domain sees it (opaque).
-//! - [`taxonomy`]: forms, channels, tracks, closure reasons, escalation kinds, as data.
+//! - [`taxonomy`]: forms of maladministration and every closed vocabulary, as data.
+//! - [`labels`]: the Indonesian and English labels of every vocabulary, in one list.
 //! - [`role`]: who may act ([`Role`], [`Actor`]) and which offices they see.
+//! - [`letter`]: letters and legal dates (receipt dates start the clocks).
 //! - [`calendar`]: the working-day calendar (weekends and holidays, versioned).
 //! - [`deadline`]: the clocks of `docs/procedure.md` and how their due dates are computed.
 //! - [`command`]: one command per event type.
-//! - [`event`]: the 19 event types and their data (the wire contract's `data`).
+//! - [`event`]: the event types and their data (the wire contract's `data`).
 //! - [`state`]: [`CaseState`], [`Status`] and [`evolve`].
 //! - [`disclosure`]: who sees which personal data (the policy table of `docs/personal-data.md`).
 //! - [`decide`](mod@decide): the rules: who may do what, from which state, on which conditions.
@@ -31,6 +33,8 @@ pub mod disclosure;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod labels;
+pub mod letter;
 pub mod role;
 pub mod sealed;
 pub mod state;
@@ -47,10 +51,9 @@ pub use ids::{
     ActorId, AgencyCode, CaseId, CaseReference, FormCode, IdParseError, IdempotencyKey, KeyId,
     OfficeCode, UnitCode,
 };
+pub use letter::{Letter, Via};
 pub use role::{Actor, Role};
 pub use sealed::Sealed;
-pub use state::{evolve, fold, CaseState, Status};
-pub use taxonomy::{
-    Addressee, Channel, ClosureReason, EscalationKind, Finding, MediationOutcome, Taxonomy, Track,
-};
+pub use state::{evolve, fold, CaseState, LhpStage, Status};
+pub use taxonomy::{Addressee, Channel, ClosureReason, Finding, MediationOutcome, Taxonomy, Track};
 pub use time::Timestamp;

@@ -1,6 +1,7 @@
-//! Who may act: the seven roles of `docs/procedure.md` and the [`Actor`] a command names. Owns
-//! the rule of office scope (intake, investigator and supervisor act only on their own
-//! office's cases); which role may issue which command is a rule of `decide`.
+//! Who may act: the roles of DOMAIN §1 and the [`Actor`] a command names. Owns the rule of
+//! office scope (intake, investigator, resmon, unit head and head of office act only on their
+//! own office's cases; member, chair, auditor, DPO and system see all); which role may issue
+//! which command is a rule of `decide`.
 
 use std::fmt;
 
@@ -8,84 +9,86 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ActorId, OfficeCode};
+use crate::taxonomy::vocabulary;
 
-/// A role of the Ombudsman office (or the system itself).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Asisten PVL: receives and verifies reports.
-    Intake,
-    /// Asisten Riksa: examines the case.
-    Investigator,
-    /// Kepala Keasistenan / Kepala Perwakilan: accepts, approves closures and escalations.
-    Supervisor,
-    /// Ketua: alone issues a Recommendation.
-    Chair,
-    /// Reads and verifies everything; never writes.
-    Auditor,
-    /// Data protection officer: personal-data requests (erasure).
-    Dpo,
-    /// The deadline engine and system adapters (e.g. SP4N-LAPOR!).
-    System,
-}
+vocabulary!(
+    /// A role. `supervisor` is v1's and retired: valid on stored events, refused in config.
+    Role {
+        Intake = "intake", "Asisten Penerimaan dan Verifikasi Laporan (PVL)", "Intake assistant";
+        Investigator = "investigator", "Asisten Pemeriksaan Laporan", "Investigator";
+        Resmon = "resmon", "Asisten Resolusi dan Monitoring", "Resolution and monitoring assistant";
+        UnitHead = "unit_head", "Kepala Keasistenan", "Head of unit";
+        OfficeHead = "office_head", "Kepala Perwakilan", "Head of office";
+        Member = "member", "Anggota Ombudsman", "Ombudsman member";
+        Chair = "chair", "Ketua Ombudsman", "Chair";
+        Auditor = "auditor", "Auditor", "Auditor";
+        Dpo = "dpo", "Pejabat Pelindungan Data Pribadi", "Data protection officer";
+        System = "system", "Sistem", "System";
+        /// legacy: v1's head of office and unit head in one; no longer granted.
+        Supervisor = "supervisor", "Supervisor (peran v1)", "Supervisor (v1 role)";
+    }
+);
 
 impl Role {
-    /// Every role.
-    pub const ALL: &'static [Role] = &[
+    /// Roles that may be granted today (every role but the retired `supervisor`).
+    pub const CURRENT: &'static [Role] = &[
         Role::Intake,
         Role::Investigator,
-        Role::Supervisor,
+        Role::Resmon,
+        Role::UnitHead,
+        Role::OfficeHead,
+        Role::Member,
         Role::Chair,
         Role::Auditor,
         Role::Dpo,
         Role::System,
     ];
 
-    /// The wire code.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Intake => "intake",
-            Role::Investigator => "investigator",
-            Role::Supervisor => "supervisor",
-            Role::Chair => "chair",
-            Role::Auditor => "auditor",
-            Role::Dpo => "dpo",
-            Role::System => "system",
-        }
+    /// Whether the role is v1's and may no longer be granted.
+    pub const fn is_retired(self) -> bool {
+        matches!(self, Role::Supervisor)
     }
 
-    /// Parses a wire code.
-    pub fn parse(code: &str) -> Option<Role> {
-        Role::ALL.iter().copied().find(|r| r.as_str() == code)
-    }
-
-    /// Whether this role sees and acts only on its own office's cases.
+    /// Whether the role acts only within its own office.
     pub const fn is_office_scoped(self) -> bool {
-        matches!(self, Role::Intake | Role::Investigator | Role::Supervisor)
+        matches!(
+            self,
+            Role::Intake
+                | Role::Investigator
+                | Role::Resmon
+                | Role::UnitHead
+                | Role::OfficeHead
+                | Role::Supervisor
+        )
+    }
+
+    /// The office's staff (DOMAIN §9): who may add notes and record received letters.
+    pub const fn is_staff(self) -> bool {
+        matches!(
+            self,
+            Role::Intake | Role::Investigator | Role::Resmon | Role::UnitHead | Role::OfficeHead
+        )
+    }
+
+    /// The office's heads: unit head and head of office.
+    pub const fn is_head(self) -> bool {
+        matches!(self, Role::UnitHead | Role::OfficeHead)
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The person (or system) issuing a command, as authenticated at the edge.
+/// Someone acting: who, in which role, from which office.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    /// Recorded as the event's `actor`.
+    /// Who.
     pub id: ActorId,
-    /// Recorded as the event's `actorrole`.
+    /// In which role.
     pub role: Role,
-    /// The office whose cases an office-scoped role may act on.
+    /// Their office (for office-scoped roles, the only one whose cases they see).
     pub office: OfficeCode,
 }
 
 impl Actor {
-    /// Whether this actor may see or act on a case of `office`.
+    /// Whether this actor may see and act on a case of `office` at all.
     pub fn may_access(&self, office: &OfficeCode) -> bool {
         !self.role.is_office_scoped() || &self.office == office
     }

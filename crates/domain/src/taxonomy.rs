@@ -1,8 +1,8 @@
 //! The vocabulary of a case as data: forms of maladministration (a versioned list of codes,
 //! not a frozen wire enum, so a new form is a data change), and the closed sets whose values
-//! carry rules: channels, tracks, closure reasons, escalation kinds, findings, mediation
-//! outcomes. Each closed set lists its values and labels (Indonesian first) so read models and
-//! forms can show them.
+//! carry rules (channels, tracks, closure reasons and grounds, findings, addressees, outcomes,
+//! assessments...). Each closed set lists its values with `label_id` (Indonesian, the default)
+//! and `label_en`, so read models, forms and letters can show them.
 
 use std::fmt;
 
@@ -95,19 +95,19 @@ impl Default for Taxonomy {
         Taxonomy::v1()
     }
 }
-
-/// Declares a closed vocabulary: a serde snake_case enum with `ALL`, `as_str` and `label`.
+/// Declares a closed vocabulary: a serde snake_case enum with `ALL`, `as_str`, `label_id`
+/// (Indonesian, shown by default) and `label_en`. A value with `legacy` in its doc is read from
+/// stored events only; `decide` never writes it.
 macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal, $label:literal;)+ }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal, $id:literal, $en:literal;)+ }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vdoc])* $variant,)+
+            $($(#[$vdoc])* #[doc = concat!("`", $code, "`: ", $id, " (", $en, ")")] #[serde(rename = $code)] $variant,)+
         }
 
         impl $name {
-            /// Every value, in documentation order.
+            /// Every value.
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
 
             /// The wire code.
@@ -115,9 +115,14 @@ macro_rules! vocabulary {
                 match self { $($name::$variant => $code,)+ }
             }
 
-            /// A human label (Indonesian).
-            pub const fn label(self) -> &'static str {
-                match self { $($name::$variant => $label,)+ }
+            /// The Indonesian label (the default language of ombud's screens and letters).
+            pub const fn label_id(self) -> &'static str {
+                match self { $($name::$variant => $id,)+ }
+            }
+
+            /// The English label.
+            pub const fn label_en(self) -> &'static str {
+                match self { $($name::$variant => $en,)+ }
             }
 
             /// Parses a wire code.
@@ -131,140 +136,246 @@ macro_rules! vocabulary {
                 f.write_str(self.as_str())
             }
         }
+
+        impl crate::labels::Labelled for $name {
+            const VOCABULARY: &'static str = stringify!($name);
+            fn all() -> &'static [Self] { Self::ALL }
+            fn code(self) -> &'static str { self.as_str() }
+            fn label_id(self) -> &'static str { $name::label_id(self) }
+            fn label_en(self) -> &'static str { $name::label_en(self) }
+        }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
-    /// How the report reached the office.
+    /// How a report reached the office.
     Channel {
-        /// Datang langsung.
-        WalkIn = "walk_in", "Datang langsung";
-        /// Surat.
-        Letter = "letter", "Surat";
-        /// Email.
-        Email = "email", "Email";
-        /// Telepon.
-        Phone = "phone", "Telepon";
-        /// WhatsApp.
-        Whatsapp = "whatsapp", "WhatsApp";
-        /// Web form.
-        Web = "web", "Situs web";
-        /// Social media.
-        SocialMedia = "social_media", "Media sosial";
-        /// Forwarded from SP4N-LAPOR! (keeps its tracking id in `external_ref`).
-        Sp4nLapor = "sp4n_lapor", "SP4N-LAPOR!";
-        /// Outreach event (PVL on the spot).
-        OutreachEvent = "outreach_event", "Penerimaan laporan di luar kantor";
-        /// The Ombudsman opens the case itself.
-        OwnInitiative = "own_initiative", "Investigasi atas prakarsa sendiri";
+        WalkIn = "walk_in", "Datang langsung", "Walk-in";
+        Letter = "letter", "Surat", "Letter";
+        Email = "email", "Surel", "E-mail";
+        Phone = "phone", "Telepon", "Phone";
+        Whatsapp = "whatsapp", "WhatsApp", "WhatsApp";
+        Web = "web", "Situs web", "Website";
+        SocialMedia = "social_media", "Media sosial", "Social media";
+        Sp4nLapor = "sp4n_lapor", "SP4N-LAPOR!", "SP4N-LAPOR!";
+        OutreachEvent = "outreach_event", "Penerimaan laporan di luar kantor", "Outreach event";
+        OwnInitiative = "own_initiative", "Investigasi atas prakarsa sendiri", "Own initiative";
     }
 );
 
 vocabulary!(
-    /// How the case is handled.
+    /// The intake type (DOMAIN §2): decides the state a case opens in and what it carries.
     Track {
-        /// The ordinary path.
-        Regular = "regular", "Reguler";
-        /// Respons Cepat Ombudsman: emergencies, threats to life or livelihood.
-        RapidResponse = "rapid_response", "Respons Cepat Ombudsman";
-        /// Investigasi atas prakarsa sendiri: starts under examination.
-        OwnInitiative = "own_initiative", "Prakarsa sendiri";
+        Consultation = "consultation", "Konsultasi Non Laporan (KNL)", "Consultation (not a report)";
+        CarbonCopy = "carbon_copy", "Tembusan", "Carbon copy";
+        Regular = "regular", "Laporan Masyarakat", "Public report";
+        RapidResponse = "rapid_response", "Reaksi/Respons Cepat Ombudsman (RCO)", "Rapid response (RCO)";
+        OwnInitiative = "own_initiative", "Investigasi atas Prakarsa Sendiri (IAPS)", "Own-initiative investigation";
     }
 );
 
 vocabulary!(
-    /// Why a case was closed.
+    /// Why a rapid response (RCO) was opened (PO 26/2017 Pasal 26–27).
+    RcoCriterion {
+        Emergency = "emergency", "Kedaruratan", "Emergency";
+        ThreatToLife = "threat_to_life", "Ancaman terhadap nyawa", "Threat to life";
+        ThreatToRightToLive = "threat_to_right_to_live", "Ancaman terhadap hak hidup", "Threat to the right to live";
+    }
+);
+
+vocabulary!(
+    /// The legal ground a case is closed on (DOMAIN §5).
     ClosureReason {
-        /// Only a consultation; no report to examine.
-        ConsultationOnly = "consultation_only", "Konsultasi";
-        /// The reporter did not complete the report within the period.
-        IncompleteDeemedWithdrawn = "incomplete_deemed_withdrawn", "Dianggap dicabut (tidak dilengkapi)";
-        /// The reporter withdrew.
-        WithdrawnByReporter = "withdrawn_by_reporter", "Dicabut pelapor";
-        /// The incident is older than the legal limit.
-        TimeBarred = "time_barred", "Daluwarsa";
-        /// Already reported (here, at the centre or another office).
-        Duplicate = "duplicate", "Duplikasi";
-        /// Handed to another competent institution.
-        TransferredOut = "transferred_out", "Dilimpahkan";
-        /// Not within the Ombudsman's competence.
-        OutsideCompetence = "outside_competence", "Bukan kewenangan";
-        /// The reporter never complained to the agency first.
-        NoPriorComplaint = "no_prior_complaint", "Belum menyampaikan keberatan";
-        /// Before a court.
-        SubJudice = "sub_judice", "Dalam proses peradilan";
-        /// The agency is still handling it within a reasonable time.
-        AgencyStillHandling = "agency_still_handling", "Masih ditangani instansi";
-        /// Settled by the Ombudsman's mediation.
-        SettledByMediation = "settled_by_mediation", "Selesai melalui mediasi";
-        /// Examination found no maladministration.
-        NoMaladministration = "no_maladministration", "Tidak ditemukan maladministrasi";
-        /// Examination was stopped.
-        ExaminationStopped = "examination_stopped", "Pemeriksaan dihentikan";
-        /// The respondent carried out the corrective action.
-        CorrectiveActionImplemented = "corrective_action_implemented", "Tindakan korektif dilaksanakan";
-        /// Resolved in the resolution and monitoring stage.
-        ResolvedInResolution = "resolved_in_resolution", "Selesai pada tahap resolusi";
-        /// The recommendation was implemented.
-        RecommendationImplemented = "recommendation_implemented", "Rekomendasi dilaksanakan";
-        /// The recommendation was partly implemented.
-        RecommendationPartlyImplemented = "recommendation_partly_implemented", "Rekomendasi dilaksanakan sebagian";
-        /// The recommendation was not implemented.
-        RecommendationNotImplemented = "recommendation_not_implemented", "Rekomendasi tidak dilaksanakan";
+        ConsultationOnly = "consultation_only", "Konsultasi Non Laporan (KNL)", "Consultation only";
+        CarbonCopyFiled = "carbon_copy_filed", "Tembusan diarsipkan", "Carbon copy filed";
+        RcoResolved = "rco_resolved", "RCO selesai", "Rapid response resolved";
+        IncompleteDeemedWithdrawn = "incomplete_deemed_withdrawn", "Dianggap dicabut (tidak dilengkapi)", "Deemed withdrawn (not completed)";
+        WithdrawnByReporter = "withdrawn_by_reporter", "Dicabut Pelapor", "Withdrawn by the reporter";
+        TimeBarred = "time_barred", "Kedaluwarsa", "Time-barred";
+        Duplicate = "duplicate", "Sudah pernah dilaporkan", "Duplicate";
+        TransferredOut = "transferred_out", "Diteruskan ke instansi yang berwenang", "Forwarded to the competent body";
+        NoPriorComplaint = "no_prior_complaint", "Belum menyampaikan keberatan kepada Terlapor", "No prior complaint to the respondent";
+        SubJudice = "sub_judice", "Sedang/telah diperiksa pengadilan", "Before or decided by a court";
+        AgencyStillHandling = "agency_still_handling", "Masih dalam penyelesaian Terlapor", "Still being handled by the respondent";
+        ResolvedByRespondent = "resolved_by_respondent", "Pelapor telah memperoleh penyelesaian dari Terlapor", "Resolved by the respondent";
+        OutsideCompetence = "outside_competence", "Bukan kewenangan Ombudsman", "Outside the Ombudsman's competence";
+        SettledByMediation = "settled_by_mediation", "Selesai melalui mediasi/konsiliasi", "Settled by mediation or conciliation";
+        NoMaladministration = "no_maladministration", "Tidak ditemukan maladministrasi", "No maladministration found";
+        ExaminationStopped = "examination_stopped", "Pemeriksaan dihentikan", "Examination stopped";
+        CorrectiveActionImplemented = "corrective_action_implemented", "Tindakan korektif dilaksanakan", "Corrective action implemented";
+        ResolvedInResolution = "resolved_in_resolution", "Selesai pada tahap Resolusi dan Monitoring", "Resolved at resolution and monitoring";
+        RecommendationImplemented = "recommendation_implemented", "Rekomendasi dilaksanakan", "Recommendation implemented";
+        RecommendationPartlyImplemented = "recommendation_partly_implemented", "Rekomendasi dilaksanakan sebagian", "Recommendation partly implemented";
+        RecommendationNotImplemented = "recommendation_not_implemented", "Rekomendasi tidak dilaksanakan", "Recommendation not implemented";
     }
 );
 
 vocabulary!(
-    /// The kinds of `escalated`: each is legal only from certain states (see `decide`).
-    EscalationKind {
-        /// Press the respondent through its superior (atasan terlapor).
-        ToSuperior = "to_superior", "Kepada atasan terlapor";
-        /// A formal summons (pemanggilan).
-        Summons = "summons", "Pemanggilan";
-        /// Police assistance after three unanswered summons (pemanggilan paksa).
-        PoliceAssistance = "police_assistance", "Bantuan kepolisian";
-        /// Hand the case to another office (e.g. Perwakilan to pusat).
-        TransferOffice = "transfer_office", "Pelimpahan ke kantor lain";
-        /// Corrective action ignored: to Resolusi dan Monitoring.
-        ToResolution = "to_resolution", "Ke resolusi dan monitoring";
-        /// Resolution failed: refer to the Chair for a Recommendation.
-        ToRecommendation = "to_recommendation", "Usulan rekomendasi";
-        /// Recommendation ignored: publish the non-compliance.
-        Publication = "publication", "Publikasi";
-        /// Recommendation ignored: report to the DPR and the President.
-        ReportToParliamentAndPresident = "report_to_parliament_and_president", "Laporan kepada DPR dan Presiden";
+    /// The ground of an examination stopped under Pasal 36(1)(a)–(e).
+    StopGround {
+        NoPriorComplaint = "no_prior_complaint", "Belum menyampaikan keberatan kepada Terlapor (Pasal 36(1)(a))", "No prior complaint (36(1)(a))";
+        SubJudice = "sub_judice", "Sedang/telah diperiksa pengadilan (Pasal 36(1)(b))", "Before a court (36(1)(b))";
+        AgencyStillHandling = "agency_still_handling", "Masih dalam penyelesaian Terlapor (Pasal 36(1)(c))", "Still being handled (36(1)(c))";
+        ResolvedByRespondent = "resolved_by_respondent", "Pelapor telah memperoleh penyelesaian (Pasal 36(1)(d))", "Resolved by the respondent (36(1)(d))";
+        OutsideCompetence = "outside_competence", "Bukan kewenangan Ombudsman (Pasal 36(1)(e))", "Outside competence (36(1)(e))";
+        /// legacy: a v1 `concluded(stopped)`, which recorded no ground.
+        Unspecified = "unspecified", "Tidak disebutkan (data v1)", "Not stated (v1 data)";
     }
 );
 
 vocabulary!(
-    /// The conclusion of the examination report (LHP/LAHP).
+    /// What the examination found, as proposed, approved and issued in the LHP.
     Finding {
-        /// Maladministration found; corrective action follows.
-        Found = "found", "Ditemukan maladministrasi";
-        /// No maladministration found.
-        NotFound = "not_found", "Tidak ditemukan maladministrasi";
-        /// Examination stopped.
-        Stopped = "stopped", "Pemeriksaan dihentikan";
+        Found = "found", "Ditemukan maladministrasi", "Maladministration found";
+        NotFound = "not_found", "Tidak ditemukan maladministrasi", "No maladministration found";
+        Stopped = "stopped", "Pemeriksaan dihentikan", "Examination stopped";
+    }
+);
+
+vocabulary!(
+    /// Whom a letter of clarification is addressed to.
+    Addressee {
+        Respondent = "respondent", "Terlapor", "Respondent";
+        Superior = "superior", "Atasan Terlapor", "Respondent's superior";
+        RelatedAgency = "related_agency", "Instansi terkait", "Related agency";
+        Reporter = "reporter", "Pelapor", "Reporter";
+        OtherParty = "other_party", "Pihak lain", "Other party";
+    }
+);
+
+vocabulary!(
+    /// What a clarification asks for.
+    Purpose {
+        Clarification = "clarification", "Klarifikasi", "Clarification";
+        Documents = "documents", "Permintaan dokumen", "Documents";
+        Information = "information", "Permintaan keterangan", "Information";
+    }
+);
+
+vocabulary!(
+    /// How a clarification ended.
+    AnswerOutcome {
+        Answered = "answered", "Dijawab", "Answered";
+        Waived = "waived", "Tidak menggunakan hak jawab", "Right of answer not used";
+    }
+);
+
+vocabulary!(
+    /// Who is summoned (Pasal 31).
+    SummonsParty {
+        Respondent = "respondent", "Terlapor", "Respondent";
+        Witness = "witness", "Saksi", "Witness";
+    }
+);
+
+vocabulary!(
+    /// An examination or follow-up activity.
+    ActivityKind {
+        FieldCheck = "field_check", "Pemeriksaan lapangan", "Field check";
+        Meeting = "meeting", "Pertemuan", "Meeting";
+        Mediation = "mediation", "Mediasi", "Mediation";
+        Conciliation = "conciliation", "Konsiliasi", "Conciliation";
+        Facilitation = "facilitation", "Fasilitasi", "Facilitation";
+    }
+);
+
+vocabulary!(
+    /// How a mediation is conducted (UU 25/2009 Pasal 46(5)).
+    MediationMethod {
+        Mediation = "mediation", "Mediasi", "Mediation";
+        Conciliation = "conciliation", "Konsiliasi", "Conciliation";
     }
 );
 
 vocabulary!(
     /// How a mediation ended.
     MediationOutcome {
-        /// The parties agreed; terms recorded.
-        Agreed = "agreed", "Sepakat";
-        /// No agreement.
-        Failed = "failed", "Tidak sepakat";
+        Agreed = "agreed", "Sepakat", "Agreed";
+        Failed = "failed", "Tidak sepakat", "Failed";
     }
 );
 
 vocabulary!(
-    /// To whom a clarification letter is addressed.
-    Addressee {
-        /// The respondent agency (terlapor).
-        Respondent = "respondent", "Terlapor";
-        /// The respondent's superior (atasan terlapor).
-        Superior = "superior", "Atasan terlapor";
+    /// Whom a corrective action is addressed to (PO 48/2020 Pasal 25(2a)).
+    ActionAddressee {
+        Respondent = "respondent", "Terlapor", "Respondent";
+        Superior = "superior", "Atasan Terlapor", "Respondent's superior";
+        RelatedAgency = "related_agency", "Instansi terkait", "Related agency";
+        /// legacy: a v1 `concluded(found)`, whose actions named no addressee.
+        Unspecified = "unspecified", "Tidak disebutkan (data v1)", "Not stated (v1 data)";
+    }
+);
+
+vocabulary!(
+    /// What the respondent reported of one corrective action.
+    ActionStatus {
+        Done = "done", "Dilaksanakan", "Done";
+        Partial = "partial", "Dilaksanakan sebagian", "Partly done";
+        NotDone = "none", "Belum dilaksanakan", "Not done";
+        Refused = "refused", "Ditolak", "Refused";
+    }
+);
+
+vocabulary!(
+    /// Why a case went to Resolusi dan Monitoring.
+    ResolutionGround {
+        PeriodExpired = "period_expired", "Jangka waktu tindakan korektif terlampaui", "Corrective-action period expired";
+        RefusedByRespondent = "refused_by_respondent", "Terlapor menolak tindakan korektif", "Refused by the respondent";
+        /// legacy: a v1 `escalated(to_resolution)`, which recorded no ground.
+        Legacy = "legacy", "Tidak disebutkan (data v1)", "Not stated (v1 data)";
+    }
+);
+
+vocabulary!(
+    /// The superior's report on a Recommendation (Pasal 38(2)).
+    ImplementationReport {
+        Full = "full", "Dilaksanakan seluruhnya", "Fully implemented";
+        Partial = "partial", "Dilaksanakan sebagian", "Partly implemented";
+        NotImplemented = "none", "Tidak dilaksanakan", "Not implemented";
+    }
+);
+
+vocabulary!(
+    /// The Ombudsman's assessment of a Recommendation's implementation.
+    Assessment {
+        Implemented = "implemented", "Dilaksanakan", "Implemented";
+        PartlyImplemented = "partly_implemented", "Dilaksanakan sebagian", "Partly implemented";
+        NotImplemented = "not_implemented", "Tidak dilaksanakan", "Not implemented";
+    }
+);
+
+vocabulary!(
+    /// The two checks of a report before acceptance.
+    VerificationStage {
+        Formal = "formal", "Verifikasi formil", "Formal verification";
+        Material = "material", "Verifikasi materiil", "Material verification";
+    }
+);
+
+vocabulary!(
+    /// Who the reporter is (DOMAIN §1).
+    ReporterKind {
+        Individual = "individual", "Perorangan", "Individual";
+        Group = "group", "Kelompok", "Group";
+        LegalCounsel = "legal_counsel", "Kuasa hukum", "Legal counsel";
+        Ngo = "ngo", "Lembaga swadaya masyarakat", "NGO";
+        LegalEntity = "legal_entity", "Badan hukum", "Legal entity";
+        VictimFamily = "victim_family", "Keluarga korban", "Victim's family";
+    }
+);
+
+vocabulary!(
+    /// What the deadline engine proposes to a person (DOMAIN §8).
+    ProposedAction {
+        NextClarificationRound = "next_clarification_round", "Klarifikasi tahap berikutnya", "Next clarification round";
+        Summons = "summons", "Pemanggilan", "Summons";
+        IssueLhp = "issue_lhp", "Penyampaian LHP", "Issue the LHP";
+        ReferToResolution = "refer_to_resolution", "Penyerahan ke Resolusi dan Monitoring", "Refer to resolution and monitoring";
+        PoliceRequest = "police_request", "Permintaan bantuan Kepolisian", "Police request";
+        AssessImplementation = "assess_implementation", "Penilaian pelaksanaan Rekomendasi", "Assess implementation";
+        ConvertRco = "convert_rco", "Pengalihan RCO menjadi laporan", "Convert the rapid response";
+        CloseDeemedWithdrawn = "close_deemed_withdrawn", "Penutupan: dianggap dicabut", "Close as deemed withdrawn";
     }
 );
 
@@ -285,8 +396,7 @@ mod tests {
         for r in ClosureReason::ALL {
             assert_eq!(ClosureReason::parse(r.as_str()), Some(*r));
         }
-        assert_eq!(ClosureReason::ALL.len(), 18);
-        assert_eq!(EscalationKind::ALL.len(), 8);
+        assert_eq!(ClosureReason::ALL.len(), 21);
         assert_eq!(Channel::ALL.len(), 10);
         assert_eq!(Channel::parse("fax"), None);
     }

@@ -17,15 +17,25 @@ fn expected(
     let open = match field {
         Field::ReporterIdentity => match role {
             Role::Intake => !confidential && own_office && phase == Phase::BeforeAcceptance,
-            Role::Investigator => relation == Assigned,
-            Role::Supervisor => own_office,
+            // The assignee: the investigator, or the resmon in Resolusi dan Monitoring.
+            Role::Investigator | Role::Resmon => relation == Assigned,
+            // "The office's supervisors" (unit head, head of office) see a non-confidential
+            // reporter; a confidential one only the head of office (a member on pusat cases,
+            // whose own office is pusat).
+            Role::UnitHead => own_office && !confidential,
+            Role::OfficeHead | Role::Member => own_office,
             Role::Dpo => true,
-            Role::Chair | Role::Auditor | Role::System => false,
+            Role::Chair | Role::Auditor | Role::System | Role::Supervisor => false,
         },
         Field::FreeText => match role {
-            Role::Intake | Role::Investigator | Role::Supervisor => own_office,
+            Role::Intake
+            | Role::Investigator
+            | Role::Resmon
+            | Role::UnitHead
+            | Role::OfficeHead
+            | Role::Member => own_office,
             Role::Chair => true,
-            Role::Auditor | Role::Dpo | Role::System => false,
+            Role::Auditor | Role::Dpo | Role::System | Role::Supervisor => false,
         },
     };
     let confidential_identity = field == Field::ReporterIdentity && confidential;
@@ -62,5 +72,5 @@ fn every_cell_of_the_policy_matches_design_section_10() {
             }
         }
     }
-    assert_eq!(cells, 7 * 2 * 2 * 3 * 2);
+    assert_eq!(cells, Role::ALL.len() * 2 * 2 * 3 * 2);
 }

@@ -9,106 +9,159 @@ mod support;
 use ombud_domain::*;
 use support::*;
 
-/// Columns: RE received, AC awaiting_completion, UE under_examination, IM in_mediation,
-/// CA corrective_action, IR in_resolution, RC recommendation, CL closed. `x` = legal.
+/// Columns: RG registered, RR rapid_response, RE received, AC awaiting_completion, UE
+/// under_examination, IM in_mediation, AR awaiting_reporter_response, AW awaiting_closure, CA
+/// corrective_action, IR in_resolution, RC recommendation, CL closed. `x` = legal (DOMAIN §4,
+/// §5).
 const STATES: &str = "
-report                                    .  .  .  .  .  .  .  .
-request-completion                        x  .  .  .  .  .  .  .
-complete                                  .  x  .  .  .  .  .  .
-accept                                    x  .  .  .  .  .  .  .
-assign                                    x  x  x  x  x  x  x  .
-request-clarification                     .  .  x  .  .  .  .  .
-answer-clarification                      .  .  x  .  .  .  .  .
-start-mediation                           .  .  x  .  .  .  .  .
-mediate                                   .  .  .  x  .  .  .  .
-conclude                                  .  .  x  .  .  .  .  .
-recommend                                 .  .  .  .  .  x  .  .
-reopen                                    .  .  .  .  .  .  .  x
-notes                                     x  x  x  x  x  x  x  x
-erase-personal-data                       x  x  x  x  x  x  x  x
-request-erasure                           x  x  x  x  x  x  x  .
-approve-erasure                           x  x  x  x  x  x  x  .
-refuse-erasure                            x  x  x  x  x  x  x  .
-escalate:to_superior                      .  .  x  .  x  .  .  .
-escalate:summons                          .  .  x  .  .  .  .  .
-escalate:police_assistance                .  .  x  .  .  .  .  .
-escalate:transfer_office                  x  x  x  .  .  .  .  .
-escalate:to_resolution                    .  .  .  .  x  .  .  .
-escalate:to_recommendation                .  .  .  .  .  x  .  .
-escalate:publication                      .  .  .  .  .  .  x  .
-escalate:report_to_parliament_and_president .  .  .  .  .  .  x  .
-close:consultation_only                   x  x  .  .  .  .  .  .
-close:incomplete_deemed_withdrawn         .  x  .  .  .  .  .  .
-close:withdrawn_by_reporter               x  x  x  x  x  x  x  .
-close:time_barred                         x  x  x  .  .  .  .  .
-close:duplicate                           x  x  x  .  .  .  .  .
-close:transferred_out                     x  x  x  .  .  .  .  .
-close:outside_competence                  x  x  x  .  .  .  .  .
-close:no_prior_complaint                  x  x  x  .  .  .  .  .
-close:sub_judice                          x  x  x  .  .  .  .  .
-close:agency_still_handling               x  x  x  .  .  .  .  .
-close:settled_by_mediation                .  .  x  .  .  .  .  .
-close:no_maladministration                .  .  x  .  .  .  .  .
-close:examination_stopped                 .  .  x  .  .  .  .  .
-close:corrective_action_implemented       .  .  .  .  x  .  .  .
-close:resolved_in_resolution              .  .  .  .  .  x  .  .
-close:recommendation_implemented          .  .  .  .  .  .  x  .
-close:recommendation_partly_implemented   .  .  .  .  .  .  x  .
-close:recommendation_not_implemented      .  .  .  .  .  .  x  .
+                                    RG RR RE AC UE IM AR AW CA IR RC CL
+report                               .  .  .  .  .  .  .  .  .  .  .  .
+convert                              x  x  .  .  .  .  .  .  .  .  .  .
+record-verification                  .  .  x  .  .  .  .  .  .  .  .  .
+request-completion                   .  .  x  .  .  .  .  .  .  .  .  .
+complete                             .  .  .  x  .  .  .  .  .  .  .  .
+accept                               .  .  x  .  .  .  .  .  .  .  .  .
+classify                             x  x  x  x  x  x  x  x  x  x  x  .
+assign                               x  x  x  x  x  x  x  x  x  x  x  .
+transfer                             .  x  x  x  x  .  .  .  x  x  .  .
+request-clarification                .  x  .  .  x  .  .  .  x  x  x  .
+answer-clarification                 .  x  .  .  x  .  .  .  x  x  x  .
+summon                               .  .  .  .  x  .  .  .  .  .  .  .
+record-attendance                    .  .  .  .  x  .  .  .  .  .  .  .
+record-absence                       .  .  .  .  x  .  .  .  .  .  .  .
+request-police-assistance            .  .  .  .  x  .  .  .  .  .  .  .
+record-activity                      .  .  .  .  x  .  .  .  x  x  x  .
+start-mediation                      .  .  .  .  x  .  .  .  .  .  .  .
+mediate                              .  .  .  .  .  x  .  .  .  .  .  .
+propose-conclusion                   .  .  .  .  x  .  .  .  .  .  .  .
+return-conclusion                    .  .  .  .  x  .  .  .  .  .  .  .
+approve-conclusion                   .  .  .  .  x  .  .  .  .  .  .  .
+notify-conclusion                    .  .  .  .  x  .  .  .  .  .  .  .
+record-reporter-response             .  .  .  .  .  .  x  .  .  .  .  .
+issue-lhp                            .  .  .  .  x  .  x  .  .  .  .  .
+report-corrective-action             .  .  .  .  .  .  .  .  x  x  .  .
+refer-to-resolution                  .  .  .  .  .  .  .  .  x  .  .  .
+return-lhp-file                      .  .  .  .  .  .  .  .  .  x  .  .
+complete-lhp-file                    .  .  .  .  .  .  .  .  .  x  .  .
+refer-to-recommendation              .  .  .  .  .  .  .  .  .  x  .  .
+recommend                            .  .  .  .  .  .  .  .  .  x  .  .
+record-delivery                      .  .  .  .  .  .  .  .  .  .  x  .
+report-implementation                .  .  .  .  .  .  .  .  .  .  x  .
+assess-implementation                .  .  .  .  .  .  .  .  .  .  x  .
+publish                              .  .  .  .  .  .  .  .  .  .  x  .
+report-to-dpr-and-president          .  .  .  .  .  .  .  .  .  .  x  .
+reopen                               .  .  .  .  .  .  .  .  .  .  .  x
+record-letter-receipt                x  x  x  x  x  x  x  x  x  x  x  x
+notes                                x  x  x  x  x  x  x  x  x  x  x  x
+propose-action                       x  x  x  x  x  x  x  x  x  x  x  .
+dismiss-proposal                     x  x  x  x  x  x  x  x  x  x  x  .
+erase-personal-data                  x  x  x  x  x  x  x  x  x  x  x  x
+request-erasure                      x  x  x  x  x  x  x  x  x  x  x  .
+approve-erasure                      x  x  x  x  x  x  x  x  x  x  x  .
+refuse-erasure                       x  x  x  x  x  x  x  x  x  x  x  .
+close:consultation_only              x  .  .  .  .  .  .  .  .  .  .  .
+close:carbon_copy_filed              x  .  .  .  .  .  .  .  .  .  .  .
+close:rco_resolved                   .  x  .  .  .  .  .  .  .  .  .  .
+close:incomplete_deemed_withdrawn    .  .  .  x  .  .  .  .  .  .  .  .
+close:withdrawn_by_reporter          x  x  x  x  x  x  x  x  x  x  x  .
+close:time_barred                    .  .  x  x  .  .  .  .  .  .  .  .
+close:duplicate                      .  .  x  x  .  .  .  .  .  .  .  .
+close:no_prior_complaint             .  .  x  x  .  .  .  .  .  .  .  .
+close:transferred_out                .  x  x  .  .  .  .  .  .  .  .  .
+close:outside_competence             .  x  x  .  .  .  .  .  .  .  .  .
+close:sub_judice                     .  .  x  .  .  .  .  .  .  .  .  .
+close:agency_still_handling          .  .  x  .  .  .  .  .  .  .  .  .
+close:resolved_by_respondent         .  x  x  .  x  x  .  .  .  .  .  .
+close:settled_by_mediation           .  .  .  .  x  .  .  .  .  .  .  .
+close:no_maladministration           .  .  .  .  .  .  .  x  .  .  .  .
+close:examination_stopped            .  .  .  .  .  .  .  x  .  .  .  .
+close:corrective_action_implemented  .  .  .  .  .  .  .  .  x  .  .  .
+close:resolved_in_resolution         .  .  .  .  .  .  .  .  .  x  .  .
+close:recommendation_implemented     .  .  .  .  .  .  .  .  .  .  x  .
+close:recommendation_partly_implemented .  .  .  .  .  .  .  .  .  .  x  .
+close:recommendation_not_implemented .  .  .  .  .  .  .  .  .  .  x  .
 ";
 
-/// Who may take each action (the "who" column of `docs/procedure.md`; auditor never writes).
+/// Who may take each action on a case of the actor's own office (`jawa-barat`, not `pusat`),
+/// in the first state the action is legal from, with the test's body (a report and a
+/// conversion on the regular track); the auditor never writes. DOMAIN §1, §4, §5.
 const ROLES: &str = "
-report                                    intake system
-request-completion                        intake
-complete                                  intake
-accept                                    supervisor
-assign                                    supervisor
-request-clarification                     investigator
-answer-clarification                      investigator
-start-mediation                           investigator
-mediate                                   investigator
-conclude                                  investigator supervisor
-recommend                                 chair
-reopen                                    supervisor
-notes                                     intake investigator supervisor chair dpo
-erase-personal-data                       dpo
-request-erasure                           dpo
-approve-erasure                           supervisor
-refuse-erasure                            supervisor
-escalate:to_superior                      investigator supervisor
-escalate:summons                          investigator supervisor
-escalate:police_assistance                supervisor chair
-escalate:transfer_office                  supervisor
-escalate:to_resolution                    supervisor
-escalate:to_recommendation                supervisor chair
-escalate:publication                      chair
-escalate:report_to_parliament_and_president chair
-close:consultation_only                   supervisor
-close:incomplete_deemed_withdrawn         supervisor system
-close:withdrawn_by_reporter               investigator supervisor
-close:time_barred                         supervisor
-close:duplicate                           supervisor
-close:transferred_out                     supervisor
-close:outside_competence                  supervisor
-close:no_prior_complaint                  supervisor
-close:sub_judice                          supervisor
-close:agency_still_handling               supervisor
-close:settled_by_mediation                investigator supervisor
-close:no_maladministration                investigator supervisor
-close:examination_stopped                 investigator supervisor
-close:corrective_action_implemented       supervisor
-close:resolved_in_resolution              supervisor
-close:recommendation_implemented          supervisor chair
-close:recommendation_partly_implemented   supervisor chair
-close:recommendation_not_implemented      supervisor chair
+report                               intake system
+convert                              intake unit_head
+record-verification                  intake
+request-completion                   intake
+complete                             intake
+accept                               unit_head office_head
+classify                             intake investigator unit_head
+assign                               unit_head office_head
+transfer                             office_head
+request-clarification                intake investigator
+answer-clarification                 intake investigator
+summon                               investigator
+record-attendance                    investigator
+record-absence                       investigator
+request-police-assistance            office_head
+record-activity                      investigator resmon
+start-mediation                      investigator
+mediate                              investigator
+propose-conclusion                   investigator
+return-conclusion                    office_head
+approve-conclusion                   office_head
+notify-conclusion                    investigator
+record-reporter-response             investigator
+issue-lhp                            office_head
+report-corrective-action             investigator resmon
+refer-to-resolution                  unit_head office_head
+return-lhp-file                      resmon
+complete-lhp-file                    investigator
+refer-to-recommendation              office_head
+recommend                            chair
+record-delivery                      resmon
+report-implementation                resmon
+assess-implementation                member chair
+publish                              chair
+report-to-dpr-and-president          chair
+reopen                               office_head
+record-letter-receipt                intake investigator resmon unit_head office_head
+notes                                intake investigator resmon unit_head office_head member chair dpo
+propose-action                       system
+dismiss-proposal                     unit_head office_head
+erase-personal-data                  dpo
+request-erasure                      dpo
+approve-erasure                      office_head
+refuse-erasure                       office_head
+close:consultation_only              intake
+close:carbon_copy_filed              intake
+close:rco_resolved                   unit_head
+close:incomplete_deemed_withdrawn    intake system
+close:withdrawn_by_reporter          intake unit_head office_head
+close:time_barred                    unit_head office_head
+close:duplicate                      unit_head office_head
+close:no_prior_complaint             unit_head office_head
+close:transferred_out                unit_head office_head
+close:outside_competence             unit_head office_head
+close:sub_judice                     unit_head office_head
+close:agency_still_handling          unit_head office_head
+close:resolved_by_respondent         unit_head office_head
+close:settled_by_mediation           office_head
+close:no_maladministration           office_head
+close:examination_stopped            office_head
+close:corrective_action_implemented  office_head
+close:resolved_in_resolution         office_head
+close:recommendation_implemented     member chair
+close:recommendation_partly_implemented member chair
+close:recommendation_not_implemented member chair
 ";
 
-const COLUMNS: [Status; 8] = [
+const COLUMNS: [Status; 12] = [
+    Status::Registered,
+    Status::RapidResponse,
     Status::Received,
     Status::AwaitingCompletion,
     Status::UnderExamination,
     Status::InMediation,
+    Status::AwaitingReporterResponse,
+    Status::AwaitingClosure,
     Status::CorrectiveAction,
     Status::InResolution,
     Status::Recommendation,
@@ -116,9 +169,6 @@ const COLUMNS: [Status; 8] = [
 ];
 
 fn parse_action(name: &str) -> Action {
-    if let Some(kind) = name.strip_prefix("escalate:") {
-        return Action::Escalate(EscalationKind::parse(kind).unwrap());
-    }
     if let Some(reason) = name.strip_prefix("close:") {
         return Action::Close(ClosureReason::parse(reason).unwrap());
     }
@@ -132,7 +182,7 @@ fn parse_action(name: &str) -> Action {
 
 fn table(text: &str) -> Vec<(Action, Vec<&str>)> {
     text.lines()
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("RG"))
         .map(|l| {
             let mut cells = l.split_whitespace();
             let action = parse_action(cells.next().unwrap());
@@ -247,7 +297,13 @@ fn the_auditor_never_writes() {
 fn office_scoped_roles_act_only_on_their_office_and_the_others_on_every_office() {
     let scenario = Scenario::at(Status::UnderExamination);
     let note = || CommandBody::AddNote { note: sealed(9) };
-    for role in [Role::Intake, Role::Investigator, Role::Supervisor] {
+    for role in [
+        Role::Intake,
+        Role::Investigator,
+        Role::Resmon,
+        Role::UnitHead,
+        Role::OfficeHead,
+    ] {
         let result = scenario.when_by(actor_in(role, "jawa-timur"), note());
         assert!(
             matches!(result, Err(DomainError::OutsideOffice { .. })),
@@ -255,10 +311,79 @@ fn office_scoped_roles_act_only_on_their_office_and_the_others_on_every_office()
         );
         assert!(scenario.when_by(actor(role), note()).is_ok());
     }
-    for role in [Role::Chair, Role::Dpo] {
+    for role in [Role::Member, Role::Chair, Role::Dpo] {
         assert!(
             scenario.when_by(actor_in(role, "pusat"), note()).is_ok(),
             "{role}"
         );
     }
+}
+
+#[test]
+fn the_retired_supervisor_role_may_do_nothing() {
+    for status in COLUMNS {
+        let scenario = Scenario::at(status);
+        for action in Action::all() {
+            assert!(
+                matches!(
+                    scenario.when_action(Role::Supervisor, action),
+                    Err(DomainError::NotPermitted { .. }) | Err(DomainError::NoSuchCase)
+                ),
+                "supervisor {action} in {status}"
+            );
+        }
+    }
+}
+
+/// The narrower rules: who asks for clarification where, and the member as head of office
+/// on `pusat` cases only.
+#[test]
+fn clarification_is_asked_by_the_role_of_the_stage() {
+    let ask = Action::Command(CommandKind::RequestClarification);
+    let cases: &[(Status, &[Role])] = &[
+        (Status::RapidResponse, &[Role::Intake, Role::Investigator]),
+        (Status::UnderExamination, &[Role::Investigator]),
+        (Status::CorrectiveAction, &[Role::Investigator]),
+        (Status::InResolution, &[Role::Resmon]),
+        (Status::Recommendation, &[Role::Resmon]),
+    ];
+    for (status, allowed) in cases {
+        let scenario = Scenario::at(*status);
+        for role in [Role::Intake, Role::Investigator, Role::Resmon] {
+            let result = scenario.when_action(role, ask);
+            let refused = matches!(result, Err(DomainError::NotPermitted { .. }));
+            assert_eq!(
+                refused,
+                !allowed.contains(&role),
+                "{role} asking for clarification in {status}: {result:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_member_acts_as_head_of_office_only_on_pusat_cases() {
+    let mut on_pusat = Scenario::new();
+    let mut report = report_body();
+    report.office = OfficeCode::parse("pusat").unwrap();
+    on_pusat.given_by(
+        actor_in(Role::Intake, "pusat"),
+        CommandBody::Report(Box::new(report)),
+    );
+    on_pusat.verified_by(actor_in(Role::Intake, "pusat"));
+    let accept = body_for(Action::Command(CommandKind::Accept));
+    on_pusat.given_by(actor_in(Role::UnitHead, "pusat"), accept);
+    let transfer = CommandBody::Transfer {
+        to_office: OfficeCode::parse("jawa-barat").unwrap(),
+        reason: sealed(3),
+    };
+    assert!(on_pusat
+        .when_by(actor_in(Role::Member, "pusat"), transfer.clone())
+        .is_ok());
+    let on_jabar = Scenario::at(Status::UnderExamination);
+    let transfer = body_for(Action::Command(CommandKind::Transfer));
+    assert!(matches!(
+        on_jabar.when_by(actor_in(Role::Member, "pusat"), transfer),
+        Err(DomainError::NotPermitted { .. })
+    ));
 }

@@ -254,7 +254,7 @@ impl ChainVerifier {
                 },
             ));
         }
-        let body_type = decoded.event.data.event_type().as_str();
+        let body_type = decoded.wire_type();
         if body_type != subject_type {
             return Err(self.broken(
                 event,

@@ -4,20 +4,19 @@
 //! and decoded strictly (unknown attributes or fields are refused; older schema versions are
 //! upcast first).
 
-use ombud_domain::event::*;
 use ombud_domain::{
     ActorId, CaseId, Event, EventData, EventType, IdempotencyKey, OfficeCode, Role, Timestamp,
 };
 use std::borrow::Cow;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::hash::Sha256Hash;
+use crate::legacy::{self, LegacyType};
 use crate::subject::event_subject;
-use crate::upcast::{current_version, Upcasters};
+use crate::upcast::{current_version, UpcastContext, Upcasters};
 
 /// `type` of every ombud event starts with this, followed by the event type's wire name.
 pub const TYPE_PREFIX: &str = "ombud.case.";
@@ -54,12 +53,23 @@ pub struct RecordedEvent {
     pub meta: EventMeta,
     /// The domain event.
     pub event: Event,
+    /// The v1 type the stored bytes carry, when the event is one ombud no longer writes
+    /// (its `data` is the v2 event it stands for).
+    pub upcast_from: Option<LegacyType>,
 }
 
 impl RecordedEvent {
     /// The subject the event is published on.
     pub fn subject(&self) -> String {
         event_subject(self.event.case_id, self.event.data.event_type())
+    }
+
+    /// The type name the stored bytes carry: the event's type, or its v1 legacy type.
+    pub fn wire_type(&self) -> &'static str {
+        match self.upcast_from {
+            Some(legacy) => legacy.as_str(),
+            None => self.event.data.event_type().as_str(),
+        }
     }
 }
 
@@ -106,6 +116,14 @@ pub enum DecodeError {
         event_type: EventType,
         /// The version being upcast.
         version: u32,
+        /// What went wrong.
+        problem: String,
+    },
+    /// A v1 event type no longer written could not be read as its v2 event.
+    #[error("reading v1 {event_type}: {problem}")]
+    Legacy {
+        /// The v1 type.
+        event_type: &'static str,
         /// What went wrong.
         problem: String,
     },
@@ -185,7 +203,7 @@ struct WireIn<'a> {
 
 /// Encodes an event as its body bytes (compact JSON, fixed attribute order).
 pub fn encode(recorded: &RecordedEvent) -> Vec<u8> {
-    let RecordedEvent { meta, event } = recorded;
+    let RecordedEvent { meta, event, .. } = recorded;
     let event_type = event.data.event_type();
     let wire = WireOut {
         specversion: SPEC_VERSION,
@@ -239,8 +257,6 @@ pub fn decode_with(bytes: &[u8], upcasters: &Upcasters) -> Result<RecordedEvent,
             format!("{:?} does not start with {TYPE_PREFIX}", wire.ty),
         )
     })?;
-    let event_type = EventType::parse(type_name)
-        .ok_or_else(|| DecodeError::UnknownEventType(wire.ty.to_string()))?;
     let office = wire
         .source
         .strip_prefix(SOURCE_PREFIX)
@@ -270,7 +286,26 @@ pub fn decode_with(bytes: &[u8], upcasters: &Upcasters) -> Result<RecordedEvent,
     }
     let command_hash = Sha256Hash::parse_hex(&wire.commandhash)
         .ok_or_else(|| attribute("commandhash", "not 64 hex digits".into()))?;
-    let data = decode_data(event_type, wire.schemaversion, wire.data, upcasters)?;
+    let cx = UpcastContext {
+        date: wire.time.local_date(ombud_domain::deadline::wib()),
+    };
+    let (data, upcast_from) = match EventType::parse(type_name) {
+        Some(event_type) => (
+            decode_data(event_type, wire.schemaversion, wire.data, upcasters, &cx)?,
+            None,
+        ),
+        None => {
+            let legacy = LegacyType::parse(type_name)
+                .ok_or_else(|| DecodeError::UnknownEventType(wire.ty.to_string()))?;
+            let data = legacy::decode(legacy, wire.schemaversion, wire.data.get(), &cx).map_err(
+                |problem| DecodeError::Legacy {
+                    event_type: legacy.as_str(),
+                    problem,
+                },
+            )?;
+            (data, Some(legacy))
+        }
+    };
 
     Ok(RecordedEvent {
         meta: EventMeta {
@@ -290,6 +325,7 @@ pub fn decode_with(bytes: &[u8], upcasters: &Upcasters) -> Result<RecordedEvent,
             role: wire.actorrole,
             data,
         },
+        upcast_from,
     })
 }
 
@@ -297,82 +333,44 @@ fn attribute(attribute: &'static str, problem: String) -> DecodeError {
     DecodeError::Attribute { attribute, problem }
 }
 
-/// `data` either as stored (current version) or as upcast JSON.
-enum DataSource<'a> {
-    Raw(&'a str),
-    Value(serde_json::Value),
-}
-
-fn parse<T: DeserializeOwned>(
-    event_type: EventType,
-    source: DataSource<'_>,
-) -> Result<T, DecodeError> {
-    let result = match source {
-        DataSource::Raw(text) => serde_json::from_str(text),
-        DataSource::Value(value) => serde_json::from_value(value),
-    };
-    result.map_err(|e| DecodeError::Data {
-        event_type,
-        problem: e.to_string(),
-    })
-}
-
 fn decode_data(
     event_type: EventType,
     version: u32,
     raw: &RawValue,
     upcasters: &Upcasters,
+    cx: &UpcastContext,
 ) -> Result<EventData, DecodeError> {
     let newest = current_version(event_type);
-    let source = if version == newest {
-        DataSource::Raw(raw.get())
-    } else if version > newest {
+    let problem = |e: serde_json::Error| DecodeError::Data {
+        event_type,
+        problem: e.to_string(),
+    };
+    if version == newest {
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let data = EventData::deserialize(event_type, &mut de).map_err(problem)?;
+        de.end().map_err(problem)?;
+        return Ok(data);
+    }
+    if version > newest {
         return Err(DecodeError::NewerSchemaVersion {
             event_type,
             version,
             newest,
         });
-    } else {
-        let mut value: serde_json::Value =
-            serde_json::from_str(raw.get()).map_err(|e| DecodeError::Data {
-                event_type,
-                problem: e.to_string(),
-            })?;
-        for from in version..newest {
-            let step = upcasters
-                .step(event_type, from)
-                .ok_or(DecodeError::NoUpcaster {
-                    event_type,
-                    version: from,
-                })?;
-            value = (step.upcast)(value).map_err(|problem| DecodeError::Upcast {
+    }
+    let mut value: serde_json::Value = serde_json::from_str(raw.get()).map_err(problem)?;
+    for from in version..newest {
+        let step = upcasters
+            .step(event_type, from)
+            .ok_or(DecodeError::NoUpcaster {
                 event_type,
                 version: from,
-                problem,
             })?;
-        }
-        DataSource::Value(value)
-    };
-    let t = event_type;
-    Ok(match event_type {
-        EventType::Reported => EventData::Reported(Box::new(parse::<Reported>(t, source)?)),
-        EventType::CompletionRequested => EventData::CompletionRequested(parse(t, source)?),
-        EventType::Completed => EventData::Completed(parse(t, source)?),
-        EventType::Accepted => EventData::Accepted(parse(t, source)?),
-        EventType::Assigned => EventData::Assigned(parse(t, source)?),
-        EventType::ClarificationRequested => EventData::ClarificationRequested(parse(t, source)?),
-        EventType::ClarificationAnswered => EventData::ClarificationAnswered(parse(t, source)?),
-        EventType::Escalated => EventData::Escalated(parse(t, source)?),
-        EventType::MediationStarted => EventData::MediationStarted(parse(t, source)?),
-        EventType::Mediated => EventData::Mediated(parse(t, source)?),
-        EventType::Concluded => EventData::Concluded(parse(t, source)?),
-        EventType::RecommendationIssued => EventData::RecommendationIssued(parse(t, source)?),
-        EventType::Closed => EventData::Closed(parse(t, source)?),
-        EventType::Reopened => EventData::Reopened(parse(t, source)?),
-        EventType::NoteAdded => EventData::NoteAdded(parse(t, source)?),
-        EventType::PersonalDataErased => EventData::PersonalDataErased(parse(t, source)?),
-        EventType::ErasureRequested => EventData::ErasureRequested(parse(t, source)?),
-        EventType::ErasureApproved => EventData::ErasureApproved(parse(t, source)?),
-        EventType::ErasureRefused => EventData::ErasureRefused(parse(t, source)?),
-    })
+        value = (step.upcast)(value, cx).map_err(|problem| DecodeError::Upcast {
+            event_type,
+            version: from,
+            problem,
+        })?;
+    }
+    EventData::deserialize(event_type, value).map_err(problem)
 }

@@ -5,7 +5,8 @@
 //!
 //! - [`codec`]: the CloudEvents 1.0 structured-mode JSON body of an event, its extension
 //!   attributes, deterministic encoding (decode → encode gives the same bytes) and decoding
-//!   with upcasting of older schema versions ([`upcast`]).
+//!   with upcasting of older schema versions ([`upcast`]) and the v1 types no longer written
+//!   ([`legacy`]).
 //! - [`subject`]: the subject scheme `ombud.case.<case_id>.<event_type>`.
 //! - [`hash`]: SHA-256 of the exact body bytes, in hex (`Ombud-Hash` header, `prevhash`).
 //! - [`mark`]: ombud's mark on an event (`Ombud-Mac`, HMAC-SHA256 under a deployment write
@@ -28,6 +29,7 @@ pub mod chain;
 pub mod codec;
 pub mod hash;
 pub mod keystore;
+pub mod legacy;
 pub mod mark;
 pub mod schema;
 pub mod seal;
@@ -39,6 +41,7 @@ pub use chain::{verify_chain, BreakKind, ChainBreak, ChainHead, ChainVerifier, S
 pub use codec::{decode, encode, DecodeError, EventMeta, RecordedEvent};
 pub use hash::Sha256Hash;
 pub use keystore::{KeyStore, KeyStoreError, MemoryKeyStore, StoredKey};
+pub use legacy::LegacyType;
 pub use mark::{Unmarked, WriteKey, WriteKeyError, WriteKeys, MAC_HEADER};
 pub use seal::{DataKey, MasterKey, SealError, Unsealed, Vault, WrappedKey};
-pub use upcast::{current_version, Upcaster, Upcasters};
+pub use upcast::{current_version, UpcastContext, Upcaster, Upcasters};

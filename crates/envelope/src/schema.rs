@@ -2,7 +2,6 @@
 //! event type's `data` (per schema version) and one for the envelope. They are committed under
 //! `docs/schemas/`; a test fails when the committed files differ from what the types generate.
 
-use ombud_domain::event::*;
 use ombud_domain::{ActorId, EventType, IdempotencyKey, Role, Timestamp};
 use schemars::{schema_for, JsonSchema, Schema};
 use uuid::Uuid;
@@ -11,27 +10,7 @@ use crate::upcast::current_version;
 
 /// The schema of `data` for an event type at its current version.
 pub fn data_schema(event_type: EventType) -> Schema {
-    let mut schema = match event_type {
-        EventType::Reported => schema_for!(Reported),
-        EventType::CompletionRequested => schema_for!(CompletionRequested),
-        EventType::Completed => schema_for!(Completed),
-        EventType::Accepted => schema_for!(Accepted),
-        EventType::Assigned => schema_for!(Assigned),
-        EventType::ClarificationRequested => schema_for!(ClarificationRequested),
-        EventType::ClarificationAnswered => schema_for!(ClarificationAnswered),
-        EventType::Escalated => schema_for!(Escalated),
-        EventType::MediationStarted => schema_for!(MediationStarted),
-        EventType::Mediated => schema_for!(Mediated),
-        EventType::Concluded => schema_for!(Concluded),
-        EventType::RecommendationIssued => schema_for!(RecommendationIssued),
-        EventType::Closed => schema_for!(Closed),
-        EventType::Reopened => schema_for!(Reopened),
-        EventType::NoteAdded => schema_for!(NoteAdded),
-        EventType::PersonalDataErased => schema_for!(PersonalDataErased),
-        EventType::ErasureRequested => schema_for!(ErasureRequested),
-        EventType::ErasureApproved => schema_for!(ErasureApproved),
-        EventType::ErasureRefused => schema_for!(ErasureRefused),
-    };
+    let mut schema = event_type.data_schema();
     schema.insert(
         "title".into(),
         format!(

@@ -40,12 +40,12 @@ mod tests {
     #[test]
     fn subjects_round_trip() {
         let id = CaseId::parse("01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42").unwrap();
-        let s = event_subject(id, EventType::Escalated);
+        let s = event_subject(id, EventType::LhpIssued);
         assert_eq!(
             s,
-            "ombud.case.01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42.escalated"
+            "ombud.case.01935c6e-7d2a-7c41-9a3e-5b7c2d1e0f42.lhp_issued"
         );
-        assert_eq!(parse_subject(&s), Some((id, "escalated")));
+        assert_eq!(parse_subject(&s), Some((id, "lhp_issued")));
         assert_eq!(parse_subject("ombud.case.not-a-uuid.escalated"), None);
         assert_eq!(parse_subject("other.case.x.y"), None);
         assert_eq!(

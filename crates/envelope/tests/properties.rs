@@ -18,6 +18,7 @@ use ombud_domain::decide::{legal_states, permitted_roles};
 use ombud_domain::event::{ReporterData, Respondent};
 use ombud_domain::sealed::Bytes;
 use ombud_domain::*;
+use ombud_domain::{command, event, taxonomy};
 use ombud_envelope::{
     decode, encode, verify_chain, EventMeta, RecordedEvent, Sha256Hash, StoredEvent,
 };
@@ -32,26 +33,77 @@ fn sealed(tag: u8, len: usize) -> Sealed {
     }
 }
 
-fn body(action: Action, variant: u8) -> CommandBody {
+fn letter(v: usize) -> Letter {
+    Letter {
+        via: [Via::Post, Via::Hand, Via::Email, Via::Whatsapp, Via::Phone][v % 5],
+        number: (!v.is_multiple_of(7)).then(|| format!("B/{v}/PW.13/2026")),
+        date: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        received_on: v
+            .is_multiple_of(2)
+            .then(|| NaiveDate::from_ymd_opt(2026, 1, 5 + (v % 3) as u32).unwrap()),
+    }
+}
+
+fn day(v: usize) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 5 + (v % 20) as u32).unwrap()
+}
+
+fn form(v: usize) -> FormCode {
+    FormCode::parse(["improper_request_for_payment", "undue_delay", "bribery"][v % 3]).unwrap()
+}
+
+fn respondent(v: usize) -> Respondent {
+    Respondent {
+        agency_code: AgencyCode::parse("rsud-dr-soekardjo").unwrap(),
+        agency_name: "RSUD dr. Soekardjo Kota Tasikmalaya".into(),
+        unit: v.is_multiple_of(2).then(|| "IGD".into()),
+        superior: Some("Wali Kota Tasikmalaya".into()),
+    }
+}
+
+fn conclusion(v: usize, variant: u8) -> event::Conclusion {
+    match v % 3 {
+        0 => event::Conclusion::Found {
+            forms_found: vec![form(v + 1)],
+            corrective_actions: (0..1 + v % 2)
+                .map(|i| event::CorrectiveAction {
+                    id: format!("{}", i + 1),
+                    addressee: taxonomy::ActionAddressee::ALL[v % 4],
+                    name: v.is_multiple_of(2).then(|| sealed(variant, 11)),
+                    action: sealed(variant, 20),
+                })
+                .collect(),
+        },
+        1 => event::Conclusion::NotFound,
+        _ => event::Conclusion::Stopped {
+            ground: taxonomy::StopGround::ALL[v % 6],
+        },
+    }
+}
+
+fn opt_note(v: usize, variant: u8) -> Option<Sealed> {
+    v.is_multiple_of(2).then(|| sealed(variant, 9))
+}
+
+/// A body for `action`; `latest` is the case's latest summons (results mostly name it).
+fn body(action: Action, variant: u8, latest: u32) -> CommandBody {
+    use taxonomy::*;
+    use CommandKind as K;
     let v = variant as usize;
     match action {
-        Action::Escalate(kind) => CommandBody::Escalate {
-            kind,
-            reason: sealed(variant, 17 + v % 5),
-            target: match (kind, v % 3) {
-                (EscalationKind::TransferOffice, 0) => Some("pusat".into()),
-                (EscalationKind::TransferOffice, 1) => Some("jawa-barat".into()),
-                (_, 2) => None,
-                _ => Some("Wali Kota Tasikmalaya".into()),
-            },
-        },
         Action::Close(reason) => CommandBody::Close {
             reason,
-            note: v.is_multiple_of(2).then(|| sealed(variant, 9)),
+            pleno: v.is_multiple_of(3).then(|| event::Decision {
+                number: format!("PLENO/{v}"),
+                date: day(v),
+            }),
+            letter: (!v.is_multiple_of(4)).then(|| letter(v)),
+            note: opt_note(v, variant),
         },
         Action::Command(kind) => match kind {
-            CommandKind::Report => {
-                let own = v.is_multiple_of(5);
+            K::Report => {
+                let track = Track::ALL[v % 5];
+                let own = track == Track::OwnInitiative;
                 CommandBody::Report(Box::new(ReportCase {
                     office: OfficeCode::parse("jawa-barat").unwrap(),
                     channel: if own {
@@ -60,76 +112,220 @@ fn body(action: Action, variant: u8) -> CommandBody {
                         Channel::ALL[v % 9]
                     },
                     external_ref: v.is_multiple_of(2).then(|| format!("LAPOR-{v}")),
-                    track: if own {
-                        Track::OwnInitiative
-                    } else {
-                        Track::ALL[v % 2]
-                    },
-                    reporter: (!own || v.is_multiple_of(3)).then(|| ReporterData {
+                    track,
+                    received_on: v.is_multiple_of(3).then(|| day(0)),
+                    reporter: (!own || v.is_multiple_of(7)).then(|| ReporterData {
                         confidential: v % 2 == 1,
                         identity: sealed(variant, 40),
                     }),
-                    respondent: Respondent {
-                        agency_code: AgencyCode::parse("rsud-dr-soekardjo").unwrap(),
-                        agency_name: "RSUD dr. Soekardjo Kota Tasikmalaya".into(),
-                        unit: v.is_multiple_of(2).then(|| "IGD".into()),
-                        superior: Some("Wali Kota Tasikmalaya".into()),
+                    respondent: (!v.is_multiple_of(11)).then(|| respondent(v)),
+                    forms: if track == Track::Consultation && !v.is_multiple_of(9) {
+                        Vec::new()
+                    } else {
+                        vec![form(v)]
                     },
-                    forms: vec![FormCode::parse(
-                        ["improper_request_for_payment", "undue_delay", "bribery"][v % 3],
-                    )
-                    .unwrap()],
                     incident_date: NaiveDate::from_ymd_opt(
-                        2023 + (v % 5) as i32,
+                        2023 + (v % 3) as i32,
                         1 + (v % 12) as u32,
                         1,
                     ),
                     prior_complaint: v.is_multiple_of(2),
                     summary: sealed(variant, 64),
+                    criteria: if track == Track::RapidResponse || v.is_multiple_of(13) {
+                        vec![RcoCriterion::ALL[v % 3]]
+                    } else {
+                        Vec::new()
+                    },
+                    decision: (own || v.is_multiple_of(17)).then(|| event::Decision {
+                        number: format!("KEP/{v}"),
+                        date: day(0),
+                    }),
                 }))
             }
-            CommandKind::RequestCompletion => CommandBody::RequestCompletion {
-                missing: sealed(variant, 12),
+            K::Convert => CommandBody::Convert(Box::new(command::ConvertCase {
+                track: if v.is_multiple_of(4) {
+                    Track::OwnInitiative
+                } else {
+                    Track::Regular
+                },
+                reporter: v.is_multiple_of(3).then(|| ReporterData {
+                    confidential: false,
+                    identity: sealed(variant, 30),
+                }),
+                respondent: v.is_multiple_of(2).then(|| respondent(v)),
+                forms: vec![form(v)],
+                decision: v.is_multiple_of(4).then(|| event::Decision {
+                    number: format!("KEP/{v}"),
+                    date: day(0),
+                }),
+            })),
+            K::Verify => CommandBody::Verify {
+                stage: VerificationStage::ALL[v % 2],
+                passed: !v.is_multiple_of(5),
+                note: opt_note(v, variant),
             },
-            CommandKind::Complete => CommandBody::Complete { note: None },
-            CommandKind::Accept => CommandBody::Accept {
+            K::RequestCompletion => CommandBody::RequestCompletion {
+                missing: sealed(variant, 12),
+                letter: letter(v),
+            },
+            K::Complete => CommandBody::Complete {
+                received_on: day(v),
+                note: None,
+            },
+            K::Accept => CommandBody::Accept {
+                pleno: event::Decision {
+                    number: format!("PLENO/{v}"),
+                    date: day(0),
+                },
                 unit: UnitCode::parse("riksa-2").unwrap(),
                 assignee: ActorId::parse("riksa.agus").unwrap(),
             },
-            CommandKind::Assign => CommandBody::Assign {
+            K::Classify => CommandBody::Classify {
+                forms: vec![form(v + 1)],
+                substance: v.is_multiple_of(2).then(|| "agraria".into()),
+                agency_group: None,
+                reporter_kind: Some(ReporterKind::ALL[v % 6]),
+                represented_by: v.is_multiple_of(5).then(|| sealed(variant, 10)),
+            },
+            K::Assign => CommandBody::Assign {
                 assignee: ActorId::parse("riksa.dewi").unwrap(),
                 unit: v
                     .is_multiple_of(2)
                     .then(|| UnitCode::parse("riksa-3").unwrap()),
             },
-            CommandKind::RequestClarification => CommandBody::RequestClarification {
-                addressee: Addressee::ALL[v % 2],
-                letter_number: if v.is_multiple_of(7) {
-                    " ".into()
-                } else {
-                    format!("B/{v}/PW.13/2026")
-                },
+            K::Transfer => CommandBody::Transfer {
+                to_office: OfficeCode::parse(["pusat", "jawa-barat", "jakarta-raya"][v % 3])
+                    .unwrap(),
+                reason: sealed(variant, 17),
             },
-            CommandKind::AnswerClarification => CommandBody::AnswerClarification { note: None },
-            CommandKind::StartMediation => CommandBody::StartMediation {
+            K::RequestClarification => CommandBody::RequestClarification {
+                addressee: Addressee::ALL[v % 5],
+                purpose: Purpose::ALL[v % 3],
+                letter: letter(v),
+            },
+            K::AnswerClarification => CommandBody::AnswerClarification {
+                outcome: AnswerOutcome::ALL[v % 2],
+                received_on: (!v.is_multiple_of(3)).then(|| day(v)),
+                note: None,
+            },
+            K::Summon => CommandBody::Summon {
+                party: command::PartyInput {
+                    kind: SummonsParty::ALL[v % 2],
+                    party_ref: if v.is_multiple_of(5) {
+                        "saksi-1"
+                    } else {
+                        "kepala-dinas"
+                    }
+                    .into(),
+                    name: sealed(variant, 14),
+                },
+                appointment_at: day(v).and_hms_opt(9, 0, 0).unwrap(),
+                letter: letter(v),
+            },
+            K::RecordAttendance => CommandBody::RecordAttendance {
+                summons: if v.is_multiple_of(5) {
+                    1 + (v % 4) as u32
+                } else {
+                    latest
+                },
+                note: None,
+            },
+            K::RecordAbsence => CommandBody::RecordAbsence {
+                summons: if v.is_multiple_of(5) {
+                    1 + (v % 4) as u32
+                } else {
+                    latest
+                },
+                valid_reason: v.is_multiple_of(4),
+                note: None,
+            },
+            K::RequestPoliceAssistance => CommandBody::RequestPoliceAssistance {
+                party_ref: if v.is_multiple_of(5) {
+                    "saksi-1"
+                } else {
+                    "kepala-dinas"
+                }
+                .into(),
+                police_unit: "Polda Jawa Barat".into(),
+                letter: letter(v),
+            },
+            K::RecordActivity => CommandBody::RecordActivity {
+                kind: ActivityKind::ALL[v % 5],
+                date: day(v),
+                outcome: sealed(variant, 22),
+            },
+            K::StartMediation => CommandBody::StartMediation {
+                method: MediationMethod::ALL[v % 2],
                 note: Some(sealed(variant, 8)),
             },
-            CommandKind::Mediate => CommandBody::Mediate {
+            K::Mediate => CommandBody::Mediate {
                 outcome: MediationOutcome::ALL[v % 2],
                 terms: (!v.is_multiple_of(3)).then(|| sealed(variant, 30)),
             },
-            CommandKind::Conclude => CommandBody::Conclude {
-                finding: Finding::ALL[v % 3],
-                corrective_actions: (v % 4 != 3).then(|| sealed(variant, 30)),
+            K::ProposeConclusion => CommandBody::ProposeConclusion {
+                conclusion: conclusion(v, variant),
+                summary: opt_note(v, variant),
             },
-            CommandKind::Recommend => CommandBody::Recommend {
-                addressee: "Wali Kota Tasikmalaya".into(),
-                content: sealed(variant, 50),
-            },
-            CommandKind::Reopen => CommandBody::Reopen {
+            K::ReturnConclusion => CommandBody::ReturnConclusion {
                 reason: sealed(variant, 10),
             },
-            CommandKind::AddNote => CommandBody::AddNote {
+            K::ApproveConclusion => CommandBody::ApproveConclusion {
+                review_date: day(v),
+            },
+            K::NotifyConclusion => CommandBody::NotifyConclusion { letter: letter(v) },
+            K::RecordReporterResponse => CommandBody::RecordReporterResponse {
+                received_on: day(v),
+                argued: v.is_multiple_of(5),
+                note: None,
+            },
+            K::IssueLhp => CommandBody::IssueLhp { letter: letter(v) },
+            K::ReportCorrectiveAction => CommandBody::ReportCorrectiveAction {
+                reports: vec![event::ActionReport {
+                    action_id: format!("{}", 1 + v % 3),
+                    status: ActionStatus::ALL[v % 4],
+                }],
+                received_on: day(v),
+                note: None,
+            },
+            K::ReferToResolution => CommandBody::ReferToResolution {
+                ground: ResolutionGround::ALL[v % 3],
+                note: None,
+            },
+            K::ReturnLhpFile => CommandBody::ReturnLhpFile {
+                missing: sealed(variant, 9),
+            },
+            K::CompleteLhpFile => CommandBody::CompleteLhpFile { note: None },
+            K::ReferToRecommendation => CommandBody::ReferToRecommendation { note: None },
+            K::Recommend => CommandBody::Recommend {
+                addressee: "Wali Kota Tasikmalaya".into(),
+                content: sealed(variant, 50),
+                letter: letter(v),
+            },
+            K::RecordDelivery => CommandBody::RecordDelivery {
+                received_on: day(v),
+            },
+            K::ReportImplementation => CommandBody::ReportImplementation {
+                report: ImplementationReport::ALL[v % 3],
+                letter: letter(v),
+            },
+            K::AssessImplementation => CommandBody::AssessImplementation {
+                assessment: Assessment::ALL[v % 3],
+                reasons_acceptable: v.is_multiple_of(2),
+                note: None,
+            },
+            K::Publish => CommandBody::Publish { note: None },
+            K::ReportToDprAndPresident => CommandBody::ReportToDprAndPresident {
+                letter: v.is_multiple_of(2).then(|| letter(v)),
+                note: None,
+            },
+            K::Reopen => CommandBody::Reopen {
+                reason: sealed(variant, 10),
+            },
+            K::RecordLetterReceipt => CommandBody::RecordLetterReceipt {
+                letter_of: 1 + (v % 12) as u64,
+                received_on: day(v),
+            },
+            K::AddNote => CommandBody::AddNote {
                 note: if v.is_multiple_of(11) {
                     Sealed {
                         key_id: KeyId::parse("other").unwrap(),
@@ -139,20 +335,28 @@ fn body(action: Action, variant: u8) -> CommandBody {
                     sealed(variant, 5)
                 },
             },
-            CommandKind::ErasePersonalData => CommandBody::ErasePersonalData {
+            K::ProposeAction => CommandBody::ProposeAction {
+                action: ProposedAction::ALL[v % 8],
+                clock: ClockKind::ALL[v % 8],
+            },
+            K::DismissProposal => CommandBody::DismissProposal {
+                proposal: 1 + (v % 12) as u64,
+                reason: sealed(variant, 6),
+            },
+            K::ErasePersonalData => CommandBody::ErasePersonalData {
                 request_ref: format!("PDP/{}", v % 3),
             },
-            CommandKind::RequestErasure => CommandBody::RequestErasure {
+            K::RequestErasure => CommandBody::RequestErasure {
                 request_ref: format!("PDP/{}", v % 3),
             },
-            CommandKind::ApproveErasure => CommandBody::ApproveErasure {
+            K::ApproveErasure => CommandBody::ApproveErasure {
                 request_ref: format!("PDP/{}", v % 3),
             },
-            CommandKind::RefuseErasure => CommandBody::RefuseErasure {
+            K::RefuseErasure => CommandBody::RefuseErasure {
                 request_ref: format!("PDP/{}", v % 3),
                 reason: sealed(variant, 7),
             },
-            CommandKind::Escalate | CommandKind::Close => unreachable!(),
+            K::Close => unreachable!(),
         },
     }
 }
@@ -171,7 +375,7 @@ struct Step {
 fn step() -> impl Strategy<Value = Step> {
     (
         prop::bool::weighted(0.85),
-        0..64usize,
+        0..128usize,
         0..16usize,
         prop::bool::weighted(0.1),
         any::<u8>(),
@@ -202,33 +406,85 @@ fn run(steps: &[Step]) -> Run {
     let all = Action::all();
     for (i, step) in steps.iter().enumerate() {
         now = Timestamp::from_datetime(now.as_datetime() + Duration::days(i64::from(step.days)));
-        let candidates: Vec<Action> = if step.legal {
-            all.iter()
-                .copied()
-                .filter(|a| legal_states(*a).contains(&state.status))
-                .collect()
-        } else {
-            all.clone()
-        };
-        let action = candidates[step.action % candidates.len()];
-        let permitted = permitted_roles(action);
-        let role = if step.role < 12 && !permitted.is_empty() {
-            permitted[step.role % permitted.len()]
-        } else {
-            Role::ALL[step.role % Role::ALL.len()]
-        };
-        let actor = Actor {
-            // One actor per role (an erasure request's requester may not decide it).
-            id: ActorId::parse(&format!("staf.{role}")).unwrap(),
-            role,
-            office: OfficeCode::parse(if step.pusat { "pusat" } else { "jawa-barat" }).unwrap(),
-        };
-        let command = Command {
+        let latest = state.summons.last().map_or(1, |s| s.number);
+        // Legal steps act from the case's office (it may have been transferred).
+        let home = state
+            .office
+            .clone()
+            .unwrap_or_else(|| OfficeCode::parse("jawa-barat").unwrap());
+        let make = |action: Action, role: Role, pusat: bool| Command {
             case_id: support::case_id(),
-            actor,
+            actor: Actor {
+                // One actor per role (an erasure request's requester may not decide it).
+                id: ActorId::parse(&format!("staf.{role}")).unwrap(),
+                role,
+                office: if pusat {
+                    OfficeCode::parse("pusat").unwrap()
+                } else {
+                    home.clone()
+                },
+            },
             at: now,
             rules: rules.clone(),
-            body: body(action, step.variant),
+            body: body(action, step.variant, latest),
+        };
+        let command = if step.legal {
+            // A command the domain accepts now, if there is one (a walk through the
+            // procedure), else any.
+            let candidates: Vec<Action> = all
+                .iter()
+                .copied()
+                .filter(|a| legal_states(*a).contains(&state.status))
+                .collect();
+            // One command per accepted action (by the first of its roles that may), so that
+            // the choice is among actions, not weighted by how many roles may take one.
+            let accepted: Vec<Command> = candidates
+                .iter()
+                .filter_map(|action| {
+                    let roles = permitted_roles(*action);
+                    (0..roles.len())
+                        .map(|k| make(*action, roles[(step.role + k) % roles.len()], false))
+                        .find(|c| decide(&state, c.clone()).is_ok())
+                })
+                .collect();
+            // Closing is possible almost everywhere; mostly walk on.
+            let walking: Vec<&Command> = accepted
+                .iter()
+                .filter(|c| !matches!(c.body, CommandBody::Close { .. }))
+                .collect();
+            // Once summons began, often follow them through (Pasal 31 needs a run of them).
+            let summons: Vec<&Command> = walking
+                .iter()
+                .copied()
+                .filter(|c| {
+                    matches!(
+                        c.body,
+                        CommandBody::Summon { .. }
+                            | CommandBody::RecordAbsence { .. }
+                            | CommandBody::RequestPoliceAssistance { .. }
+                    )
+                })
+                .collect();
+            let pool: Vec<&Command> = if walking.is_empty() || step.variant % 6 == 0 {
+                accepted.iter().collect()
+            } else if !state.summons.is_empty() && !summons.is_empty() && step.variant % 4 != 1 {
+                summons
+            } else {
+                walking
+            };
+            match pool.get(step.action % pool.len().max(1)) {
+                Some(c) => (*c).clone(),
+                None => make(all[step.action % all.len()], Role::Auditor, false),
+            }
+        } else {
+            let action = all[step.action % all.len()];
+            let permitted = permitted_roles(action);
+            let role = if step.role < 12 && !permitted.is_empty() {
+                permitted[step.role % permitted.len()]
+            } else {
+                Role::ALL[step.role % Role::ALL.len()]
+            };
+            make(action, role, step.pusat)
         };
         // (a): a refusal is fine, a panic fails the property.
         let Ok(event) = decide(&state, command) else {
@@ -253,6 +509,7 @@ fn run(steps: &[Step]) -> Run {
                 causation_id: Uuid::from_u128(1000 + i as u128),
             },
             event: event.clone(),
+            upcast_from: None,
         };
         let bytes = encode(&recorded);
         // (c): decode gives the same event, and re-encoding the same bytes.
@@ -324,7 +581,7 @@ fn random_histories_reach_every_state() {
     let mut seen = std::collections::BTreeSet::new();
     let mut types = std::collections::BTreeSet::new();
     for _ in 0..400 {
-        let steps = prop::collection::vec(step(), 1..60)
+        let steps = prop::collection::vec(step(), 1..160)
             .new_tree(&mut runner)
             .unwrap()
             .current();

@@ -17,7 +17,19 @@ use ombud_envelope::{schema, DecodeError};
 use support::*;
 
 fn fixture_path(event_type: EventType) -> std::path::PathBuf {
-    fixtures_dir().join(format!("v1/{event_type}.json"))
+    fixtures_dir().join(format!(
+        "v{}/{event_type}.json",
+        event_type.schema_version()
+    ))
+}
+
+/// An event exactly as the first ombud wrote it (`fixtures/wire-v1/`, every v1 type, kept
+/// forever byte for byte: v1 events stay readable).
+fn v1_fixture(name: &str) -> Vec<u8> {
+    let mut bytes = std::fs::read(fixtures_dir().join(format!("wire-v1/{name}.json")))
+        .unwrap_or_else(|e| panic!("v1 fixture {name}: {e}"));
+    assert_eq!(bytes.pop(), Some(b'\n'));
+    bytes
 }
 
 fn fixture(event_type: EventType) -> Vec<u8> {
@@ -34,7 +46,7 @@ fn every_event_type_encodes_exactly_as_its_golden_fixture() {
         if bless() {
             let mut text = encoded.clone();
             text.push(b'\n');
-            std::fs::create_dir_all(fixtures_dir().join("v1")).unwrap();
+            std::fs::create_dir_all(fixture_path(*event_type).parent().unwrap()).unwrap();
             std::fs::write(fixture_path(*event_type), text).unwrap();
         }
         assert_eq!(
@@ -43,13 +55,27 @@ fn every_event_type_encodes_exactly_as_its_golden_fixture() {
             "the wire shape of {event_type} changed"
         );
     }
-    let files = std::fs::read_dir(fixtures_dir().join("v1"))
-        .unwrap()
-        .count();
+    // The current fixtures, one per type under its schema version, and the first wire's
+    // fixtures (`wire-v1/`, frozen): nothing else.
+    let mut expected: std::collections::BTreeSet<String> = EventType::ALL
+        .iter()
+        .map(|t| format!("v{}/{t}.json", t.schema_version()))
+        .collect();
+    let mut found = std::collections::BTreeSet::new();
+    for dir in std::fs::read_dir(fixtures_dir()).unwrap() {
+        let dir = dir.unwrap();
+        let name = dir.file_name().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(dir.path()).unwrap() {
+            let file = format!("{name}/{}", file.unwrap().file_name().to_string_lossy());
+            if name == "wire-v1" {
+                expected.insert(file.clone());
+            }
+            found.insert(file);
+        }
+    }
     assert_eq!(
-        files,
-        EventType::ALL.len(),
-        "one fixture per event type, no strays"
+        found, expected,
+        "one fixture per event type and shipped version, no strays"
     );
 }
 
@@ -139,7 +165,10 @@ fn every_fixture_validates_against_the_committed_schemas() {
             .map(|e| e.to_string())
             .collect();
         assert!(errors.is_empty(), "{event_type} envelope: {errors:?}");
-        let data = validator(&format!("v1/{event_type}.json"));
+        let data = validator(&format!(
+            "v{}/{event_type}.json",
+            event_type.schema_version()
+        ));
         let errors: Vec<String> = data
             .iter_errors(&value["data"])
             .map(|e| e.to_string())
@@ -150,7 +179,7 @@ fn every_fixture_validates_against_the_committed_schemas() {
 
 #[test]
 fn the_schemas_reject_what_the_decoder_rejects() {
-    let reported = validator("v1/reported.json");
+    let reported = validator("v2/reported.json");
     let mut value: serde_json::Value =
         serde_json::from_slice(&fixture(EventType::Reported)).unwrap();
     value["data"]["confidental"] = true.into();
@@ -158,12 +187,12 @@ fn the_schemas_reject_what_the_decoder_rejects() {
         !reported.is_valid(&value["data"]),
         "unknown fields are invalid"
     );
-    let escalated = validator("v1/escalated.json");
+    let asked = validator("v2/clarification_requested.json");
     let mut value: serde_json::Value =
-        serde_json::from_slice(&fixture(EventType::Escalated)).unwrap();
-    value["data"]["kind"] = "to_the_press".into();
+        serde_json::from_slice(&fixture(EventType::ClarificationRequested)).unwrap();
+    value["data"]["addressee"] = "the_press".into();
     assert!(
-        !escalated.is_valid(&value["data"]),
+        !asked.is_valid(&value["data"]),
         "unknown enum values are invalid"
     );
 }
@@ -256,7 +285,10 @@ fn decoding_is_strict_and_says_why() {
     ));
 }
 
-fn rename_text_to_note(mut data: serde_json::Value) -> Result<serde_json::Value, String> {
+fn rename_text_to_note(
+    mut data: serde_json::Value,
+    _: &ombud_envelope::UpcastContext,
+) -> Result<serde_json::Value, String> {
     let object = data.as_object_mut().ok_or("data is not an object")?;
     let text = object.remove("text").ok_or("no text field")?;
     object.insert("note".into(), text);
@@ -285,4 +317,186 @@ fn older_schema_versions_are_upcast_on_read() {
     });
     let decoded = decode_with(&v0, &upcasters).unwrap();
     assert_eq!(decoded, sample_event(EventType::NoteAdded));
+}
+
+/// DOMAIN §7: every v1 event reads as the v2 model says.
+#[test]
+fn every_v1_fixture_decodes_into_the_v2_model() {
+    use ombud_domain::event::*;
+    use ombud_domain::taxonomy::*;
+    use ombud_domain::ClockKind;
+    // The types whose shape only grew read with the new fields absent.
+    for t in [
+        EventType::Reported,
+        EventType::CompletionRequested,
+        EventType::Completed,
+        EventType::Accepted,
+        EventType::MediationStarted,
+        EventType::Closed,
+    ] {
+        let decoded = decode(&v1_fixture(t.as_str())).unwrap_or_else(|e| panic!("v1 {t}: {e}"));
+        assert_eq!(decoded.event.data.event_type(), t);
+        assert_eq!(decoded.upcast_from, None);
+    }
+    let EventData::Reported(r) = decode(&v1_fixture("reported")).unwrap().event.data else {
+        panic!()
+    };
+    assert_eq!((r.received_on, r.respondent.is_some()), (None, true));
+    // A v1 clarification: a post letter numbered as recorded, dated on the event's day.
+    let EventData::ClarificationRequested(c) = decode(&v1_fixture("clarification_requested"))
+        .unwrap()
+        .event
+        .data
+    else {
+        panic!()
+    };
+    assert_eq!(c.purpose, Purpose::Clarification);
+    assert_eq!(c.letter.number.as_deref(), Some("B/123/PW.13/IX/2026"));
+    assert_eq!(c.letter.date.to_string(), "2026-09-01");
+    assert!(c.deadline.is_some(), "the v1 clock stands as recorded");
+    let EventData::ClarificationAnswered(a) = decode(&v1_fixture("clarification_answered"))
+        .unwrap()
+        .event
+        .data
+    else {
+        panic!()
+    };
+    assert_eq!((a.outcome, a.received_on), (AnswerOutcome::Answered, None));
+    // The v1 implementation clock reads as the superior's report.
+    let EventData::RecommendationIssued(r) = decode(&v1_fixture("recommendation_issued"))
+        .unwrap()
+        .event
+        .data
+    else {
+        panic!()
+    };
+    assert_eq!(r.deadline.clock, ClockKind::SuperiorReport);
+    assert_eq!(r.letter, None);
+    // `concluded(found)` is the LHP issued, one action to an unspecified addressee holding the
+    // v1 text.
+    let concluded = decode(&v1_fixture("concluded")).unwrap();
+    assert_eq!(
+        concluded.upcast_from,
+        Some(ombud_envelope::LegacyType::Concluded)
+    );
+    assert_eq!(concluded.wire_type(), "concluded");
+    let EventData::LhpIssued(l) = concluded.event.data else {
+        panic!()
+    };
+    let Conclusion::Found {
+        corrective_actions, ..
+    } = &l.conclusion
+    else {
+        panic!()
+    };
+    assert_eq!(corrective_actions.len(), 1);
+    assert_eq!(
+        corrective_actions[0].addressee,
+        ActionAddressee::Unspecified
+    );
+    assert_eq!(
+        String::from_utf8(
+            open(
+                &fixture_key(),
+                &corrective_actions[0].action,
+                "corrective_actions"
+            )
+            .unwrap()
+        )
+        .unwrap(),
+        r#"["Mencetak KTP-el pelapor","Menyusun SOP antrean pencetakan"]"#
+    );
+    assert!(l.deadline.is_some());
+    // `concluded(not_found|stopped)`: the LHP without corrective action, ground unspecified.
+    let stopped = edit_v1("concluded", |v| {
+        v["data"] = serde_json::json!({"finding": "stopped"});
+    });
+    let EventData::LhpIssued(l) = decode(&stopped).unwrap().event.data else {
+        panic!()
+    };
+    assert_eq!(
+        l.conclusion,
+        Conclusion::Stopped {
+            ground: StopGround::Unspecified
+        }
+    );
+    // `escalated`, by kind.
+    let escalated = |kind: &str, target: Option<&str>| {
+        let bytes = edit_v1("escalated", |v| {
+            v["data"]["kind"] = kind.into();
+            match target {
+                Some(t) => v["data"]["target"] = t.into(),
+                None => {
+                    v["data"].as_object_mut().unwrap().remove("target");
+                }
+            }
+        });
+        let decoded = decode(&bytes).unwrap_or_else(|e| panic!("escalated {kind}: {e}"));
+        assert_eq!(decoded.wire_type(), "escalated");
+        decoded.event.data
+    };
+    let EventData::ClarificationRequested(c) =
+        escalated("to_superior", Some("Wali Kota Tasikmalaya"))
+    else {
+        panic!()
+    };
+    assert_eq!((c.addressee, c.deadline), (Addressee::Superior, None));
+    assert!(
+        matches!(escalated("summons", None), EventData::Summoned(s) if s.appointment_at.is_none())
+    );
+    assert!(matches!(
+        escalated("police_assistance", Some("Polda Jawa Barat")),
+        EventData::PoliceAssistanceRequested(p) if p.police_unit.as_deref() == Some("Polda Jawa Barat")
+    ));
+    assert!(matches!(
+        escalated("transfer_office", Some("jakarta-raya")),
+        EventData::Transferred(t) if t.to_office.as_str() == "jakarta-raya"
+    ));
+    assert!(matches!(
+        escalated("to_resolution", None),
+        EventData::ReferredToResolution(r) if r.ground == ResolutionGround::Legacy
+    ));
+    assert!(matches!(
+        escalated("to_recommendation", None),
+        EventData::ReferredToRecommendation(_)
+    ));
+    assert!(matches!(
+        escalated("publication", None),
+        EventData::Published(_)
+    ));
+    assert!(matches!(
+        escalated("report_to_parliament_and_president", None),
+        EventData::ReportedToDprAndPresident(_)
+    ));
+    // A v1 transfer to a target that is no office code is not an ombud event.
+    let bad = edit_v1("escalated", |v| {
+        v["data"]["kind"] = "transfer_office".into();
+        v["data"]["target"] = "Kantor Lain".into();
+    });
+    assert!(matches!(
+        decode(&bad),
+        Err(DecodeError::Legacy {
+            event_type: "escalated",
+            ..
+        })
+    ));
+    // Every other v1 fixture reads too.
+    let mut first_wire = 0;
+    for file in std::fs::read_dir(fixtures_dir().join("wire-v1")).unwrap() {
+        first_wire += 1;
+        let name = file
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_owned();
+        decode(&v1_fixture(&name)).unwrap_or_else(|e| panic!("v1 {name}: {e}"));
+    }
+    assert_eq!(first_wire, 19, "the first wire had 19 event types");
+}
+
+fn edit_v1(name: &str, f: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut value: serde_json::Value = serde_json::from_slice(&v1_fixture(name)).unwrap();
+    f(&mut value);
+    serde_json::to_vec(&value).unwrap()
 }

@@ -356,6 +356,7 @@ impl<B: Backend> EventLog<B> {
                 causation_id,
             },
             event,
+            upcast_from: None,
         };
         let body = encode(&recorded);
         let limit = self.backend.max_body_bytes();

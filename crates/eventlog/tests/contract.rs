@@ -70,22 +70,26 @@ fn reported_with(case_id: CaseId, summary: Sealed) -> Event {
             channel: Channel::WalkIn,
             external_ref: None,
             track: Track::Regular,
+            received_on: None,
             reporter: Some(ReporterData {
                 confidential: false,
                 identity: sealed(case_id, 40),
             }),
-            respondent: Respondent {
+            respondent: Some(Respondent {
                 agency_code: AgencyCode::parse("bapenda-kota-tasikmalaya").unwrap(),
                 agency_name: "Badan Pendapatan Daerah Kota Tasikmalaya".into(),
                 unit: None,
                 superior: None,
-            },
+            }),
             forms: vec![FormCode::parse("undue_delay").unwrap()],
             taxonomy_version: "2026.1".into(),
             incident_date: None,
             prior_complaint: true,
             summary,
             incident_age_warning: false,
+            criteria: Vec::new(),
+            decision: None,
+            deadline: None,
         })),
     )
 }
@@ -483,6 +487,7 @@ fn forged_body(case: CaseId, case_seq: u64, prev: Option<Sha256Hash>) -> Vec<u8>
             causation_id: Uuid::now_v7(),
         },
         event: note(case, 99),
+        upcast_from: None,
     })
 }
 
@@ -641,6 +646,7 @@ async fn a_log_from_before_marking_keeps_its_history<B: Backend + Clone>(
                 causation_id: Uuid::now_v7(),
             },
             event,
+            upcast_from: None,
         });
         let hash = Sha256Hash::of(&body);
         last_seq = publish_raw(case, body, hash.to_hex(), None).await;

@@ -88,6 +88,7 @@ pub const SERVED: &[(&str, &str)] = &[
     ("get", "/v1/access-log"),
     ("post", "/v1/persons/cases"),
     ("get", "/v1/events"),
+    ("get", "/v1/vocabulary"),
     ("get", "/metrics"),
     ("get", "/v1/openapi.json"),
     ("get", "/healthz"),
@@ -109,6 +110,7 @@ fn handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<Arc<A
         ("get", "/v1/access-log") => get(privacy::access_log),
         ("post", "/v1/persons/cases") => post(privacy::person_cases),
         ("get", "/v1/events") => get(feed::events),
+        ("get", "/v1/vocabulary") => get(vocabulary),
         ("get", "/metrics") => get(metrics_text),
         ("get", "/v1/openapi.json") => get(|| async { Json(openapi::document()) }),
         ("get", "/healthz") => get(|| async { "ok" }),
@@ -664,6 +666,12 @@ async fn stats(
             "the office has no cases yet (or its code is not one ombud knows)",
         )),
     }
+}
+
+/// `GET /v1/vocabulary`: the labels of every vocabulary, for any signed-in caller.
+async fn vocabulary(State(api): Shared, headers: HeaderMap) -> Result<Response, Problem> {
+    api.tokens.authenticate(&headers)?;
+    Ok(Json(api.service.vocabulary()).into_response())
 }
 
 /// The longest `/readyz` waits for the log's head.

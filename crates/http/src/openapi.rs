@@ -95,7 +95,7 @@ const QUEUE: &[Param] = &[
     (
         "assignee",
         "riksa.siti",
-        "Another investigator's queue (supervisors and the chair)",
+        "Another person's queue (unit head, head of office, member, chair)",
     ),
     MIN_SEQ,
 ];
@@ -185,6 +185,7 @@ pub fn routes() -> Vec<Route> {
             headers: FEED_HEADERS,
             ..r("get", "/v1/events", "Server-Sent Events feed of every event the token may see (429 too_many_feeds past the per-token limit; see docs/events.md)", FEED)
         },
+        r("get", "/v1/vocabulary", "Every status, role, event type, clock and closed vocabulary with its Indonesian (label_id) and English (label_en) label, and the forms of maladministration", &[]),
         r("get", "/v1/openapi.json", "This document", &[]),
         r("get", "/healthz", "Liveness", &[]),
         r("get", "/readyz", "Readiness: the log answers and projectors are caught up", &[]),
@@ -357,6 +358,7 @@ pub fn answer(method: &str, path: &str) -> Option<Answer> {
         ("get", "/v1/queue") => array_of::<QueueItem>(),
         ("get", "/v1/agencies/{code}") => schema::<DossierView>(),
         ("get", "/v1/stats") => schema::<OfficeStatsView>(),
+        ("get", "/v1/vocabulary") => schema::<ombud_service::Vocabularies>(),
         ("get", "/v1/access-log") => object(&[("entries", array_of::<AccessEntry>())]),
         ("post", "/v1/persons/cases") => object(&[("cases", array_of::<PersonCase>())]),
         ("get", "/readyz") => object(&[

@@ -41,7 +41,7 @@ async fn foreign_messages_are_skipped_poison_is_quarantined_and_other_cases_flow
     let forged_on = w
         .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
         .await;
-    let last = w.act(forged_on, Action::Command(CommandKind::Accept)).await;
+    let last = w.accept(forged_on).await;
     let poisoned = w
         .report("jawa-barat", 1, &["undue_delay"], Channel::Web)
         .await;
@@ -92,8 +92,8 @@ async fn foreign_messages_are_skipped_poison_is_quarantined_and_other_cases_flow
     let file = case_file::get_file(&cases, forged_on).unwrap().unwrap();
     assert_eq!(
         file.timeline.len(),
-        3,
-        "report, accept, note; the foreign message not"
+        5,
+        "report, two checks, accept, note; the foreign message not"
     );
     assert_eq!(file.foreign_messages, [foreign_seq]);
     assert!(case_index::summary(&cases, other).unwrap().is_some());

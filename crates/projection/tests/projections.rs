@@ -9,7 +9,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ombud_domain::taxonomy::{Channel, ClosureReason, EscalationKind};
+use ombud_domain::taxonomy::{Channel, ClosureReason};
 use ombud_domain::*;
 use ombud_eventlog::{Backend, EventLog};
 use ombud_projection::models::case_index::{self, CaseFilter, CaseOrder};
@@ -170,16 +170,15 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
     let mut w = World::new(log.clone(), shipped_rules());
     let close = |r| Action::Close(r);
     let cmd = Action::Command;
-    let esc = Action::Escalate;
 
     // 1. Found, corrective action carried out.
     w.now = ts("2026-12-01T02:00:00Z");
     let a = w
         .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
         .await;
-    w.act(a, cmd(CommandKind::Accept)).await;
+    w.accept(a).await;
     w.now = ts("2026-12-14T02:00:00Z"); // Monday 14 Dec 2026, 09:00 WIB
-    w.act(a, cmd(CommandKind::Conclude)).await;
+    w.found(a).await;
     // 2. Found, corrective action still running across the year-end holidays.
     let b = w
         .report(
@@ -189,9 +188,10 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
             Channel::Web,
         )
         .await;
-    w.act(b, cmd(CommandKind::Accept)).await;
-    w.act(b, cmd(CommandKind::Conclude)).await;
+    w.accept(b).await;
+    w.found(b).await;
     w.now = ts("2027-01-05T02:00:00Z");
+    w.act(a, cmd(CommandKind::ReportCorrectiveAction)).await;
     w.act(a, close(ClosureReason::CorrectiveActionImplemented))
         .await;
     // 3. Resolution, recommendation, implemented.
@@ -203,16 +203,25 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
             Channel::Letter,
         )
         .await;
-    w.act(c, cmd(CommandKind::Accept)).await;
-    w.act(c, cmd(CommandKind::Conclude)).await;
-    w.act(c, esc(EscalationKind::ToResolution)).await;
-    w.act(c, esc(EscalationKind::ToRecommendation)).await;
+    w.accept(c).await;
+    w.found(c).await;
+    let refused = CommandBody::ReportCorrectiveAction {
+        reports: vec![event::ActionReport {
+            action_id: "1".into(),
+            status: taxonomy::ActionStatus::Refused,
+        }],
+        received_on: w.today(),
+        note: None,
+    };
+    w.command(c, Role::Investigator, refused).await.unwrap();
+    w.act(c, cmd(CommandKind::ReferToResolution)).await;
+    w.act(c, cmd(CommandKind::ReferToRecommendation)).await;
     w.act(c, cmd(CommandKind::Recommend)).await;
     // 4. Mediation agreed, settled.
     let d = w
         .report("jawa-barat", 1, &["improper_conduct"], Channel::WalkIn)
         .await;
-    w.act(d, cmd(CommandKind::Accept)).await;
+    w.accept(d).await;
     w.act(d, cmd(CommandKind::StartMediation)).await;
     w.act(d, cmd(CommandKind::Mediate)).await;
     w.act(d, close(ClosureReason::SettledByMediation)).await;
@@ -225,7 +234,7 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
         .await;
     w.act(f, cmd(CommandKind::RequestCompletion)).await;
     w.act(f, cmd(CommandKind::Complete)).await;
-    w.act(f, cmd(CommandKind::Accept)).await;
+    w.accept(f).await;
     w.act(f, cmd(CommandKind::Assign)).await;
     // 7. Withdrawn.
     let g = w
@@ -236,7 +245,7 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
     let h = w
         .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
         .await;
-    w.act(h, cmd(CommandKind::Accept)).await;
+    w.accept(h).await;
     w.act(h, cmd(CommandKind::RequestClarification)).await;
     w.advance_days(5);
     w.act(h, cmd(CommandKind::AnswerClarification)).await;
@@ -244,13 +253,13 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
     let i = w
         .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
         .await;
-    w.act(i, cmd(CommandKind::Accept)).await;
+    w.accept(i).await;
     w.act(i, cmd(CommandKind::RequestClarification)).await;
     // 10. Another office's case.
     let j = w
         .report("jakarta-raya", 0, &["undue_delay"], Channel::Web)
         .await;
-    w.act(j, cmd(CommandKind::Accept)).await;
+    w.accept(j).await;
     // 11. Closed and reopened.
     let k = w
         .report("jawa-barat", 1, &["partiality"], Channel::WalkIn)
@@ -280,8 +289,14 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
         types,
         [
             EventType::Reported,
+            EventType::Verified,
+            EventType::Verified,
             EventType::Accepted,
-            EventType::Concluded
+            EventType::ConclusionProposed,
+            EventType::ConclusionApproved,
+            EventType::ConclusionNotified,
+            EventType::ReporterResponded,
+            EventType::LhpIssued,
         ]
     );
     assert!(file_b.conclusion.is_some());
@@ -303,7 +318,10 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
 
     let file_c = case_file::get_file(&cases, c).unwrap().unwrap();
     assert_eq!(file_c.state.status, Status::Recommendation);
-    assert_eq!(file_c.escalations.len(), 2);
+    assert_eq!(
+        file_c.conclusion.as_ref().map(|c| c.stage),
+        Some(case_file::ConclusionStage::Issued)
+    );
     assert!(file_c.recommendation.is_some());
     let file_d = case_file::get_file(&cases, d).unwrap().unwrap();
     assert_eq!(file_d.state.status, Status::Closed);
@@ -709,7 +727,7 @@ async fn read_your_writes_waits_for_the_sequence_or_times_out<B: Backend>(
     let case = w
         .report("jawa-barat", 0, &["undue_delay"], Channel::WalkIn)
         .await;
-    let receipt = w.act(case, Action::Command(CommandKind::Accept)).await;
+    let receipt = w.accept(case).await;
     models.wait_for(receipt.stream_seq, WAIT).await.unwrap();
     let summary = case_index::summary(&models.cases.trees(), case)
         .unwrap()

@@ -116,4 +116,45 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
     pub fn vault(&self) -> &Arc<Vault<S>> {
         &self.vault
     }
+
+    /// Every closed vocabulary with its Indonesian and English labels, and the forms of
+    /// maladministration of the taxonomy in force (`GET /v1/vocabulary`).
+    pub fn vocabulary(&self) -> Vocabularies {
+        let taxonomy = &self.rules.taxonomy;
+        Vocabularies {
+            taxonomy_version: taxonomy.version.clone(),
+            forms: taxonomy
+                .forms
+                .iter()
+                .map(|f| FormLabel {
+                    code: f.code.as_str().to_owned(),
+                    label_id: f.label_id.to_owned(),
+                    label_en: f.label_en.to_owned(),
+                })
+                .collect(),
+            vocabularies: ombud_domain::labels::vocabularies(),
+        }
+    }
+}
+
+/// The labels of every vocabulary (`GET /v1/vocabulary`).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Vocabularies {
+    /// The taxonomy version of `forms`.
+    pub taxonomy_version: String,
+    /// Forms of maladministration.
+    pub forms: Vec<FormLabel>,
+    /// Statuses, roles, event types, clocks and every closed vocabulary.
+    pub vocabularies: Vec<ombud_domain::labels::Vocabulary>,
+}
+
+/// A form of maladministration with its labels.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct FormLabel {
+    /// Its code.
+    pub code: String,
+    /// Indonesian.
+    pub label_id: String,
+    /// English.
+    pub label_en: String,
 }

@@ -1,5 +1,5 @@
 //! Queries over the read models, within the actor's scope: intake, investigators and
-//! supervisors see their own office's cases only (another office's case reads as absent);
+//! the office's roles see their own office's cases only (another office's case reads as absent);
 //! the chair, auditors and the DPO see every office. Personal data is opened at query time,
 //! as the disclosure policy allows ([`crate::privacy`]); lists, queues and boards carry none. `min_seq` waits (bounded) for read-your-writes.
 
@@ -133,7 +133,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         .await
     }
 
-    /// The work queue of `assignee` (the actor's own unless a supervisor asks).
+    /// The work queue of `assignee` (the actor's own unless a head or the chair asks).
     pub async fn queue(
         &self,
         actor: &ombud_domain::Actor,
@@ -144,9 +144,14 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         self.caught_up(min_seq).await?;
         let whose = match assignee {
             Some(other) if *other != actor.id => {
-                if !matches!(actor.role, Role::Supervisor | Role::Chair) {
+                if !matches!(
+                    actor.role,
+                    Role::UnitHead | Role::OfficeHead | Role::Member | Role::Chair
+                ) {
                     return Err(ServiceError::Forbidden(
-                        "only supervisors and the chair see another investigator's queue".into(),
+                        "only the unit head, the head of office, a member and the chair see \
+                         another person's queue"
+                            .into(),
                     ));
                 }
                 other.clone()

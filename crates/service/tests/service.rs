@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ombud_domain::taxonomy::EscalationKind;
 use ombud_domain::*;
 use ombud_envelope::{MasterKey, MemoryKeyStore, Vault};
 use ombud_eventlog::jetstream::{JetStreamBackend, JetStreamConfig};
@@ -158,7 +157,32 @@ fn note(text: &str) -> CommandInput {
 }
 
 fn accept() -> CommandInput {
-    CommandInput::parse("accept", br#"{"unit":"riksa-1","assignee":"riksa.siti"}"#).unwrap()
+    CommandInput::parse(
+        "accept",
+        br#"{"pleno":{"number":"PLENO/2026/1","date":"2026-09-01"},"unit":"riksa-1","assignee":"riksa.siti"}"#,
+    )
+    .unwrap()
+}
+
+/// A report whose formal and material checks passed (3 events): ready to be accepted.
+async fn verified<B: Backend>(svc: &Svc<B>) -> CaseId {
+    let case = reported(svc).await;
+    for stage in ["formal", "material"] {
+        let input = CommandInput::parse(
+            "record-verification",
+            format!(r#"{{"stage":"{stage}","passed":true}}"#).as_bytes(),
+        )
+        .unwrap();
+        svc.execute(request(
+            Some(case),
+            actor(Role::Intake, "jawa-barat"),
+            None,
+            input,
+        ))
+        .await
+        .unwrap();
+    }
+    case
 }
 
 async fn a_retried_report_returns_the_first_answer_and_records_once<B: Backend>(svc: Svc<B>) {
@@ -185,8 +209,8 @@ async fn a_retried_report_returns_the_first_answer_and_records_once<B: Backend>(
 }
 
 async fn a_retry_after_the_case_moved_on_still_gets_its_first_answer<B: Backend>(svc: Svc<B>) {
-    let case = reported(&svc).await;
-    let boss = actor(Role::Supervisor, "jawa-barat");
+    let case = verified(&svc).await;
+    let boss = actor(Role::OfficeHead, "jawa-barat");
     let first = svc
         .execute(request(Some(case), boss.clone(), key("accept-1"), accept()))
         .await
@@ -207,7 +231,7 @@ async fn a_retry_after_the_case_moved_on_still_gets_its_first_answer<B: Backend>
         .unwrap();
     assert_eq!((again.seq, again.case_seq), (first.seq, first.case_seq));
     assert!(again.replayed);
-    assert_eq!(svc.log().read_case(case).await.unwrap().len(), 3);
+    assert_eq!(svc.log().read_case(case).await.unwrap().len(), 5);
 }
 
 async fn a_key_reused_for_another_command_is_refused<B: Backend>(svc: Svc<B>) {
@@ -263,22 +287,23 @@ async fn concurrent_commands_without_if_match_are_all_recorded<B: Backend>(svc: 
 async fn concurrent_commands_with_the_same_if_match_let_exactly_one_through<B: Backend>(
     svc: Svc<B>,
 ) {
-    let case = reported(&svc).await;
-    let boss = actor(Role::Supervisor, "jawa-barat");
+    let case = verified(&svc).await;
+    let boss = actor(Role::OfficeHead, "jawa-barat");
     svc.execute(request(Some(case), boss.clone(), None, accept()))
         .await
         .unwrap();
+    let investigator = actor(Role::Investigator, "jawa-barat");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
-            let (svc, boss) = (svc.clone(), boss.clone());
+            let (svc, who) = (svc.clone(), investigator.clone());
             tokio::spawn(async move {
-                let input = CommandInput::Escalate(EscalateInput {
-                    kind: EscalationKind::ToSuperior,
-                    reason: "Tidak ada tanggapan.".into(),
-                    target: Some("Wali Kota Tasikmalaya".into()),
-                });
-                let mut req = request(Some(case), boss, None, input);
-                req.if_match = Some(2);
+                let input = CommandInput::parse(
+                    "request-clarification",
+                    br#"{"addressee":"superior","letter":{"via":"post","number":"B/1/PW.13/2026","date":"2026-09-01"}}"#,
+                )
+                .unwrap();
+                let mut req = request(Some(case), who, None, input);
+                req.if_match = Some(4);
                 svc.execute(req).await
             })
         })
@@ -288,15 +313,15 @@ async fn concurrent_commands_with_the_same_if_match_let_exactly_one_through<B: B
         match t.await.unwrap() {
             Ok(_) => ok += 1,
             Err(ServiceError::Conflict {
-                expected: 2,
-                actual: 3,
+                expected: 4,
+                actual: 5,
                 ..
             }) => conflicts += 1,
             Err(other) => panic!("unexpected: {other}"),
         }
     }
     assert_eq!((ok, conflicts), (1, 19));
-    assert_eq!(svc.verify(&boss, case).await.unwrap().events, 3);
+    assert_eq!(svc.verify(&boss, case).await.unwrap().events, 5);
 }
 
 async fn refusals_write_nothing<B: Backend>(svc: Svc<B>) {
@@ -313,7 +338,11 @@ async fn refusals_write_nothing<B: Backend>(svc: Svc<B>) {
         "{err}"
     );
     let inv = actor(Role::Investigator, "jawa-barat");
-    let conclude = CommandInput::parse("conclude", br#"{"finding":"found"}"#).unwrap();
+    let conclude = CommandInput::parse(
+        "propose-conclusion",
+        br#"{"conclusion":{"finding":"not_found"}}"#,
+    )
+    .unwrap();
     let err = svc
         .execute(request(Some(case), inv.clone(), None, conclude))
         .await
@@ -429,7 +458,7 @@ async fn another_office_sees_nothing_and_auditors_read_but_never_write<B: Backen
 /// instead of answering with the first office's.
 async fn a_retried_key_is_answered_only_to_someone_who_may_act<B: Backend>(svc: Svc<B>) {
     let case = reported(&svc).await;
-    let boss = actor(Role::Supervisor, "jawa-barat");
+    let boss = actor(Role::OfficeHead, "jawa-barat");
     let first = svc
         .execute(request(
             Some(case),
@@ -457,7 +486,7 @@ async fn a_retried_key_is_answered_only_to_someone_who_may_act<B: Backend>(svc: 
         ),
         "{refused}"
     );
-    let other = actor(Role::Supervisor, "jakarta-raya");
+    let other = actor(Role::OfficeHead, "jakarta-raya");
     let refused = svc
         .execute(request(Some(case), other, key("note-7"), note("catatan")))
         .await
@@ -473,13 +502,13 @@ async fn a_retried_key_is_answered_only_to_someone_who_may_act<B: Backend>(svc: 
     // A transfer's own retry, after the case left the supervisor's office, still gets its
     // answer; another supervisor of the old office does not.
     let transfer = || {
-        CommandInput::Escalate(EscalateInput {
-            kind: EscalationKind::TransferOffice,
-            reason: "wilayah kerja Jakarta".into(),
-            target: Some("jakarta-raya".into()),
-        })
+        CommandInput::parse(
+            "transfer",
+            br#"{"to_office":"jakarta-raya","reason":"wilayah kerja Jakarta"}"#,
+        )
+        .unwrap()
     };
-    let boss = actor(Role::Supervisor, "jawa-barat");
+    let boss = actor(Role::OfficeHead, "jawa-barat");
     let moved = svc
         .execute(request(Some(case), boss.clone(), key("move-1"), transfer()))
         .await
@@ -491,7 +520,7 @@ async fn a_retried_key_is_answered_only_to_someone_who_may_act<B: Backend>(svc: 
     assert!(again.replayed && again.seq == moved.seq, "{again:?}");
     let colleague = Actor {
         id: ActorId::parse("kepala.lain").unwrap(),
-        ..actor(Role::Supervisor, "jawa-barat")
+        ..actor(Role::OfficeHead, "jawa-barat")
     };
     let refused = svc
         .execute(request(Some(case), colleague, key("move-1"), transfer()))

@@ -9,7 +9,10 @@ pub fn actor_id(role: Role) -> &'static str {
     match role {
         Role::Intake => "pvl.rina",
         Role::Investigator => "riksa.siti",
-        Role::Supervisor => "kepala.budi",
+        Role::Resmon => "resmon.wati",
+        Role::UnitHead => "kanit.dedi",
+        Role::OfficeHead | Role::Supervisor => "kepala.budi",
+        Role::Member => "anggota.yeka",
         Role::Chair => "ketua.ani",
         Role::Auditor => "audit.dewi",
         Role::Dpo => "dpo.joko",

@@ -49,10 +49,60 @@ fn deadline(clock: ClockKind, start: &str, due: &str, length: u32, unit: DayUnit
 
 pub const REPORTER_JSON: &str = r#"{"name":"Siti Rahmawati","nik":"3278014506880001","phone":"+6281234567890","email":"siti.rahmawati@example.id","address":"Jl. Sutisna Senjaya No. 10, Tasikmalaya"}"#;
 
+fn letter(date_: &str, received: Option<&str>) -> Letter {
+    Letter {
+        via: Via::Post,
+        number: Some("B/123/PW.13/IX/2026".into()),
+        date: date(date_),
+        received_on: received.map(date),
+    }
+}
+
+fn respondent() -> Respondent {
+    Respondent {
+        agency_code: AgencyCode::parse("disdukcapil-kota-tasikmalaya").unwrap(),
+        agency_name: "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya".into(),
+        unit: Some("Layanan KTP-el".into()),
+        superior: Some("Wali Kota Tasikmalaya".into()),
+    }
+}
+
+fn form(code: &str) -> FormCode {
+    FormCode::parse(code).unwrap()
+}
+
+fn found(nonce: u8) -> Conclusion {
+    Conclusion::Found {
+        forms_found: vec![form("undue_delay")],
+        corrective_actions: vec![CorrectiveAction {
+            id: "1".into(),
+            addressee: taxonomy::ActionAddressee::Respondent,
+            name: Some(sealed(
+                "corrective_actions.name",
+                "Kepala Disdukcapil Kota Tasikmalaya",
+                nonce,
+            )),
+            action: sealed(
+                "corrective_actions.action",
+                "Mencetak KTP-el pelapor dalam 7 hari.",
+                nonce + 1,
+            ),
+        }],
+    }
+}
+
+const INVESTIGATOR: (Role, &str) = (Role::Investigator, "riksa.siti");
+const INTAKE: (Role, &str) = (Role::Intake, "pvl.rina");
+const HEAD: (Role, &str) = (Role::OfficeHead, "kepala.budi");
+const UNIT_HEAD: (Role, &str) = (Role::UnitHead, "kanit.dedi");
+const RESMON: (Role, &str) = (Role::Resmon, "resmon.wati");
+const CHAIR: (Role, &str) = (Role::Chair, "ketua.ani");
+
 /// The data of each event type, as a realistic Tasikmalaya case would record it.
 pub fn sample_data(event_type: EventType) -> (EventData, Role, &'static str) {
+    use taxonomy::*;
     use EventType as T;
-    match event_type {
+    let (data, (role, actor)) = match event_type {
         T::Reported => (
             EventData::Reported(Box::new(Reported {
                 office: OfficeCode::parse("jawa-barat").unwrap(),
@@ -60,17 +110,13 @@ pub fn sample_data(event_type: EventType) -> (EventData, Role, &'static str) {
                 channel: Channel::WalkIn,
                 external_ref: None,
                 track: Track::Regular,
+                received_on: Some(date("2026-08-31")),
                 reporter: Some(ReporterData {
                     confidential: true,
                     identity: sealed("reporter.identity", REPORTER_JSON, 1),
                 }),
-                respondent: Respondent {
-                    agency_code: AgencyCode::parse("disdukcapil-kota-tasikmalaya").unwrap(),
-                    agency_name: "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya".into(),
-                    unit: Some("Layanan KTP-el".into()),
-                    superior: Some("Wali Kota Tasikmalaya".into()),
-                },
-                forms: vec![FormCode::parse("undue_delay").unwrap()],
+                respondent: Some(respondent()),
+                forms: vec![form("undue_delay")],
                 taxonomy_version: "2026.1".into(),
                 incident_date: Some(date("2026-06-15")),
                 prior_complaint: true,
@@ -80,147 +126,319 @@ pub fn sample_data(event_type: EventType) -> (EventData, Role, &'static str) {
                     2,
                 ),
                 incident_age_warning: false,
+                criteria: Vec::new(),
+                decision: None,
+                deadline: None,
             })),
-            Role::Intake,
-            "pvl.rina",
+            INTAKE,
+        ),
+        T::Converted => (
+            EventData::Converted(Box::new(Converted {
+                track: Track::Regular,
+                reporter: None,
+                respondent: Some(respondent()),
+                forms: vec![form("undue_delay")],
+                decision: None,
+            })),
+            UNIT_HEAD,
+        ),
+        T::Verified => (
+            EventData::Verified(Verified {
+                stage: VerificationStage::Formal,
+                passed: false,
+                note: Some(sealed("note", "Kronologi belum lengkap.", 20)),
+            }),
+            INTAKE,
         ),
         T::CompletionRequested => (
             EventData::CompletionRequested(CompletionRequested {
                 missing: sealed("missing", "Salinan bukti pengaduan kepada Disdukcapil.", 3),
-                deadline: deadline(ClockKind::Completion, "2026-09-01", "2026-10-01", 30, DayUnit::Days),
+                letter: Some(letter("2026-09-01", Some("2026-09-02"))),
+                deadline: Some(deadline(ClockKind::Completion, "2026-09-02", "2026-10-02", 30, DayUnit::Days)),
             }),
-            Role::Intake,
-            "pvl.rina",
+            INTAKE,
         ),
         T::Completed => (
-            EventData::Completed(Completed { note: Some(sealed("note", "Bukti pengaduan diterima.", 4)) }),
-            Role::Intake,
-            "pvl.rina",
+            EventData::Completed(Completed {
+                received_on: Some(date("2026-09-10")),
+                note: Some(sealed("note", "Bukti pengaduan diterima.", 4)),
+            }),
+            INTAKE,
         ),
         T::Accepted => (
             EventData::Accepted(Accepted {
+                pleno: Some(Decision { number: "PLENO/JBR/31/2026".into(), date: date("2026-09-14") }),
                 unit: UnitCode::parse("riksa-1").unwrap(),
                 assignee: ActorId::parse("riksa.siti").unwrap(),
             }),
-            Role::Supervisor,
-            "kepala.budi",
+            UNIT_HEAD,
+        ),
+        T::Classified => (
+            EventData::Classified(Classified {
+                forms: vec![form("undue_delay"), form("failure_to_serve")],
+                substance: Some("administrasi_kependudukan".into()),
+                agency_group: Some("pemerintah_daerah".into()),
+                reporter_kind: Some(ReporterKind::Individual),
+                represented_by: None,
+            }),
+            INTAKE,
         ),
         T::Assigned => (
             EventData::Assigned(Assigned {
                 assignee: ActorId::parse("riksa.agus").unwrap(),
                 unit: None,
             }),
-            Role::Supervisor,
-            "kepala.budi",
+            UNIT_HEAD,
+        ),
+        T::Transferred => (
+            EventData::Transferred(Transferred {
+                to_office: OfficeCode::parse("jakarta-raya").unwrap(),
+                reason: sealed("reason", "Terlapor berkedudukan di Jakarta.", 21),
+            }),
+            HEAD,
         ),
         T::ClarificationRequested => (
             EventData::ClarificationRequested(ClarificationRequested {
                 round: 1,
                 addressee: Addressee::Respondent,
-                letter_number: "B/123/PW.13/IX/2026".into(),
-                deadline: deadline(ClockKind::Clarification, "2026-09-07", "2026-09-21", 14, DayUnit::Days),
+                purpose: Purpose::Clarification,
+                letter: letter("2026-09-07", Some("2026-09-08")),
+                deadline: Some(deadline(ClockKind::Clarification, "2026-09-08", "2026-09-22", 14, DayUnit::Days)),
             }),
-            Role::Investigator,
-            "riksa.siti",
+            INVESTIGATOR,
         ),
         T::ClarificationAnswered => (
-            EventData::ClarificationAnswered(ClarificationAnswered { round: 1, note: None }),
-            Role::Investigator,
-            "riksa.siti",
-        ),
-        T::Escalated => (
-            EventData::Escalated(Escalated {
-                kind: EscalationKind::ToSuperior,
-                reason: sealed("reason", "Klarifikasi tidak dijawab dalam 14 hari.", 5),
-                target: Some("Wali Kota Tasikmalaya".into()),
+            EventData::ClarificationAnswered(ClarificationAnswered {
+                round: 1,
+                outcome: AnswerOutcome::Answered,
+                received_on: Some(date("2026-09-18")),
+                note: None,
             }),
-            Role::Investigator,
-            "riksa.siti",
+            INVESTIGATOR,
+        ),
+        T::Summoned => (
+            EventData::Summoned(Summoned {
+                summons: 1,
+                party: Party {
+                    kind: SummonsParty::Respondent,
+                    party_ref: "kepala-dinas".into(),
+                    name: Some(sealed("party.name", "Kepala Disdukcapil Kota Tasikmalaya", 22)),
+                },
+                appointment_at: Some(date("2026-09-28").and_hms_opt(9, 0, 0).unwrap()),
+                letter: Some(letter("2026-09-21", None)),
+                note: None,
+            }),
+            INVESTIGATOR,
+        ),
+        T::SummonsAttended => (
+            EventData::SummonsAttended(SummonsAttended { summons: 1, note: None }),
+            INVESTIGATOR,
+        ),
+        T::SummonsMissed => (
+            EventData::SummonsMissed(SummonsMissed {
+                summons: 2,
+                valid_reason: false,
+                note: Some(sealed("note", "Tidak hadir tanpa keterangan.", 23)),
+            }),
+            INVESTIGATOR,
+        ),
+        T::PoliceAssistanceRequested => (
+            EventData::PoliceAssistanceRequested(PoliceAssistanceRequested {
+                party_ref: Some("kepala-dinas".into()),
+                police_unit: Some("Polda Jawa Barat".into()),
+                letter: Some(letter("2026-10-20", None)),
+                note: None,
+            }),
+            HEAD,
+        ),
+        T::ActivityRecorded => (
+            EventData::ActivityRecorded(ActivityRecorded {
+                kind: ActivityKind::FieldCheck,
+                date: date("2026-09-24"),
+                outcome: sealed("outcome", "Antrean pencetakan KTP-el diperiksa di loket.", 24),
+            }),
+            INVESTIGATOR,
         ),
         T::MediationStarted => (
-            EventData::MediationStarted(MediationStarted { note: None }),
-            Role::Investigator,
-            "riksa.siti",
+            EventData::MediationStarted(MediationStarted {
+                method: Some(MediationMethod::Mediation),
+                note: None,
+            }),
+            INVESTIGATOR,
         ),
         T::Mediated => (
             EventData::Mediated(Mediated {
                 outcome: MediationOutcome::Agreed,
                 terms: Some(sealed("terms", "KTP-el dicetak dan diserahkan paling lambat 7 hari.", 6)),
             }),
-            Role::Investigator,
-            "riksa.siti",
+            INVESTIGATOR,
         ),
-        T::Concluded => (
-            EventData::Concluded(Concluded {
-                finding: Finding::Found,
-                corrective_actions: Some(sealed(
-                    "corrective_actions",
-                    r#"["Mencetak KTP-el pelapor","Menyusun SOP antrean pencetakan"]"#,
-                    7,
-                )),
-                deadline: Some(deadline(
-                    ClockKind::CorrectiveAction,
-                    "2026-10-01",
-                    "2026-11-12",
-                    30,
-                    DayUnit::WorkingDays,
-                )),
+        T::ConclusionProposed => (
+            EventData::ConclusionProposed(ConclusionProposed {
+                conclusion: found(25),
+                summary: Some(sealed("summary", "Penundaan berlarut pencetakan KTP-el terbukti.", 27)),
             }),
-            Role::Investigator,
-            "riksa.siti",
+            INVESTIGATOR,
         ),
+        T::ConclusionReturned => (
+            EventData::ConclusionReturned(ConclusionReturned {
+                reason: sealed("reason", "Analisis dasar hukum belum lengkap.", 28),
+            }),
+            HEAD,
+        ),
+        T::ConclusionApproved => (
+            EventData::ConclusionApproved(ConclusionApproved { review_date: date("2026-10-05") }),
+            HEAD,
+        ),
+        T::ConclusionNotified => (
+            EventData::ConclusionNotified(ConclusionNotified {
+                letter: letter("2026-10-06", Some("2026-10-08")),
+                deadline: Some(deadline(ClockKind::ReporterResponse, "2026-10-08", "2026-10-22", 14, DayUnit::Days)),
+            }),
+            INVESTIGATOR,
+        ),
+        T::ReporterResponded => (
+            EventData::ReporterResponded(ReporterResponded {
+                received_on: date("2026-10-12"),
+                argued: false,
+                note: None,
+            }),
+            INVESTIGATOR,
+        ),
+        T::LhpIssued => (
+            EventData::LhpIssued(LhpIssued {
+                conclusion: found(25),
+                letter: Some(letter("2026-10-14", Some("2026-10-15"))),
+                deadline: Some(deadline(ClockKind::CorrectiveAction, "2026-10-15", "2026-11-26", 30, DayUnit::WorkingDays)),
+            }),
+            HEAD,
+        ),
+        T::CorrectiveActionReported => (
+            EventData::CorrectiveActionReported(CorrectiveActionReported {
+                reports: vec![ActionReport { action_id: "1".into(), status: ActionStatus::Partial }],
+                received_on: date("2026-11-02"),
+                note: None,
+            }),
+            INVESTIGATOR,
+        ),
+        T::ReferredToResolution => (
+            EventData::ReferredToResolution(ReferredToResolution {
+                ground: ResolutionGround::PeriodExpired,
+                note: None,
+            }),
+            UNIT_HEAD,
+        ),
+        T::LhpFileReturned => (
+            EventData::LhpFileReturned(LhpFileReturned {
+                missing: sealed("missing", "Berita acara klarifikasi belum dilampirkan.", 29),
+            }),
+            RESMON,
+        ),
+        T::LhpFileCompleted => (EventData::LhpFileCompleted(Noted { note: None }), INVESTIGATOR),
+        T::ReferredToRecommendation => (EventData::ReferredToRecommendation(Noted { note: None }), HEAD),
         T::RecommendationIssued => (
             EventData::RecommendationIssued(RecommendationIssued {
                 addressee: "Wali Kota Tasikmalaya".into(),
                 content: sealed("content", "Memerintahkan Kepala Disdukcapil melaksanakan tindakan korektif.", 8),
-                deadline: deadline(ClockKind::Recommendation, "2026-12-01", "2027-01-30", 60, DayUnit::Days),
+                letter: Some(letter("2026-12-01", None)),
+                deadline: deadline(ClockKind::RecommendationDelivery, "2026-12-01", "2026-12-15", 14, DayUnit::Days),
             }),
-            Role::Chair,
-            "ketua.ani",
+            CHAIR,
+        ),
+        T::RecommendationDelivered => (
+            EventData::RecommendationDelivered(RecommendationDelivered {
+                received_on: date("2026-12-03"),
+                deadline: deadline(ClockKind::SuperiorReport, "2026-12-03", "2027-02-01", 60, DayUnit::Days),
+            }),
+            RESMON,
+        ),
+        T::ImplementationReported => (
+            EventData::ImplementationReported(ImplementationReported {
+                report: ImplementationReport::Partial,
+                letter: letter("2027-01-20", Some("2027-01-22")),
+            }),
+            RESMON,
+        ),
+        T::ImplementationAssessed => (
+            EventData::ImplementationAssessed(ImplementationAssessed {
+                assessment: Assessment::PartlyImplemented,
+                reasons_acceptable: false,
+                note: None,
+            }),
+            (Role::Member, "anggota.yeka"),
+        ),
+        T::Published => (EventData::Published(Noted { note: None }), CHAIR),
+        T::ReportedToDprAndPresident => (
+            EventData::ReportedToDprAndPresident(ReportedToDprAndPresident {
+                letter: Some(letter("2027-02-10", None)),
+                note: None,
+            }),
+            CHAIR,
         ),
         T::Closed => (
             EventData::Closed(Closed {
                 reason: ClosureReason::SettledByMediation,
+                pleno: None,
+                ground: None,
+                letter: Some(letter("2026-10-01", None)),
+                deadline: Some(deadline(ClockKind::ClosureNotice, "2026-10-01", "2026-10-08", 7, DayUnit::Days)),
                 note: Some(sealed("note", "Kesepakatan mediasi telah dilaksanakan.", 9)),
             }),
-            Role::Investigator,
-            "riksa.siti",
+            HEAD,
         ),
         T::Reopened => (
             EventData::Reopened(Reopened {
                 reason: sealed("reason", "Pelapor menyampaikan KTP-el belum diterima.", 10),
             }),
-            Role::Supervisor,
-            "kepala.budi",
+            HEAD,
+        ),
+        T::LetterReceived => (
+            EventData::LetterReceived(LetterReceived {
+                letter_of: 7,
+                received_on: date("2026-09-08"),
+                deadline: Some(deadline(ClockKind::Clarification, "2026-09-08", "2026-09-22", 14, DayUnit::Days)),
+            }),
+            INTAKE,
         ),
         T::NoteAdded => (
             EventData::NoteAdded(NoteAdded {
                 note: sealed("note", "Pelapor dihubungi melalui telepon.", 11),
             }),
-            Role::Investigator,
-            "riksa.siti",
+            INVESTIGATOR,
+        ),
+        T::ActionProposed => (
+            EventData::ActionProposed(ActionProposed {
+                action: ProposedAction::IssueLhp,
+                clock: ClockKind::ReporterResponse,
+                due_on: date("2026-10-22"),
+            }),
+            (Role::System, "system"),
+        ),
+        T::ProposalDismissed => (
+            EventData::ProposalDismissed(ProposalDismissed {
+                proposal: 20,
+                reason: sealed("reason", "Pelapor menyampaikan tanggapan melalui telepon.", 30),
+            }),
+            UNIT_HEAD,
         ),
         T::PersonalDataErased => (
             EventData::PersonalDataErased(PersonalDataErased {
                 key_id: key_id(),
                 request_ref: "PDP/2027/014".into(),
             }),
-            Role::Dpo,
-            "dpo.joko",
+            (Role::Dpo, "dpo.joko"),
         ),
         T::ErasureRequested => (
-            EventData::ErasureRequested(ErasureRequested {
+            EventData::ErasureRequested(ErasureRequest {
                 request_ref: "PDP/2027/015".into(),
             }),
-            Role::Dpo,
-            "dpo.joko",
+            (Role::Dpo, "dpo.joko"),
         ),
         T::ErasureApproved => (
-            EventData::ErasureApproved(ErasureApproved {
+            EventData::ErasureApproved(ErasureRequest {
                 request_ref: "PDP/2027/015".into(),
             }),
-            Role::Supervisor,
-            "kepala.budi",
+            HEAD,
         ),
         T::ErasureRefused => (
             EventData::ErasureRefused(ErasureRefused {
@@ -231,10 +449,10 @@ pub fn sample_data(event_type: EventType) -> (EventData, Role, &'static str) {
                     12,
                 ),
             }),
-            Role::Supervisor,
-            "kepala.budi",
+            HEAD,
         ),
-    }
+    };
+    (data, role, actor)
 }
 
 /// A complete recorded sample event of a type.
@@ -270,6 +488,7 @@ pub fn sample_event(event_type: EventType) -> RecordedEvent {
             role,
             data,
         },
+        upcast_from: None,
     }
 }
 

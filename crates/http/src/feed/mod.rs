@@ -2,7 +2,7 @@
 //! message's `id:` is the stream sequence and its `data:` the stored CloudEvent, byte for byte
 //! (personal data stays sealed). Resume after a sequence with `Last-Event-ID` or
 //! `?after_seq=N` (exclusive). Keep-alives are SSE comments. Scoped roles (intake,
-//! investigator, supervisor) see their own office's events only. Only messages with ombud's
+//! investigator, resmon, the heads) see their own office's events only. Only messages with ombud's
 //! valid mark are passed on: a foreign message on the stream never reaches a subscriber here.
 //!
 //! A client first catches up from the log by reads (pages of [`PAGE`] messages, never a

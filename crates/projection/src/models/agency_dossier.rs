@@ -6,7 +6,8 @@
 use schemars::JsonSchema;
 use std::collections::BTreeMap;
 
-use ombud_domain::taxonomy::{ClosureReason, EscalationKind, Finding};
+use ombud_domain::event::Conclusion;
+use ombud_domain::taxonomy::ClosureReason;
 use ombud_domain::{AgencyCode, EventData, OfficeCode};
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,10 @@ pub struct AgencyDossier {
     pub clarification_answer_days: BTreeMap<u32, u64>,
     /// Corrective actions.
     pub corrective_action: Compliance,
+    /// The respondent's reports on single corrective actions, by status (done, partial,
+    /// none, refused).
+    #[serde(default)]
+    pub action_reports: BTreeMap<String, u64>,
     /// Recommendations.
     pub recommendation: Compliance,
 }
@@ -76,6 +81,7 @@ impl AgencyDossier {
             by_outcome: BTreeMap::new(),
             clarification_answer_days: BTreeMap::new(),
             corrective_action: Compliance::default(),
+            action_reports: BTreeMap::new(),
             recommendation: Compliance::default(),
         }
     }
@@ -117,7 +123,9 @@ pub(crate) fn record(
 ) {
     match &event.recorded.event.data {
         EventData::Reported(r) => {
-            row.name.clone_from(&r.respondent.agency_name);
+            if let Some(respondent) = &r.respondent {
+                row.name.clone_from(&respondent.agency_name);
+            }
             for form in &r.forms {
                 *row.by_form.entry(form.as_str().to_owned()).or_insert(0) += 1;
             }
@@ -129,11 +137,18 @@ pub(crate) fn record(
                 *row.clarification_answer_days.entry(days).or_insert(0) += 1;
             }
         }
-        EventData::Concluded(d) if d.finding == Finding::Found => {
+        EventData::LhpIssued(d) if matches!(d.conclusion, Conclusion::Found { .. }) => {
             row.corrective_action.required += 1;
         }
-        EventData::Escalated(d) if d.kind == EscalationKind::ToResolution => {
+        EventData::ReferredToResolution(_) => {
             row.corrective_action.not_implemented += 1;
+        }
+        EventData::CorrectiveActionReported(d) => {
+            for r in &d.reports {
+                *row.action_reports
+                    .entry(r.status.as_str().to_owned())
+                    .or_insert(0) += 1;
+            }
         }
         EventData::RecommendationIssued(_) => row.recommendation.required += 1,
         EventData::Closed(d) => {

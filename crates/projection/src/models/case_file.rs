@@ -1,17 +1,18 @@
-//! The case file: everything an investigator sees on one case (state, parties, forms,
-//! respondent and superior, office, assignee, escalations, mediation, conclusion,
-//! recommendation, closure, running clocks, timeline), one row per case in `files`, and the
+//! The case file: everything an investigator sees on one case (state with its letters,
+//! summons and clocks, parties, forms, respondent and superior, office, assignee, transfers,
+//! mediation, the LHP's conclusion and corrective actions, recommendation, closure, timeline), one row per case in `files`, and the
 //! timeline as rows of its own in `timeline` (one per event, keyed by case and stream
 //! sequence), so the bytes written per event do not grow with the case's length. Personal
 //! data stays sealed in the rows ([`SealedField`]); the service opens it at query time, as
 //! the disclosure policy allows.
 
 use chrono::NaiveDate;
-use ombud_domain::event::{ReporterData, Respondent};
+use ombud_domain::event::{Conclusion, ReporterData, Respondent};
 use ombud_domain::state::evolve;
 use ombud_domain::state::CaseState;
 use ombud_domain::taxonomy::{
-    Channel, ClosureReason, EscalationKind, Finding, MediationOutcome, Track,
+    ActionAddressee, ActionStatus, Channel, ClosureReason, Finding, MediationOutcome, StopGround,
+    Track,
 };
 use ombud_domain::{
     ActorId, CaseId, CaseReference, Deadline, EventData, EventType, FormCode, OfficeCode, Role,
@@ -49,18 +50,18 @@ pub struct ReporterRecord {
     pub identity: SealedField,
 }
 
-/// One escalation step.
+/// A transfer to another office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct EscalationRecord {
-    /// Which step.
-    pub kind: EscalationKind,
+pub struct TransferRecord {
+    /// From which office.
+    pub from_office: OfficeCode,
+    /// To which.
+    pub to_office: OfficeCode,
     /// When.
     pub at: Timestamp,
     /// By whom.
     pub actor: ActorId,
-    /// Its target (superior, other office...).
-    pub target: Option<String>,
-    /// The reason (sealed).
+    /// Why (sealed).
     pub reason: SealedField,
 }
 
@@ -77,15 +78,88 @@ pub struct MediationRecord {
     pub terms: Option<SealedField>,
 }
 
-/// The examination's conclusion.
+/// Where the LHP's conclusion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConclusionStage {
+    /// Proposed by the investigator.
+    Proposed,
+    /// Approved by the head of office.
+    Approved,
+    /// Issued in the LHP.
+    Issued,
+}
+
+/// One corrective action of the LHP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ActionRecord {
+    /// Its id in the LHP.
+    pub id: String,
+    /// To whom.
+    pub addressee: ActionAddressee,
+    /// The official addressed (sealed).
+    pub name: Option<SealedField>,
+    /// What is to be done (sealed).
+    pub action: SealedField,
+    /// The latest status reported.
+    pub status: Option<ActionStatus>,
+}
+
+/// The examination's conclusion (the LHP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ConclusionRecord {
+    /// Proposed, approved or issued.
+    pub stage: ConclusionStage,
     /// Found, not found, stopped.
     pub finding: Finding,
-    /// When.
+    /// Forms of maladministration found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms_found: Vec<FormCode>,
+    /// The ground of a stopped examination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<StopGround>,
+    /// The corrective actions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrective_actions: Vec<ActionRecord>,
+    /// When it reached its stage.
     pub at: Timestamp,
-    /// The corrective actions asked for (sealed).
-    pub corrective_actions: Option<SealedField>,
+}
+
+impl ConclusionRecord {
+    fn of(conclusion: &Conclusion, stage: ConclusionStage, at: Timestamp) -> Self {
+        let (forms_found, ground, corrective_actions) = match conclusion {
+            Conclusion::Found {
+                forms_found,
+                corrective_actions,
+            } => (
+                forms_found.clone(),
+                None,
+                corrective_actions
+                    .iter()
+                    .map(|a| ActionRecord {
+                        id: a.id.clone(),
+                        addressee: a.addressee,
+                        name: a
+                            .name
+                            .as_ref()
+                            .map(|n| sealed("corrective_actions.name", n)),
+                        action: sealed("corrective_actions.action", &a.action),
+                        status: None,
+                    })
+                    .collect(),
+            ),
+            Conclusion::NotFound => (Vec::new(), None, Vec::new()),
+            Conclusion::Stopped { ground } => (Vec::new(), Some(*ground), Vec::new()),
+        };
+        ConclusionRecord {
+            stage,
+            finding: conclusion.finding(),
+            forms_found,
+            ground,
+            corrective_actions,
+            at,
+        }
+    }
 }
 
 /// The recommendation.
@@ -97,7 +171,7 @@ pub struct RecommendationRecord {
     pub at: Timestamp,
     /// Its content (sealed).
     pub content: SealedField,
-    /// Its implementation deadline.
+    /// The clock it started (delivery; v1: implementation).
     pub deadline: Deadline,
 }
 
@@ -148,20 +222,21 @@ pub struct CaseFile {
     pub reported_at: Timestamp,
     /// How.
     pub channel: Channel,
-    /// Regular or fast track.
+    /// The intake track.
     pub track: Track,
     /// The reporter (absent for own-initiative cases).
     pub reporter: Option<ReporterRecord>,
-    /// The respondent agency and its superior.
-    pub respondent: Respondent,
+    /// The respondent agency and its superior (a consultation or carbon copy may name none).
+    pub respondent: Option<Respondent>,
     /// Forms of maladministration.
     pub forms: Vec<FormCode>,
     /// The incident date, if given.
     pub incident_date: Option<NaiveDate>,
     /// The report summary (sealed).
     pub summary: SealedField,
-    /// Escalation history.
-    pub escalations: Vec<EscalationRecord>,
+    /// Transfers between offices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<TransferRecord>,
     /// Mediation, if any.
     pub mediation: Option<MediationRecord>,
     /// The conclusion, if any.
@@ -256,7 +331,7 @@ impl CaseFile {
                 forms: r.forms.clone(),
                 incident_date: r.incident_date,
                 summary: sealed("summary", &r.summary),
-                escalations: Vec::new(),
+                transfers: Vec::new(),
                 mediation: None,
                 conclusion: None,
                 recommendation: None,
@@ -280,36 +355,40 @@ impl CaseFile {
             }
             (Some(file), _) => file,
         };
+        let office_before = file.state.office.clone();
         file.state = evolve(std::mem::take(&mut file.state), e);
         if let Some(office) = &file.state.office {
             file.office = office.clone();
         }
         file.forms.clone_from(&file.state.forms);
         let text = |field: &str, s: Option<&Sealed>| s.map(|s| sealed(field, s));
-        let mut line_text = None;
+        // The timeline shows the event's first free text (not the identity of a person).
+        let line_text = e
+            .data
+            .sealed_fields()
+            .into_iter()
+            .find(|(f, _)| {
+                !matches!(
+                    *f,
+                    "reporter.identity" | "party.name" | "corrective_actions.name"
+                )
+            })
+            .map(|(f, s)| sealed(f, s));
         match &e.data {
-            EventData::Reported(r) => line_text = Some(sealed("summary", &r.summary)),
-            EventData::CompletionRequested(d) => line_text = text("missing", Some(&d.missing)),
-            EventData::Completed(d) => line_text = text("note", d.note.as_ref()),
-            EventData::ClarificationAnswered(d) => line_text = text("note", d.note.as_ref()),
-            EventData::Escalated(d) => {
-                file.escalations.push(EscalationRecord {
-                    kind: d.kind,
-                    at: e.at,
-                    actor: e.actor.clone(),
-                    target: d.target.clone(),
-                    reason: sealed("reason", &d.reason),
-                });
-                line_text = Some(sealed("reason", &d.reason));
-            }
-            EventData::MediationStarted(d) => {
+            EventData::Transferred(d) => file.transfers.push(TransferRecord {
+                from_office: office_before.unwrap_or_else(|| file.office.clone()),
+                to_office: d.to_office.clone(),
+                at: e.at,
+                actor: e.actor.clone(),
+                reason: sealed("reason", &d.reason),
+            }),
+            EventData::MediationStarted(_) => {
                 file.mediation = Some(MediationRecord {
                     started_at: e.at,
                     outcome: None,
                     ended_at: None,
                     terms: None,
                 });
-                line_text = text("note", d.note.as_ref());
             }
             EventData::Mediated(d) => {
                 let record = file.mediation.get_or_insert(MediationRecord {
@@ -321,15 +400,48 @@ impl CaseFile {
                 record.outcome = Some(d.outcome);
                 record.ended_at = Some(e.at);
                 record.terms = text("terms", d.terms.as_ref());
-                line_text = text("terms", d.terms.as_ref());
             }
-            EventData::Concluded(d) => {
-                file.conclusion = Some(ConclusionRecord {
-                    finding: d.finding,
-                    at: e.at,
-                    corrective_actions: text("corrective_actions", d.corrective_actions.as_ref()),
-                });
-                line_text = text("corrective_actions", d.corrective_actions.as_ref());
+            EventData::ConclusionProposed(d) => {
+                file.conclusion = Some(ConclusionRecord::of(
+                    &d.conclusion,
+                    ConclusionStage::Proposed,
+                    e.at,
+                ));
+            }
+            EventData::ConclusionApproved(_) => {
+                if let Some(c) = file.conclusion.as_mut() {
+                    c.stage = ConclusionStage::Approved;
+                    c.at = e.at;
+                }
+            }
+            EventData::ConclusionReturned(_) => file.conclusion = None,
+            EventData::ReporterResponded(d) if d.argued => file.conclusion = None,
+            EventData::LhpIssued(_) => {
+                // As the domain read it (a v1 conclusion's forms found are the alleged ones).
+                if let Some(issued) = &file.state.issued {
+                    let mut record = ConclusionRecord::of(issued, ConclusionStage::Issued, e.at);
+                    if let EventData::LhpIssued(d) = &e.data {
+                        // Keep the sealed texts of the event itself.
+                        record = ConclusionRecord {
+                            forms_found: record.forms_found,
+                            ..ConclusionRecord::of(&d.conclusion, ConclusionStage::Issued, e.at)
+                        };
+                    }
+                    file.conclusion = Some(record);
+                }
+            }
+            EventData::CorrectiveActionReported(d) => {
+                if let Some(c) = file.conclusion.as_mut() {
+                    for r in &d.reports {
+                        if let Some(a) = c
+                            .corrective_actions
+                            .iter_mut()
+                            .find(|a| a.id == r.action_id)
+                        {
+                            a.status = Some(r.status);
+                        }
+                    }
+                }
             }
             EventData::RecommendationIssued(d) => {
                 file.recommendation = Some(RecommendationRecord {
@@ -338,7 +450,6 @@ impl CaseFile {
                     content: sealed("content", &d.content),
                     deadline: d.deadline.clone(),
                 });
-                line_text = Some(sealed("content", &d.content));
             }
             EventData::Closed(d) => {
                 file.closure = Some(ClosureRecord {
@@ -346,27 +457,21 @@ impl CaseFile {
                     at: e.at,
                     note: text("note", d.note.as_ref()),
                 });
-                line_text = text("note", d.note.as_ref());
             }
-            EventData::Reopened(d) => {
+            EventData::Reopened(_) => {
                 file.closure = None;
                 // A reopened examination may conclude again.
-                file.conclusion = None;
-                line_text = Some(sealed("reason", &d.reason));
+                if file.state.issued.is_none() {
+                    file.conclusion = None;
+                }
             }
-            EventData::NoteAdded(d) => line_text = Some(sealed("note", &d.note)),
-            EventData::ErasureRefused(d) => line_text = Some(sealed("reason", &d.reason)),
             EventData::PersonalDataErased(d) => {
                 file.erasure = Some(ErasureRecord {
                     at: e.at,
                     request_ref: d.request_ref.clone(),
                 });
             }
-            EventData::Accepted(_)
-            | EventData::Assigned(_)
-            | EventData::ClarificationRequested(_)
-            | EventData::ErasureRequested(_)
-            | EventData::ErasureApproved(_) => {}
+            _ => {}
         }
         file.timeline.push(TimelineEntry {
             stream_seq: event.stream_seq,
@@ -382,22 +487,9 @@ impl CaseFile {
     }
 }
 
-/// The clocks running in `state`.
+/// The clocks running in `state` (with due dates; none while closed but the closure notice).
 pub fn running_clocks(state: &CaseState) -> Vec<Deadline> {
-    if !state.status.is_open() {
-        return Vec::new();
-    }
-    let c = &state.clocks;
-    [
-        &c.completion,
-        &c.clarification,
-        &c.corrective_action,
-        &c.recommendation,
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect()
+    state.running_clocks().into_iter().cloned().collect()
 }
 
 /// The tree of timeline lines: one row per event.

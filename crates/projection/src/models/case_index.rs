@@ -28,17 +28,17 @@ pub struct CaseSummary {
     pub office: OfficeCode,
     /// Its status.
     pub status: Status,
-    /// The respondent agency.
-    pub agency: AgencyCode,
+    /// The respondent agency (a consultation or carbon copy may name none).
+    pub agency: Option<AgencyCode>,
     /// The agency's name.
-    pub agency_name: String,
+    pub agency_name: Option<String>,
     /// Forms of maladministration.
     pub forms: Vec<FormCode>,
     /// The assigned investigator.
     pub assignee: Option<ActorId>,
     /// How it was reported.
     pub channel: Channel,
-    /// Regular or fast track.
+    /// The intake track.
     pub track: Track,
     /// When it was reported.
     pub reported_at: Timestamp,
@@ -62,8 +62,8 @@ impl CaseSummary {
             reference: file.reference.clone(),
             office: file.office.clone(),
             status: file.state.status,
-            agency: file.respondent.agency_code.clone(),
-            agency_name: file.respondent.agency_name.clone(),
+            agency: file.respondent.as_ref().map(|r| r.agency_code.clone()),
+            agency_name: file.respondent.as_ref().map(|r| r.agency_name.clone()),
             forms: file.forms.clone(),
             assignee: file.state.assignee.clone(),
             channel: file.channel,
@@ -152,7 +152,10 @@ impl CaseFilter {
     pub fn matches(&self, s: &CaseSummary, today: NaiveDate) -> bool {
         self.status.as_ref().is_none_or(|v| v.contains(&s.status))
             && self.office.as_ref().is_none_or(|o| *o == s.office)
-            && self.agency.as_ref().is_none_or(|a| *a == s.agency)
+            && self
+                .agency
+                .as_ref()
+                .is_none_or(|a| s.agency.as_ref() == Some(a))
             && self.form.as_ref().is_none_or(|f| s.forms.contains(f))
             && self
                 .assignee

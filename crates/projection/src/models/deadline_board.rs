@@ -21,7 +21,7 @@ pub struct ClockEntry {
     /// Its office.
     pub office: OfficeCode,
     /// The respondent agency.
-    pub agency: AgencyCode,
+    pub agency: Option<AgencyCode>,
     /// The assigned investigator.
     pub assignee: Option<ActorId>,
     /// The clock.
@@ -42,7 +42,7 @@ pub(crate) fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
                     case_id: file.case_id,
                     reference: file.reference.clone(),
                     office: file.office.clone(),
-                    agency: file.respondent.agency_code.clone(),
+                    agency: file.respondent.as_ref().map(|r| r.agency_code.clone()),
                     assignee: file.state.assignee.clone(),
                     deadline,
                 },

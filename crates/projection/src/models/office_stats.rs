@@ -105,7 +105,11 @@ pub(crate) fn apply(
             );
         }
         EventData::Closed(d) => add(&mut row.closure_reasons, d.reason.as_str().to_owned(), 1),
-        EventData::Concluded(d) => add(&mut row.findings, d.finding.as_str().to_owned(), 1),
+        EventData::LhpIssued(d) => add(
+            &mut row.findings,
+            d.conclusion.finding().as_str().to_owned(),
+            1,
+        ),
         _ => {}
     }
 }

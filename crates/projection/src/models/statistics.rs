@@ -26,8 +26,8 @@ pub struct CaseTrack {
     pub last_seq: u64,
     /// The domain state.
     pub state: CaseState,
-    /// The respondent agency.
-    pub agency: AgencyCode,
+    /// The respondent agency (a consultation or carbon copy may name none).
+    pub agency: Option<AgencyCode>,
     /// Its name.
     pub agency_name: String,
     /// Local date reported.
@@ -70,8 +70,9 @@ pub struct StatisticsProjector;
 impl Projector for StatisticsProjector {
     const NAME: &'static str = "statistics";
     const TREES: &'static [&'static str] = &["offices", "agencies", "tracks"];
-    /// 2: dossiers per office and agency (1: per agency, across offices).
-    const VERSION: u32 = 2;
+    /// 3: the v2 procedure (DOMAIN v2: optional respondents, the LHP); 2: dossiers per office
+    /// and agency (1: per agency, across offices).
+    const VERSION: u32 = 3;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let e = &event.recorded.event;
@@ -98,8 +99,12 @@ impl Projector for StatisticsProjector {
             (None, EventData::Reported(r)) => CaseTrack {
                 last_seq: 0,
                 state: CaseState::default(),
-                agency: r.respondent.agency_code.clone(),
-                agency_name: r.respondent.agency_name.clone(),
+                agency: r.respondent.as_ref().map(|r| r.agency_code.clone()),
+                agency_name: r
+                    .respondent
+                    .as_ref()
+                    .map(|r| r.agency_name.clone())
+                    .unwrap_or_default(),
                 reported_on: e.at.local_date(ombud_domain::deadline::wib()),
                 clarification_requested_at: None,
             },
@@ -112,6 +117,11 @@ impl Projector for StatisticsProjector {
             }
         };
         new.state = evolve(std::mem::take(&mut new.state), e);
+        if let (None, Some(r)) = (&new.agency, &new.state.respondent) {
+            // A conversion named the respondent.
+            new.agency = Some(r.agency_code.clone());
+            new.agency_name.clone_from(&r.agency_name);
+        }
         let answered_after = match &e.data {
             EventData::ClarificationRequested(_) => {
                 new.clarification_requested_at = Some(e.at);
@@ -160,8 +170,10 @@ impl Projector for StatisticsProjector {
             .map(|c| c.office.clone())
             .chain([holder.clone()])
             .collect();
-        for office in dossiers {
-            let key = agency_dossier::dossier_key(&office, &new.agency);
+        let agency = new.agency.clone();
+        for office in dossiers.into_iter().filter(|_| agency.is_some()) {
+            let Some(agency) = &agency else { continue };
+            let key = agency_dossier::dossier_key(&office, agency);
             let row: Option<AgencyDossier> = rows.take("agencies", &key)?;
             if !is_new(row.as_ref(), seq) {
                 if let Some(row) = row {
@@ -170,7 +182,7 @@ impl Projector for StatisticsProjector {
                 continue;
             }
             let mut row = row.unwrap_or_else(|| {
-                AgencyDossier::new(office.clone(), new.agency.clone(), new.agency_name.clone())
+                AgencyDossier::new(office.clone(), agency.clone(), new.agency_name.clone())
             });
             agency_dossier::count(&mut row, before.as_ref(), after.as_ref());
             if office == holder {

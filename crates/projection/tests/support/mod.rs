@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use ombud_domain::command::ReportCase;
 use ombud_domain::decide::{legal_states, permitted_roles};
-use ombud_domain::event::{ReporterData, Respondent};
-use ombud_domain::taxonomy::{
-    Addressee, Channel, EscalationKind, Finding, MediationOutcome, Track,
+use ombud_domain::event::{
+    ActionReport, Conclusion, CorrectiveAction, Decision, ReporterData, Respondent,
 };
+use ombud_domain::taxonomy::*;
 use ombud_domain::*;
 use ombud_envelope::{MasterKey, MemoryKeyStore, Sha256Hash, Vault};
 use ombud_eventlog::embedded::{EmbeddedBackend, EmbeddedConfig};
@@ -166,6 +166,7 @@ impl<B: Backend> World<B> {
             channel,
             external_ref: None,
             track: Track::Regular,
+            received_on: None,
             reporter: Some(ReporterData {
                 confidential: false,
                 identity: self
@@ -176,12 +177,12 @@ impl<B: Backend> World<B> {
                     )
                     .await,
             }),
-            respondent: Respondent {
+            respondent: Some(Respondent {
                 agency_code: AgencyCode::parse(code).unwrap(),
                 agency_name: name.into(),
                 unit: None,
                 superior: Some("Wali Kota Tasikmalaya".into()),
-            },
+            }),
             forms: forms.iter().map(|f| FormCode::parse(f).unwrap()).collect(),
             incident_date: None,
             prior_complaint: true,
@@ -192,6 +193,8 @@ impl<B: Backend> World<B> {
                     "KTP-el tidak kunjung terbit setelah tiga bulan.",
                 )
                 .await,
+            criteria: Vec::new(),
+            decision: None,
         }));
         self.cases.insert(case, CaseState::default());
         self.order.push(case);
@@ -246,87 +249,264 @@ impl<B: Backend> World<B> {
         self.cases[&case].status
     }
 
+    /// Today at the office (WIB).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.local_date(deadline::wib())
+    }
+
+    /// A post letter dated and received today.
+    pub fn letter(&self) -> Letter {
+        Letter {
+            via: Via::Post,
+            number: Some("B/123/PW.13/IX/2026".into()),
+            date: self.today(),
+            received_on: Some(self.today()),
+        }
+    }
+
     /// A body for `action` on `case`, sealing its free text.
     pub async fn body(&self, case: CaseId, action: Action) -> CommandBody {
+        use CommandKind as K;
         let s = |field: &'static str, text: &'static str| async move {
             self.seal(case, field, text).await
         };
+        let today = self.today();
+        let pleno = Decision {
+            number: "PLENO/2026/1".into(),
+            date: today,
+        };
         match action {
-            Action::Escalate(kind) => CommandBody::Escalate {
-                kind,
-                reason: s(
-                    "reason",
-                    "Terlapor tidak menanggapi permintaan klarifikasi.",
-                )
-                .await,
-                target: Some(match kind {
-                    EscalationKind::TransferOffice => "jakarta-raya".into(),
-                    _ => "Wali Kota Tasikmalaya".into(),
-                }),
-            },
-            Action::Close(reason) => CommandBody::Close {
-                reason,
-                note: Some(s("note", "Laporan ditutup.").await),
-            },
+            Action::Close(reason) => {
+                let letterless = matches!(
+                    reason,
+                    ClosureReason::ConsultationOnly
+                        | ClosureReason::CarbonCopyFiled
+                        | ClosureReason::RcoResolved
+                        | ClosureReason::WithdrawnByReporter
+                        | ClosureReason::IncompleteDeemedWithdrawn
+                );
+                CommandBody::Close {
+                    reason,
+                    pleno: Some(pleno),
+                    letter: (!letterless).then(|| self.letter()),
+                    note: Some(s("note", "Laporan ditutup.").await),
+                }
+            }
             Action::Command(kind) => match kind {
-                CommandKind::RequestCompletion => CommandBody::RequestCompletion {
-                    missing: s("missing", "Fotokopi KTP dan bukti pengajuan.").await,
+                K::Convert => CommandBody::Convert(Box::new(command::ConvertCase {
+                    track: Track::Regular,
+                    reporter: None,
+                    respondent: None,
+                    forms: Vec::new(),
+                    decision: None,
+                })),
+                K::Verify => CommandBody::Verify {
+                    stage: VerificationStage::Formal,
+                    passed: true,
+                    note: None,
                 },
-                CommandKind::Complete => CommandBody::Complete { note: None },
-                CommandKind::Accept => CommandBody::Accept {
+                K::RequestCompletion => CommandBody::RequestCompletion {
+                    missing: s("missing", "Fotokopi KTP dan bukti pengajuan.").await,
+                    letter: self.letter(),
+                },
+                K::Complete => CommandBody::Complete {
+                    received_on: today,
+                    note: None,
+                },
+                K::Accept => CommandBody::Accept {
+                    pleno,
                     unit: UnitCode::parse("riksa-1").unwrap(),
                     assignee: ActorId::parse("riksa.siti").unwrap(),
                 },
-                CommandKind::Assign => CommandBody::Assign {
+                K::Classify => CommandBody::Classify {
+                    forms: vec![FormCode::parse("undue_delay").unwrap()],
+                    substance: None,
+                    agency_group: None,
+                    reporter_kind: Some(ReporterKind::Individual),
+                    represented_by: None,
+                },
+                K::Assign => CommandBody::Assign {
                     assignee: ActorId::parse("riksa.agus").unwrap(),
                     unit: None,
                 },
-                CommandKind::RequestClarification => CommandBody::RequestClarification {
-                    addressee: Addressee::Respondent,
-                    letter_number: "B/123/PW.13/IX/2026".into(),
+                K::Transfer => CommandBody::Transfer {
+                    to_office: OfficeCode::parse("jakarta-raya").unwrap(),
+                    reason: s("reason", "Terlapor berkedudukan di Jakarta.").await,
                 },
-                CommandKind::AnswerClarification => CommandBody::AnswerClarification {
+                K::RequestClarification => CommandBody::RequestClarification {
+                    addressee: Addressee::Respondent,
+                    purpose: Purpose::Clarification,
+                    letter: self.letter(),
+                },
+                K::AnswerClarification => CommandBody::AnswerClarification {
+                    outcome: AnswerOutcome::Answered,
+                    received_on: Some(today),
                     note: Some(s("note", "Terlapor menjawab: berkas sedang diproses.").await),
                 },
-                CommandKind::StartMediation => CommandBody::StartMediation { note: None },
-                CommandKind::Mediate => CommandBody::Mediate {
+                K::Summon => CommandBody::Summon {
+                    party: command::PartyInput {
+                        kind: SummonsParty::Respondent,
+                        party_ref: "kepala-dinas".into(),
+                        name: s("party.name", "Kepala Dinas").await,
+                    },
+                    appointment_at: today.and_hms_opt(9, 0, 0).unwrap(),
+                    letter: self.letter(),
+                },
+                K::RecordAttendance => CommandBody::RecordAttendance {
+                    summons: 1,
+                    note: None,
+                },
+                K::RecordAbsence => CommandBody::RecordAbsence {
+                    summons: 1,
+                    valid_reason: false,
+                    note: None,
+                },
+                K::RequestPoliceAssistance => CommandBody::RequestPoliceAssistance {
+                    party_ref: "kepala-dinas".into(),
+                    police_unit: "Polda Jawa Barat".into(),
+                    letter: self.letter(),
+                },
+                K::RecordActivity => CommandBody::RecordActivity {
+                    kind: ActivityKind::FieldCheck,
+                    date: today,
+                    outcome: s("outcome", "Pemeriksaan lapangan.").await,
+                },
+                K::StartMediation => CommandBody::StartMediation {
+                    method: MediationMethod::Mediation,
+                    note: None,
+                },
+                K::Mediate => CommandBody::Mediate {
                     outcome: MediationOutcome::Agreed,
                     terms: Some(s("terms", "KTP-el terbit dalam 7 hari.").await),
                 },
-                CommandKind::Conclude => CommandBody::Conclude {
-                    finding: Finding::Found,
-                    corrective_actions: Some(
-                        s("corrective_actions", "Terbitkan KTP-el pelapor.").await,
-                    ),
+                K::ProposeConclusion => CommandBody::ProposeConclusion {
+                    conclusion: Conclusion::Found {
+                        forms_found: vec![FormCode::parse("undue_delay").unwrap()],
+                        corrective_actions: vec![CorrectiveAction {
+                            id: "1".into(),
+                            addressee: ActionAddressee::Respondent,
+                            name: None,
+                            action: s("corrective_actions.action", "Terbitkan KTP-el pelapor.")
+                                .await,
+                        }],
+                    },
+                    summary: None,
                 },
-                CommandKind::Recommend => CommandBody::Recommend {
+                K::ReturnConclusion => CommandBody::ReturnConclusion {
+                    reason: s("reason", "Lengkapi analisis.").await,
+                },
+                K::ApproveConclusion => CommandBody::ApproveConclusion { review_date: today },
+                K::NotifyConclusion => CommandBody::NotifyConclusion {
+                    letter: self.letter(),
+                },
+                K::RecordReporterResponse => CommandBody::RecordReporterResponse {
+                    received_on: today,
+                    argued: false,
+                    note: None,
+                },
+                K::IssueLhp => CommandBody::IssueLhp {
+                    letter: self.letter(),
+                },
+                K::ReportCorrectiveAction => CommandBody::ReportCorrectiveAction {
+                    reports: vec![ActionReport {
+                        action_id: "1".into(),
+                        status: ActionStatus::Done,
+                    }],
+                    received_on: today,
+                    note: None,
+                },
+                K::ReferToResolution => CommandBody::ReferToResolution {
+                    ground: ResolutionGround::RefusedByRespondent,
+                    note: None,
+                },
+                K::ReturnLhpFile => CommandBody::ReturnLhpFile {
+                    missing: s("missing", "Berita acara.").await,
+                },
+                K::CompleteLhpFile => CommandBody::CompleteLhpFile { note: None },
+                K::ReferToRecommendation => CommandBody::ReferToRecommendation { note: None },
+                K::Recommend => CommandBody::Recommend {
                     addressee: "Wali Kota Tasikmalaya".into(),
                     content: s("content", "Berikan sanksi kepada petugas.").await,
+                    letter: self.letter(),
                 },
-                CommandKind::Reopen => CommandBody::Reopen {
+                K::RecordDelivery => CommandBody::RecordDelivery { received_on: today },
+                K::ReportImplementation => CommandBody::ReportImplementation {
+                    report: ImplementationReport::Full,
+                    letter: self.letter(),
+                },
+                K::AssessImplementation => CommandBody::AssessImplementation {
+                    assessment: Assessment::Implemented,
+                    reasons_acceptable: true,
+                    note: None,
+                },
+                K::Publish => CommandBody::Publish { note: None },
+                K::ReportToDprAndPresident => CommandBody::ReportToDprAndPresident {
+                    letter: None,
+                    note: None,
+                },
+                K::Reopen => CommandBody::Reopen {
                     reason: s("reason", "Ada bukti baru.").await,
                 },
-                CommandKind::AddNote => CommandBody::AddNote {
+                K::RecordLetterReceipt => CommandBody::RecordLetterReceipt {
+                    letter_of: 2,
+                    received_on: today,
+                },
+                K::AddNote => CommandBody::AddNote {
                     note: s("note", "Pelapor dihubungi.").await,
                 },
-                CommandKind::ErasePersonalData => CommandBody::ErasePersonalData {
+                K::ProposeAction => CommandBody::ProposeAction {
+                    action: ProposedAction::IssueLhp,
+                    clock: ClockKind::ReporterResponse,
+                },
+                K::DismissProposal => CommandBody::DismissProposal {
+                    proposal: 1,
+                    reason: s("reason", "Tidak perlu.").await,
+                },
+                K::ErasePersonalData => CommandBody::ErasePersonalData {
                     request_ref: "PDP/2026/001".into(),
                 },
-                CommandKind::RequestErasure => CommandBody::RequestErasure {
+                K::RequestErasure => CommandBody::RequestErasure {
                     request_ref: "PDP/2026/001".into(),
                 },
-                CommandKind::ApproveErasure => CommandBody::ApproveErasure {
+                K::ApproveErasure => CommandBody::ApproveErasure {
                     request_ref: "PDP/2026/001".into(),
                 },
-                CommandKind::RefuseErasure => CommandBody::RefuseErasure {
+                K::RefuseErasure => CommandBody::RefuseErasure {
                     request_ref: "PDP/2026/001".into(),
                     reason: s("reason", "Pemeriksaan masih berjalan.").await,
                 },
-                CommandKind::Report | CommandKind::Escalate | CommandKind::Close => {
+                K::Report | K::Close => {
                     unreachable!("reports and named actions are built elsewhere")
                 }
             },
         }
+    }
+
+    /// Both checks and acceptance (the pleno): under examination.
+    pub async fn accept(&mut self, case: CaseId) -> Receipt {
+        for stage in [VerificationStage::Formal, VerificationStage::Material] {
+            let verify = CommandBody::Verify {
+                stage,
+                passed: true,
+                note: None,
+            };
+            self.command(case, Role::Intake, verify).await.unwrap();
+        }
+        self.act(case, Action::Command(CommandKind::Accept)).await
+    }
+
+    /// The LHP with a finding of maladministration: proposed, approved, notified, answered,
+    /// issued (its letter received the same day): corrective action.
+    pub async fn found(&mut self, case: CaseId) -> Receipt {
+        for kind in [
+            CommandKind::ProposeConclusion,
+            CommandKind::ApproveConclusion,
+            CommandKind::NotifyConclusion,
+            CommandKind::RecordReporterResponse,
+        ] {
+            self.act(case, Action::Command(kind)).await;
+        }
+        self.act(case, Action::Command(CommandKind::IssueLhp)).await
     }
 
     /// Runs `action` as the first role allowed to; panics if refused.
