@@ -386,6 +386,71 @@ fn the_holiday_calendar_is_built_in_and_a_missing_configured_one_is_an_error() {
     }
 }
 
+/// The register of offices is built in; a configured register that is missing or names a
+/// time zone outside Indonesia stops `serve` with what to do; and a token with the retired
+/// `supervisor` role stops it naming the roles to grant.
+#[test]
+fn a_bad_office_register_or_a_retired_role_stops_the_start() {
+    let dir = TempDir::new("offices").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .current_dir(dir.path())
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("offices = \"\""),
+        "the default is the built-in register"
+    );
+    let bad = dir.path().join("offices.toml");
+    std::fs::write(
+        &bad,
+        "version = \"x\"\n[[office]]\ncode = \"bali\"\nname = \"Bali\"\nkind = \"regional\"\ntimezone = \"Europe/Paris\"\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("no-such-offices.toml");
+    for (file, says) in [(&missing, "no-such-offices.toml"), (&bad, "Europe/Paris")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .current_dir(dir.path())
+            .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+            .env("OMBUD__OFFICES", file)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data", "data"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+    let site = dir.path().join("site.toml");
+    std::fs::write(
+        &site,
+        format!(
+            "[[auth.tokens]]\nactor = \"kepala.budi\"\nrole = \"supervisor\"\noffice = \"jawa-barat\"\ntoken_sha256 = \"{}\"\n",
+            sha256_hex("rahasia")
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .current_dir(dir.path())
+        .env("OMBUD__SECURITY__WRITE_KEYS", support::WRITE_KEYS)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            "data2",
+            "--config",
+        ])
+        .arg(&site)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("retired") && stderr.contains("office_head"),
+        "{stderr}"
+    );
+}
+
 /// Two configured tokens with the same hash stop `serve` (one would silently replace the
 /// other), naming both actors.
 #[test]

@@ -50,6 +50,8 @@ pub struct Settings {
     pub deadlines: DeadlinePolicy,
     /// A holiday calendar file; `None`: the built-in one.
     pub holidays: Option<PathBuf>,
+    /// The register of offices (`None`: the built-in one).
+    pub offices: Option<PathBuf>,
     /// Where to listen.
     pub listen: SocketAddr,
     /// Request body limit in bytes.
@@ -93,6 +95,7 @@ impl Settings {
             security: config.security.clone(),
             deadlines: config.deadlines.policy()?,
             holidays: (!config.holidays.as_os_str().is_empty()).then(|| config.holidays.clone()),
+            offices: (!config.offices.as_os_str().is_empty()).then(|| config.offices.clone()),
             listen,
             body_limit: config.body_limit,
             body_read_timeout: Duration::from_secs(config.body_read_timeout_secs.max(1)),
@@ -159,6 +162,30 @@ pub fn open_views(path: &Path, config: ProjectionConfig) -> anyhow::Result<ReadM
 /// configured file that cannot be read or parsed stops ombud (every working-day clock would
 /// change without it).
 pub fn rules(holidays: Option<&Path>, deadlines: DeadlinePolicy) -> anyhow::Result<Rules> {
+    rules_with(holidays, None, deadlines)
+}
+
+/// [`rules`] with the register of offices `offices` (`None`: the built-in one); a configured
+/// file that cannot be read stops ombud.
+pub fn rules_with(
+    holidays: Option<&Path>,
+    offices: Option<&Path>,
+    deadlines: DeadlinePolicy,
+) -> anyhow::Result<Rules> {
+    let offices = match offices {
+        None => ombud_domain::OfficeRegister::built_in(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "reading the register of offices {} (`offices` in the configuration; leave \
+                     it empty for the built-in register)",
+                    path.display()
+                )
+            })?;
+            ombud_domain::OfficeRegister::from_toml(&text)
+                .with_context(|| format!("reading the register of offices {}", path.display()))?
+        }
+    };
     let calendar = match holidays {
         None => WorkingCalendar::from_toml(BUILT_IN_HOLIDAYS)
             .context("the built-in holiday calendar")?,
@@ -177,6 +204,7 @@ pub fn rules(holidays: Option<&Path>, deadlines: DeadlinePolicy) -> anyhow::Resu
     Ok(Rules {
         calendar,
         deadlines,
+        offices,
         ..Rules::default()
     })
 }
@@ -226,8 +254,9 @@ impl Application {
         crate::secrets::write_keys(&settings.security, data)?;
         let master = crate::secrets::master_key(&settings.security, data)?;
         let blind_key = crate::secrets::blind_index_key(&settings.security, data)?;
-        let rules = Arc::new(rules(
+        let rules = Arc::new(rules_with(
             settings.holidays.as_deref(),
+            settings.offices.as_deref(),
             settings.deadlines.clone(),
         )?);
         let (tokens, report, pending) = crate::tokens::issue(&settings.tokens, data)?;

@@ -262,6 +262,9 @@ pub struct Config {
     pub data: PathBuf,
     /// Holiday calendar file.
     pub holidays: PathBuf,
+    /// Register of offices (empty: the built-in one, config/offices.toml).
+    #[serde(default)]
+    pub offices: PathBuf,
     /// Request body limit.
     pub body_limit: usize,
     /// Seconds `serve` waits for open requests after SIGTERM before it stops anyway.

@@ -236,7 +236,8 @@ async fn fill<B: Backend>(
                     let at = base
                         + chrono::Duration::minutes((n % 10_000) as i64)
                         + chrono::Duration::days(2 * position as i64);
-                    let day = Timestamp::from_datetime(at).local_date(rules.utc_offset);
+                    let day =
+                        Timestamp::from_datetime(at).local_date(ombud_domain::deadline::wib());
                     let (role, body) = step(&vault, case, n, position, day).await?;
                     let loaded = if position == 0 {
                         log.assume_new(case)

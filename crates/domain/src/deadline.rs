@@ -148,7 +148,7 @@ impl DeadlinePolicy {
     }
 }
 
-/// Everything a decision needs besides the state: deadlines, calendar, taxonomy, time zone.
+/// Everything a decision needs besides the state: deadlines, calendar, taxonomy, offices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// Clock lengths.
@@ -157,8 +157,8 @@ pub struct Rules {
     pub calendar: WorkingCalendar,
     /// Forms of maladministration.
     pub taxonomy: Taxonomy,
-    /// The office's offset from UTC (local dates: "today", legal dates).
-    pub utc_offset: FixedOffset,
+    /// The register of offices: each case's office sets its time zone (legal dates, "today").
+    pub offices: crate::office::OfficeRegister,
 }
 
 impl Default for Rules {
@@ -167,7 +167,7 @@ impl Default for Rules {
             deadlines: DeadlinePolicy::default(),
             calendar: WorkingCalendar::weekends_only("weekends-only"),
             taxonomy: Taxonomy::v1(),
-            utc_offset: wib(),
+            offices: crate::office::OfficeRegister::built_in(),
         }
     }
 }

@@ -67,6 +67,19 @@ use Status::{
 };
 
 const OPEN: &[Status] = Status::OPEN;
+/// Open, but not awaiting closure.
+const OPEN_BUT_CLOSURE: &[Status] = &[
+    Registered,
+    RapidResponse,
+    Received,
+    AwaitingCompletion,
+    UnderExamination,
+    InMediation,
+    AwaitingReporterResponse,
+    CorrectiveAction,
+    InResolution,
+    Recommendation,
+];
 const OPEN_OR_CLOSED: &[Status] = Status::REPORTED;
 const STAFF: &[Role] = &[Intake, Investigator, Resmon, UnitHead, OfficeHead];
 /// The head of office, and a member acting as one on `pusat` cases.
@@ -159,13 +172,10 @@ pub fn legal_states(action: Action) -> &'static [Status] {
             K::Convert => &[Registered, RapidResponse],
             K::Verify | K::RequestCompletion | K::Accept => &[Received],
             K::Complete => &[AwaitingCompletion],
-            K::Classify | K::Assign | K::AddNote | K::ProposeAction | K::DismissProposal => {
-                if matches!(kind, K::AddNote) {
-                    OPEN_OR_CLOSED
-                } else {
-                    OPEN
-                }
-            }
+            K::AddNote => OPEN_OR_CLOSED,
+            // Awaiting closure takes only its closure, reopening and notes (and letters'
+            // receipts and the DPO's acts, which any state takes).
+            K::Classify | K::Assign | K::ProposeAction | K::DismissProposal => OPEN_BUT_CLOSURE,
             K::Transfer => &[
                 Received,
                 AwaitingCompletion,
@@ -209,7 +219,7 @@ pub fn legal_states(action: Action) -> &'static [Status] {
             | K::AssessImplementation
             | K::Publish
             | K::ReportToDprAndPresident => &[Recommendation],
-            K::Reopen => &[ClosedState],
+            K::Reopen => &[ClosedState, AwaitingClosure],
             K::RecordLetterReceipt | K::ErasePersonalData => OPEN_OR_CLOSED,
             K::RequestErasure | K::ApproveErasure | K::RefuseErasure | K::Close => OPEN,
         },
@@ -413,7 +423,8 @@ pub fn decide(state: &CaseState, command: Command) -> Result<Event, DomainError>
         }
     }
 
-    let today = at.local_date(rules.utc_offset);
+    // Legal dates are the case's office's (its time zone from the register).
+    let today = at.local_date(rules.offices.offset_of(&case_office));
     let ctx = Ctx {
         state,
         rules: &rules,
@@ -649,6 +660,15 @@ impl Ctx<'_> {
             }
             B::Assign { assignee, unit } => EventData::Assigned(Assigned { assignee, unit }),
             B::Transfer { to_office, reason } => {
+                if self.rules.offices.get(&to_office).is_none() {
+                    return Err(DomainError::validation(
+                        "to_office",
+                        format!(
+                            "{to_office} is not in the register of offices ({})",
+                            self.rules.offices.version
+                        ),
+                    ));
+                }
                 if &to_office == case_office {
                     return Err(self.unmet(Requirement::DifferentOffice(to_office)));
                 }
@@ -666,6 +686,7 @@ impl Ctx<'_> {
                 letter,
             } => {
                 self.lhp(LhpStage::None)?;
+                self.resmon_waits(actor)?;
                 let letter = self.letter("letter", letter)?;
                 EventData::ClarificationRequested(ClarificationRequested {
                     round: state.clarification_rounds.saturating_add(1),
@@ -673,6 +694,7 @@ impl Ctx<'_> {
                     purpose,
                     deadline: self.clock_from_receipt(ClockKind::Clarification, &letter)?,
                     letter,
+                    note: None,
                 })
             }
             B::AnswerClarification {
@@ -681,6 +703,7 @@ impl Ctx<'_> {
                 note,
             } => {
                 self.lhp(LhpStage::None)?;
+                self.resmon_waits(actor)?;
                 let Some(clock) = state.clock(ClockKind::Clarification) else {
                     return Err(self.unmet(Requirement::OpenClarification));
                 };
@@ -934,7 +957,16 @@ impl Ctx<'_> {
                 note,
             } => {
                 self.resmon_waits(actor)?;
-                legal_date("received_on", received_on, today)?;
+                let issued = state
+                    .letters
+                    .iter()
+                    .rev()
+                    .find(|l| l.event_type == EventType::LhpIssued)
+                    .map(|l| l.letter.date);
+                match issued {
+                    Some(date) => received_after("received_on", received_on, date, today)?,
+                    None => legal_date("received_on", received_on, today)?,
+                }
                 if reports.is_empty() {
                     return Err(DomainError::validation(
                         "reports",
@@ -1037,6 +1069,11 @@ impl Ctx<'_> {
                 })
             }
             B::ReportImplementation { report, letter } => {
+                if !state.recommendation.as_ref().is_some_and(|r| r.delivered) {
+                    return Err(self.unmet(Requirement::Ground(
+                        "the Recommendation's delivery is not recorded (record-delivery)",
+                    )));
+                }
                 let letter = self.letter("letter", letter)?;
                 if letter.received_on.is_none() {
                     return Err(DomainError::validation(
@@ -1093,6 +1130,16 @@ impl Ctx<'_> {
                 };
                 if record.letter.received_on.is_some() {
                     return Err(problem("its receipt is already recorded"));
+                }
+                if record.clock == Some(ClockKind::ClosureNotice)
+                    && state
+                        .clock(ClockKind::ClosureNotice)
+                        .and_then(|c| c.letter_of)
+                        != Some(letter_of)
+                {
+                    return Err(problem(
+                        "the letter of an earlier closure: the case was reopened since",
+                    ));
                 }
                 received_after("received_on", received_on, record.letter.date, today)?;
                 // The clock its receipt starts, if that clock still waits for it.
@@ -1319,6 +1366,19 @@ impl Ctx<'_> {
             )));
         }
         let mut ground = None;
+        match (reason, state.track) {
+            (ClosureReason::ConsultationOnly, Some(t)) if t != Track::Consultation => {
+                return Err(self.unmet(Requirement::Track(
+                    "only a consultation (KNL) closes as consultation_only",
+                )));
+            }
+            (ClosureReason::CarbonCopyFiled, Some(t)) if t != Track::CarbonCopy => {
+                return Err(
+                    self.unmet(Requirement::Track("only a carbon copy (tembusan) is filed"))
+                );
+            }
+            _ => {}
+        }
         match reason {
             ClosureReason::SettledByMediation if !state.agreement_on_record => {
                 return Err(self.unmet(Requirement::AgreementOnRecord));
@@ -1454,6 +1514,15 @@ impl Ctx<'_> {
             criteria,
             decision,
         } = report;
+        if self.rules.offices.get(&office).is_none() {
+            return Err(DomainError::validation(
+                "office",
+                format!(
+                    "{office} is not in the register of offices ({})",
+                    self.rules.offices.version
+                ),
+            ));
+        }
         let today = self.today;
         let received_on = received_on.unwrap_or(today);
         legal_date("received_on", received_on, today)?;

@@ -252,6 +252,9 @@ pub struct ClarificationRequested {
     /// The answer clock, once the addressee's receipt is known (v1 upcast `to_superior`: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Deadline>,
+    /// v1 events only: the reason of an `escalated(to_superior)` (sealed as `reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Sealed>,
 }
 
 /// `clarification_answered` (v2): the round was answered, or the right of answer lapsed.
@@ -910,6 +913,7 @@ impl EventData {
                 }
             }
             EventData::CompletionRequested(d) => out.push(("missing", &d.missing)),
+            EventData::ClarificationRequested(d) => opt(&mut out, "reason", &d.note),
             EventData::Classified(d) => opt(&mut out, "represented_by", &d.represented_by),
             EventData::Transferred(d) => out.push(("reason", &d.reason)),
             EventData::Summoned(d) => {
@@ -950,7 +954,6 @@ impl EventData {
             | EventData::Closed(Closed { note, .. }) => opt(&mut out, "note", note),
             EventData::Accepted(_)
             | EventData::Assigned(_)
-            | EventData::ClarificationRequested(_)
             | EventData::ConclusionApproved(_)
             | EventData::ConclusionNotified(_)
             | EventData::RecommendationDelivered(_)

@@ -15,6 +15,7 @@
 //! - [`labels`]: the Indonesian and English labels of every vocabulary, in one list.
 //! - [`role`]: who may act ([`Role`], [`Actor`]) and which offices they see.
 //! - [`letter`]: letters and legal dates (receipt dates start the clocks).
+//! - [`office`]: the register of offices and their time zones.
 //! - [`calendar`]: the working-day calendar (weekends and holidays, versioned).
 //! - [`deadline`]: the clocks of `docs/procedure.md` and how their due dates are computed.
 //! - [`command`]: one command per event type.
@@ -35,6 +36,7 @@ pub mod event;
 pub mod ids;
 pub mod labels;
 pub mod letter;
+pub mod office;
 pub mod role;
 pub mod sealed;
 pub mod state;
@@ -52,6 +54,7 @@ pub use ids::{
     OfficeCode, UnitCode,
 };
 pub use letter::{Letter, Via};
+pub use office::{Office, OfficeRegister, Zone};
 pub use role::{Actor, Role};
 pub use sealed::Sealed;
 pub use state::{evolve, fold, CaseState, LhpStage, Status};

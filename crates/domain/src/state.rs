@@ -482,6 +482,11 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
             state.status = match d.track {
                 Track::Consultation | Track::CarbonCopy => Status::Registered,
                 Track::Regular => Status::Received,
+                // A v1 rapid response (no criteria, no service clock) kept v1's meaning: a
+                // report under verification.
+                Track::RapidResponse if d.criteria.is_empty() && d.deadline.is_none() => {
+                    Status::Received
+                }
                 Track::RapidResponse => Status::RapidResponse,
                 Track::OwnInitiative => Status::UnderExamination,
             };
@@ -794,6 +799,13 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
                 }
             }
         }
+        EventData::Reopened(_) if state.status == Status::AwaitingClosure => {
+            // The LHP without corrective action is undone: the examination resumes.
+            state.issued = None;
+            state.lhp = LhpStage::None;
+            state.status = Status::UnderExamination;
+            state.agreement_on_record = false;
+        }
         EventData::Reopened(_) => {
             state.stop(ClockKind::ClosureNotice);
             if let Some(closure) = state.closure.take() {
@@ -827,7 +839,15 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
                     l.clock
                 });
             match (clock, &d.deadline) {
-                (Some(ClockKind::ClosureNotice), _) => state.stop(ClockKind::ClosureNotice),
+                // Only the receipt of the current closure's letter stops its notice.
+                (Some(ClockKind::ClosureNotice), _)
+                    if state
+                        .clock(ClockKind::ClosureNotice)
+                        .is_some_and(|c| c.letter_of == Some(d.letter_of)) =>
+                {
+                    state.stop(ClockKind::ClosureNotice);
+                }
+                (Some(ClockKind::ClosureNotice), _) => {}
                 (_, Some(deadline)) => {
                     let sent_on = state
                         .clocks
@@ -860,7 +880,43 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
         EventData::ErasureApproved(d) => state.decide_erasure(&d.request_ref, true),
         EventData::ErasureRefused(d) => state.decide_erasure(&d.request_ref, false),
     }
+    state.prune_clocks();
     state
+}
+
+/// The statuses a clock runs in (DOMAIN §6: a clock also stops when its state is left).
+fn runs_in(clock: ClockKind, status: Status) -> bool {
+    use Status as S;
+    match clock {
+        ClockKind::Completion => status == S::AwaitingCompletion,
+        ClockKind::Clarification => matches!(
+            status,
+            S::RapidResponse
+                | S::UnderExamination
+                | S::CorrectiveAction
+                | S::InResolution
+                | S::Recommendation
+        ),
+        ClockKind::ReporterResponse => status == S::AwaitingReporterResponse,
+        ClockKind::CorrectiveAction => status == S::CorrectiveAction,
+        ClockKind::RecommendationDelivery | ClockKind::SuperiorReport => {
+            status == S::Recommendation
+        }
+        ClockKind::ClosureNotice => status == S::Closed,
+        ClockKind::RcoService => status == S::RapidResponse,
+    }
+}
+
+impl CaseState {
+    /// Drops every clock that does not run in the current status. A closed case keeps its
+    /// clocks (hidden; reopening shows them again, the expired ones expired).
+    fn prune_clocks(&mut self) {
+        let status = self.status;
+        if status == Status::Closed {
+            return;
+        }
+        self.clocks.retain(|kind, _| runs_in(*kind, status));
+    }
 }
 
 fn set_result(state: &mut CaseState, number: u32, result: SummonsResult) {

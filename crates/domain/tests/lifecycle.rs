@@ -1031,13 +1031,28 @@ fn after_the_lhp_without_corrective_action_only_the_matching_closure_or_reopenin
         s.when(Role::Investigator, clarify(letter())),
         Err(DomainError::InvalidTransition { .. })
     ));
-    let mut reopened = s.clone();
-    reopened.given(Role::OfficeHead, close(ClosureReason::NoMaladministration));
-    reopened.given_action(Role::OfficeHead, Action::Command(CommandKind::Reopen));
-    assert_eq!(
-        (reopened.state.status, reopened.state.lhp),
-        (Status::UnderExamination, LhpStage::None)
-    );
+    for closed_first in [true, false] {
+        let mut reopened = s.clone();
+        if closed_first {
+            reopened.given(Role::OfficeHead, close(ClosureReason::NoMaladministration));
+        }
+        // Reopened straight from awaiting closure too (DOMAIN §4).
+        reopened.given_action(Role::OfficeHead, Action::Command(CommandKind::Reopen));
+        assert_eq!(
+            (
+                reopened.state.status,
+                reopened.state.lhp,
+                reopened.state.issued.is_none()
+            ),
+            (Status::UnderExamination, LhpStage::None, true),
+            "closed first: {closed_first}"
+        );
+    }
+    // Awaiting closure takes no classification or assignment.
+    assert!(matches!(
+        s.when_action(Role::UnitHead, Action::Command(CommandKind::Assign)),
+        Err(DomainError::InvalidTransition { .. })
+    ));
     // The stopped ground travels to the closure.
     let mut stopped = Scenario::at(Status::UnderExamination);
     stopped.lhp(Conclusion::Stopped {
@@ -1542,4 +1557,121 @@ fn refusals_say_what_and_why() {
         .when(Role::Auditor, CommandBody::AddNote { note: sealed(1) })
         .unwrap_err();
     assert_eq!(err.to_string(), "the auditor role may not add a note");
+}
+
+// ---- offices -----------------------------------------------------------------------------------
+
+#[test]
+fn a_case_belongs_to_a_registered_office_whose_time_zone_dates_it() {
+    let mut s = Scenario::new();
+    // 16:30 UTC: 23:30 in Bandung (WIB), already 00:30 the next day in Denpasar (WITA).
+    s.now = Timestamp::parse("2026-09-01T16:30:00Z").unwrap();
+    let on = |office: &str| {
+        let mut body = report_body();
+        body.office = OfficeCode::parse(office).unwrap();
+        CommandBody::Report(Box::new(body))
+    };
+    let received = |result: Result<Event, DomainError>| match data(result) {
+        EventData::Reported(r) => r.received_on,
+        _ => None,
+    };
+    assert_eq!(
+        received(s.when_by(actor_in(Role::Intake, OFFICE), on(OFFICE))),
+        Some(d("2026-09-01"))
+    );
+    assert_eq!(
+        received(s.when_by(actor_in(Role::Intake, "bali"), on("bali"))),
+        Some(d("2026-09-02"))
+    );
+    assert_eq!(
+        validation_field(s.when_by(actor_in(Role::Intake, "atlantis"), on("atlantis"))),
+        "office"
+    );
+    let e = Scenario::at(Status::UnderExamination);
+    let transfer = CommandBody::Transfer {
+        to_office: OfficeCode::parse("atlantis").unwrap(),
+        reason: sealed(3),
+    };
+    assert_eq!(
+        validation_field(e.when(Role::OfficeHead, transfer)),
+        "to_office"
+    );
+}
+
+#[test]
+fn a_ground_of_one_intake_type_does_not_close_another() {
+    let knl = Scenario::at(Status::Registered);
+    assert!(matches!(
+        unmet(knl.when(
+            Role::Intake,
+            letterless_close(ClosureReason::CarbonCopyFiled)
+        )),
+        Requirement::Track(_)
+    ));
+    assert!(knl
+        .when(
+            Role::Intake,
+            letterless_close(ClosureReason::ConsultationOnly)
+        )
+        .is_ok());
+    let mut cc = Scenario::new();
+    cc.given(Role::Intake, report_on(Track::CarbonCopy));
+    assert!(matches!(
+        unmet(cc.when(
+            Role::Intake,
+            letterless_close(ClosureReason::ConsultationOnly)
+        )),
+        Requirement::Track(_)
+    ));
+}
+
+#[test]
+fn leaving_a_state_stops_its_clocks() {
+    // A clarification started in a rapid response stops when the case becomes a report.
+    let mut s = Scenario::at(Status::RapidResponse);
+    s.given(Role::Intake, clarify(letter()));
+    assert!(s.state.clock(ClockKind::Clarification).is_some());
+    s.given_action(Role::UnitHead, Action::Command(CommandKind::Convert));
+    assert_eq!(s.state.status, Status::Received);
+    assert!(s.state.clocks.is_empty(), "{:?}", s.state.clocks);
+    // A mediation stops the examination's clarification clock.
+    let mut m = Scenario::at(Status::UnderExamination);
+    m.given(Role::Investigator, clarify(letter()));
+    m.given_action(
+        Role::Investigator,
+        Action::Command(CommandKind::StartMediation),
+    );
+    assert!(m.state.clock(ClockKind::Clarification).is_none());
+}
+
+#[test]
+fn only_the_current_closure_letter_stops_the_closure_notice() {
+    let mut s = Scenario::at(Status::Received);
+    let duplicate = || CommandBody::Close {
+        reason: ClosureReason::Duplicate,
+        pleno: Some(decision()),
+        letter: Some(letter_on("2026-09-01", None)),
+        note: None,
+    };
+    s.given(Role::UnitHead, duplicate());
+    let first = s.state.version;
+    s.given_action(Role::OfficeHead, Action::Command(CommandKind::Reopen));
+    s.given(Role::UnitHead, duplicate());
+    s.advance_days(1);
+    assert!(matches!(
+        unmet(s.when(Role::Intake, receipt(first, "2026-09-02"))),
+        Requirement::Letter { .. }
+    ));
+    s.given(Role::Intake, receipt(s.state.version, "2026-09-02"));
+    assert!(s.state.running_clocks().is_empty());
+}
+
+#[test]
+fn resmon_waits_for_a_returned_file_before_asking_for_clarification() {
+    let mut s = Scenario::at(Status::InResolution);
+    s.given_action(Role::Resmon, Action::Command(CommandKind::ReturnLhpFile));
+    assert_eq!(
+        unmet(s.when(Role::Resmon, clarify(letter()))),
+        Requirement::LhpFileIncomplete
+    );
 }

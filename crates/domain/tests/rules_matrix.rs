@@ -21,8 +21,8 @@ record-verification                  .  .  x  .  .  .  .  .  .  .  .  .
 request-completion                   .  .  x  .  .  .  .  .  .  .  .  .
 complete                             .  .  .  x  .  .  .  .  .  .  .  .
 accept                               .  .  x  .  .  .  .  .  .  .  .  .
-classify                             x  x  x  x  x  x  x  x  x  x  x  .
-assign                               x  x  x  x  x  x  x  x  x  x  x  .
+classify                             x  x  x  x  x  x  x  .  x  x  x  .
+assign                               x  x  x  x  x  x  x  .  x  x  x  .
 transfer                             .  x  x  x  x  .  .  .  x  x  .  .
 request-clarification                .  x  .  .  x  .  .  .  x  x  x  .
 answer-clarification                 .  x  .  .  x  .  .  .  x  x  x  .
@@ -50,11 +50,11 @@ report-implementation                .  .  .  .  .  .  .  .  .  .  x  .
 assess-implementation                .  .  .  .  .  .  .  .  .  .  x  .
 publish                              .  .  .  .  .  .  .  .  .  .  x  .
 report-to-dpr-and-president          .  .  .  .  .  .  .  .  .  .  x  .
-reopen                               .  .  .  .  .  .  .  .  .  .  .  x
+reopen                               .  .  .  .  .  .  .  x  .  .  .  x
 record-letter-receipt                x  x  x  x  x  x  x  x  x  x  x  x
 notes                                x  x  x  x  x  x  x  x  x  x  x  x
-propose-action                       x  x  x  x  x  x  x  x  x  x  x  .
-dismiss-proposal                     x  x  x  x  x  x  x  x  x  x  x  .
+propose-action                       x  x  x  x  x  x  x  .  x  x  x  .
+dismiss-proposal                     x  x  x  x  x  x  x  .  x  x  x  .
 erase-personal-data                  x  x  x  x  x  x  x  x  x  x  x  x
 request-erasure                      x  x  x  x  x  x  x  x  x  x  x  .
 approve-erasure                      x  x  x  x  x  x  x  x  x  x  x  .

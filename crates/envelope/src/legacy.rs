@@ -120,6 +120,7 @@ fn escalated(e: Escalated, cx: &UpcastContext) -> Result<EventData, String> {
                 received_on: Some(cx.date),
             },
             deadline: None,
+            note,
         }),
         EscalationKind::Summons => EventData::Summoned(Summoned {
             summons: 0,

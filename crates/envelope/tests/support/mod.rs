@@ -204,6 +204,7 @@ pub fn sample_data(event_type: EventType) -> (EventData, Role, &'static str) {
                 purpose: Purpose::Clarification,
                 letter: letter("2026-09-07", Some("2026-09-08")),
                 deadline: Some(deadline(ClockKind::Clarification, "2026-09-08", "2026-09-22", 14, DayUnit::Days)),
+                note: None,
             }),
             INVESTIGATOR,
         ),

@@ -21,6 +21,10 @@ use ombud_domain::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use ombud_envelope::LegacyType;
+#[cfg(test)]
+use ombud_envelope::{RecordedEvent, Sha256Hash};
+
 use crate::error::ApplyError;
 use crate::projector::Projected;
 use crate::store::{case_key, get, Guarded, Trees};
@@ -363,6 +367,15 @@ impl CaseFile {
         file.forms.clone_from(&file.state.forms);
         let text = |field: &str, s: Option<&Sealed>| s.map(|s| sealed(field, s));
         // The timeline shows the event's first free text (not the identity of a person).
+        // Texts of v1 events keep the field name they were sealed under.
+        let legacy = event.recorded.upcast_from;
+        let v1_name = |field: &'static str| -> &'static str {
+            match legacy {
+                Some(LegacyType::Escalated) => "reason",
+                Some(LegacyType::Concluded) => "corrective_actions",
+                None => field,
+            }
+        };
         let line_text = e
             .data
             .sealed_fields()
@@ -373,7 +386,7 @@ impl CaseFile {
                     "reporter.identity" | "party.name" | "corrective_actions.name"
                 )
             })
-            .map(|(f, s)| sealed(f, s));
+            .map(|(f, s)| sealed(v1_name(f), s));
         match &e.data {
             EventData::Transferred(d) => file.transfers.push(TransferRecord {
                 from_office: office_before.unwrap_or_else(|| file.office.clone()),
@@ -401,6 +414,22 @@ impl CaseFile {
                 record.ended_at = Some(e.at);
                 record.terms = text("terms", d.terms.as_ref());
             }
+            EventData::Converted(d) => {
+                file.track = d.track;
+                if let Some(r) = &d.respondent {
+                    file.respondent = Some(r.clone());
+                }
+                if let Some(ReporterData {
+                    confidential,
+                    identity,
+                }) = &d.reporter
+                {
+                    file.reporter = Some(ReporterRecord {
+                        confidential: *confidential,
+                        identity: sealed("reporter.identity", identity),
+                    });
+                }
+            }
             EventData::ConclusionProposed(d) => {
                 file.conclusion = Some(ConclusionRecord::of(
                     &d.conclusion,
@@ -426,6 +455,9 @@ impl CaseFile {
                             forms_found: record.forms_found,
                             ..ConclusionRecord::of(&d.conclusion, ConclusionStage::Issued, e.at)
                         };
+                        for a in &mut record.corrective_actions {
+                            a.action.field = v1_name("corrective_actions.action").to_owned();
+                        }
                     }
                     file.conclusion = Some(record);
                 }
@@ -529,4 +561,52 @@ pub fn get_file(trees: &Trees, case_id: CaseId) -> Result<Option<CaseFile>, Appl
     let last = file.last_seq;
     file.timeline.retain(|l| l.stream_seq <= last);
     Ok(Some(file))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn wire_v1(name: &str) -> RecordedEvent {
+        let path = format!(
+            "{}/../envelope/fixtures/wire-v1/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.pop();
+        ombud_envelope::decode(&bytes).unwrap()
+    }
+
+    /// A v1 case's texts keep the field names they were sealed under, so the case file can
+    /// open them (a seal is bound to its field name).
+    #[test]
+    fn v1_texts_keep_their_sealed_field_names() {
+        let mut file = None;
+        for (seq, name) in [(1, "reported"), (2, "escalated"), (3, "concluded")] {
+            let recorded = wire_v1(name);
+            let projected = Projected {
+                stream_seq: seq,
+                hash: Sha256Hash::of(name.as_bytes()),
+                recorded: &recorded,
+            };
+            file = Some(CaseFile::fold(file, &projected).unwrap());
+        }
+        let file = file.unwrap();
+        let escalated = &file.timeline[1];
+        assert_eq!(escalated.event_type, EventType::ClarificationRequested);
+        assert_eq!(escalated.text.as_ref().unwrap().field, "reason");
+        let conclusion = file.conclusion.as_ref().unwrap();
+        assert_eq!(conclusion.stage, ConclusionStage::Issued);
+        assert_eq!(
+            conclusion.corrective_actions[0].action.field,
+            "corrective_actions"
+        );
+        assert_eq!(
+            file.timeline[2].text.as_ref().unwrap().field,
+            "corrective_actions"
+        );
+        // Forms found of a v1 finding are the alleged forms.
+        assert_eq!(conclusion.forms_found, file.forms);
+    }
 }
