@@ -180,6 +180,8 @@ struct Walk<'a, B: Backend, S: KeyStore> {
     letters: usize,
     summonses: u32,
     erased: bool,
+    /// The respondent's own superior (Atasan Terlapor), addressed by escalations.
+    superior: &'static str,
     /// Which of the few long-path cases this is (they take every step to a Recommendation,
     /// so that each of its outcomes occurs in a year's data, as DOMAIN §11 wants).
     showcase: Option<usize>,
@@ -374,6 +376,7 @@ impl<B: Backend, S: KeyStore> Walk<'_, B, S> {
             })
             .unwrap_or(&KINDS[0]);
         let (code, name, superior) = *self.rng.pick(kind.agencies);
+        self.superior = superior;
         let (form, text) = *self.rng.pick(kind.complaints);
         (
             json!({"agency_code": code, "agency_name": name, "superior": superior}),
@@ -460,6 +463,7 @@ async fn one_case<B: Backend, S: KeyStore>(
         letters: 0,
         summonses: 0,
         erased: false,
+        superior: "Wali Kota Tasikmalaya",
         showcase,
         n,
     };
@@ -837,7 +841,7 @@ async fn lhp<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>, iaps: bool) -> any
                 json!({"id": "1", "addressee": "respondent", "action": "Menyelesaikan layanan pelapor sesuai standar pelayanan."}),
             ];
             if w.rng.chance(50) {
-                actions.push(json!({"id": "2", "addressee": "superior", "name": "Sekretaris Daerah", "action": "Memberikan pembinaan kepada petugas dan memperbaiki SOP."}));
+                actions.push(json!({"id": "2", "addressee": "superior", "name": w.superior, "action": "Memberikan pembinaan kepada petugas dan memperbaiki SOP."}));
             }
             json!({"finding": "found", "forms_found": ["undue_delay"], "corrective_actions": actions})
         }
@@ -1072,7 +1076,8 @@ async fn resolution<B: Backend, S: KeyStore>(w: &mut Walk<'_, B, S>) -> anyhow::
         return Ok(());
     }
     let letter = w.letter("post");
-    go!(w.act(Role::Chair, "recommend", json!({"addressee": "Wali Kota Tasikmalaya", "content": "Memberikan sanksi kepada petugas dan memperbaiki sistem pelayanan.", "letter": letter})));
+    let addressee = w.superior;
+    go!(w.act(Role::Chair, "recommend", json!({"addressee": addressee, "content": "Memberikan sanksi kepada petugas dan memperbaiki sistem pelayanan.", "letter": letter})));
     if !w.wait(2, 10) {
         return Ok(());
     }
