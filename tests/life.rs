@@ -480,3 +480,265 @@ async fn configured_deadlines_set_the_clocks() {
     );
     server.child.start_kill().unwrap();
 }
+
+/// POSTs `body` to `path` as `role`, answering status and body.
+async fn post_as(server: &Server, role: &str, path: &str, body: Value) -> (u16, Value) {
+    http(
+        &server.addr,
+        "POST",
+        path,
+        &server.tokens[role],
+        &[],
+        Some(&body),
+    )
+    .await
+    .unwrap()
+}
+
+/// Runs `command` on `case` as `role`; it must be recorded.
+async fn ok(server: &Server, case: &str, role: &str, command: &str, body: Value) -> u64 {
+    let (status, answer) =
+        post_as(server, role, &format!("/v1/cases/{case}/{command}"), body).await;
+    assert_eq!(status, 200, "{command} by {role}: {answer}");
+    answer["case_seq"].as_u64().unwrap()
+}
+
+async fn file(server: &Server, case: &str) -> Value {
+    let (_, ready) = http(
+        &server.addr,
+        "GET",
+        "/readyz",
+        &server.tokens["chair"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    let head = ready["log_head"].as_u64().unwrap();
+    let (status, file) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases/{case}?min_seq={head}"),
+        &server.tokens["office_head"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{file}");
+    file
+}
+
+/// The other intake tracks and the receipt-dated clocks through the HTTP API: a consultation
+/// (KNL) answered at the desk, a rapid response resolved, an own-initiative investigation
+/// with three missed summons, police assistance and a stopped LHP, and a completion request
+/// whose clock waits for the letter's receipt.
+async fn tracks(extra: &[&str]) {
+    let dir = TempDir::new("tracks").unwrap();
+    let mut server = start(&dir.path().join("data"), extra).await;
+    let respondent = json!({"agency_code": "rsud-dr-soekardjo", "agency_name": "RSUD dr. Soekardjo Kota Tasikmalaya", "superior": "Wali Kota Tasikmalaya"});
+    let report = |role: &'static str, body: Value| {
+        let server = &server;
+        async move {
+            let (status, created) = post_as(server, role, "/v1/cases", body).await;
+            assert_eq!(status, 201, "{created}");
+            created["case_id"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // KNL.
+    let knl = report(
+        "intake",
+        json!({"office": "jawa-barat", "channel": "whatsapp", "track": "consultation",
+               "reporter": {"name": "Neneng"}, "summary": "Bertanya syarat akta kelahiran."}),
+    )
+    .await;
+    assert_eq!(file(&server, &knl).await["state"]["status"], "registered");
+    ok(
+        &server,
+        &knl,
+        "intake",
+        "close",
+        json!({"reason": "consultation_only"}),
+    )
+    .await;
+    assert_eq!(file(&server, &knl).await["state"]["status"], "closed");
+
+    // RCO: asked by phone (received at once), resolved by the unit head.
+    let rco = report(
+        "intake",
+        json!({"office": "jawa-barat", "channel": "phone", "track": "rapid_response",
+               "reporter": {"name": "Asep"}, "respondent": respondent, "forms": ["failure_to_serve"],
+               "criteria": ["emergency"], "summary": "Pasien gawat darurat ditolak IGD."}),
+    )
+    .await;
+    let f = file(&server, &rco).await;
+    assert_eq!(f["state"]["status"], "rapid_response");
+    assert!(
+        f["state"]["clocks"]["rco_service"]["deadline"].is_object(),
+        "{f}"
+    );
+    ok(
+        &server,
+        &rco,
+        "intake",
+        "request-clarification",
+        json!({"purpose": "information", "letter": {"via": "phone", "date": today()}}),
+    )
+    .await;
+    ok(
+        &server,
+        &rco,
+        "intake",
+        "answer-clarification",
+        json!({"received_on": today()}),
+    )
+    .await;
+    ok(
+        &server,
+        &rco,
+        "unit_head",
+        "close",
+        json!({"reason": "rco_resolved"}),
+    )
+    .await;
+
+    // IAPS: three unexcused absences, police assistance, the LHP stopped, closure.
+    let iaps = report(
+        "office_head",
+        json!({"office": "jawa-barat", "channel": "own_initiative", "track": "own_initiative",
+               "respondent": respondent, "forms": ["undue_delay"],
+               "decision": {"number": "KEP/IAPS/1/2026", "date": today()},
+               "summary": "Antrean pasien BPJS berhari-hari."}),
+    )
+    .await;
+    assert_eq!(
+        file(&server, &iaps).await["state"]["status"],
+        "under_examination"
+    );
+    for n in 1..=3 {
+        ok(
+            &server,
+            &iaps,
+            "investigator",
+            "summon",
+            json!({
+            "party": {"kind": "respondent", "party_ref": "direktur", "name": "Direktur RSUD"},
+            "appointment_at": format!("{}T00:00:00", today()), "letter": letter()}),
+        )
+        .await;
+        ok(
+            &server,
+            &iaps,
+            "investigator",
+            "record-absence",
+            json!({"summons": n, "valid_reason": false}),
+        )
+        .await;
+    }
+    ok(
+        &server,
+        &iaps,
+        "office_head",
+        "request-police-assistance",
+        json!({"party_ref": "direktur", "police_unit": "Polda Jawa Barat", "letter": letter()}),
+    )
+    .await;
+    ok(
+        &server,
+        &iaps,
+        "investigator",
+        "propose-conclusion",
+        json!({"conclusion": {"finding": "stopped", "ground": "sub_judice"}}),
+    )
+    .await;
+    ok(
+        &server,
+        &iaps,
+        "office_head",
+        "approve-conclusion",
+        json!({"review_date": today()}),
+    )
+    .await;
+    let (status, refused) = post_as(
+        &server,
+        "investigator",
+        &format!("/v1/cases/{iaps}/notify-conclusion"),
+        json!({"letter": letter()}),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("requirement_unmet")),
+        "{refused}"
+    );
+    ok(
+        &server,
+        &iaps,
+        "office_head",
+        "issue-lhp",
+        json!({"letter": letter()}),
+    )
+    .await;
+    assert_eq!(
+        file(&server, &iaps).await["state"]["status"],
+        "awaiting_closure"
+    );
+    ok(
+        &server,
+        &iaps,
+        "office_head",
+        "close",
+        json!({"reason": "examination_stopped", "letter": letter()}),
+    )
+    .await;
+    let f = file(&server, &iaps).await;
+    assert_eq!(f["closure"]["reason"], "examination_stopped");
+    assert_eq!(f["conclusion"]["ground"], "sub_judice", "{f}");
+
+    // A completion clock waits for the letter's receipt.
+    let (status, created) = post_report(&server, 0, &[]).await;
+    assert_eq!(status, 201, "{created}");
+    let case = created["case_id"].as_str().unwrap().to_owned();
+    let sent = ok(
+        &server,
+        &case,
+        "intake",
+        "request-completion",
+        json!({"missing": "KTP",
+        "letter": {"via": "post", "number": "B/9/PW.13/2026", "date": today()}}),
+    )
+    .await;
+    let f = file(&server, &case).await;
+    assert!(
+        f["state"]["clocks"]["completion"]["deadline"].is_null(),
+        "pending receipt: {f}"
+    );
+    ok(
+        &server,
+        &case,
+        "intake",
+        "record-letter-receipt",
+        json!({"letter_of": sent, "received_on": today()}),
+    )
+    .await;
+    let f = file(&server, &case).await;
+    assert_eq!(
+        f["state"]["clocks"]["completion"]["deadline"]["starts_on"],
+        today(),
+        "{f}"
+    );
+    server.child.start_kill().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_tracks_and_letters_through_the_http_api_on_the_embedded_log() {
+    tracks(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_tracks_and_letters_through_the_http_api_on_jetstream() {
+    let nats = ombud_testkit::NatsServer::start().unwrap();
+    let url = nats.url();
+    tracks(&["--nats", &url]).await;
+}
