@@ -75,6 +75,10 @@ pub struct ConvertCase {
     pub forms: Vec<FormCode>,
     /// The IAPS decision.
     pub decision: Option<Decision>,
+    /// When it happened, if the case had no date.
+    pub incident_date: Option<NaiveDate>,
+    /// Whether the reporter complained to the agency first (a consultation did not say).
+    pub prior_complaint: Option<bool>,
 }
 
 /// A party to summon, as the command names it.

@@ -1142,12 +1142,13 @@ impl Ctx<'_> {
                     ));
                 }
                 received_after("received_on", received_on, record.letter.date, today)?;
-                // The clock its receipt starts, if that clock still waits for it.
+                // The clock its receipt starts, if that clock is still the letter's: pending
+                // receipt, or (a v1 clock, dated from the act) restarted from the receipt as
+                // DOMAIN §7 says. The clarification round was counted when it was sent.
                 let deadline = match record.clock {
-                    // The clarification round whose letter this is was counted when it was sent.
                     Some(clock) if clock != ClockKind::ClosureNotice => state
                         .clock(clock)
-                        .filter(|c| c.letter_of == Some(letter_of) && c.deadline.is_none())
+                        .filter(|c| c.letter_of == Some(letter_of))
                         .map(|_| self.start_round(clock, received_on, state.clarification_rounds))
                         .transpose()?,
                     _ => None,
@@ -1653,6 +1654,8 @@ impl Ctx<'_> {
             respondent,
             forms,
             decision,
+            incident_date,
+            prior_complaint,
         } = c;
         match (track, state.status) {
             (Track::Regular, _) => {}
@@ -1669,18 +1672,28 @@ impl Ctx<'_> {
             check_respondent(r)?;
         }
         let own = track == Track::OwnInitiative;
-        if own && reporter.is_some() {
+        if own && (reporter.is_some() || state.has_reporter) {
             return Err(DomainError::validation(
                 "reporter",
-                "an own-initiative investigation has no reporter",
+                "an own-initiative investigation has no reporter: convert a case with a \
+                 reporter to a report (regular)",
             ));
         }
-        if !own && reporter.is_none() && !state.has_reporter {
-            return Err(DomainError::validation(
-                "reporter",
-                "a report names its reporter",
-            ));
-        }
+        let received_on = state.received_on.unwrap_or(self.today);
+        let incident_age_warning = match incident_date {
+            Some(date) if date > received_on => {
+                return Err(DomainError::validation(
+                    "incident_date",
+                    format!("{date} is after the case's receipt ({received_on})"),
+                ))
+            }
+            Some(date) => date
+                .checked_add_months(Months::new(
+                    12 * self.rules.deadlines.incident_age_warning_years,
+                ))
+                .is_some_and(|limit| limit < received_on),
+            None => false,
+        };
         if respondent.is_none() && state.respondent.is_none() {
             return Err(DomainError::validation(
                 "respondent",
@@ -1715,6 +1728,9 @@ impl Ctx<'_> {
             respondent,
             forms,
             decision,
+            incident_date,
+            prior_complaint,
+            incident_age_warning,
         })
     }
 }

@@ -141,6 +141,15 @@ pub struct Converted {
     /// The IAPS decision (conversion to own initiative).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// When it happened, if the case had no date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_date: Option<NaiveDate>,
+    /// Whether the reporter complained to the agency first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_complaint: Option<bool>,
+    /// The incident was older than the warning limit at the case's receipt.
+    #[serde(default)]
+    pub incident_age_warning: bool,
 }
 
 /// `verified`: one of the two checks of a report, passed or failed.

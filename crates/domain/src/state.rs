@@ -527,6 +527,14 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
             if d.decision.is_some() {
                 state.decision = d.decision.clone();
             }
+            if let Some(prior) = d.prior_complaint {
+                state.prior_complaint = prior;
+            }
+            state.incident_age_warning |= d.incident_age_warning;
+            if d.track == Track::OwnInitiative {
+                // The channel own_initiative goes with the track (DOMAIN §2).
+                state.channel = Some(Channel::OwnInitiative);
+            }
             state.stop(ClockKind::RcoService);
         }
         EventData::Verified(d) => match d.stage {

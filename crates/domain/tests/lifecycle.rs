@@ -252,6 +252,8 @@ fn a_consultation_converts_to_a_report_with_what_a_report_needs() {
             respondent,
             forms: vec![form("undue_delay")],
             decision: None,
+            incident_date: None,
+            prior_complaint: None,
         }))
     };
     assert_eq!(
@@ -282,9 +284,18 @@ fn only_a_registered_case_becomes_an_own_initiative_investigation() {
             respondent: Some(respondent()),
             forms: vec![form("undue_delay")],
             decision,
+            incident_date: None,
+            prior_complaint: None,
         }))
     };
-    let mut s = Scenario::at(Status::Registered);
+    // A consultation has a reporter: it becomes a report, never an IAPS.
+    let knl = Scenario::at(Status::Registered);
+    assert_eq!(
+        validation_field(knl.when(Role::OfficeHead, iaps(Some(decision())))),
+        "reporter"
+    );
+    let mut s = Scenario::new();
+    s.given(Role::Intake, report_on(Track::CarbonCopy));
     assert!(matches!(
         s.when(Role::Intake, iaps(Some(decision()))),
         Err(DomainError::NotPermitted { .. })
@@ -295,6 +306,11 @@ fn only_a_registered_case_becomes_an_own_initiative_investigation() {
     );
     s.given(Role::OfficeHead, iaps(Some(decision())));
     assert_eq!(s.state.status, Status::UnderExamination);
+    assert_eq!(
+        s.state.channel,
+        Some(Channel::OwnInitiative),
+        "the channel goes with the track"
+    );
     let rco = Scenario::at(Status::RapidResponse);
     assert_eq!(
         validation_field(rco.when(Role::OfficeHead, iaps(Some(decision())))),
@@ -366,6 +382,8 @@ fn acceptance_needs_both_checks_after_the_last_completion_and_a_form() {
             respondent: None,
             forms: Vec::new(),
             decision: None,
+            incident_date: None,
+            prior_complaint: None,
         })),
     );
     cc.verified();
@@ -1674,4 +1692,76 @@ fn resmon_waits_for_a_returned_file_before_asking_for_clarification() {
         unmet(s.when(Role::Resmon, clarify(letter()))),
         Requirement::LhpFileIncomplete
     );
+}
+
+/// DOMAIN §7: a v1 clock (dated from the act, its letter's receipt unknown) stands until a
+/// receipt restarts it from that day.
+#[test]
+fn a_v1_clarification_clock_restarts_from_its_letters_receipt() {
+    let mut s = Scenario::at(Status::UnderExamination);
+    // As a v1 event reads: a post letter dated on the event's day, no receipt, the clock
+    // recorded from that day.
+    let v1 = Event {
+        case_id: case_id(),
+        office: OfficeCode::parse(OFFICE).unwrap(),
+        at: s.now,
+        actor: ActorId::parse("riksa.siti").unwrap(),
+        role: Role::Investigator,
+        data: EventData::ClarificationRequested(ClarificationRequested {
+            round: 1,
+            addressee: Addressee::Respondent,
+            purpose: Purpose::Clarification,
+            letter: letter_on("2026-09-01", None),
+            deadline: s
+                .rules
+                .start_clock(ClockKind::Clarification, d("2026-09-01")),
+            note: None,
+        }),
+    };
+    s.state = evolve(s.state.clone(), &v1);
+    let seq = s.state.version;
+    assert_eq!(
+        s.state.deadline(ClockKind::Clarification).unwrap().due_on,
+        d("2026-09-15")
+    );
+    s.advance_days(4);
+    s.given(Role::Intake, receipt(seq, "2026-09-04"));
+    assert_eq!(
+        s.state.deadline(ClockKind::Clarification).unwrap().due_on,
+        d("2026-09-18")
+    );
+}
+
+#[test]
+fn a_conversion_adds_the_incident_date_and_the_prior_complaint_a_report_needs() {
+    let mut s = Scenario::at(Status::Registered);
+    let convert = |incident: &str| {
+        CommandBody::Convert(Box::new(command::ConvertCase {
+            track: Track::Regular,
+            reporter: None,
+            respondent: Some(respondent()),
+            forms: vec![form("undue_delay")],
+            decision: None,
+            incident_date: Some(d(incident)),
+            prior_complaint: Some(false),
+        }))
+    };
+    assert_eq!(
+        validation_field(s.when(Role::Intake, convert("2026-09-02"))),
+        "incident_date"
+    );
+    s.given(Role::Intake, convert("2024-01-10"));
+    assert!(s.state.incident_age_warning && !s.state.prior_complaint);
+    let close = |reason| CommandBody::Close {
+        reason,
+        pleno: Some(decision()),
+        letter: Some(letter()),
+        note: None,
+    };
+    assert!(s
+        .when(Role::UnitHead, close(ClosureReason::TimeBarred))
+        .is_ok());
+    assert!(s
+        .when(Role::UnitHead, close(ClosureReason::NoPriorComplaint))
+        .is_ok());
 }

@@ -158,6 +158,8 @@ fn body(action: Action, variant: u8, latest: u32) -> CommandBody {
                     number: format!("KEP/{v}"),
                     date: day(0),
                 }),
+                incident_date: None,
+                prior_complaint: None,
             })),
             K::Verify => CommandBody::Verify {
                 stage: VerificationStage::ALL[v % 2],

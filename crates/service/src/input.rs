@@ -192,12 +192,18 @@ input! {
         #[serde(default)] forms: Vec<FormCode>,
         /// Own initiative: the decision.
         #[serde(default)] decision: Option<Decision>,
+        /// When it happened, if the case had no date.
+        #[serde(default)] incident_date: Option<NaiveDate>,
+        /// Whether the reporter complained to the agency first.
+        #[serde(default)] prior_complaint: Option<bool>,
     } |i, s| CommandBody::Convert(Box::new(ConvertCase {
         track: i.track,
         reporter: s.reporter(i.reporter).await?,
         respondent: i.respondent,
         forms: i.forms,
         decision: i.decision,
+        incident_date: i.incident_date,
+        prior_complaint: i.prior_complaint,
     }))
 }
 

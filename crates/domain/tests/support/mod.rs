@@ -176,6 +176,8 @@ pub fn body_for(action: Action) -> CommandBody {
                 respondent: Some(respondent()),
                 forms: vec![form("undue_delay")],
                 decision: None,
+                incident_date: None,
+                prior_complaint: None,
             })),
             K::Verify => CommandBody::Verify {
                 stage: taxonomy::VerificationStage::Formal,

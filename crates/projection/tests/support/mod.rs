@@ -299,6 +299,8 @@ impl<B: Backend> World<B> {
                     respondent: None,
                     forms: Vec::new(),
                     decision: None,
+                    incident_date: None,
+                    prior_complaint: None,
                 })),
                 K::Verify => CommandBody::Verify {
                     stage: VerificationStage::Formal,
