@@ -263,7 +263,12 @@ impl Application {
 
         let store = open_store(settings.location()).await?;
         let log = event_log(store.backend, &settings.security, data).await?;
-        let views = open_views(&data.join("views"), settings.projection.clone())?;
+        // The read models date each case in its office's zone, from the same register.
+        let projection = ProjectionConfig {
+            offices: Arc::new(rules.offices.clone()),
+            ..settings.projection.clone()
+        };
+        let views = open_views(&data.join("views"), projection)?;
         let (stop, shutdown) = watch::channel(false);
         let service = Service::new(
             log.clone(),

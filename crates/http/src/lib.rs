@@ -23,7 +23,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ombud_domain::{AgencyCode, CaseId, IdempotencyKey, Timestamp};
+use ombud_domain::{AgencyCode, CaseId, IdempotencyKey, OfficeCode, Timestamp};
 use ombud_eventlog::{AnyBackend, AnyKeyStore};
 use ombud_projection::models::case_index::{CaseFilter, CaseOrder};
 use ombud_service::queries::ListQuery;
@@ -326,8 +326,14 @@ fn etag(case_seq: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{case_seq}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-fn today(api: &Api) -> chrono::NaiveDate {
-    (api.clock)().local_date(ombud_domain::deadline::wib())
+/// The UTC offset of `office` (from the register of offices: WIB, WITA or WIT).
+fn zone(api: &Api, office: &OfficeCode) -> chrono::FixedOffset {
+    api.service.rules().offices.offset_of(office)
+}
+
+/// Today at `office`.
+fn today(api: &Api, office: &OfficeCode) -> chrono::NaiveDate {
+    (api.clock)().local_date(zone(api, office))
 }
 
 async fn report(
@@ -488,11 +494,14 @@ async fn list(
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
-    // A plain date is an office day (WIB): `reported_from` from its start, `reported_to`
-    // through its end (the filter's bound is exclusive, so the next day's start).
+    // A plain date is an office day (in the zone of the office asked for, or the caller's):
+    // `reported_from` from its start, `reported_to` through its end (the filter's bound is
+    // exclusive, so the next day's start).
+    let office: Option<OfficeCode> = opt("office", p.office.as_ref())?;
+    let home = office.clone().unwrap_or_else(|| actor.office.clone());
     let time = |name: &str, t: Option<&String>, to: bool| {
         t.map(|t| {
-            let wib = ombud_domain::deadline::wib();
+            let wib = zone(&api, &home);
             let day = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
             match (day, to) {
                 (Some(d), true) => Ok(Timestamp::start_of_day(d.succ_opt().unwrap_or(d), wib)),
@@ -504,7 +513,7 @@ async fn list(
     };
     let filter = CaseFilter {
         status,
-        office: opt("office", p.office.as_ref())?,
+        office,
         agency: opt("agency", p.agency.as_ref())?,
         form: opt("form", p.form.as_ref())?,
         assignee: opt("assignee", p.assignee.as_ref())?,
@@ -524,7 +533,7 @@ async fn list(
                 order,
                 cursor: p.cursor,
                 limit: p.limit.unwrap_or(50),
-                today: today(&api),
+                today: today(&api, &home),
                 min_seq: p.min_seq,
             },
         )
@@ -608,7 +617,12 @@ async fn queue(
     let assignee = opt("assignee", p.assignee.as_ref())?;
     let items = api
         .service
-        .queue(&actor, assignee.as_ref(), today(&api), p.min_seq)
+        .queue(
+            &actor,
+            assignee.as_ref(),
+            today(&api, &actor.office),
+            p.min_seq,
+        )
         .await?;
     Ok(Json(items).into_response())
 }
@@ -655,7 +669,12 @@ async fn stats(
     let office = opt("office", p.office.as_ref())?;
     match api
         .service
-        .stats(&actor, office.as_ref(), today(&api), p.min_seq)
+        .stats(
+            &actor,
+            office.as_ref(),
+            today(&api, office.as_ref().unwrap_or(&actor.office)),
+            p.min_seq,
+        )
         .await?
     {
         Some(stats) => Ok(Json(stats).into_response()),

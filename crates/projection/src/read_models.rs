@@ -58,7 +58,9 @@ impl ReadModels {
             statistics: Arc::new(Projection::open(
                 db.clone(),
                 flusher.clone(),
-                StatisticsProjector,
+                StatisticsProjector {
+                    offices: config.offices.clone(),
+                },
                 config.clone(),
             )?),
             erasures: db.open_tree("erasures")?,

@@ -47,6 +47,8 @@ pub struct ProjectionConfig {
     /// Longest an applied batch waits for its flush (and the checkpoint on disk for it), so
     /// that batches arriving one after another share a flush. Zero: flush every batch.
     pub flush_every: Duration,
+    /// The register of offices: each case's office zone dates the statistics.
+    pub offices: Arc<ombud_domain::OfficeRegister>,
 }
 
 impl Default for ProjectionConfig {
@@ -57,6 +59,7 @@ impl Default for ProjectionConfig {
             retry_after: Duration::from_millis(500),
             partition_from: 2_048,
             flush_every: Duration::from_millis(50),
+            offices: Arc::new(ombud_domain::OfficeRegister::built_in()),
         }
     }
 }

@@ -107,6 +107,11 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             .and_then(Result::ok)
     }
 
+    /// The rules in force (deadlines, calendar, taxonomy, the register of offices).
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
     /// The read models.
     pub fn models(&self) -> &ReadModels {
         &self.models

@@ -78,6 +78,7 @@ pub(crate) fn apply(
     before: Option<&Contribution>,
     after: Option<&Contribution>,
     event: &Projected,
+    offset: chrono::FixedOffset,
 ) {
     for (contribution, sign) in [(before, -1i64), (after, 1)] {
         let Some(c) = contribution.filter(|c| c.office == row.office) else {
@@ -94,10 +95,7 @@ pub(crate) fn apply(
     }
     match &e.data {
         EventData::Reported(r) => {
-            let month =
-                e.at.local_date(ombud_domain::deadline::wib())
-                    .format("%Y-%m")
-                    .to_string();
+            let month = e.at.local_date(offset).format("%Y-%m").to_string();
             add(
                 row.intake.entry(month).or_default(),
                 r.channel.as_str().to_owned(),

@@ -63,9 +63,13 @@ impl CaseTrack {
     }
 }
 
-/// The agency dossier and office statistics projector.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct StatisticsProjector;
+/// The agency dossier and office statistics projector; each case's office zone (from the
+/// register of offices) dates its days.
+#[derive(Debug, Default, Clone)]
+pub struct StatisticsProjector {
+    /// The register of offices.
+    pub offices: std::sync::Arc<ombud_domain::OfficeRegister>,
+}
 
 impl Projector for StatisticsProjector {
     const NAME: &'static str = "statistics";
@@ -105,7 +109,7 @@ impl Projector for StatisticsProjector {
                     .as_ref()
                     .map(|r| r.agency_name.clone())
                     .unwrap_or_default(),
-                reported_on: e.at.local_date(ombud_domain::deadline::wib()),
+                reported_on: e.at.local_date(self.offices.offset_of(&e.office)),
                 clarification_requested_at: None,
             },
             (None, other) => {
@@ -154,7 +158,8 @@ impl Projector for StatisticsProjector {
                 continue;
             }
             let mut row = row.unwrap_or_else(|| OfficeStats::new(office.clone()));
-            office_stats::apply(&mut row, before.as_ref(), after.as_ref(), event);
+            let offset = self.offices.offset_of(&office);
+            office_stats::apply(&mut row, before.as_ref(), after.as_ref(), event, offset);
             row.last_seq = seq;
             rows.put("offices", key, row);
         }
