@@ -56,6 +56,14 @@ async fn the_cli_drives_a_case_and_its_exit_codes_say_what_happened() {
         );
         assert_eq!(code, 0, "{err}");
     }
+    // Both checks passed: the case is on the pleno's agenda.
+    let (code, out, err) = ombud(
+        &addr,
+        &t("office_head"),
+        &["case", "list", "--json", "--agenda", "pleno"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&case), "{out}");
     let pleno = format!(
         r#"pleno:={{"number":"PLENO/2026/1","date":"{}"}}"#,
         support::today()

@@ -481,6 +481,38 @@ async fn configured_deadlines_set_the_clocks() {
     server.child.start_kill().unwrap();
 }
 
+/// The case ids `GET /v1/cases?<query>` lists for the head of office, once caught up.
+async fn listed(server: &Server, query: &str) -> Vec<String> {
+    let (_, ready) = http(
+        &server.addr,
+        "GET",
+        "/readyz",
+        &server.tokens["chair"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    let head = ready["log_head"].as_u64().unwrap();
+    let (status, page) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/cases?{query}&min_seq={head}&limit=100"),
+        &server.tokens["office_head"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// POSTs `body` to `path` as `role`, answering status and body.
 async fn post_as(server: &Server, role: &str, path: &str, body: Value) -> (u16, Value) {
     http(
@@ -652,6 +684,9 @@ async fn tracks(extra: &[&str]) {
         json!({"conclusion": {"finding": "stopped", "ground": "sub_judice"}}),
     )
     .await;
+    assert!(listed(&server, "agenda=conclusion_to_approve")
+        .await
+        .contains(&iaps));
     ok(
         &server,
         &iaps,
@@ -660,6 +695,10 @@ async fn tracks(extra: &[&str]) {
         json!({"review_date": today()}),
     )
     .await;
+    assert!(listed(&server, "agenda=lhp_to_issue").await.contains(&iaps));
+    assert!(!listed(&server, "agenda=conclusion_to_approve")
+        .await
+        .contains(&iaps));
     let (status, refused) = post_as(
         &server,
         "investigator",
@@ -714,6 +753,9 @@ async fn tracks(extra: &[&str]) {
         f["state"]["clocks"]["completion"]["deadline"].is_null(),
         "pending receipt: {f}"
     );
+    assert!(listed(&server, "pending_receipt=true")
+        .await
+        .contains(&case));
     ok(
         &server,
         &case,
@@ -722,6 +764,12 @@ async fn tracks(extra: &[&str]) {
         json!({"letter_of": sent, "received_on": today()}),
     )
     .await;
+    assert!(!listed(&server, "pending_receipt=true")
+        .await
+        .contains(&case));
+    assert!(listed(&server, "pending_receipt=false")
+        .await
+        .contains(&case));
     let f = file(&server, &case).await;
     assert_eq!(
         f["state"]["clocks"]["completion"]["deadline"]["starts_on"],

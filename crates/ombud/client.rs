@@ -123,7 +123,9 @@ enum CaseAction {
         /// The case.
         case: String,
     },
-    /// List cases. Example: `ombud case list --status under_examination --overdue`
+    /// List cases. Example: `ombud case list --status under_examination --overdue`, or
+    /// `ombud case list --agenda pleno` (the pleno's agenda; also `conclusion_to_approve`,
+    /// `lhp_to_issue`), `ombud case list --pending-receipt` (letters whose receipt is awaited).
     List {
         /// Only these statuses (comma separated).
         #[arg(long)]
@@ -137,6 +139,12 @@ enum CaseAction {
         /// Only overdue cases.
         #[arg(long)]
         overdue: bool,
+        /// Only cases waiting for the heads: `pleno`, `conclusion_to_approve`, `lhp_to_issue`.
+        #[arg(long)]
+        agenda: Option<String>,
+        /// Only cases with a letter whose receipt is awaited.
+        #[arg(long)]
+        pending_receipt: bool,
         /// `newest` (default) or `due`.
         #[arg(long)]
         order: Option<String>,
@@ -597,9 +605,12 @@ pub fn case(args: CaseArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
                     }
                 }))
             }
-            CaseAction::List { status, agency, assignee, overdue, order, limit } => {
+            CaseAction::List { status, agency, assignee, overdue, agenda, pending_receipt, order, limit } => {
                 let mut q = vec![format!("limit={limit}")];
-                for (k, v) in [("status", status), ("agency", agency), ("assignee", assignee), ("order", order)] {
+                if pending_receipt {
+                    q.push("pending_receipt=true".into());
+                }
+                for (k, v) in [("status", status), ("agency", agency), ("assignee", assignee), ("agenda", agenda), ("order", order)] {
                     if let Some(v) = v {
                         q.push(format!("{k}={v}"));
                     }

@@ -60,6 +60,7 @@ pub fn vocabularies() -> Vec<Vocabulary> {
     vec![
         vocabulary::<crate::state::Status>(),
         vocabulary::<crate::state::LhpStage>(),
+        vocabulary::<crate::state::Agenda>(),
         vocabulary::<crate::role::Role>(),
         vocabulary::<crate::event::EventType>(),
         vocabulary::<crate::deadline::ClockKind>(),

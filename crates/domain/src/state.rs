@@ -78,6 +78,16 @@ impl Status {
 }
 
 vocabulary!(
+    /// What a case waits for from the office's heads (DOMAIN §10): the pleno, the approval of
+    /// a proposed conclusion, the LHP's issue.
+    Agenda {
+        Pleno = "pleno", "Agenda pleno", "For the pleno";
+        ConclusionToApprove = "conclusion_to_approve", "Rancangan LHP untuk disetujui", "Conclusion to approve";
+        LhpToIssue = "lhp_to_issue", "LHP untuk disampaikan", "LHP to issue";
+    }
+);
+
+vocabulary!(
     /// The LHP's sub-stage while under examination.
     LhpStage {
         None = "none", "Belum ada rancangan LHP", "No draft";
@@ -356,6 +366,41 @@ impl CaseState {
         self.live_clocks()
             .filter_map(|c| c.deadline.as_ref())
             .collect()
+    }
+
+    /// What the case waits for from the heads, if anything. A report whose reporter has not
+    /// answered waits for the LHP only once the response period ran out: the caller judges
+    /// that on its date ([`CaseState::agenda_on`]).
+    pub fn agenda(&self) -> Option<Agenda> {
+        match self.status {
+            Status::Received
+                if self.formal_check == Some(true) && self.material_check == Some(true) =>
+            {
+                Some(Agenda::Pleno)
+            }
+            Status::UnderExamination if self.lhp == LhpStage::Proposed => {
+                Some(Agenda::ConclusionToApprove)
+            }
+            Status::UnderExamination
+                if self.lhp == LhpStage::Approved && self.track == Some(Track::OwnInitiative) =>
+            {
+                Some(Agenda::LhpToIssue)
+            }
+            Status::AwaitingReporterResponse if self.reporter_answered => Some(Agenda::LhpToIssue),
+            _ => None,
+        }
+    }
+
+    /// [`CaseState::agenda`] judged on `today`: a report whose response period ran out waits
+    /// for its LHP too.
+    pub fn agenda_on(&self, today: NaiveDate) -> Option<Agenda> {
+        self.agenda().or_else(|| {
+            (self.status == Status::AwaitingReporterResponse
+                && self
+                    .deadline(ClockKind::ReporterResponse)
+                    .is_some_and(|d| d.is_overdue_on(today)))
+            .then_some(Agenda::LhpToIssue)
+        })
     }
 
     /// The clocks waiting for the receipt of their letter.

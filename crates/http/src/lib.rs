@@ -460,6 +460,8 @@ struct ListParams {
     overdue: Option<bool>,
     reported_from: Option<String>,
     reported_to: Option<String>,
+    agenda: Option<String>,
+    pending_receipt: Option<bool>,
     order: Option<String>,
     cursor: Option<String>,
     limit: Option<usize>,
@@ -522,6 +524,8 @@ async fn list(
         overdue: p.overdue,
         reported_from: time("reported_from", p.reported_from.as_ref(), false)?,
         reported_to: time("reported_to", p.reported_to.as_ref(), true)?,
+        agenda: opt("agenda", p.agenda.as_ref())?,
+        pending_receipt: p.pending_receipt,
     };
     let order: CaseOrder = opt("order", p.order.as_ref())?.unwrap_or_default();
     let page = api

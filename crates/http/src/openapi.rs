@@ -69,6 +69,16 @@ const LIST: &[Param] = &[
     ("track", "regular", "Only this track"),
     ("overdue", "true", "Only cases with a clock past due"),
     (
+        "agenda",
+        "pleno",
+        "Only cases waiting for the heads: pleno (both checks passed), conclusion_to_approve, lhp_to_issue (answered, or the response period ran out; an IAPS approved)",
+    ),
+    (
+        "pending_receipt",
+        "true",
+        "Only cases with (true) or without (false) a letter whose receipt is awaited",
+    ),
+    (
         "reported_from",
         "2026-11-01",
         "Reported on or after (a date: an office day, WIB; or RFC 3339)",

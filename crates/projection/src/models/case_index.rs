@@ -4,6 +4,7 @@
 //! and the query's date, never stored.
 
 use chrono::NaiveDate;
+use ombud_domain::state::Agenda;
 use ombud_domain::taxonomy::{Channel, Track};
 use ombud_domain::ClockKind;
 use ombud_domain::{
@@ -48,6 +49,16 @@ pub struct CaseSummary {
     pub next_clock: Option<ClockKind>,
     /// Position in the case (for ETags).
     pub case_seq: u64,
+    /// What it waits for from the heads (a report past its response period is judged at query
+    /// time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agenda: Option<Agenda>,
+    /// The reporter answered (an LHP awaiting its issue); the response period otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_due: Option<NaiveDate>,
+    /// Clocks waiting for their letter's receipt.
+    #[serde(default)]
+    pub pending_receipts: u32,
 }
 
 impl CaseSummary {
@@ -72,7 +83,24 @@ impl CaseSummary {
             next_due: next.as_ref().map(|d| d.due_on),
             next_clock: next.map(|d| d.clock),
             case_seq: file.state.version,
+            agenda: file.state.agenda(),
+            response_due: file
+                .state
+                .deadline(ClockKind::ReporterResponse)
+                .map(|d| d.due_on),
+            pending_receipts: u32::try_from(file.state.pending_receipts().len())
+                .unwrap_or(u32::MAX),
         }
+    }
+
+    /// What the case waits for from the heads, judged on `today` (an unanswered report whose
+    /// response period ran out waits for its LHP).
+    pub fn agenda_on(&self, today: NaiveDate) -> Option<Agenda> {
+        self.agenda.or_else(|| {
+            (self.status == Status::AwaitingReporterResponse
+                && self.response_due.is_some_and(|due| due < today))
+            .then_some(Agenda::LhpToIssue)
+        })
     }
 
     /// Whether a running clock is past due on `today`.
@@ -145,6 +173,12 @@ pub struct CaseFilter {
     pub reported_from: Option<Timestamp>,
     /// Reported before.
     pub reported_to: Option<Timestamp>,
+    /// Only cases waiting for this from the heads (judged on the query's date).
+    #[serde(default)]
+    pub agenda: Option<Agenda>,
+    /// Only cases with (true) or without (false) a letter whose receipt is awaited.
+    #[serde(default)]
+    pub pending_receipt: Option<bool>,
 }
 
 impl CaseFilter {
@@ -166,6 +200,10 @@ impl CaseFilter {
             && self.overdue.is_none_or(|o| o == s.is_overdue(today))
             && self.reported_from.is_none_or(|t| s.reported_at >= t)
             && self.reported_to.is_none_or(|t| s.reported_at < t)
+            && self.agenda.is_none_or(|a| s.agenda_on(today) == Some(a))
+            && self
+                .pending_receipt
+                .is_none_or(|p| p == (s.pending_receipts > 0))
     }
 }
 

@@ -27,8 +27,9 @@ impl Projector for CasesProjector {
         "files",
     ];
     const PER_CASE_ROWS: bool = true;
-    /// 2: the v2 procedure (letters, the LHP, optional respondents); 1: v1.
-    const VERSION: u32 = 2;
+    /// 3: case summaries with the heads' agenda and pending receipts; 2: the v2 procedure
+    /// (letters, the LHP, optional respondents); 1: v1.
+    const VERSION: u32 = 3;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;
