@@ -770,6 +770,56 @@ async fn tracks(extra: &[&str]) {
     assert!(listed(&server, "pending_receipt=false")
         .await
         .contains(&case));
+
+    // Statistics by track, classification (the latest wins), finding and forms found.
+    for substance in ["kesehatan", "administrasi_kependudukan"] {
+        ok(
+            &server,
+            &case,
+            "intake",
+            "classify",
+            json!({"substance": substance, "reporter_kind": "individual"}),
+        )
+        .await;
+    }
+    let (_, ready) = http(
+        &server.addr,
+        "GET",
+        "/readyz",
+        &server.tokens["chair"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    let head = ready["log_head"].as_u64().unwrap();
+    let (status, stats) = http(
+        &server.addr,
+        "GET",
+        &format!("/v1/stats?office=jawa-barat&min_seq={head}"),
+        &server.tokens["chair"],
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{stats}");
+    let by = &stats["by"];
+    for (bucket, count) in [
+        ("track:consultation", 1),
+        ("track:rapid_response", 1),
+        ("track:own_initiative", 1),
+        ("track:regular", 1),
+        ("finding:stopped", 1),
+        ("substance:administrasi_kependudukan", 1),
+        ("reporter_kind:individual", 1),
+    ] {
+        assert_eq!(by[bucket], count, "{bucket}: {stats}");
+    }
+    assert!(
+        by["substance:kesehatan"].is_null(),
+        "the latest classification wins: {stats}"
+    );
     let f = file(&server, &case).await;
     assert_eq!(
         f["state"]["clocks"]["completion"]["deadline"]["starts_on"],

@@ -246,6 +246,15 @@ pub struct CaseState {
     pub respondent: Option<Respondent>,
     /// Alleged forms of maladministration (the latest classification).
     pub forms: Vec<FormCode>,
+    /// The substance (the latest classification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substance: Option<String>,
+    /// The agency group (the latest classification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency_group: Option<String>,
+    /// Who the reporter is (the latest classification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter_kind: Option<crate::taxonomy::ReporterKind>,
     /// The data key that seals this case's personal data.
     pub data_key: Option<KeyId>,
     /// The examination unit.
@@ -314,6 +323,9 @@ impl Default for CaseState {
             incident_age_warning: false,
             respondent: None,
             forms: Vec::new(),
+            substance: None,
+            agency_group: None,
+            reporter_kind: None,
             data_key: None,
             unit: None,
             assignee: None,
@@ -613,6 +625,15 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
         EventData::Classified(d) => {
             if !d.forms.is_empty() {
                 state.forms = d.forms.clone();
+            }
+            if d.substance.is_some() {
+                state.substance = d.substance.clone();
+            }
+            if d.agency_group.is_some() {
+                state.agency_group = d.agency_group.clone();
+            }
+            if d.reporter_kind.is_some() {
+                state.reporter_kind = d.reporter_kind;
             }
         }
         EventData::Assigned(d) => {

@@ -1,6 +1,7 @@
 //! Office statistics (`offices`, one row per office): intake by month and channel, cases per
 //! state, open cases by reporting date (ageing buckets are derived at query time), closure
-//! reasons, and findings (found / not found rate).
+//! reasons, findings (found / not found rate), and cases by track, classification (substance,
+//! agency group, reporter kind), finding and forms found (DOMAIN §10).
 
 use schemars::JsonSchema;
 use std::collections::BTreeMap;
@@ -31,6 +32,11 @@ pub struct OfficeStats {
     pub closure_reasons: BTreeMap<String, u64>,
     /// Conclusions per finding.
     pub findings: BTreeMap<String, u64>,
+    /// Cases (closed included) by their current track, substance, agency group, reporter
+    /// kind, the finding of their LHP and its forms found: `vocabulary:value` → count (e.g.
+    /// `track:rapid_response`, `form_found:undue_delay`).
+    #[serde(default)]
+    pub by: BTreeMap<String, u64>,
 }
 
 impl Guarded for OfficeStats {
@@ -50,6 +56,7 @@ impl OfficeStats {
             open_by_reported_on: BTreeMap::new(),
             closure_reasons: BTreeMap::new(),
             findings: BTreeMap::new(),
+            by: BTreeMap::new(),
         }
     }
 }
@@ -85,6 +92,9 @@ pub(crate) fn apply(
             continue;
         };
         add(&mut row.per_state, c.status.as_str().to_owned(), sign);
+        for bucket in &c.buckets {
+            add(&mut row.by, bucket.clone(), sign);
+        }
         if c.status.is_open() {
             add(&mut row.open_by_reported_on, c.reported_on, sign);
         }

@@ -51,14 +51,35 @@ pub struct Contribution {
     pub status: Status,
     /// Local date reported.
     pub reported_on: NaiveDate,
+    /// The buckets it counts in besides its status: track, substance, agency group, reporter
+    /// kind, the finding issued and its forms found (each `vocabulary:value`).
+    pub buckets: Vec<String>,
 }
 
 impl CaseTrack {
     fn contribution(&self) -> Option<Contribution> {
+        let s = &self.state;
+        let mut buckets = Vec::new();
+        let mut push = |vocabulary: &str, value: Option<&str>| {
+            if let Some(value) = value {
+                buckets.push(format!("{vocabulary}:{value}"));
+            }
+        };
+        push("track", s.track.map(|t| t.as_str()));
+        push("substance", s.substance.as_deref());
+        push("agency_group", s.agency_group.as_deref());
+        push("reporter_kind", s.reporter_kind.map(|k| k.as_str()));
+        push("finding", s.issued.as_ref().map(|c| c.finding().as_str()));
+        if let Some(ombud_domain::event::Conclusion::Found { forms_found, .. }) = &s.issued {
+            for form in forms_found {
+                buckets.push(format!("form_found:{form}"));
+            }
+        }
         Some(Contribution {
-            office: self.state.office.clone()?,
-            status: self.state.status,
+            office: s.office.clone()?,
+            status: s.status,
             reported_on: self.reported_on,
+            buckets,
         })
     }
 }
@@ -74,9 +95,10 @@ pub struct StatisticsProjector {
 impl Projector for StatisticsProjector {
     const NAME: &'static str = "statistics";
     const TREES: &'static [&'static str] = &["offices", "agencies", "tracks"];
-    /// 3: the v2 procedure (DOMAIN v2: optional respondents, the LHP); 2: dossiers per office
-    /// and agency (1: per agency, across offices).
-    const VERSION: u32 = 3;
+    /// 4: cases by track, classification, finding and forms found; 3: the v2 procedure
+    /// (optional respondents, the LHP); 2: dossiers per office and agency (1: per agency,
+    /// across offices).
+    const VERSION: u32 = 4;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let e = &event.recorded.event;
