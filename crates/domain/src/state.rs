@@ -600,14 +600,14 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
         },
         EventData::CompletionRequested(d) => {
             state.status = Status::AwaitingCompletion;
-            let sent_on = d.letter.as_ref().map_or(day, |l| l.date);
-            if let Some(letter) = &d.letter {
-                state.record_letter(seq, event_type, letter, Some(ClockKind::Completion));
-            }
+            // A v1 request recorded no letter: it stands for one sent on the event's day, so
+            // that its receipt can restart the clock (DOMAIN §7).
+            let letter = d.letter.clone().unwrap_or_else(|| v1_letter(day));
+            state.record_letter(seq, event_type, &letter, Some(ClockKind::Completion));
             state.start(
                 ClockKind::Completion,
-                d.letter.as_ref().map(|_| seq),
-                sent_on,
+                Some(seq),
+                letter.date,
                 d.deadline.as_ref(),
             );
         }
@@ -773,11 +773,20 @@ pub fn evolve(mut state: CaseState, event: &Event) -> CaseState {
                             status: None,
                         })
                         .collect();
+                    if d.letter.is_none() && d.deadline.is_some() {
+                        // A v1 finding: its letter stands for one sent on the event's day.
+                        state.record_letter(
+                            seq,
+                            event_type,
+                            &v1_letter(day),
+                            Some(ClockKind::CorrectiveAction),
+                        );
+                    }
                     let sent_on = d.letter.as_ref().map_or(day, |l| l.date);
                     if d.letter.is_some() || d.deadline.is_some() {
                         state.start(
                             ClockKind::CorrectiveAction,
-                            d.letter.as_ref().map(|_| seq),
+                            Some(seq),
                             sent_on,
                             d.deadline.as_ref(),
                         );
@@ -990,6 +999,17 @@ impl CaseState {
             return;
         }
         self.clocks.retain(|kind, _| runs_in(*kind, status));
+    }
+}
+
+/// The letter a v1 act that started a clock stands for: sent on the event's day, details not
+/// recorded.
+fn v1_letter(day: NaiveDate) -> Letter {
+    Letter {
+        via: crate::letter::Via::Post,
+        number: None,
+        date: day,
+        received_on: None,
     }
 }
 

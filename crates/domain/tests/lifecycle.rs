@@ -1765,3 +1765,38 @@ fn a_conversion_adds_the_incident_date_and_the_prior_complaint_a_report_needs() 
         .when(Role::UnitHead, close(ClosureReason::NoPriorComplaint))
         .is_ok());
 }
+
+/// DOMAIN §7: a v1 completion request recorded no letter; it stands for one sent on the
+/// event's day, whose receipt restarts the clock from that day.
+#[test]
+fn a_v1_completion_clock_restarts_from_the_receipt_of_the_letter_it_stands_for() {
+    let mut s = Scenario::at(Status::Received);
+    let v1 = Event {
+        case_id: case_id(),
+        office: OfficeCode::parse(OFFICE).unwrap(),
+        at: s.now,
+        actor: ActorId::parse("pvl.rina").unwrap(),
+        role: Role::Intake,
+        data: EventData::CompletionRequested(CompletionRequested {
+            missing: sealed(4),
+            letter: None,
+            deadline: s.rules.start_clock(ClockKind::Completion, d("2026-09-01")),
+        }),
+    };
+    s.state = evolve(s.state.clone(), &v1);
+    let seq = s.state.version;
+    assert_eq!(
+        s.state.deadline(ClockKind::Completion).unwrap().due_on,
+        d("2026-10-01")
+    );
+    s.advance_days(5);
+    assert!(matches!(
+        unmet(s.when(Role::Intake, receipt(seq - 1, "2026-09-06"))),
+        Requirement::Letter { .. }
+    ));
+    s.given(Role::Intake, receipt(seq, "2026-09-06"));
+    assert_eq!(
+        s.state.deadline(ClockKind::Completion).unwrap().due_on,
+        d("2026-10-06")
+    );
+}
