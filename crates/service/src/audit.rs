@@ -47,16 +47,44 @@ impl From<&ForeignMessage> for ForeignView {
     }
 }
 
+/// How far back an audit reads: a stream sequence or a time, or the end of an office day
+/// (resolved in the case's office zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOfQuery {
+    /// A sequence or an instant.
+    At(AsOf),
+    /// Through the end of this day at the case's office.
+    EndOfDay(chrono::NaiveDate),
+}
+
 impl<B: Backend, S: KeyStore> Service<B, S> {
     async fn trail_checked(
         &self,
         actor: &ombud_domain::Actor,
         case_id: CaseId,
-        as_of: Option<AsOf>,
+        as_of: Option<AsOfQuery>,
     ) -> Result<Trail, ServiceError> {
         self.log().ensure_available()?;
         let trail = self.log().read_trail(case_id).await?;
         let mut events = trail.events;
+        let as_of = match as_of {
+            None => None,
+            Some(AsOfQuery::At(at)) => Some(at),
+            Some(AsOfQuery::EndOfDay(day)) => {
+                // A day of the office that received the case, in its zone.
+                let office = events
+                    .iter()
+                    .map(|e| &e.recorded.event.office)
+                    .next()
+                    .cloned();
+                let offset = office.map_or_else(ombud_domain::deadline::wib, |o| {
+                    self.rules().offices.offset_of(&o)
+                });
+                let end = Timestamp::parse_instant_or_day(&day.to_string(), offset, true)
+                    .map_err(|e| ServiceError::Invalid(format!("`as_of`: {e}")))?;
+                Some(AsOf::Time(end))
+            }
+        };
         if let Some(at) = as_of {
             events.retain(|e| match at {
                 AsOf::Seq(seq) => e.stream_seq <= seq,
@@ -85,7 +113,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         &self,
         actor: &ombud_domain::Actor,
         case_id: CaseId,
-        as_of: Option<AsOf>,
+        as_of: Option<AsOfQuery>,
     ) -> Result<Trail, ServiceError> {
         self.trail_checked(actor, case_id, as_of).await
     }
@@ -95,7 +123,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         &self,
         actor: &ombud_domain::Actor,
         case_id: CaseId,
-        as_of: AsOf,
+        as_of: AsOfQuery,
     ) -> Result<CaseState, ServiceError> {
         let events = self
             .trail_checked(actor, case_id, Some(as_of))
@@ -123,13 +151,16 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
 }
 
 /// `as_of` from a query parameter: a stream sequence (digits), an RFC 3339 time, or a date
-/// (the trail through the end of that office day, WIB).
-pub fn parse_as_of(text: &str) -> Result<AsOf, ServiceError> {
+/// (the trail through the end of that day at the case's office, in its zone).
+pub fn parse_as_of(text: &str) -> Result<AsOfQuery, ServiceError> {
     if let Ok(seq) = text.parse::<u64>() {
-        return Ok(AsOf::Seq(seq));
+        return Ok(AsOfQuery::At(AsOf::Seq(seq)));
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(AsOfQuery::EndOfDay(day));
     }
     Timestamp::parse_instant_or_day(text, ombud_domain::deadline::wib(), true)
-        .map(AsOf::Time)
+        .map(|t| AsOfQuery::At(AsOf::Time(t)))
         .map_err(|e| {
             ServiceError::Invalid(format!(
                 "`as_of` must be a stream sequence (e.g. 120), a date or a time: {e}"
