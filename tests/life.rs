@@ -481,8 +481,8 @@ async fn configured_deadlines_set_the_clocks() {
     server.child.start_kill().unwrap();
 }
 
-/// The case ids `GET /v1/cases?<query>` lists for the head of office, once caught up.
-async fn listed(server: &Server, query: &str) -> Vec<String> {
+/// The log's head, from `/readyz`.
+async fn head(server: &Server) -> u64 {
     let (_, ready) = http(
         &server.addr,
         "GET",
@@ -493,7 +493,12 @@ async fn listed(server: &Server, query: &str) -> Vec<String> {
     )
     .await
     .unwrap();
-    let head = ready["log_head"].as_u64().unwrap();
+    ready["log_head"].as_u64().unwrap()
+}
+
+/// The case ids `GET /v1/cases?<query>` lists for the head of office, once caught up.
+async fn listed(server: &Server, query: &str) -> Vec<String> {
+    let head = head(server).await;
     let (status, page) = http(
         &server.addr,
         "GET",
@@ -536,17 +541,7 @@ async fn ok(server: &Server, case: &str, role: &str, command: &str, body: Value)
 }
 
 async fn file(server: &Server, case: &str) -> Value {
-    let (_, ready) = http(
-        &server.addr,
-        "GET",
-        "/readyz",
-        &server.tokens["chair"],
-        &[],
-        None,
-    )
-    .await
-    .unwrap();
-    let head = ready["log_head"].as_u64().unwrap();
+    let head = head(server).await;
     let (status, file) = http(
         &server.addr,
         "GET",
@@ -782,17 +777,7 @@ async fn tracks(extra: &[&str]) {
         )
         .await;
     }
-    let (_, ready) = http(
-        &server.addr,
-        "GET",
-        "/readyz",
-        &server.tokens["chair"],
-        &[],
-        None,
-    )
-    .await
-    .unwrap();
-    let head = ready["log_head"].as_u64().unwrap();
+    let head = head(&server).await;
     let (status, stats) = http(
         &server.addr,
         "GET",

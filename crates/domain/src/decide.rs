@@ -1239,6 +1239,22 @@ impl Ctx<'_> {
         })
     }
 
+    /// An own-initiative investigation names its decision; nothing else has one.
+    fn iaps_decision(&self, decision: Option<&Decision>, own: bool) -> Result<(), DomainError> {
+        match (decision, own) {
+            (None, true) => Err(DomainError::validation(
+                "decision",
+                "an own-initiative investigation names its decision (number and date)",
+            )),
+            (Some(_), false) => Err(DomainError::validation(
+                "decision",
+                "a decision is for own-initiative investigations only",
+            )),
+            (Some(d), true) => self.decision("decision", d),
+            (None, false) => Ok(()),
+        }
+    }
+
     fn decision(&self, field: &'static str, d: &Decision) -> Result<(), DomainError> {
         check_text(field, &d.number, 100)?;
         legal_date(field, d.date, self.today)
@@ -1578,22 +1594,7 @@ impl Ctx<'_> {
             }
             _ => {}
         }
-        match (&decision, own_track) {
-            (None, true) => {
-                return Err(DomainError::validation(
-                    "decision",
-                    "an own-initiative investigation names its decision (number and date)",
-                ))
-            }
-            (Some(_), false) => {
-                return Err(DomainError::validation(
-                    "decision",
-                    "a decision is for own-initiative investigations only",
-                ))
-            }
-            (Some(d), true) => self.decision("decision", d)?,
-            (None, false) => {}
-        }
+        self.iaps_decision(decision.as_ref(), own_track)?;
         match (&external_ref, channel) {
             (None, Channel::Sp4nLapor) => {
                 return Err(DomainError::validation(
@@ -1706,22 +1707,7 @@ impl Ctx<'_> {
                 "name at least one form of maladministration",
             ));
         }
-        match (&decision, own) {
-            (None, true) => {
-                return Err(DomainError::validation(
-                    "decision",
-                    "an own-initiative investigation names its decision (number and date)",
-                ))
-            }
-            (Some(_), false) => {
-                return Err(DomainError::validation(
-                    "decision",
-                    "a decision is for own-initiative investigations only",
-                ))
-            }
-            (Some(d), true) => self.decision("decision", d)?,
-            (None, false) => {}
-        }
+        self.iaps_decision(decision.as_ref(), own)?;
         Ok(Converted {
             track,
             reporter,
