@@ -1239,6 +1239,27 @@ impl Ctx<'_> {
         })
     }
 
+    /// Whether the incident is older than the warning limit at `received_on` (Pasal 24(3));
+    /// an incident after the receipt is refused.
+    fn incident_age(
+        &self,
+        incident_date: Option<NaiveDate>,
+        received_on: NaiveDate,
+    ) -> Result<bool, DomainError> {
+        match incident_date {
+            Some(date) if date > received_on => Err(DomainError::validation(
+                "incident_date",
+                format!("{date} is after the case's receipt ({received_on})"),
+            )),
+            Some(date) => Ok(date
+                .checked_add_months(Months::new(
+                    12 * self.rules.deadlines.incident_age_warning_years,
+                ))
+                .is_some_and(|limit| limit < received_on)),
+            None => Ok(false),
+        }
+    }
+
     /// An own-initiative investigation names its decision; nothing else has one.
     fn iaps_decision(&self, decision: Option<&Decision>, own: bool) -> Result<(), DomainError> {
         match (decision, own) {
@@ -1608,20 +1629,7 @@ impl Ctx<'_> {
         if let Some(r) = &respondent {
             check_respondent(r)?;
         }
-        let incident_age_warning = match incident_date {
-            Some(date) if date > received_on => {
-                return Err(DomainError::validation(
-                    "incident_date",
-                    format!("{date} is after the report's receipt ({received_on})"),
-                ))
-            }
-            Some(date) => date
-                .checked_add_months(Months::new(
-                    12 * self.rules.deadlines.incident_age_warning_years,
-                ))
-                .is_some_and(|limit| limit < received_on),
-            None => false,
-        };
+        let incident_age_warning = self.incident_age(incident_date, received_on)?;
         let deadline = match track {
             Track::RapidResponse => Some(self.start(ClockKind::RcoService, received_on)?),
             _ => None,
@@ -1681,20 +1689,7 @@ impl Ctx<'_> {
             ));
         }
         let received_on = state.received_on.unwrap_or(self.today);
-        let incident_age_warning = match incident_date {
-            Some(date) if date > received_on => {
-                return Err(DomainError::validation(
-                    "incident_date",
-                    format!("{date} is after the case's receipt ({received_on})"),
-                ))
-            }
-            Some(date) => date
-                .checked_add_months(Months::new(
-                    12 * self.rules.deadlines.incident_age_warning_years,
-                ))
-                .is_some_and(|limit| limit < received_on),
-            None => false,
-        };
+        let incident_age_warning = self.incident_age(incident_date, received_on)?;
         if respondent.is_none() && state.respondent.is_none() {
             return Err(DomainError::validation(
                 "respondent",
