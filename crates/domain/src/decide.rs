@@ -1161,6 +1161,23 @@ impl Ctx<'_> {
             }
             B::AddNote { note } => EventData::NoteAdded(NoteAdded { note }),
             B::ProposeAction { action, clock } => {
+                // Each proposal follows the clock whose running out calls for it (DOMAIN §8).
+                let follows = match action {
+                    ProposedAction::NextClarificationRound
+                    | ProposedAction::Summons
+                    | ProposedAction::PoliceRequest => clock == ClockKind::Clarification,
+                    ProposedAction::IssueLhp => clock == ClockKind::ReporterResponse,
+                    ProposedAction::ReferToResolution => clock == ClockKind::CorrectiveAction,
+                    ProposedAction::AssessImplementation => clock == ClockKind::SuperiorReport,
+                    ProposedAction::ConvertRco => clock == ClockKind::RcoService,
+                    ProposedAction::CloseDeemedWithdrawn => clock == ClockKind::Completion,
+                };
+                if !follows {
+                    return Err(DomainError::validation(
+                        "clock",
+                        format!("{action} does not follow the {clock} clock"),
+                    ));
+                }
                 let Some(deadline) = state.deadline(clock) else {
                     return Err(self.unmet(Requirement::ClockNotStarted { clock }));
                 };

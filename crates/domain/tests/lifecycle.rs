@@ -1483,6 +1483,17 @@ fn a_proposal_needs_a_run_out_clock_and_is_dismissed_once() {
         Requirement::PeriodElapsed { .. }
     ));
     assert_eq!(
+        validation_field(s.when(
+            Role::System,
+            CommandBody::ProposeAction {
+                action: ProposedAction::ConvertRco,
+                clock: ClockKind::ReporterResponse
+            }
+        )),
+        "clock",
+        "a proposal follows its own clock"
+    );
+    assert_eq!(
         unmet(s.when(
             Role::System,
             CommandBody::ProposeAction {

@@ -312,7 +312,7 @@ fn body(action: Action, variant: u8, latest: u32) -> CommandBody {
             },
             K::AssessImplementation => CommandBody::AssessImplementation {
                 assessment: Assessment::ALL[v % 3],
-                reasons_acceptable: v.is_multiple_of(2),
+                reasons_acceptable: v.is_multiple_of(4),
                 note: None,
             },
             K::Publish => CommandBody::Publish { note: None },
@@ -337,10 +337,20 @@ fn body(action: Action, variant: u8, latest: u32) -> CommandBody {
                     sealed(variant, 5)
                 },
             },
-            K::ProposeAction => CommandBody::ProposeAction {
-                action: ProposedAction::ALL[v % 8],
-                clock: ClockKind::ALL[v % 8],
-            },
+            K::ProposeAction => {
+                let action = ProposedAction::ALL[v % 8];
+                // Mostly the clock the proposal follows; now and then another (refused).
+                let clock = match (v % 5, action) {
+                    (0, _) => ClockKind::ALL[v % 8],
+                    (_, ProposedAction::IssueLhp) => ClockKind::ReporterResponse,
+                    (_, ProposedAction::ReferToResolution) => ClockKind::CorrectiveAction,
+                    (_, ProposedAction::AssessImplementation) => ClockKind::SuperiorReport,
+                    (_, ProposedAction::ConvertRco) => ClockKind::RcoService,
+                    (_, ProposedAction::CloseDeemedWithdrawn) => ClockKind::Completion,
+                    _ => ClockKind::Clarification,
+                };
+                CommandBody::ProposeAction { action, clock }
+            }
             K::DismissProposal => CommandBody::DismissProposal {
                 proposal: 1 + (v % 12) as u64,
                 reason: sealed(variant, 6),
