@@ -166,12 +166,6 @@ impl Default for OfficeRegister {
     }
 }
 
-impl fmt::Display for Office {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}, {})", self.code, self.name, self.zone)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

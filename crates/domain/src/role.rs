@@ -62,14 +62,6 @@ impl Role {
         )
     }
 
-    /// The office's staff (DOMAIN §9): who may add notes and record received letters.
-    pub const fn is_staff(self) -> bool {
-        matches!(
-            self,
-            Role::Intake | Role::Investigator | Role::Resmon | Role::UnitHead | Role::OfficeHead
-        )
-    }
-
     /// The office's heads: unit head and head of office.
     pub const fn is_head(self) -> bool {
         matches!(self, Role::UnitHead | Role::OfficeHead)

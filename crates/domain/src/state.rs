@@ -381,8 +381,8 @@ impl CaseState {
     }
 
     /// What the case waits for from the heads, if anything. A report whose reporter has not
-    /// answered waits for the LHP only once the response period ran out: the caller judges
-    /// that on its date ([`CaseState::agenda_on`]).
+    /// answered waits for the LHP only once the response period ran out: the case index judges
+    /// that on the query's date.
     pub fn agenda(&self) -> Option<Agenda> {
         match self.status {
             Status::Received
@@ -401,18 +401,6 @@ impl CaseState {
             Status::AwaitingReporterResponse if self.reporter_answered => Some(Agenda::LhpToIssue),
             _ => None,
         }
-    }
-
-    /// [`CaseState::agenda`] judged on `today`: a report whose response period ran out waits
-    /// for its LHP too.
-    pub fn agenda_on(&self, today: NaiveDate) -> Option<Agenda> {
-        self.agenda().or_else(|| {
-            (self.status == Status::AwaitingReporterResponse
-                && self
-                    .deadline(ClockKind::ReporterResponse)
-                    .is_some_and(|d| d.is_overdue_on(today)))
-            .then_some(Agenda::LhpToIssue)
-        })
     }
 
     /// The clocks waiting for the receipt of their letter.
@@ -1022,14 +1010,4 @@ fn set_result(state: &mut CaseState, number: u32, result: SummonsResult) {
 /// Folds a case's events, in order, from nothing.
 pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> CaseState {
     events.into_iter().fold(CaseState::default(), evolve)
-}
-
-impl fmt::Display for LetterOnRecord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the letter of {} (case position {})",
-            self.event_type, self.seq
-        )
-    }
 }

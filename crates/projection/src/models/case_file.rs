@@ -445,22 +445,17 @@ impl CaseFile {
             }
             EventData::ConclusionReturned(_) => file.conclusion = None,
             EventData::ReporterResponded(d) if d.argued => file.conclusion = None,
-            EventData::LhpIssued(_) => {
-                // As the domain read it (a v1 conclusion's forms found are the alleged ones).
-                if let Some(issued) = &file.state.issued {
-                    let mut record = ConclusionRecord::of(issued, ConclusionStage::Issued, e.at);
-                    if let EventData::LhpIssued(d) = &e.data {
-                        // Keep the sealed texts of the event itself.
-                        record = ConclusionRecord {
-                            forms_found: record.forms_found,
-                            ..ConclusionRecord::of(&d.conclusion, ConclusionStage::Issued, e.at)
-                        };
-                        for a in &mut record.corrective_actions {
-                            a.action.field = v1_name("corrective_actions.action").to_owned();
-                        }
-                    }
-                    file.conclusion = Some(record);
+            EventData::LhpIssued(d) => {
+                // The event's own sealed texts, with the forms found as the domain read them (a
+                // v1 finding's are the alleged forms).
+                let mut record = ConclusionRecord::of(&d.conclusion, ConclusionStage::Issued, e.at);
+                if let Some(Conclusion::Found { forms_found, .. }) = &file.state.issued {
+                    record.forms_found.clone_from(forms_found);
                 }
+                for a in &mut record.corrective_actions {
+                    a.action.field = v1_name("corrective_actions.action").to_owned();
+                }
+                file.conclusion = Some(record);
             }
             EventData::CorrectiveActionReported(d) => {
                 if let Some(c) = file.conclusion.as_mut() {
