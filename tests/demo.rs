@@ -7,10 +7,17 @@ mod support;
 use std::collections::BTreeMap;
 
 use ombud_testkit::TempDir;
-use support::{http, start};
+use support::{http, start_env};
 
+/// The deadline engine stays off here: it would act on the demo's overdue clocks while the
+/// cases are read (tests/deadlines.rs runs it over the demo).
 async fn cases_by_status(dir: &TempDir, name: &str, args: &[&str]) -> BTreeMap<String, String> {
-    let mut server = start(&dir.path().join(name), args).await;
+    let mut server = start_env(
+        &dir.path().join(name),
+        args,
+        &[("OMBUD__DEADLINE_ENGINE__ENABLED", "false")],
+    )
+    .await;
     let chair = server.tokens["chair"].clone();
     let (_, ready) = http(&server.addr, "GET", "/readyz", &chair, &[], None)
         .await

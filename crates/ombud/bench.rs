@@ -45,6 +45,11 @@ enum What {
     ///
     /// Example: `ombud bench feed --clients 1000 --rate 1000 --seconds 5`
     Feed(crate::feed_bench::FeedArgs),
+    /// The deadline engine: one pass over N open cases when nothing is due, one sending N
+    /// reminders, one closing N cases whose completion clock ran out, beside N raw appends.
+    ///
+    /// Example: `ombud bench engine --cases 100000`
+    Engine(crate::engine_bench::EngineArgs),
 }
 
 /// `ombud bench api` options.
@@ -80,6 +85,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
             What::Eventlog(args) => ombud_bench::run(args).await,
             What::Api(args) => api(args).await,
             What::Feed(args) => crate::feed_bench::feed(args).await,
+            What::Engine(args) => crate::engine_bench::run(args).await,
         }
     })
 }
@@ -218,6 +224,8 @@ impl InProcess {
             );
         }
         settings.tokens = TokenSource::Given(tokens);
+        // The deadline engine would act on the demo's overdue clocks while the bench measures.
+        settings.engine.default.enabled = false;
         let app = Application::build(settings).await?;
         crate::serve::load_demo(app.service(), setup.demo_cases, setup.seed).await?;
         app.catch_up(Duration::from_secs(300))

@@ -154,6 +154,29 @@ enum CaseAction {
     },
     /// My work queue.
     Queue,
+    /// The deadline board: running clocks due soon, overdue first, with the deadline engine's
+    /// open proposals. Example: `ombud case deadlines --overdue`, or `ombud case deadlines
+    /// --within 7 --assignee riksa.siti`, `ombud case deadlines --proposed`.
+    Deadlines {
+        /// Only this office (roles that see every office; others see their own).
+        #[arg(long)]
+        office: Option<String>,
+        /// Only this examination unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only this assignee.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Clocks due within this many days.
+        #[arg(long, default_value_t = 14)]
+        within: u32,
+        /// Only clocks past due.
+        #[arg(long)]
+        overdue: bool,
+        /// Only clocks with an open proposal of the deadline engine.
+        #[arg(long)]
+        proposed: bool,
+    },
 }
 
 /// Body and headers of a mutation.
@@ -625,8 +648,57 @@ pub fn case(args: CaseArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
                 let a = request(conn, "GET", "/v1/queue", &[], None).await?;
                 Ok(finish(conn, &a, |items| print_cases(items.as_array())))
             }
+            CaseAction::Deadlines { office, unit, assignee, within, overdue, proposed } => {
+                let mut q = vec![format!("within_days={within}")];
+                for (k, v) in [("office", office), ("unit", unit), ("assignee", assignee)] {
+                    if let Some(v) = v {
+                        q.push(format!("{k}={v}"));
+                    }
+                }
+                if overdue {
+                    q.push("overdue=true".into());
+                }
+                if proposed {
+                    q.push("proposed=true".into());
+                }
+                let a = request(conn, "GET", &format!("/v1/deadlines?{}", q.join("&")), &[], None).await?;
+                Ok(finish(conn, &a, |items| print_deadlines(items.as_array())))
+            }
         }
     })
+}
+
+/// The deadline board as a table: due date, days left, clock, case, assignee, proposal.
+fn print_deadlines(items: Option<&Vec<Value>>) {
+    let items = items.map(Vec::as_slice).unwrap_or_default();
+    if items.is_empty() {
+        println!("no clocks due in that window");
+        return;
+    }
+    println!(
+        "{:<10}  {:>5}  {:<24} {:<28} {:<16} proposal",
+        "due", "days", "clock", "reference", "assignee"
+    );
+    for item in items {
+        let deadline = &item["deadline"];
+        let proposal = match item["proposal"].as_object() {
+            Some(p) => format!(
+                "{} (#{}; `{}` carries it out, `dismiss-proposal` dismisses it)",
+                p.get("action").and_then(Value::as_str).unwrap_or(""),
+                p.get("seq").map(Value::to_string).unwrap_or_default(),
+                p.get("command").and_then(Value::as_str).unwrap_or(""),
+            ),
+            None => String::new(),
+        };
+        println!(
+            "{:<10}  {:>5}  {:<24} {:<28} {:<16} {proposal}",
+            deadline["due_on"].as_str().unwrap_or(""),
+            item["days_left"],
+            deadline["clock"].as_str().unwrap_or(""),
+            item["reference"].as_str().unwrap_or(""),
+            item["assignee"].as_str().unwrap_or("-"),
+        );
+    }
 }
 
 /// A disclosed field for people: the text, the identity's parts, or why it is not shown.
@@ -836,6 +908,24 @@ pub fn status(args: StatusArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
                         .map(|e| format!(" ({e})"))
                         .unwrap_or_default()
                 );
+            }
+            let engine = &a.body["deadline_engine"];
+            if engine.is_object() {
+                let r = &engine["report"];
+                println!(
+                    "deadline engine: {} passes; last at {}: {} performed, {} proposed, {} \
+                     reminders, {} already recorded, {} refused, {} failures",
+                    engine["passes"],
+                    engine["at"].as_str().unwrap_or("?"),
+                    r["performed"],
+                    r["proposed"],
+                    r["reminders"],
+                    r["already_recorded"],
+                    r["refused"],
+                    r["failures"].as_array().map_or(0, Vec::len)
+                );
+            } else {
+                println!("deadline engine: no pass yet");
             }
         }
         Ok(if ready {

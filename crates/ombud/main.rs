@@ -18,6 +18,8 @@ mod client;
 mod demo;
 mod demo_data;
 #[cfg(feature = "bench")]
+mod engine_bench;
+#[cfg(feature = "bench")]
 mod feed_bench;
 #[cfg(feature = "bench")]
 mod http_floor;
@@ -76,6 +78,14 @@ enum Command {
     ///
     /// Example: `ombud demo --data ./data --cases 500 --seed 7`
     Demo(serve::DemoArgs),
+    /// The deadline engine on its own (it also runs inside `ombud serve`): closes cases whose
+    /// completion clock ran out, proposes what a person decides for the other clocks, and sends
+    /// reminders, exactly once per clock and due date however many engines run
+    /// (docs/deadlines.md). On JetStream beside the servers; on the embedded log only while no
+    /// server holds the data directory.
+    ///
+    /// Example: `ombud engine --nats nats://127.0.0.1:4222 --once`
+    Engine(serve::EngineArgs),
     /// Work on cases through a running server (`--server`, `--token` or OMBUD_SERVER,
     /// OMBUD_TOKEN): report, any command, show, list, queue.
     ///
@@ -246,6 +256,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
+        Command::Engine(args) => serve::engine(args),
         Command::Config {
             action: ConfigAction::Show { config },
         } => {

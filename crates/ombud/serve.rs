@@ -76,6 +76,17 @@ pub struct DemoArgs {
     seed: u64,
 }
 
+/// `ombud engine` options.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// One pass now, printed as JSON, then exit (exit 1 when anything failed); without it, the
+    /// start-up pass and then each office's daily pass until SIGINT/SIGTERM.
+    #[arg(long)]
+    once: bool,
+}
+
 /// The application's settings: the configuration, then the flags.
 fn settings(
     store: StoreArgs,
@@ -180,6 +191,39 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
         let head = app.catch_up(Duration::from_secs(600)).await?;
         app.stop().await?;
         eprintln!("demo: read models up to date at event {head}");
+        Ok(())
+    })
+}
+
+/// `ombud engine`: the deadline engine on its own, beside the log (on JetStream, next to the
+/// `ombud serve` processes; on the embedded log, only while no server holds the directory).
+pub fn engine(args: EngineArgs) -> anyhow::Result<()> {
+    // It serves nothing: a moment's listener on an ephemeral loopback port.
+    let mut settings = settings(
+        args.store,
+        Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        None,
+    )?;
+    settings.tokens = TokenSource::Given(ombud_http::Tokens::default());
+    crate::project::runtime()?.block_on(async {
+        let app = Application::build(settings).await?;
+        if !args.once {
+            eprintln!("deadline engine running (SIGINT/SIGTERM stops it)");
+            return app
+                .run_engine_until(crate::project::shutdown_signal())
+                .await;
+        }
+        app.catch_up(Duration::from_secs(600)).await?;
+        let report = app.engine_pass().await;
+        println!("{}", serde_json::to_string(&report)?);
+        app.stop().await?;
+        if !report.failures.is_empty() {
+            anyhow::bail!(
+                "the pass left {} failures (the next pass tries again): {}",
+                report.failures.len(),
+                report.failures.join("; ")
+            );
+        }
         Ok(())
     })
 }

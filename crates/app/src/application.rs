@@ -70,6 +70,8 @@ pub struct Settings {
     pub projection: ProjectionConfig,
     /// Where "now" comes from.
     pub clock: Clock,
+    /// The deadline engine's settings.
+    pub engine: ombud_service::deadline_engine::EngineSettings,
 }
 
 impl Settings {
@@ -107,6 +109,7 @@ impl Settings {
             tokens,
             projection: ProjectionConfig::default(),
             clock: ombud_service::system_clock(),
+            engine: config.deadline_engine.settings()?,
             data: config.data,
         })
     }
@@ -222,6 +225,8 @@ pub struct Application {
     tokens: TokenReport,
     stop: watch::Sender<bool>,
     projectors: Vec<JoinHandle<Result<(), ProjectionError>>>,
+    engine: Arc<crate::deadline_engine::Engine>,
+    notifier: crate::deadline_engine::Notifier,
     body: BodyLimits,
     limits: ServeLimits,
     shutdown_grace: Duration,
@@ -259,6 +264,14 @@ impl Application {
             settings.offices.as_deref(),
             settings.deadlines.clone(),
         )?);
+        for office in settings.engine.offices.keys() {
+            if rules.offices.get(office).is_none() {
+                anyhow::bail!(
+                    "[deadline_engine.offices.{office}]: `{office}` is not in the register of \
+                     offices"
+                );
+            }
+        }
         let (tokens, report, pending) = crate::tokens::issue(&settings.tokens, data)?;
 
         let store = open_store(settings.location()).await?;
@@ -283,12 +296,23 @@ impl Application {
             },
         );
         let projectors = views.spawn_with(log.clone(), shutdown, Some(service.erasure_hook()));
+        let engine = Arc::new(
+            crate::deadline_engine::Engine::new(service.clone(), settings.engine.clone())
+                .context("starting the deadline engine")?,
+        );
+        let notifications = ombud_http::notifications::NotificationHub::default();
+        let notifier = crate::deadline_engine::Notifier::new(
+            notifications.clone(),
+            log.backend().jetstream().map(|js| js.context().client()),
+        );
         let api = Arc::new(Api {
             service,
             tokens,
             clock: settings.clock.clone(),
             metrics: Default::default(),
             feed: FeedHub::new(settings.feed.clone()),
+            notifications,
+            engine: engine.status(),
         });
         let listener = match listener {
             Some(listener) => listener,
@@ -312,6 +336,8 @@ impl Application {
             tokens: report,
             stop,
             projectors,
+            engine,
+            notifier,
             body: BodyLimits {
                 max_bytes: settings.body_limit,
                 read_timeout: settings.body_read_timeout,
@@ -355,6 +381,34 @@ impl Application {
     /// The HTTP routes, to call in process.
     pub fn router(&self) -> axum::Router {
         ombud_http::router(self.api.clone(), self.body)
+    }
+
+    /// One pass of the deadline engine at the application's "now" over every office (what
+    /// `serve` runs at start-up and daily; `ombud engine --once`).
+    pub async fn engine_pass(&self) -> ombud_service::deadline_engine::PassReport {
+        self.engine
+            .pass((self.settings.clock)(), None, &self.notifier)
+            .await
+    }
+
+    /// Runs the deadline engine without serving HTTP (`ombud engine`): its start-up pass once
+    /// the read models caught up, then each office's daily pass, until `shutdown`; then the
+    /// projectors flush and stop.
+    pub async fn run_engine_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        self.catch_up(ENGINE_WAITS_FOR_VIEWS).await?;
+        let engine = tokio::spawn(crate::deadline_engine::run(
+            self.engine.clone(),
+            self.notifier.clone(),
+            self.settings.clock.clone(),
+            Arc::new(self.api.service.rules().offices.clone()),
+            self.stop.subscribe(),
+        ));
+        shutdown.await;
+        engine.abort();
+        stop_projectors(self.stop, self.projectors).await
     }
 
     /// Waits until the read models have applied the log's head, at most `timeout`.
@@ -407,6 +461,28 @@ impl Application {
     /// storage fails for good (then answers 503 at once, closes everything, and hands back
     /// what rebuilds it).
     async fn serve_until(self, mut stopping: watch::Receiver<bool>) -> anyhow::Result<Served> {
+        let engine = if self.settings.engine.default.enabled
+            || self.settings.engine.offices.values().any(|o| o.enabled)
+        {
+            let run = crate::deadline_engine::run(
+                self.engine.clone(),
+                self.notifier.clone(),
+                self.settings.clock.clone(),
+                Arc::new(self.api.service.rules().offices.clone()),
+                self.stop.subscribe(),
+            );
+            let (log, views) = (self.log.clone(), self.views.clone());
+            Some(tokio::spawn(async move {
+                // The start-up pass reads the deadline board: let the read models catch up
+                // first (a rebuild, a long outage), or it would miss what came due meanwhile.
+                if let Ok(head) = log.head().await {
+                    let _ = views.wait_for(head, ENGINE_WAITS_FOR_VIEWS).await;
+                }
+                run.await;
+            }))
+        } else {
+            None
+        };
         let feeds = self.api.clone();
         let failed: Arc<std::sync::Mutex<Option<(String, Answerer)>>> = Arc::default();
         let (log, views, noted) = (self.log.clone(), self.views.clone(), failed.clone());
@@ -448,6 +524,11 @@ impl Application {
                 "stopping: requests still open after {} s (shutdown_grace_secs); closing them",
                 grace.as_secs()
             ),
+        }
+        // The engine stops with the server (an act cut short is safe: its next pass uses the
+        // same idempotency key).
+        if let Some(engine) = engine {
+            engine.abort();
         }
         let failure = failed
             .lock()
@@ -502,6 +583,9 @@ impl Application {
 
 /// How often a failed storage is tried again.
 pub const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the deadline engine's start-up pass waits for the read models to catch up.
+const ENGINE_WAITS_FOR_VIEWS: Duration = Duration::from_secs(300);
 
 /// How long the failed storage may stay held (by a task that never ended) before ombud stops,
 /// so that a supervisor restarts it: reopening cannot work while the old handles live.

@@ -133,6 +133,91 @@ impl FeedSettings {
     }
 }
 
+/// `[deadline_engine]`: what the deadline engine does, by default and per office.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineEngineConfig {
+    /// Whether it runs at all.
+    pub enabled: bool,
+    /// The office-local time of its daily pass, `"HH:MM"`.
+    pub run_at: String,
+    /// Close as deemed withdrawn when the completion clock ran out (false: propose it).
+    pub auto_close_deemed_withdrawn: bool,
+    /// Days after a due date before it acts.
+    pub grace_days: u32,
+    /// Remind this many working days before a due date.
+    pub remind_before_working_days: Vec<u32>,
+    /// Offices with settings of their own (each field optional).
+    #[serde(default)]
+    pub offices: std::collections::BTreeMap<String, OfficeEngineConfig>,
+}
+
+/// `[deadline_engine.offices.<code>]`: an office's own engine settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeEngineConfig {
+    /// Whether it runs in this office.
+    pub enabled: Option<bool>,
+    /// The office-local time of its daily pass.
+    pub run_at: Option<String>,
+    /// Close as deemed withdrawn, or only propose it.
+    pub auto_close_deemed_withdrawn: Option<bool>,
+    /// Days after a due date before it acts.
+    pub grace_days: Option<u32>,
+    /// Remind this many working days before a due date.
+    pub remind_before_working_days: Option<Vec<u32>>,
+}
+
+impl DeadlineEngineConfig {
+    /// The engine's settings, or which entry is wrong.
+    pub fn settings(&self) -> anyhow::Result<ombud_service::deadline_engine::EngineSettings> {
+        use ombud_service::deadline_engine::{EngineSettings, OfficeEngine};
+        let time = |name: &str, text: &str| {
+            chrono::NaiveTime::parse_from_str(text, "%H:%M").with_context(|| {
+                format!(
+                    "{name} = {text:?}: expected an office-local time \"HH:MM\", e.g. \"06:00\""
+                )
+            })
+        };
+        let default = OfficeEngine {
+            enabled: self.enabled,
+            run_at: time("deadline_engine.run_at", &self.run_at)?,
+            policy: ombud_domain::EnginePolicy {
+                auto_close_deemed_withdrawn: self.auto_close_deemed_withdrawn,
+                grace_days: self.grace_days,
+            },
+            remind_before: self.remind_before_working_days.clone(),
+        };
+        let mut offices = std::collections::HashMap::new();
+        for (code, own) in &self.offices {
+            let office = ombud_domain::OfficeCode::parse(code)
+                .with_context(|| format!("[deadline_engine.offices.{code}]"))?;
+            let run_at = match &own.run_at {
+                Some(text) => time(&format!("deadline_engine.offices.{code}.run_at"), text)?,
+                None => default.run_at,
+            };
+            offices.insert(
+                office,
+                OfficeEngine {
+                    enabled: own.enabled.unwrap_or(default.enabled),
+                    run_at,
+                    policy: ombud_domain::EnginePolicy {
+                        auto_close_deemed_withdrawn: own
+                            .auto_close_deemed_withdrawn
+                            .unwrap_or(default.policy.auto_close_deemed_withdrawn),
+                        grace_days: own.grace_days.unwrap_or(default.policy.grace_days),
+                    },
+                    remind_before: own
+                        .remind_before_working_days
+                        .clone()
+                        .unwrap_or_else(|| default.remind_before.clone()),
+                },
+            );
+        }
+        Ok(EngineSettings { default, offices })
+    }
+}
+
 /// `[security]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,6 +368,8 @@ pub struct Config {
     pub deadlines: DeadlinesConfig,
     /// The live feed.
     pub feed: FeedSettings,
+    /// The deadline engine.
+    pub deadline_engine: DeadlineEngineConfig,
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {

@@ -12,6 +12,7 @@
 
 pub mod application;
 pub mod config;
+pub mod deadline_engine;
 pub mod secrets;
 pub mod tokens;
 

@@ -31,6 +31,7 @@ pub mod command;
 pub mod deadline;
 pub mod decide;
 pub mod disclosure;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ids;
@@ -47,6 +48,7 @@ pub use calendar::{CalendarError, WorkingCalendar};
 pub use command::{Command, CommandBody, CommandKind};
 pub use deadline::{ClockKind, ClockRule, DayUnit, Deadline, DeadlinePolicy, Rules};
 pub use decide::{authorize, decide, Action};
+pub use engine::{EngineAct, EnginePolicy, PlannedAct};
 pub use error::{DomainError, Requirement};
 pub use event::{Event, EventData, EventType};
 pub use ids::{

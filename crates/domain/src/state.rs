@@ -456,7 +456,17 @@ impl CaseState {
 
     /// The open proposal at case position `seq`.
     pub fn open_proposal(&self, seq: u64) -> Option<&Proposal> {
-        self.proposals.iter().find(|p| p.seq == seq && !p.dismissed)
+        self.open_proposals().find(|p| p.seq == seq)
+    }
+
+    /// The proposals still open (DOMAIN §8): listed until acted on, dismissed, or their clock
+    /// stops (carrying out the act stops or restarts the clock, so its due date moves on).
+    pub fn open_proposals(&self) -> impl Iterator<Item = &Proposal> {
+        self.proposals.iter().filter(move |p| {
+            !p.dismissed
+                && self.status.is_open()
+                && self.deadline(p.clock).map(|d| d.due_on) == Some(p.due_on)
+        })
     }
 
     /// Whether the case was accepted for examination (or opened as an IAPS): closures after

@@ -64,6 +64,11 @@ impl Timestamp {
     pub fn local_date(&self, offset: chrono::FixedOffset) -> NaiveDate {
         self.0.with_timezone(&offset).date_naive()
     }
+
+    /// The wall-clock date and time of this instant at a fixed UTC offset.
+    pub fn local_datetime(&self, offset: chrono::FixedOffset) -> chrono::NaiveDateTime {
+        self.0.with_timezone(&offset).naive_local()
+    }
 }
 
 impl fmt::Display for Timestamp {

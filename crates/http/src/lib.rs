@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod feed;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 mod privacy;
 pub mod problem;
@@ -49,6 +50,10 @@ pub struct Api {
     pub metrics: metrics::Metrics,
     /// The live feed every SSE client follows.
     pub feed: feed::FeedHub,
+    /// The deadline engine's reminders, for `GET /v1/notifications`.
+    pub notifications: notifications::NotificationHub,
+    /// What the deadline engine did last, for `/readyz`.
+    pub engine: Arc<ombud_service::deadline_engine::EngineStatus>,
 }
 
 pub(crate) type Shared = State<Arc<Api>>;
@@ -83,6 +88,8 @@ pub const SERVED: &[(&str, &str)] = &[
     ("get", "/v1/cases/{id}/verify"),
     ("post", "/v1/cases/{id}/{command}"),
     ("get", "/v1/queue"),
+    ("get", "/v1/deadlines"),
+    ("get", "/v1/notifications"),
     ("get", "/v1/agencies/{code}"),
     ("get", "/v1/stats"),
     ("get", "/v1/access-log"),
@@ -105,6 +112,8 @@ fn handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<Arc<A
         ("get", "/v1/cases/{id}/verify") => get(verify),
         ("post", "/v1/cases/{id}/{command}") => post(command),
         ("get", "/v1/queue") => get(queue),
+        ("get", "/v1/deadlines") => get(deadlines),
+        ("get", "/v1/notifications") => get(notifications::stream),
         ("get", "/v1/agencies/{code}") => get(agency),
         ("get", "/v1/stats") => get(stats),
         ("get", "/v1/access-log") => get(privacy::access_log),
@@ -631,6 +640,48 @@ async fn queue(
     Ok(Json(items).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadlineParams {
+    office: Option<String>,
+    unit: Option<String>,
+    assignee: Option<String>,
+    within_days: Option<u32>,
+    overdue: Option<bool>,
+    proposed: Option<bool>,
+}
+
+/// Longest look ahead of the deadline board, in days.
+const MAX_WITHIN_DAYS: u32 = 366;
+
+async fn deadlines(
+    State(api): Shared,
+    headers: HeaderMap,
+    q: Result<Query<DeadlineParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    let p = query(q)?;
+    let within_days = p.within_days.unwrap_or(14);
+    if within_days > MAX_WITHIN_DAYS {
+        return Err(Problem::malformed(format!(
+            "`within_days`: at most {MAX_WITHIN_DAYS} days ahead"
+        )));
+    }
+    let filter = ombud_projection::models::deadline_board::BoardFilter {
+        office: opt("office", p.office.as_ref())?,
+        unit: opt("unit", p.unit.as_ref())?,
+        assignee: opt("assignee", p.assignee.as_ref())?,
+        overdue_only: p.overdue.unwrap_or(false),
+        proposed_only: p.proposed.unwrap_or(false),
+    };
+    let today = today(&api, filter.office.as_ref().unwrap_or(&actor.office));
+    let items = api
+        .service
+        .deadline_board(&actor, today, within_days, filter)
+        .await?;
+    Ok(Json(items).into_response())
+}
+
 async fn agency(
     State(api): Shared,
     Path(code): Path<String>,
@@ -715,7 +766,12 @@ async fn ready(State(api): Shared) -> Response {
     };
     (
         code,
-        Json(json!({ "ready": ready, "log_head": head, "projectors": status })),
+        Json(json!({
+            "ready": ready,
+            "log_head": head,
+            "projectors": status,
+            "deadline_engine": api.engine.last(),
+        })),
     )
         .into_response()
 }

@@ -10,6 +10,7 @@ use ombud_eventlog::AccessEntry;
 use ombud_projection::models::agency_dossier::DossierView;
 use ombud_projection::models::case_file::CaseFile;
 use ombud_projection::models::case_index::Page;
+use ombud_projection::models::deadline_board::BoardItem;
 use ombud_projection::models::office_stats::OfficeStatsView;
 use ombud_projection::models::work_queue::QueueItem;
 use ombud_projection::ProjectorStatus;
@@ -109,6 +110,26 @@ const QUEUE: &[Param] = &[
     ),
     MIN_SEQ,
 ];
+const DEADLINES: &[Param] = &[
+    (
+        "office",
+        "jawa-barat",
+        "One office (roles that see every office; others get their own)",
+    ),
+    ("unit", "riksa-1", "One examination unit"),
+    ("assignee", "riksa.siti", "One assignee"),
+    (
+        "within_days",
+        "14",
+        "Clocks due within this many days (default 14, at most 366)",
+    ),
+    ("overdue", "true", "Only clocks past due"),
+    (
+        "proposed",
+        "true",
+        "Only clocks with an open proposal of the deadline engine",
+    ),
+];
 const STATS: &[Param] = &[
     (
         "office",
@@ -184,6 +205,8 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/cases/{id}/events", "The case's audit trail, chain-verified, with any foreign messages on its subjects", TRAIL),
         r("get", "/v1/cases/{id}/verify", "Verify the case's hash chain from its first event", ONLY_MIN_SEQ),
         r("get", "/v1/queue", "My work queue, next due first", QUEUE),
+        r("get", "/v1/deadlines", "The deadline board: running clocks due within `within_days` (default 14), overdue first, with the deadline engine's open proposals; the caller's office (403 for another), any office for roles that see every office", DEADLINES),
+        r("get", "/v1/notifications", "Server-Sent Events stream of the deadline engine's reminders the token may see (live only; see docs/deadlines.md)", &[]),
         r("get", "/v1/agencies/{code}", "An office's dossier of an agency: the caller's own office, or ?office= for roles that see every office (403 for another office)", STATS),
         r("get", "/v1/stats", "Office statistics (404 no_statistics for an office without cases)", STATS),
         r("get", "/v1/access-log", "Who opened a confidential reporter's identity or looked a person up (DPO)", ACCESS),
@@ -366,6 +389,7 @@ pub fn answer(method: &str, path: &str) -> Option<Answer> {
         ("get", "/v1/cases/{id}/events") => trail(),
         ("get", "/v1/cases/{id}/verify") => verification(),
         ("get", "/v1/queue") => array_of::<QueueItem>(),
+        ("get", "/v1/deadlines") => array_of::<BoardItem>(),
         ("get", "/v1/agencies/{code}") => schema::<DossierView>(),
         ("get", "/v1/stats") => schema::<OfficeStatsView>(),
         ("get", "/v1/vocabulary") => schema::<ombud_service::Vocabularies>(),
@@ -375,11 +399,15 @@ pub fn answer(method: &str, path: &str) -> Option<Answer> {
             ("ready", json!({ "type": "boolean" })),
             ("log_head", json!({ "type": ["integer", "null"] })),
             ("projectors", array_of::<ProjectorStatus>()),
+            (
+                "deadline_engine",
+                json!({ "type": ["object", "null"], "description": "passes of the deadline engine so far and the last one's report (null before the first)" }),
+            ),
         ]),
         ("get", "/v1/openapi.json") => {
             json!({ "type": "object", "required": ["openapi", "paths"] })
         }
-        ("get", "/v1/events") => return Some(Answer::EventStream),
+        ("get", "/v1/events" | "/v1/notifications") => return Some(Answer::EventStream),
         ("get", "/healthz") => return Some(Answer::Text("text/plain")),
         ("get", "/metrics") => return Some(Answer::Text("text/plain; version=0.0.4")),
         _ => return None,

@@ -118,6 +118,18 @@ impl ReadModels {
         tasks
     }
 
+    /// A tree of this database that is not a projection (rebuilds leave it alone): state a
+    /// process keeps beside its read models, such as the deadline engine's reminders sent.
+    pub fn side_tree(&self, name: &str) -> Result<sled::Tree, ProjectionError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
+    /// Makes every write to this database so far durable (through its one flusher).
+    pub async fn flush(&self) -> Result<(), ProjectionError> {
+        self.flusher.wrote();
+        Ok(self.flusher.flush().await?)
+    }
+
     /// Every projector's status against the log head `head`.
     pub fn status(&self, head: Option<u64>) -> Vec<ProjectorStatus> {
         vec![self.cases.status(head), self.statistics.status(head)]

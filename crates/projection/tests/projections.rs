@@ -441,7 +441,7 @@ async fn a_scripted_office_reads_as_an_investigator_expects<B: Backend>(
     );
 
     // The deadline board and escalation candidates, judged at query time.
-    let board = deadline_board::board(&cases, today, 60, None).unwrap();
+    let board = deadline_board::board(&cases, today, 60, &Default::default()).unwrap();
     let on_board: Vec<_> = board
         .iter()
         .map(|b| (b.entry.case_id, b.entry.deadline.clock))

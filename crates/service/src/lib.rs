@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod commands;
+pub mod deadline_engine;
 pub mod error;
 pub mod input;
 pub mod privacy;

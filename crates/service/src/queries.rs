@@ -171,20 +171,32 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         .await
     }
 
-    /// Running clocks due within `within_days` (overdue first), in the actor's scope.
+    /// Running clocks due within `within_days` (overdue first), as `filter` narrows them, in
+    /// the actor's scope: their own office (naming another is forbidden), or any office for
+    /// roles that see every office.
     pub async fn deadline_board(
         &self,
         actor: &ombud_domain::Actor,
         today: NaiveDate,
         within_days: u32,
+        mut filter: deadline_board::BoardFilter,
     ) -> Result<Vec<deadline_board::BoardItem>, ServiceError> {
-        let (models, office) = (self.models().clone(), scope(actor));
+        match (scope(actor), &filter.office) {
+            (Some(own), Some(asked)) if own != *asked => {
+                return Err(ServiceError::Forbidden(format!(
+                    "the deadline board of another office ({asked}) is not yours to read"
+                )))
+            }
+            (Some(own), _) => filter.office = Some(own),
+            (None, _) => {}
+        }
+        let models = self.models().clone();
         off_the_runtime(move || {
             Ok(deadline_board::board(
                 &models.cases.trees(),
                 today,
                 within_days,
-                office.as_ref(),
+                &filter,
             )?)
         })
         .await

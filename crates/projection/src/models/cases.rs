@@ -27,9 +27,10 @@ impl Projector for CasesProjector {
         "files",
     ];
     const PER_CASE_ROWS: bool = true;
-    /// 3: case summaries with the heads' agenda and pending receipts; 2: the v2 procedure
-    /// (letters, the LHP, optional respondents); 1: v1.
-    const VERSION: u32 = 3;
+    /// 4: board rows with the unit and the engine's open proposal; 3: case summaries with
+    /// the heads' agenda and pending receipts; 2: the v2 procedure (letters, the LHP, optional
+    /// respondents); 1: v1.
+    const VERSION: u32 = 4;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;

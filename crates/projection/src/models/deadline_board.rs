@@ -3,7 +3,9 @@
 //! assignee). Due and overdue are judged at query time against the caller's date.
 
 use chrono::NaiveDate;
-use ombud_domain::{ActorId, AgencyCode, CaseId, CaseReference, Deadline, OfficeCode};
+use ombud_domain::taxonomy::ProposedAction;
+use ombud_domain::{ActorId, AgencyCode, CaseId, CaseReference, Deadline, OfficeCode, UnitCode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProjectionError;
@@ -12,7 +14,7 @@ use crate::rows::Rows;
 use crate::store::{case_key, date_key, Trees};
 
 /// A running clock on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClockEntry {
     /// The case.
     pub case_id: CaseId,
@@ -24,8 +26,23 @@ pub struct ClockEntry {
     pub agency: Option<AgencyCode>,
     /// The assigned investigator.
     pub assignee: Option<ActorId>,
+    /// The examination unit.
+    pub unit: Option<UnitCode>,
     /// The clock.
     pub deadline: Deadline,
+    /// The deadline engine's open proposal about this clock, if any.
+    pub proposal: Option<OpenProposal>,
+}
+
+/// An open proposal of the deadline engine, with the command that carries it out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OpenProposal {
+    /// The case position of its `action_proposed` event (what `dismiss-proposal` names).
+    pub seq: u64,
+    /// What is proposed.
+    pub action: ProposedAction,
+    /// The command a unit head or head of office runs to carry it out.
+    pub command: String,
 }
 
 /// The board rows of a case file.
@@ -44,6 +61,16 @@ pub(crate) fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ClockEntry)> {
                     office: file.office.clone(),
                     agency: file.respondent.as_ref().map(|r| r.agency_code.clone()),
                     assignee: file.state.assignee.clone(),
+                    unit: file.state.unit.clone(),
+                    proposal: file
+                        .state
+                        .open_proposals()
+                        .find(|p| p.clock == deadline.clock)
+                        .map(|p| OpenProposal {
+                            seq: p.seq,
+                            action: p.action,
+                            command: ombud_domain::engine::command_for(p.action).to_owned(),
+                        }),
                     deadline,
                 },
             )
@@ -68,7 +95,7 @@ pub(crate) fn update(rows: &mut Rows<'_>, old: Vec<(Vec<u8>, ClockEntry)>, new: 
 }
 
 /// A clock on the board, judged on a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BoardItem {
     /// The clock.
     #[serde(flatten)]
@@ -79,13 +106,44 @@ pub struct BoardItem {
     pub overdue: bool,
 }
 
-/// Running clocks due on or before `today + within_days` (overdue ones first), optionally of
-/// one office.
+/// Which clocks a board query lists (all of them unless narrowed).
+#[derive(Debug, Clone, Default)]
+pub struct BoardFilter {
+    /// Of one office.
+    pub office: Option<OfficeCode>,
+    /// Of one examination unit.
+    pub unit: Option<UnitCode>,
+    /// Of one assignee.
+    pub assignee: Option<ActorId>,
+    /// Only clocks past due.
+    pub overdue_only: bool,
+    /// Only clocks with an open proposal of the deadline engine.
+    pub proposed_only: bool,
+}
+
+impl BoardFilter {
+    fn admits(&self, entry: &ClockEntry, today: NaiveDate) -> bool {
+        self.office.as_ref().is_none_or(|o| *o == entry.office)
+            && self
+                .unit
+                .as_ref()
+                .is_none_or(|u| Some(u) == entry.unit.as_ref())
+            && self
+                .assignee
+                .as_ref()
+                .is_none_or(|a| Some(a) == entry.assignee.as_ref())
+            && (!self.overdue_only || entry.deadline.is_overdue_on(today))
+            && (!self.proposed_only || entry.proposal.is_some())
+    }
+}
+
+/// Running clocks due on or before `today + within_days` (overdue ones first), as `filter`
+/// narrows them.
 pub fn board(
     trees: &Trees,
     today: NaiveDate,
     within_days: u32,
-    office: Option<&OfficeCode>,
+    filter: &BoardFilter,
 ) -> Result<Vec<BoardItem>, ProjectionError> {
     let horizon = today
         .checked_add_days(chrono::Days::new(u64::from(within_days)))
@@ -102,7 +160,7 @@ pub fn board(
                 key: "clocks".into(),
                 why: e.to_string(),
             })?;
-        if office.is_some_and(|o| *o != entry.office) {
+        if !filter.admits(&entry, today) {
             continue;
         }
         let days_left = (entry.deadline.due_on - today).num_days();
@@ -122,7 +180,11 @@ pub fn escalation_candidates(
     office: Option<&OfficeCode>,
 ) -> Result<Vec<BoardItem>, ProjectionError> {
     let yesterday = today.pred_opt().unwrap_or(today);
-    Ok(board(trees, yesterday, 0, office)?
+    let filter = BoardFilter {
+        office: office.cloned(),
+        ..BoardFilter::default()
+    };
+    Ok(board(trees, yesterday, 0, &filter)?
         .into_iter()
         .map(|mut item| {
             item.days_left = (item.entry.deadline.due_on - today).num_days();
