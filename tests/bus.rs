@@ -289,6 +289,32 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
         .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
         .await;
     assert!(ordered.is_err(), "a reader created a consumer");
+
+    // The deadline engine's reminders (core NATS, published by ombud) reach the subscriber,
+    // which may not publish one itself.
+    let mut reminders = reader.subscribe("ombud.notify.>").await.unwrap();
+    reader.flush().await.unwrap();
+    let engine = connect_as(&url, "ombud", OMBUD_PASSWORD).await.unwrap();
+    let subject = "ombud.notify.jawa-barat.riksa.siti";
+    engine.publish(subject, "first".into()).await.unwrap();
+    engine.flush().await.unwrap();
+    reader.publish(subject, "forged".into()).await.unwrap();
+    reader.flush().await.unwrap();
+    engine.publish(subject, "second".into()).await.unwrap();
+    engine.flush().await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let message = tokio::time::timeout(Duration::from_secs(5), reminders.next())
+            .await
+            .expect("the subscriber receives ombud's reminders")
+            .unwrap();
+        got.push(String::from_utf8_lossy(&message.payload).into_owned());
+    }
+    assert_eq!(
+        got,
+        ["first", "second"],
+        "the subscriber's own publish was refused"
+    );
     assert!(stream.clone().purge().await.is_err(), "purge");
     assert!(stream.delete_message(1).await.is_err(), "delete a message");
     assert!(

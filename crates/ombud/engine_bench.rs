@@ -224,7 +224,7 @@ async fn load_case(
         )?)
         .await?;
     let letter = serde_json::json!({"missing": "Fotokopi KTP.",
-        "letter": {"via": "post", "date": "2026-09-01", "received_on": "2026-09-01"}});
+        "letter": {"via": "post", "number": "B/1/PW.13/2026", "date": "2026-09-01", "received_on": "2026-09-01"}});
     service
         .execute(request(
             Some(reported.case_id),

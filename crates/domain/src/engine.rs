@@ -230,6 +230,82 @@ mod tests {
         );
     }
 
+    /// Every act the plan makes is one the domain lets the `system` actor record: each
+    /// proposal follows its clock, and the closure meets its ground.
+    #[test]
+    fn every_planned_act_is_accepted_by_decide() {
+        use crate::command::{Command, CommandBody};
+        use crate::decide::decide;
+        use crate::event::EventData;
+        use crate::role::{Actor, Role};
+        use crate::taxonomy::ClosureReason;
+        let office = crate::ids::OfficeCode::parse("jawa-barat").unwrap_or_else(|e| panic!("{e}"));
+        let case = CaseId::from_uuid(uuid::Uuid::nil());
+        let at =
+            crate::time::Timestamp::parse("2026-03-01T02:00:00Z").unwrap_or_else(|e| panic!("{e}"));
+        let cases = [
+            (Status::AwaitingCompletion, ClockKind::Completion, true),
+            (Status::AwaitingCompletion, ClockKind::Completion, false),
+            (Status::UnderExamination, ClockKind::Clarification, false),
+            (
+                Status::AwaitingReporterResponse,
+                ClockKind::ReporterResponse,
+                false,
+            ),
+            (Status::CorrectiveAction, ClockKind::CorrectiveAction, false),
+            (Status::CorrectiveAction, ClockKind::SuperiorReport, false),
+            (Status::RapidResponse, ClockKind::RcoService, false),
+        ];
+        for (status, clock, auto_close) in cases {
+            let mut state = with_clock(status, clock, "2026-02-01");
+            state.case_id = Some(case);
+            state.office = Some(office.clone());
+            let policy = EnginePolicy {
+                auto_close_deemed_withdrawn: auto_close,
+                grace_days: 0,
+            };
+            let acts = plan(&state, day("2026-03-01"), &policy);
+            assert_eq!(acts.len(), 1, "{clock}: {acts:?}");
+            let body = match acts[0].act {
+                EngineAct::CloseDeemedWithdrawn => CommandBody::Close {
+                    reason: ClosureReason::IncompleteDeemedWithdrawn,
+                    pleno: None,
+                    letter: None,
+                    note: None,
+                },
+                EngineAct::Propose(action) => CommandBody::ProposeAction { action, clock },
+            };
+            let command = Command {
+                case_id: case,
+                actor: Actor {
+                    id: crate::ids::ActorId::parse("deadline-engine")
+                        .unwrap_or_else(|e| panic!("{e}")),
+                    role: Role::System,
+                    office: office.clone(),
+                },
+                at,
+                rules: std::sync::Arc::new(crate::deadline::Rules::default()),
+                body,
+            };
+            match decide(&state, command) {
+                Ok(event) => match (&event.data, acts[0].act) {
+                    (EventData::Closed(_), EngineAct::CloseDeemedWithdrawn) => {}
+                    (EventData::ActionProposed(p), EngineAct::Propose(action)) => {
+                        assert_eq!(
+                            (p.action, p.clock, p.due_on),
+                            (action, clock, day("2026-02-01"))
+                        );
+                    }
+                    (other, act) => panic!("{clock}: {act:?} made {other:?}"),
+                },
+                Err(e) => panic!(
+                    "{clock} ({status}): the domain refused {:?}: {e}",
+                    acts[0].act
+                ),
+            }
+        }
+    }
+
     #[test]
     fn clarification_goes_round_two_then_summons_and_closed_cases_get_nothing() {
         let mut state = with_clock(
