@@ -313,6 +313,8 @@ impl Application {
             feed: FeedHub::new(settings.feed.clone()),
             notifications,
             engine: engine.status(),
+            // Secure cookies wherever the browser does not talk to loopback.
+            web: ombud_http::web::session::WebSessions::new(!settings.listen.ip().is_loopback()),
         });
         let listener = match listener {
             Some(listener) => listener,

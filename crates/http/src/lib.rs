@@ -14,6 +14,7 @@ pub mod openapi;
 mod privacy;
 pub mod problem;
 pub mod serve;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -54,6 +55,8 @@ pub struct Api {
     pub notifications: notifications::NotificationHub,
     /// What the deadline engine did last, for `/readyz`.
     pub engine: Arc<ombud_service::deadline_engine::EngineStatus>,
+    /// The web interface's sessions.
+    pub web: web::session::WebSessions,
 }
 
 pub(crate) type Shared = State<Arc<Api>>;
@@ -146,6 +149,7 @@ pub fn router(api: Arc<Api>, body: BodyLimits) -> Router {
         router = router.route(path, route);
     }
     router
+        .merge(web::routes())
         .fallback(|| async {
             Problem::new(
                 StatusCode::NOT_FOUND,

@@ -1,0 +1,815 @@
+//! ombud's web interface (DESIGN.md §11), served beside the API on the same port:
+//! server-rendered pages that work without JavaScript, over the same service layer and the
+//! same rules as the API. Sign-in by bearer token opens a session ([`session`]); every form
+//! carries the session's CSRF token, and every command form an idempotency key and the case
+//! position it was rendered at (`If-Match`), so a double submit records one event and a stale
+//! page is told, not obeyed. The actions offered on a case are those the command registry and
+//! the domain's role and state rules allow this user now; a refusal reads beside its form.
+
+pub mod page;
+pub mod session;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ombud_domain::decide::{authorize, legal_states, permitted_roles};
+use ombud_domain::{Action, CaseId, CaseState, ClosureReason, CommandKind, IdempotencyKey};
+use ombud_service::input::COMMANDS;
+use ombud_service::{CommandInput, CommandRequest};
+use serde_json::Value;
+
+use crate::problem::Problem;
+use crate::Api;
+use page::{esc, html, page, redirect, Lang};
+use session::{Session, LANG_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE};
+
+type Shared = State<Arc<Api>>;
+type Params = Query<HashMap<String, String>>;
+
+/// The web interface's routes (merged into the API's router).
+pub fn routes() -> Router<Arc<Api>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(signin_form).post(signin))
+        .route("/signout", post(signout))
+        .route("/queue", get(queue))
+        .route("/cases", get(cases))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/do/{command}", post(act))
+        .route("/deadlines", get(deadlines))
+        .route("/assets/ombud.css", get(stylesheet))
+}
+
+/// The page language: `?lang=` (remembered in a cookie), else the cookie, else Indonesian.
+fn lang(headers: &HeaderMap, params: &HashMap<String, String>) -> (Lang, Option<String>) {
+    match params.get("lang") {
+        Some(asked) => {
+            let lang = Lang::parse(Some(asked));
+            (
+                lang,
+                Some(format!(
+                    "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+                    lang.code()
+                )),
+            )
+        }
+        None => (
+            Lang::parse(session::cookie(headers, LANG_COOKIE).as_deref()),
+            None,
+        ),
+    }
+}
+
+/// An HTML answer, with the language cookie when it changed.
+fn answer(status: StatusCode, body: String, lang_cookie: Option<String>) -> Response {
+    let mut response = html(status, body);
+    if let Some(cookie) = lang_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+async fn stylesheet() -> Response {
+    let mut response = page::CSS.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    response
+}
+
+async fn home(State(api): Shared, headers: HeaderMap) -> Response {
+    match api.web.of(&headers) {
+        Some(_) => redirect("/queue", &[]),
+        None => redirect("/signin", &[]),
+    }
+}
+
+fn signin_page(lang: Lang, csrf: &str, error: Option<&str>) -> String {
+    let error = error
+        .map(|e| {
+            format!(
+                "<p class=\"error\" id=\"token-error\" role=\"alert\">{}</p>",
+                esc(e)
+            )
+        })
+        .unwrap_or_default();
+    let described = if error.is_empty() {
+        "token-help"
+    } else {
+        "token-help token-error"
+    };
+    page(
+        lang,
+        lang.t("signin"),
+        None,
+        "/signin",
+        &format!(
+            "<form method=\"post\" action=\"/signin\">\
+             <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+             <label for=\"token\">{}</label>\
+             <input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"current-password\" \
+             required aria-describedby=\"{described}\">\
+             <p id=\"token-help\">{}</p>{error}\
+             <button type=\"submit\">{}</button></form>\
+             <p><a href=\"/signin?lang={}\">{}</a></p>",
+            esc(csrf),
+            lang.t("token"),
+            lang.t("token_help"),
+            lang.t("signin"),
+            if lang == Lang::Id { "en" } else { "id" },
+            lang.t("language"),
+        ),
+    )
+}
+
+async fn signin_form(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let csrf = session::random_token();
+    let mut response = answer(StatusCode::OK, signin_page(lang, &csrf, None), lang_cookie);
+    if let Ok(cookie) = HeaderValue::from_str(&api.web.set_cookie(SIGNIN_COOKIE, &csrf, Some(3600)))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+async fn signin(
+    State(api): Shared,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (lang, _) = lang(&headers, &HashMap::new());
+    // In-process callers (the tests' router) have no peer: they count as loopback.
+    let client = peer.map_or(std::net::IpAddr::from([127, 0, 0, 1]), |p| p.0 .0.ip());
+    let expected = session::cookie(&headers, SIGNIN_COOKIE).unwrap_or_default();
+    let given = form.get("_csrf").cloned().unwrap_or_default();
+    let fresh = session::random_token();
+    let again = |status, error: &str| {
+        let mut response = answer(status, signin_page(lang, &fresh, Some(error)), None);
+        if let Ok(cookie) =
+            HeaderValue::from_str(&api.web.set_cookie(SIGNIN_COOKIE, &fresh, Some(3600)))
+        {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        response
+    };
+    if expected.is_empty() || !session::same_secret(&expected, &given) {
+        return again(StatusCode::FORBIDDEN, lang.t("csrf"));
+    }
+    if api.web.locked_out(client) {
+        return again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked_out"));
+    }
+    let token = form.get("token").map(|t| t.trim()).unwrap_or_default();
+    let Some(actor) = api.tokens.actor(token).cloned() else {
+        api.web.failed(client);
+        return again(StatusCode::UNAUTHORIZED, lang.t("bad_token"));
+    };
+    let id = api.web.open(actor);
+    redirect(
+        "/queue",
+        &[
+            api.web.set_cookie(SESSION_COOKIE, &id, None),
+            api.web.set_cookie(SIGNIN_COOKIE, "", Some(0)),
+        ],
+    )
+}
+
+async fn signout(
+    State(api): Shared,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some((id, session)) = api.web.of(&headers) {
+        if form
+            .get("_csrf")
+            .is_some_and(|c| session::same_secret(c, &session.csrf))
+        {
+            api.web.close(&id);
+        } else {
+            let (lang, _) = lang(&headers, &HashMap::new());
+            return csrf_refused(lang, &session);
+        }
+    }
+    redirect(
+        "/signin",
+        &[api.web.set_cookie(SESSION_COOKIE, "", Some(0))],
+    )
+}
+
+fn csrf_refused(lang: Lang, session: &Session) -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        page(
+            lang,
+            lang.t("refused"),
+            Some((&session.actor, &session.csrf)),
+            "/",
+            &format!("<p class=\"error\" role=\"alert\">{}</p>", lang.t("csrf")),
+        ),
+    )
+}
+
+fn today(api: &Api, session: &Session) -> chrono::NaiveDate {
+    (api.clock)().local_date(api.service.rules().offices.offset_of(&session.actor.office))
+}
+
+fn status_label(lang: Lang, value: &Value) -> String {
+    let label = value
+        .as_str()
+        .and_then(|s| serde_json::from_value::<ombud_domain::Status>(Value::from(s)).ok())
+        .map(|s| match lang {
+            Lang::Id => s.label_id(),
+            Lang::En => s.label_en(),
+        });
+    esc(label.unwrap_or_else(|| value.as_str().unwrap_or("")))
+}
+
+fn clock_label(lang: Lang, value: &Value) -> String {
+    let label = serde_json::from_value::<ombud_domain::ClockKind>(value.clone())
+        .ok()
+        .map(|c| match lang {
+            Lang::Id => c.label_id(),
+            Lang::En => c.label_en(),
+        });
+    esc(label.unwrap_or_else(|| value.as_str().unwrap_or("")))
+}
+
+fn days_badge(lang: Lang, days_left: &Value, overdue: bool) -> String {
+    let days = days_left
+        .as_i64()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    if overdue {
+        format!(
+            "<span class=\"badge overdue\">{} ({days})</span>",
+            lang.t("overdue")
+        )
+    } else {
+        format!("<span class=\"badge\">{days}</span>")
+    }
+}
+
+fn case_rows(lang: Lang, items: &[Value]) -> String {
+    if items.is_empty() {
+        return format!("<p>{}</p>", lang.t("nothing"));
+    }
+    let mut out = format!(
+        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th></tr></thead><tbody>",
+        lang.t("reference"),
+        lang.t("status"),
+        lang.t("next_due"),
+        lang.t("days_left"),
+        lang.t("agency"),
+        lang.t("assignee")
+    );
+    for item in items {
+        let overdue = item["overdue"] == true;
+        let days = match &item["days_left"] {
+            Value::Null => String::new(),
+            d => days_badge(lang, d, overdue),
+        };
+        out.push_str(&format!(
+            "<tr><td><a href=\"/cases/{}\">{}</a></td><td>{}</td><td>{}</td><td>{days}</td>\
+             <td>{}</td><td>{}</td></tr>",
+            esc(item["case_id"].as_str().unwrap_or("")),
+            esc(item["reference"].as_str().unwrap_or("")),
+            status_label(lang, &item["status"]),
+            esc(item["next_due"].as_str().unwrap_or("")),
+            esc(item["agency_name"]
+                .as_str()
+                .or(item["agency"].as_str())
+                .unwrap_or("")),
+            esc(item["assignee"].as_str().unwrap_or("")),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+fn problem_page(lang: Lang, session: &Session, problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = if status == StatusCode::NOT_FOUND {
+        lang.t("not_found")
+    } else {
+        lang.t("refused")
+    };
+    html(
+        status,
+        page(
+            lang,
+            title,
+            Some((&session.actor, &session.csrf)),
+            "/",
+            &format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                esc(&problem.detail)
+            ),
+        ),
+    )
+}
+
+async fn queue(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        // Not signed in (or the session ended): to the sign-in page.
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let items = match api
+        .service
+        .queue(&session.actor, None, today(&api, &session), None)
+        .await
+    {
+        Ok(items) => items,
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let items: Vec<Value> = items
+        .iter()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect();
+    answer(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.t("queue"),
+            Some((&session.actor, &session.csrf)),
+            "/queue",
+            &case_rows(lang, &items),
+        ),
+        lang_cookie,
+    )
+}
+
+async fn cases(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        // Not signed in (or the session ended): to the sign-in page.
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let status = params
+        .get("status")
+        .filter(|s| !s.is_empty())
+        .and_then(|s| serde_json::from_value::<ombud_domain::Status>(Value::from(s.as_str())).ok());
+    let query = ombud_service::queries::ListQuery {
+        filter: ombud_projection::models::case_index::CaseFilter {
+            status: status.map(|s| vec![s]),
+            overdue: params.get("overdue").map(|o| o == "true"),
+            ..Default::default()
+        },
+        order: Default::default(),
+        cursor: params.get("cursor").cloned().filter(|c| !c.is_empty()),
+        limit: 50,
+        today: today(&api, &session),
+        min_seq: None,
+    };
+    let page_of = match api.service.list_cases(&session.actor, query).await {
+        Ok(p) => p,
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let value = serde_json::to_value(&page_of).unwrap_or(Value::Null);
+    let items = value["items"].as_array().cloned().unwrap_or_default();
+    let mut options = format!("<option value=\"\">{}</option>", lang.t("status"));
+    for s in ombud_domain::Status::ALL {
+        let selected = if Some(*s) == status { " selected" } else { "" };
+        options.push_str(&format!(
+            "<option value=\"{}\"{selected}>{}</option>",
+            s.as_str(),
+            esc(match lang {
+                Lang::Id => s.label_id(),
+                Lang::En => s.label_en(),
+            })
+        ));
+    }
+    let mut main = format!(
+        "<form method=\"get\" action=\"/cases\"><label for=\"status\">{}</label>\
+         <select id=\"status\" name=\"status\">{options}</select>\
+         <button type=\"submit\">{}</button></form>{}",
+        lang.t("status"),
+        lang.t("submit"),
+        case_rows(lang, &items)
+    );
+    if let Some(next) = value["next_cursor"].as_str() {
+        let status = status.map(|s| s.as_str()).unwrap_or("");
+        main.push_str(&format!(
+            "<p><a href=\"/cases?status={status}&amp;cursor={}\">{}</a></p>",
+            esc(next),
+            lang.t("next_page")
+        ));
+    }
+    answer(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.t("cases"),
+            Some((&session.actor, &session.csrf)),
+            "/cases",
+            &main,
+        ),
+        lang_cookie,
+    )
+}
+
+async fn deadlines(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        // Not signed in (or the session ended): to the sign-in page.
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let filter = ombud_projection::models::deadline_board::BoardFilter {
+        overdue_only: params.get("overdue").is_some_and(|o| o == "true"),
+        ..Default::default()
+    };
+    let items = match api
+        .service
+        .deadline_board(&session.actor, today(&api, &session), 30, filter)
+        .await
+    {
+        Ok(items) => items,
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let mut main = format!(
+        "<p><a href=\"/deadlines?overdue=true\">{}</a></p>",
+        lang.t("overdue")
+    );
+    if items.is_empty() {
+        main.push_str(&format!("<p>{}</p>", lang.t("nothing")));
+    } else {
+        main.push_str(&format!(
+            "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+             <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+             <th scope=\"col\">{}</th></tr></thead><tbody>",
+            lang.t("due"),
+            lang.t("days_left"),
+            lang.t("clock"),
+            lang.t("reference"),
+            lang.t("assignee"),
+            lang.t("proposal")
+        ));
+        for item in &items {
+            let v = serde_json::to_value(item).unwrap_or(Value::Null);
+            let proposal = v["proposal"]["action"].as_str().unwrap_or("");
+            main.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/cases/{}\">{}</a></td>\
+                 <td>{}</td><td>{}</td></tr>",
+                esc(v["deadline"]["due_on"].as_str().unwrap_or("")),
+                days_badge(lang, &v["days_left"], item.overdue),
+                clock_label(lang, &v["deadline"]["clock"]),
+                esc(v["case_id"].as_str().unwrap_or("")),
+                esc(v["reference"].as_str().unwrap_or("")),
+                esc(v["assignee"].as_str().unwrap_or("")),
+                esc(proposal),
+            ));
+        }
+        main.push_str("</tbody></table>");
+    }
+    answer(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.t("deadlines"),
+            Some((&session.actor, &session.csrf)),
+            "/deadlines",
+            &main,
+        ),
+        lang_cookie,
+    )
+}
+
+/// A disclosed field as text: the text, a name, or why it is not shown.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Object(o) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                o.get("reason")
+                    .and_then(Value::as_str)
+                    .map(|r| format!("[{r}]"))
+            })
+            .unwrap_or_else(|| "[…]".to_owned()),
+        other => other.to_string(),
+    }
+}
+
+/// What `session`'s user may do on a case in `state` now: each command of the registry their
+/// role may use in this status and office (the closures as one form per allowed ground set).
+fn allowed_commands(
+    session: &Session,
+    state: &CaseState,
+) -> Vec<&'static ombud_service::input::CommandSpec> {
+    let actor = &session.actor;
+    let may = |action: Action| {
+        permitted_roles(action).contains(&actor.role)
+            && legal_states(action).contains(&state.status)
+            && authorize(state, actor, action).is_ok()
+    };
+    COMMANDS
+        .iter()
+        .filter(|spec| {
+            let Some(kind) = CommandKind::ALL.iter().find(|k| k.as_str() == spec.route) else {
+                return false;
+            };
+            match kind {
+                CommandKind::Report | CommandKind::ProposeAction => false,
+                CommandKind::Close => ClosureReason::ALL.iter().any(|r| may(Action::Close(*r))),
+                other => may(Action::Command(*other)),
+            }
+        })
+        .collect()
+}
+
+/// A refused submission, shown beside its form.
+struct Refusal<'a> {
+    route: &'a str,
+    body: &'a str,
+    message: String,
+}
+
+async fn case_page(
+    State(api): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        // Not signed in (or the session ended): to the sign-in page.
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let notice = params.get("done").map(|_| lang.t("recorded"));
+    let mut response = render_case(&api, &session, lang, &id, None, notice).await;
+    if let Some(cookie) = lang_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+async fn render_case(
+    api: &Api,
+    session: &Session,
+    lang: Lang,
+    id: &str,
+    refusal: Option<(StatusCode, Refusal<'_>)>,
+    notice: Option<&str>,
+) -> Response {
+    let not_found = || {
+        problem_page(
+            lang,
+            session,
+            &Problem::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such case",
+                lang.t("not_found"),
+            ),
+        )
+    };
+    let Ok(case_id) = id.parse::<uuid::Uuid>().map(CaseId::from_uuid) else {
+        return not_found();
+    };
+    let (file, case_seq) = match api
+        .service
+        .case_file(&session.actor, case_id, None, "GET /cases/{id}")
+        .await
+    {
+        Ok(found) => found,
+        Err(ombud_service::ServiceError::NotFound(_)) => return not_found(),
+        Err(e) => return problem_page(lang, session, &Problem::from(e)),
+    };
+    let state: CaseState = serde_json::from_value(file["state"].clone()).unwrap_or_default();
+    let reference = file["reference"].as_str().unwrap_or("").to_owned();
+    let mut main = String::new();
+    if let Some(notice) = notice {
+        main.push_str(&format!("<p class=\"notice\" role=\"status\">{notice}</p>"));
+    }
+    main.push_str(&format!(
+        "<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+        lang.t("status"),
+        status_label(lang, &file["state"]["status"]),
+        lang.t("office"),
+        esc(file["office"].as_str().unwrap_or("")),
+        lang.t("agency"),
+        esc(file["respondent"]["agency_name"].as_str().unwrap_or("")),
+        lang.t("reporter"),
+        esc(&shown(&file["reporter"]["identity"])),
+        lang.t("assignee"),
+        esc(file["state"]["assignee"].as_str().unwrap_or("")),
+        lang.t("summary"),
+        esc(&shown(&file["summary"])),
+    ));
+    // Clocks.
+    if let Some(clocks) = file["state"]["clocks"]
+        .as_object()
+        .filter(|c| !c.is_empty())
+    {
+        main.push_str(&format!(
+            "<h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+             </tr></thead><tbody>",
+            lang.t("clock"),
+            lang.t("clock"),
+            lang.t("due")
+        ));
+        for (kind, clock) in clocks {
+            main.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td></tr>",
+                clock_label(lang, &Value::from(kind.as_str())),
+                esc(clock["deadline"]["due_on"].as_str().unwrap_or("…"))
+            ));
+        }
+        main.push_str("</tbody></table>");
+    }
+    // Timeline.
+    main.push_str(&format!(
+        "<h2>{}</h2><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th></tr></thead><tbody>",
+        lang.t("timeline"),
+        lang.t("when"),
+        lang.t("what"),
+        lang.t("who"),
+        lang.t("role"),
+        lang.t("text")
+    ));
+    for line in file["timeline"].as_array().into_iter().flatten() {
+        let event = line["event_type"]
+            .as_str()
+            .and_then(|t| serde_json::from_value::<ombud_domain::EventType>(Value::from(t)).ok())
+            .map(|t| match lang {
+                Lang::Id => t.label_id(),
+                Lang::En => t.label_en(),
+            })
+            .unwrap_or_else(|| line["event_type"].as_str().unwrap_or(""));
+        main.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            line["case_seq"],
+            esc(line["at"].as_str().unwrap_or("")),
+            esc(event),
+            esc(line["actor"].as_str().unwrap_or("")),
+            esc(line["role"].as_str().unwrap_or("")),
+            esc(&shown(&line["text"])),
+        ));
+    }
+    main.push_str("</tbody></table>");
+    // Actions.
+    let allowed = allowed_commands(session, &state);
+    if !allowed.is_empty() {
+        main.push_str(&format!("<h2>{}</h2>", lang.t("actions")));
+    }
+    let (status, refusal) = match refusal {
+        Some((status, r)) => (status, Some(r)),
+        None => (StatusCode::OK, None),
+    };
+    for spec in allowed {
+        let kind = CommandKind::ALL
+            .iter()
+            .find(|k| k.as_str() == spec.route)
+            .map_or(spec.route, |k| k.describe());
+        let failed = refusal.as_ref().filter(|r| r.route == spec.route);
+        let body = failed.map_or(spec.example, |r| r.body);
+        let error = failed
+            .map(|r| {
+                format!(
+                    "<p class=\"error\" id=\"error-{0}\" role=\"alert\">{1}</p>",
+                    spec.route,
+                    esc(&r.message)
+                )
+            })
+            .unwrap_or_default();
+        let described = if failed.is_some() {
+            format!(" aria-describedby=\"error-{}\"", spec.route)
+        } else {
+            String::new()
+        };
+        main.push_str(&format!(
+            "<details{open}><summary>{}</summary><p>{}</p>\
+             <form method=\"post\" action=\"/cases/{case_id}/do/{route}\">\
+             <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"_key\" value=\"{key}\">\
+             <input type=\"hidden\" name=\"_if_match\" value=\"{case_seq}\">\
+             <label for=\"body-{route}\">{}</label>\
+             <textarea id=\"body-{route}\" name=\"body\"{described}>{}</textarea>{error}\
+             <button type=\"submit\">{}</button></form></details>",
+            esc(kind),
+            esc(spec.summary),
+            lang.t("body"),
+            esc(body),
+            lang.t("submit"),
+            open = if failed.is_some() { " open" } else { "" },
+            route = spec.route,
+            csrf = esc(&session.csrf),
+            key = session::random_token(),
+        ));
+    }
+    html(
+        status,
+        page(
+            lang,
+            &reference,
+            Some((&session.actor, &session.csrf)),
+            "/cases",
+            &main,
+        ),
+    )
+}
+
+async fn act(
+    State(api): Shared,
+    Path((id, command)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        // Not signed in (or the session ended): to the sign-in page.
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, _) = lang(&headers, &HashMap::new());
+    let csrf_ok = form
+        .get("_csrf")
+        .is_some_and(|c| session::same_secret(c, &session.csrf));
+    if !csrf_ok {
+        return csrf_refused(lang, &session);
+    }
+    let body = form.get("body").cloned().unwrap_or_default();
+    let refused = |status: StatusCode, message: String| {
+        let api = api.clone();
+        let (session, id, command, body) =
+            (session.clone(), id.clone(), command.clone(), body.clone());
+        async move {
+            render_case(
+                &api,
+                &session,
+                lang,
+                &id,
+                Some((
+                    status,
+                    Refusal {
+                        route: &command,
+                        body: &body,
+                        message,
+                    },
+                )),
+                None,
+            )
+            .await
+        }
+    };
+    let Ok(case_id) = id.parse::<uuid::Uuid>().map(CaseId::from_uuid) else {
+        return refused(StatusCode::NOT_FOUND, lang.t("not_found").to_owned()).await;
+    };
+    if command == "report" || command == "propose-action" {
+        return refused(StatusCode::NOT_FOUND, lang.t("not_found").to_owned()).await;
+    }
+    let input = match CommandInput::parse(&command, body.as_bytes()) {
+        Ok(input) => input,
+        Err(e) => {
+            let problem = Problem::from(e);
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, problem.detail).await;
+        }
+    };
+    let key = form
+        .get("_key")
+        .and_then(|k| IdempotencyKey::parse(&format!("web-{k}")).ok());
+    let if_match = form.get("_if_match").and_then(|m| m.parse::<u64>().ok());
+    let result = api
+        .service
+        .execute(CommandRequest {
+            case_id: Some(case_id),
+            actor: session.actor.clone(),
+            idempotency_key: key,
+            if_match,
+            correlation_id: None,
+            at: None,
+            input,
+        })
+        .await;
+    match result {
+        Ok(_) => redirect(&format!("/cases/{case_id}?done={command}"), &[]),
+        Err(ombud_service::ServiceError::Conflict { .. }) => {
+            refused(StatusCode::CONFLICT, lang.t("conflict").to_owned()).await
+        }
+        Err(e) => {
+            let problem = Problem::from(e);
+            let status =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            refused(status, problem.detail).await
+        }
+    }
+}

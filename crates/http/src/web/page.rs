@@ -1,0 +1,235 @@
+//! The pages' frame: HTML escaping, the two languages (Indonesian by default, English
+//! selectable), the layout with a navigation that shows only what the signed-in role may use,
+//! and the headers every page carries (a strict Content-Security-Policy: no script, no inline
+//! style, forms only to ombud itself, never framed).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ombud_domain::{Actor, Role};
+
+/// The Content-Security-Policy of every page.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The stylesheet, served at `/assets/ombud.css`.
+pub const CSS: &str = include_str!("ombud.css");
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Bahasa Indonesia (the default).
+    Id,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `id` or `en`; anything else reads as Indonesian.
+    pub fn parse(text: Option<&str>) -> Lang {
+        match text {
+            Some("en") => Lang::En,
+            _ => Lang::Id,
+        }
+    }
+
+    /// The `lang` attribute and cookie value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    /// The text for `key` in this language (the key itself when none is known).
+    pub fn t(self, key: &'static str) -> &'static str {
+        let (id, en) = match key {
+            "app" => ("ombud: pengelolaan laporan", "ombud: case management"),
+            "signin" => ("Masuk", "Sign in"),
+            "signout" => ("Keluar", "Sign out"),
+            "token" => ("Token akses", "Access token"),
+            "token_help" => (
+                "Token yang diberikan administrator untuk peran Anda.",
+                "The token your administrator issued for your role.",
+            ),
+            "bad_token" => ("Token tidak dikenal.", "Unknown token."),
+            "locked_out" => (
+                "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.",
+                "Too many failed sign-ins. Try again in 15 minutes.",
+            ),
+            "queue" => ("Antrean kerja saya", "My work queue"),
+            "cases" => ("Laporan", "Cases"),
+            "deadlines" => ("Tenggat", "Deadlines"),
+            "reference" => ("Nomor registrasi", "Reference"),
+            "status" => ("Status", "Status"),
+            "agency" => ("Terlapor", "Respondent"),
+            "assignee" => ("Pemeriksa", "Assignee"),
+            "next_due" => ("Tenggat berikutnya", "Next due"),
+            "days_left" => ("Sisa hari", "Days left"),
+            "overdue" => ("Lewat tenggat", "Overdue"),
+            "nothing" => ("Tidak ada.", "Nothing here."),
+            "timeline" => ("Riwayat", "Timeline"),
+            "when" => ("Waktu", "When"),
+            "who" => ("Oleh", "Who"),
+            "role" => ("Peran", "Role"),
+            "what" => ("Peristiwa", "What"),
+            "text" => ("Keterangan", "Text"),
+            "actions" => ("Tindakan yang dapat Anda lakukan", "What you may do now"),
+            "body" => ("Isian (JSON)", "Fields (JSON)"),
+            "submit" => ("Kirim", "Submit"),
+            "clock" => ("Tenggat", "Clock"),
+            "due" => ("Jatuh tempo", "Due"),
+            "proposal" => ("Usulan", "Proposal"),
+            "reporter" => ("Pelapor", "Reporter"),
+            "summary" => ("Ringkasan", "Summary"),
+            "office" => ("Kantor", "Office"),
+            "not_found" => ("Laporan tidak ditemukan.", "No such case."),
+            "csrf" => (
+                "Formulir ini sudah tidak berlaku. Muat ulang halaman dan kirim lagi.",
+                "This form is no longer valid. Reload the page and submit again.",
+            ),
+            "recorded" => ("Tercatat.", "Recorded."),
+            "refused" => ("Ditolak", "Refused"),
+            "conflict" => (
+                "Laporan ini sudah berubah sejak halaman dibuka. Periksa riwayatnya lalu coba lagi.",
+                "The case changed since this page was opened. Look at its timeline and try again.",
+            ),
+            "language" => ("English", "Bahasa Indonesia"),
+            "next_page" => ("Berikutnya", "Next"),
+            _ => (key, key),
+        };
+        match self {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+}
+
+/// `text` escaped for HTML text and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the navigation offers `role`.
+fn nav(lang: Lang, actor: &Actor, csrf: &str, here: &str) -> String {
+    let mut links = vec![];
+    let works_cases = !matches!(actor.role, Role::Dpo);
+    if works_cases {
+        links.push(("/queue", "queue"));
+        links.push(("/cases", "cases"));
+        links.push(("/deadlines", "deadlines"));
+    }
+    let mut out = String::from("<nav aria-label=\"ombud\"><ul>");
+    for (href, key) in links {
+        let current = if href == here {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "<li><a href=\"{href}\"{current}>{}</a></li>",
+            lang.t(key)
+        ));
+    }
+    let other = match lang {
+        Lang::Id => "en",
+        Lang::En => "id",
+    };
+    out.push_str(&format!(
+        "<li><a href=\"{here}?lang={other}\" hreflang=\"{other}\">{}</a></li>",
+        lang.t("language")
+    ));
+    out.push_str(&format!(
+        "</ul><p class=\"who\">{} ({}, {})</p>\
+         <form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"_csrf\" \
+         value=\"{}\"><button type=\"submit\">{}</button></form></nav>",
+        esc(actor.id.as_str()),
+        esc(match lang {
+            Lang::Id => actor.role.label_id(),
+            Lang::En => actor.role.label_en(),
+        }),
+        esc(actor.office.as_str()),
+        esc(csrf),
+        lang.t("signout")
+    ));
+    out
+}
+
+/// A whole page: `title`, the navigation when signed in, then `main`.
+pub fn page(
+    lang: Lang,
+    title: &str,
+    signed_in: Option<(&Actor, &str)>,
+    here: &str,
+    main: &str,
+) -> String {
+    let nav = signed_in
+        .map(|(actor, csrf)| nav(lang, actor, csrf, here))
+        .unwrap_or_default();
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · ombud</title><link rel=\"stylesheet\" href=\"/assets/ombud.css\"></head>\
+         <body><header><p class=\"app\">{}</p>{nav}</header><main><h1>{}</h1>{main}</main>\
+         </body></html>",
+        lang.code(),
+        esc(title),
+        lang.t("app"),
+        esc(title)
+    )
+}
+
+/// An HTML answer with the page headers.
+pub fn html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    secure_headers(h);
+    response
+}
+
+/// The headers every page and redirect carries.
+pub fn secure_headers(h: &mut axum::http::HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// A 303 to `to`, with `cookies` set.
+pub fn redirect(to: &str, cookies: &[String]) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let h = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(to) {
+        h.insert(header::LOCATION, location);
+    }
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            h.append(header::SET_COOKIE, value);
+        }
+    }
+    secure_headers(h);
+    response
+}

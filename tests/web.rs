@@ -1,0 +1,476 @@
+//! The web interface through its pages, in process (the application as `ombud serve`
+//! assembles it, on the embedded log and on JetStream, its router called as a browser would):
+//! sign-in with CSRF and lock-out, sessions in HttpOnly SameSite=Strict cookies, the strict
+//! Content-Security-Policy, the work queue, the case file with the actions the user may take,
+//! a double submit that records one event, a stale page that is told, a refusal beside its
+//! form with nothing written, another office's case that reads as absent, both languages.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ombud_app::config::WriteKeysSetting;
+use ombud_app::{Application, Settings, TokenSource};
+use ombud_domain::{Role, Timestamp};
+use ombud_envelope::MasterKey;
+use ombud_http::Tokens;
+use ombud_testkit::{NatsServer, TempDir};
+use serde_json::{json, Value};
+use tower::ServiceExt as _;
+
+async fn build(dir: &TempDir, nats: Option<&str>) -> Application {
+    let mut settings = Settings::from_config(ombud_app::config::load(None).unwrap()).unwrap();
+    settings.data = dir.path().to_owned();
+    settings.nats = nats.map(str::to_owned);
+    settings.nats_config.request_timeout_ms = 5_000;
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    let at = Timestamp::parse("2026-09-01T02:00:00Z").unwrap();
+    settings.clock = Arc::new(move || at);
+    let secret = || MasterKey::generate().to_hex();
+    settings.security.master_key = secret();
+    settings.security.blind_index_key = secret();
+    settings.security.write_keys = WriteKeysSetting::Text(format!("test:{}", secret()));
+    let mut tokens = Tokens::default();
+    let person = |id: &str, role, office: &str| ombud_testkit::people::named(id, role, office);
+    tokens.insert("t-intake", person("pvl.rina", Role::Intake, "jawa-barat"));
+    tokens.insert(
+        "t-inv",
+        person("riksa.siti", Role::Investigator, "jawa-barat"),
+    );
+    tokens.insert(
+        "t-head",
+        person("kanit.ahmad", Role::UnitHead, "jawa-barat"),
+    );
+    tokens.insert(
+        "t-other",
+        person("riksa.joni", Role::Investigator, "jakarta-raya"),
+    );
+    settings.tokens = TokenSource::Given(tokens);
+    Application::build(settings).await.unwrap()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Answer {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    fn location(&self) -> &str {
+        self.headers["location"].to_str().unwrap()
+    }
+
+    /// The value of the hidden field `name` in the form posting to `action`.
+    fn field(&self, action: &str, name: &str) -> String {
+        let form = &self.text[self
+            .text
+            .find(&format!("action=\"{action}\""))
+            .unwrap_or_else(|| panic!("a form posting to {action} in {}", self.text))..];
+        let at = form.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        form[at..at + form[at..].find('"').unwrap()].to_owned()
+    }
+}
+
+fn value_of(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+async fn browse(
+    app: &Application,
+    method: &str,
+    uri: &str,
+    cookies: &[(&str, &str)],
+    form: &[(&str, &str)],
+) -> Answer {
+    let mut req = Request::builder().method(method).uri(uri);
+    if !cookies.is_empty() {
+        let header: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        req = req.header("cookie", header.join("; "));
+    }
+    let body = if method == "POST" {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+        let pairs: Vec<String> = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        Body::from(pairs.join("&"))
+    } else {
+        Body::empty()
+    };
+    let response = app.router().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        text: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn api(
+    app: &Application,
+    token: &str,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if method == "POST" {
+        req = req.header("idempotency-key", uuid::Uuid::now_v7().to_string());
+    }
+    let req = req
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    let response = app.router().oneshot(req).await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{method} {uri}: {}",
+        response.status()
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
+/// Signs in with `token` through the sign-in page; returns the session cookie's value.
+async fn sign_in(app: &Application, token: &str) -> String {
+    let form = browse(app, "GET", "/signin", &[], &[]).await;
+    let pre = value_of(&form.cookie("ombud_signin").unwrap());
+    let csrf = form.field("/signin", "_csrf");
+    let signed = browse(
+        app,
+        "POST",
+        "/signin",
+        &[("ombud_signin", &pre)],
+        &[("_csrf", &csrf), ("token", token)],
+    )
+    .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+    assert_eq!(signed.location(), "/queue");
+    value_of(&signed.cookie("ombud_session").unwrap())
+}
+
+async fn walk(app: Application) {
+    // Signed out: every page leads to the sign-in page, which carries the page headers.
+    let home = browse(&app, "GET", "/queue", &[], &[]).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location(), "/signin");
+    let form = browse(&app, "GET", "/signin", &[], &[]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.starts_with("<!doctype html><html lang=\"id\">"),
+        "{}",
+        form.text
+    );
+    assert!(form
+        .text
+        .contains("<label for=\"token\">Token akses</label>"));
+    let csp = form.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let pre_cookie = form.cookie("ombud_signin").unwrap();
+    assert!(
+        pre_cookie.contains("HttpOnly") && pre_cookie.contains("SameSite=Strict"),
+        "{pre_cookie}"
+    );
+    let pre = value_of(&pre_cookie);
+    let csrf = form.field("/signin", "_csrf");
+
+    // Sign-in: a form without its CSRF token is refused; a wrong token says so.
+    let forged = browse(
+        &app,
+        "POST",
+        "/signin",
+        &[("ombud_signin", &pre)],
+        &[("token", "t-inv")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.cookie("ombud_session").is_none());
+    let wrong = browse(
+        &app,
+        "POST",
+        "/signin",
+        &[("ombud_signin", &pre)],
+        &[("_csrf", &csrf), ("token", "nope")],
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong.text.contains("Token tidak dikenal."),
+        "{}",
+        wrong.text
+    );
+    let session = sign_in(&app, "t-inv").await;
+
+    // A case for the investigator (through the API), then their queue in the browser.
+    let case = api(&app, "t-intake", "POST", "/v1/cases", Some(json!({
+        "office": "jawa-barat", "channel": "walk_in", "track": "regular",
+        "reporter": { "name": "Asep Saepudin", "nik": "3278010101800001" },
+        "respondent": { "agency_code": "disdukcapil-kota-tasikmalaya",
+                        "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya" },
+        "forms": ["undue_delay"], "prior_complaint": true, "summary": "KTP-el tidak kunjung terbit."
+    }))).await["case_id"].as_str().unwrap().to_owned();
+    for stage in ["formal", "material"] {
+        api(
+            &app,
+            "t-intake",
+            "POST",
+            &format!("/v1/cases/{case}/record-verification"),
+            Some(json!({"stage": stage, "passed": true})),
+        )
+        .await;
+    }
+    api(&app, "t-head", "POST", &format!("/v1/cases/{case}/accept"), Some(json!({
+        "pleno": {"number": "PLENO/2026/1", "date": "2026-09-01"}, "unit": "riksa-1", "assignee": "riksa.siti"
+    }))).await;
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+    let cookies = [("ombud_session", session.as_str())];
+    let queue = browse(&app, "GET", "/queue", &cookies, &[]).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+    assert!(
+        queue.text.contains(&format!("href=\"/cases/{case}\"")),
+        "{}",
+        queue.text
+    );
+    assert!(
+        queue.text.contains("Sedang diperiksa") || queue.text.contains("Pemeriksaan"),
+        "{}",
+        queue.text
+    );
+
+    // The case file, with the investigator's actions (a note, a clarification; not the
+    // unit head's acceptance).
+    let page = browse(&app, "GET", &format!("/cases/{case}"), &cookies, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("Asep Saepudin"),
+        "the reporter, as disclosed to the examiner"
+    );
+    let note_action = format!("/cases/{case}/do/notes");
+    assert!(page.text.contains(&format!("action=\"{note_action}\"")));
+    assert!(page.text.contains("<label for=\"body-notes\">"));
+    assert!(page.text.contains(&format!(
+        "action=\"/cases/{case}/do/request-clarification\""
+    )));
+    assert!(!page
+        .text
+        .contains(&format!("action=\"/cases/{case}/do/accept\"")));
+    let (csrf, key, seen) = (
+        page.field(&note_action, "_csrf"),
+        page.field(&note_action, "_key"),
+        page.field(&note_action, "_if_match"),
+    );
+    let head = app.log().head().await.unwrap();
+
+    // Without the session's CSRF token: refused, nothing written.
+    let forged = browse(
+        &app,
+        "POST",
+        &note_action,
+        &cookies,
+        &[
+            ("_key", &key),
+            ("_if_match", &seen),
+            ("body", r#"{"note":"palsu"}"#),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.log().head().await.unwrap(), head);
+
+    // Submitted twice (a double click): one event.
+    let note = [
+        ("_csrf", csrf.as_str()),
+        ("_key", key.as_str()),
+        ("_if_match", seen.as_str()),
+        ("body", r#"{"note":"Sudah ditelepon."}"#),
+    ];
+    let first = browse(&app, "POST", &note_action, &cookies, &note).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text);
+    let second = browse(&app, "POST", &note_action, &cookies, &note).await;
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.text);
+    assert_eq!(
+        app.log().head().await.unwrap(),
+        head + 1,
+        "one event for a double submit"
+    );
+    let trail = api(
+        &app,
+        "t-head",
+        "GET",
+        &format!("/v1/cases/{case}/events"),
+        None,
+    )
+    .await;
+    let last = trail["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event"]["type"], "ombud.case.note_added", "{last}");
+    assert_eq!(last["event"]["actor"], "riksa.siti");
+
+    // A stale page (rendered before that note) with a new key: told, not obeyed.
+    let stale = browse(
+        &app,
+        "POST",
+        &note_action,
+        &cookies,
+        &[
+            ("_csrf", &csrf),
+            ("_key", "another-click"),
+            ("_if_match", &seen),
+            ("body", r#"{"note":"Lagi."}"#),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    assert!(stale.text.contains("sudah berubah"), "{}", stale.text);
+    assert_eq!(app.log().head().await.unwrap(), head + 1);
+
+    // A refusal by the domain reads beside its form, with what was typed, nothing written.
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+    let page = browse(&app, "GET", &format!("/cases/{case}"), &cookies, &[]).await;
+    let action = format!("/cases/{case}/do/request-clarification");
+    let refused = browse(
+        &app,
+        "POST",
+        &action,
+        &cookies,
+        &[
+            ("_csrf", &page.field(&action, "_csrf")),
+            ("_key", &page.field(&action, "_key")),
+            ("_if_match", &page.field(&action, "_if_match")),
+            ("body", r#"{"letter":{"via":"post","date":"2026-09-01"}}"#),
+        ],
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused
+            .text
+            .contains("id=\"error-request-clarification\" role=\"alert\""),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("&quot;via&quot;:&quot;post&quot;"),
+        "the typed body is kept"
+    );
+    assert_eq!(app.log().head().await.unwrap(), head + 1);
+
+    // Another office's investigator: the case reads as absent, its reference unsaid.
+    let other = sign_in(&app, "t-other").await;
+    let theirs = browse(
+        &app,
+        "GET",
+        &format!("/cases/{case}"),
+        &[("ombud_session", &other)],
+        &[],
+    )
+    .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert!(!theirs.text.contains("JAWA-BARAT/"), "{}", theirs.text);
+    assert!(!theirs.text.contains("Asep"), "{}", theirs.text);
+
+    // English on request, remembered.
+    let english = browse(&app, "GET", "/queue?lang=en", &cookies, &[]).await;
+    assert!(english
+        .text
+        .starts_with("<!doctype html><html lang=\"en\">"));
+    assert!(english.text.contains("My work queue"));
+    assert!(english
+        .cookie("ombud_lang")
+        .unwrap()
+        .starts_with("ombud_lang=en"));
+
+    // Signing out ends the session (with its CSRF token).
+    let signout = browse(&app, "POST", "/signout", &cookies, &[("_csrf", &csrf)]).await;
+    assert_eq!(signout.status, StatusCode::SEE_OTHER);
+    let after = browse(&app, "GET", "/queue", &cookies, &[]).await;
+    assert_eq!(after.location(), "/signin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_embedded_an_investigator_works_a_case_in_the_browser() {
+    let dir = TempDir::new("web").unwrap();
+    walk(build(&dir, None).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_jetstream_an_investigator_works_a_case_in_the_browser() {
+    let server = NatsServer::start().unwrap();
+    let dir = TempDir::new("web").unwrap();
+    walk(build(&dir, Some(&server.url())).await).await;
+}
+
+/// After five failed sign-ins a client is locked out, even with a good token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_sign_ins_lock_the_client_out() {
+    let dir = TempDir::new("web-lockout").unwrap();
+    let app = build(&dir, None).await;
+    for attempt in 0..6 {
+        let form = browse(&app, "GET", "/signin", &[], &[]).await;
+        let pre = value_of(&form.cookie("ombud_signin").unwrap());
+        let csrf = form.field("/signin", "_csrf");
+        let token = if attempt < 5 { "wrong" } else { "t-inv" };
+        let answer = browse(
+            &app,
+            "POST",
+            "/signin",
+            &[("ombud_signin", &pre)],
+            &[("_csrf", &csrf), ("token", token)],
+        )
+        .await;
+        let expected = if attempt < 5 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(
+            answer.status, expected,
+            "attempt {attempt}: {}",
+            answer.text
+        );
+    }
+}
