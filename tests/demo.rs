@@ -166,8 +166,22 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
         .filter(|l| l.starts_with("embedded"))
         .collect();
     // Commands at 1 and 4 clients, each with its HTTP floor and the raw log's ratios; four
-    // queries (the last a case file) at 1 and 4; /readyz while clients scan, and the scans.
-    assert_eq!(rows.len(), 16, "{stdout}");
+    // queries (the last a case file) at 1 and 4; four web pages (the last a case file), each
+    // with its server time and size; /readyz while clients scan, and the scans.
+    assert_eq!(rows.len(), 24, "{stdout}");
+    let pages: Vec<&&str> = rows.iter().filter(|r| r.contains(" page /")).collect();
+    assert_eq!(pages.len(), 4, "{stdout}");
+    assert!(
+        pages.iter().any(|r| r.contains("page /cases/{id}")),
+        "{stdout}"
+    );
+    let sizes = rows
+        .iter()
+        .filter(|r| {
+            r.contains("(server time, size)") && r.contains(" ms; ") && r.contains(" KB of css")
+        })
+        .count();
+    assert_eq!(sizes, 4, "{stdout}");
     assert!(
         rows.iter()
             .any(|r| r.contains("/readyz, 4 clients scanning")),

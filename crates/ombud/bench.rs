@@ -360,6 +360,30 @@ async fn measure(
         }
     }
 
+    // The web interface's pages (issue 17's budget: server time p95 <= 50 ms, <= 150 KB each
+    // with its assets), one client at a time, signed in as the bench's investigator.
+    let cookie = web_session(addr, "bench-investigator").await?;
+    let case = case_file_query(addr)
+        .await?
+        .map(|(_, path, _)| ("/cases/{id}".to_owned(), path.replacen("/v1", "", 1)));
+    for (label, path) in ["/queue", "/cases", "/deadlines"]
+        .into_iter()
+        .map(|p| (p.to_owned(), p.to_owned()))
+        .chain(case)
+    {
+        let (run, bytes) = pages(addr, &path, &cookie, args.queries).await?;
+        row(name, &format!("page {label}"), 1, &run, None);
+        println!(
+            "{name:<10} {:<32} {:>5} {:>6} | p95 {} ms; {:.1} KB + {:.1} KB of css",
+            "  (server time, size)",
+            1,
+            run.events,
+            ms(run.percentile(0.95)),
+            bytes as f64 / 1024.0,
+            CSS_BYTES as f64 / 1024.0
+        );
+    }
+
     // Other requests while the read models are scanned: `/readyz` from one client while
     // `--concurrency` clients list cases with a filter nothing matches (every index row read).
     let scan = "/v1/cases?agency=no-such-agency&limit=50";
@@ -589,6 +613,99 @@ impl Pool {
             conns.push(conn);
         }
     }
+}
+
+/// The stylesheet every page loads (its only asset).
+pub(crate) const CSS_BYTES: usize = ombud_http::web::page::CSS.len();
+
+/// Signs in on the web interface with `token`; returns the `Cookie` header of the session.
+async fn web_session(addr: std::net::SocketAddr, token: &str) -> anyhow::Result<String> {
+    let form =
+        ombud_testkit::http::request(&addr.to_string(), "GET", "/signin", &[], vec![]).await?;
+    let set = form
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ombud_signin="))
+        .context("the sign-in page sets its CSRF cookie")?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let csrf = set.trim_start_matches("ombud_signin=").to_owned();
+    let body = format!("_csrf={csrf}&token={token}");
+    let signed = ombud_testkit::http::request(
+        &addr.to_string(),
+        "POST",
+        "/signin",
+        &[
+            ("cookie", &set),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        body.into_bytes(),
+    )
+    .await?;
+    anyhow::ensure!(
+        signed.status == 303,
+        "signing in answered {}",
+        signed.status
+    );
+    let session = signed
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ombud_session="))
+        .context("signing in sets the session cookie")?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    Ok(session)
+}
+
+/// `requests` GETs of the page `path` on one keep-alive connection with the session `cookie`,
+/// every answer checked to be a 200 page; returns the run and the largest page's size.
+async fn pages(
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookie: &str,
+    requests: usize,
+) -> anyhow::Result<(Run, usize)> {
+    use http_body_util::BodyExt as _;
+    let mut conn = Connection::open(addr).await?;
+    let mut latencies = Vec::with_capacity(requests);
+    let mut largest = 0;
+    let cpu = ombud_bench::measure::process_cpu();
+    let started = std::time::Instant::now();
+    for _ in 0..requests {
+        let request = hyper::Request::builder()
+            .uri(path)
+            .header(hyper::header::HOST, "bench")
+            .header(hyper::header::COOKIE, cookie)
+            .body(http_body_util::Full::new(bytes::Bytes::new()))?;
+        let at = std::time::Instant::now();
+        conn.0.ready().await?;
+        let response = conn.0.send_request(request).await?;
+        let status = response.status().as_u16();
+        let page = response.into_body().collect().await?.to_bytes();
+        latencies.push(at.elapsed());
+        anyhow::ensure!(
+            status == 200 && page.starts_with(b"<!doctype html>"),
+            "GET {path}: {status}"
+        );
+        largest = largest.max(page.len());
+    }
+    Ok((
+        Run {
+            events: requests,
+            elapsed: started.elapsed(),
+            latencies,
+            cpu: ombud_bench::measure::process_cpu().saturating_sub(cpu),
+        },
+        largest,
+    ))
 }
 
 /// One HTTP/1.1 keep-alive connection (hyper's client, as the CLI's).

@@ -164,6 +164,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .await?;
             }
         }
+        println!("open http://{addr}/ in a browser and sign in with a token above");
         println!("try: curl -H 'Authorization: Bearer <token>' http://{addr}/v1/cases");
         app.run_until_stopped(crate::project::shutdown_signal())
             .await

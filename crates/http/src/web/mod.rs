@@ -43,6 +43,8 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/do/{command}", post(act))
         .route("/deadlines", get(deadlines))
+        .route("/report", get(report_form).post(report))
+        .route("/cases/{id}/audit", get(audit))
         .route("/assets/ombud.css", get(stylesheet))
 }
 
@@ -553,7 +555,8 @@ async fn case_page(
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let notice = params.get("done").map(|_| lang.t("recorded"));
-    let mut response = render_case(&api, &session, lang, &id, None, notice).await;
+    let min_seq = params.get("seq").and_then(|s| s.parse::<u64>().ok());
+    let mut response = render_case(&api, &session, lang, &id, None, notice, min_seq).await;
     if let Some(cookie) = lang_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -567,6 +570,7 @@ async fn render_case(
     id: &str,
     refusal: Option<(StatusCode, Refusal<'_>)>,
     notice: Option<&str>,
+    min_seq: Option<u64>,
 ) -> Response {
     let not_found = || {
         problem_page(
@@ -585,7 +589,7 @@ async fn render_case(
     };
     let (file, case_seq) = match api
         .service
-        .case_file(&session.actor, case_id, None, "GET /cases/{id}")
+        .case_file(&session.actor, case_id, min_seq, "GET /cases/{id}")
         .await
     {
         Ok(found) => found,
@@ -593,6 +597,7 @@ async fn render_case(
         Err(e) => return problem_page(lang, session, &Problem::from(e)),
     };
     let state: CaseState = serde_json::from_value(file["state"].clone()).unwrap_or_default();
+    let zone = api.service.rules().offices.offset_of(&session.actor.office);
     let reference = file["reference"].as_str().unwrap_or("").to_owned();
     let mut main = String::new();
     if let Some(notice) = notice {
@@ -656,13 +661,27 @@ async fn render_case(
                 Lang::En => t.label_en(),
             })
             .unwrap_or_else(|| line["event_type"].as_str().unwrap_or(""));
+        let role = line["role"]
+            .as_str()
+            .and_then(|r| serde_json::from_value::<ombud_domain::Role>(Value::from(r)).ok())
+            .map(|r| match lang {
+                Lang::Id => r.label_id(),
+                Lang::En => r.label_en(),
+            })
+            .unwrap_or_else(|| line["role"].as_str().unwrap_or(""));
+        // The office's wall clock, to the minute.
+        let at = line["at"]
+            .as_str()
+            .and_then(|t| ombud_domain::Timestamp::parse(t).ok())
+            .map(|t| t.local_datetime(zone).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
         main.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             line["case_seq"],
-            esc(line["at"].as_str().unwrap_or("")),
+            esc(&at),
             esc(event),
             esc(line["actor"].as_str().unwrap_or("")),
-            esc(line["role"].as_str().unwrap_or("")),
+            esc(role),
             esc(&shown(&line["text"])),
         ));
     }
@@ -767,6 +786,7 @@ async fn act(
                     },
                 )),
                 None,
+                None,
             )
             .await
         }
@@ -801,7 +821,11 @@ async fn act(
         })
         .await;
     match result {
-        Ok(_) => redirect(&format!("/cases/{case_id}?done={command}"), &[]),
+        // The page after it waits for the read models to hold the event (read-your-writes).
+        Ok(outcome) => redirect(
+            &format!("/cases/{case_id}?done={command}&seq={}", outcome.seq),
+            &[],
+        ),
         Err(ombud_service::ServiceError::Conflict { .. }) => {
             refused(StatusCode::CONFLICT, lang.t("conflict").to_owned()).await
         }
@@ -812,4 +836,221 @@ async fn act(
             refused(status, problem.detail).await
         }
     }
+}
+
+fn may_report(role: ombud_domain::Role) -> bool {
+    permitted_roles(Action::Command(CommandKind::Report)).contains(&role)
+}
+
+fn report_page(lang: Lang, session: &Session, body: &str, error: Option<&str>) -> String {
+    let spec = ombud_service::input::command("report");
+    let example = spec.map_or("{}", |s| s.example);
+    let body = if body.is_empty() { example } else { body };
+    let error = error
+        .map(|e| {
+            format!(
+                "<p class=\"error\" id=\"error-report\" role=\"alert\">{}</p>",
+                esc(e)
+            )
+        })
+        .unwrap_or_default();
+    let described = if error.is_empty() {
+        ""
+    } else {
+        " aria-describedby=\"error-report\""
+    };
+    page(
+        lang,
+        lang.t("new_report"),
+        Some((&session.actor, &session.csrf)),
+        "/report",
+        &format!(
+            "<p>{}</p><form method=\"post\" action=\"/report\">\
+             <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+             <input type=\"hidden\" name=\"_key\" value=\"{}\">\
+             <label for=\"body-report\">{}</label>\
+             <textarea id=\"body-report\" name=\"body\" rows=\"14\"{described}>{}</textarea>{error}\
+             <button type=\"submit\">{}</button></form>",
+            esc(spec.map_or("", |s| s.summary)),
+            esc(&session.csrf),
+            session::random_token(),
+            lang.t("body"),
+            esc(body),
+            lang.t("submit"),
+        ),
+    )
+}
+
+async fn report_form(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    if !may_report(session.actor.role) {
+        return problem_page(
+            lang,
+            &session,
+            &Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                lang.t("refused"),
+            ),
+        );
+    }
+    answer(
+        StatusCode::OK,
+        report_page(lang, &session, "", None),
+        lang_cookie,
+    )
+}
+
+async fn report(
+    State(api): Shared,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, _) = lang(&headers, &HashMap::new());
+    if !form
+        .get("_csrf")
+        .is_some_and(|c| session::same_secret(c, &session.csrf))
+    {
+        return csrf_refused(lang, &session);
+    }
+    let body = form.get("body").cloned().unwrap_or_default();
+    let again = |status: StatusCode, message: &str| {
+        html(status, report_page(lang, &session, &body, Some(message)))
+    };
+    let input = match CommandInput::parse("report", body.as_bytes()) {
+        Ok(input) => input,
+        Err(e) => {
+            return again(StatusCode::UNPROCESSABLE_ENTITY, &Problem::from(e).detail);
+        }
+    };
+    let key = form
+        .get("_key")
+        .and_then(|k| IdempotencyKey::parse(&format!("web-{k}")).ok());
+    match api
+        .service
+        .execute(CommandRequest {
+            case_id: None,
+            actor: session.actor.clone(),
+            idempotency_key: key,
+            if_match: None,
+            correlation_id: None,
+            at: None,
+            input,
+        })
+        .await
+    {
+        Ok(outcome) => redirect(
+            &format!("/cases/{}?done=report&seq={}", outcome.case_id, outcome.seq),
+            &[],
+        ),
+        Err(e) => {
+            let problem = Problem::from(e);
+            let status =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            again(status, &problem.detail)
+        }
+    }
+}
+
+/// An auditor's view of a case: whether its hash chain holds from the first event, and its
+/// trail with each event's position, type, actor and hash.
+async fn audit(
+    State(api): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let not_found = || {
+        problem_page(
+            lang,
+            &session,
+            &Problem::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such case",
+                lang.t("not_found"),
+            ),
+        )
+    };
+    let Ok(case_id) = id.parse::<uuid::Uuid>().map(CaseId::from_uuid) else {
+        return not_found();
+    };
+    let verification = match api.service.verify(&session.actor, case_id).await {
+        Ok(v) => v,
+        Err(ombud_service::ServiceError::NotFound(_)) => return not_found(),
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let trail = match api.service.trail(&session.actor, case_id, None).await {
+        Ok(t) => t,
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let verdict = if verification.foreign_messages.is_empty() {
+        format!(
+            "<p class=\"notice\" role=\"status\">{}</p>",
+            lang.t("chain_holds")
+        )
+    } else {
+        format!(
+            "<p class=\"error\" role=\"alert\">{} {}</p>",
+            lang.t("foreign"),
+            verification
+                .foreign_messages
+                .iter()
+                .filter_map(|f| serde_json::to_value(f).ok())
+                .map(|f| f["stream_seq"].to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let mut main = format!(
+        "{verdict}<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd></dl>\
+         <table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">SHA-256</th>\
+         </tr></thead><tbody>",
+        lang.t("events"),
+        verification.events,
+        lang.t("head_hash"),
+        esc(verification.head_hash.as_deref().unwrap_or("")),
+        lang.t("when"),
+        lang.t("what"),
+        lang.t("who"),
+    );
+    for event in &trail.events {
+        let e = &event.recorded.event;
+        main.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td><code>{}</code></td></tr>",
+            event.recorded.meta.case_seq,
+            esc(&e.at.to_string()),
+            esc(event.recorded.wire_type()),
+            esc(e.actor.as_str()),
+            esc(e.role.as_str()),
+            esc(&event.hash.to_hex()),
+        ));
+    }
+    main.push_str("</tbody></table>");
+    answer(
+        StatusCode::OK,
+        page(
+            lang,
+            &format!("{} · {}", lang.t("audit"), id),
+            Some((&session.actor, &session.csrf)),
+            "/cases",
+            &main,
+        ),
+        lang_cookie,
+    )
 }

@@ -95,6 +95,18 @@ impl Lang {
             ),
             "language" => ("English", "Bahasa Indonesia"),
             "next_page" => ("Berikutnya", "Next"),
+            "new_report" => ("Laporan baru", "New report"),
+            "audit" => ("Audit", "Audit"),
+            "chain_holds" => (
+                "Rantai hash utuh dari peristiwa pertama.",
+                "The hash chain holds from the first event.",
+            ),
+            "foreign" => (
+                "Pesan asing (bukan dari ombud) pada urutan:",
+                "Foreign messages (not ombud's) at sequences:",
+            ),
+            "events" => ("Peristiwa", "Events"),
+            "head_hash" => ("Hash terakhir", "Head hash"),
             _ => (key, key),
         };
         match self {
@@ -128,6 +140,13 @@ fn nav(lang: Lang, actor: &Actor, csrf: &str, here: &str) -> String {
         links.push(("/queue", "queue"));
         links.push(("/cases", "cases"));
         links.push(("/deadlines", "deadlines"));
+    }
+    if ombud_domain::decide::permitted_roles(ombud_domain::Action::Command(
+        ombud_domain::CommandKind::Report,
+    ))
+    .contains(&actor.role)
+    {
+        links.push(("/report", "new_report"));
     }
     let mut out = String::from("<nav aria-label=\"ombud\"><ul>");
     for (href, key) in links {
