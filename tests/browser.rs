@@ -170,6 +170,36 @@ impl Browser {
             .to_owned()
     }
 
+    /// Clicks the submit button `css` and waits until the browser has followed the answer to
+    /// another address (every answer to a form here has one of its own).
+    async fn submit(&self, css: &str) {
+        let before = self.url().await;
+        self.click(css).await;
+        for _ in 0..200 {
+            if self.url().await != before {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("submitting {css} left the browser at {before}");
+    }
+
+    /// Waits (at most 10 s) until the page's address contains `part`: a click that submits a
+    /// form returns before the browser has followed the answer.
+    async fn wait_for_url(&self, part: &str) -> String {
+        for _ in 0..200 {
+            let url = self.url().await;
+            if url.contains(part) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the browser never reached an address with {part}: {}",
+            self.url().await
+        );
+    }
+
     async fn url(&self) -> String {
         self.call("GET", &self.at("/url"), json!({}))
             .await
@@ -261,7 +291,7 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
     // By keyboard: the token field, then Enter submits the form.
     browser.click("#token").await;
     browser.keys(&format!("{investigator}\u{E007}")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.wait_for_url("/queue").await;
     assert!(
         browser.url().await.ends_with("/queue"),
         "signed in: {}",
@@ -273,6 +303,7 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
     browser.screenshot("queue", 390).await;
 
     browser.click(&format!("a[href='/cases/{case}']")).await;
+    browser.wait_for_url(&format!("/cases/{case}")).await;
     let file = browser.source().await;
     assert!(file.contains("Asep Saepudin"), "{file}");
     browser.screenshot("case", 1280).await;
@@ -286,9 +317,8 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
         )
         .await;
     browser
-        .click("form[action$='/do/notes'] button[type=submit]")
+        .submit("form[action$='/do/notes'] button[type=submit]")
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let after = browser.source().await;
     assert!(after.contains("Tercatat."), "{after}");
     browser.quit().await;
@@ -322,9 +352,10 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     browser.goto(&format!("{base}/signin")).await;
     browser.type_into("#token", &server.tokens["intake"]).await;
     browser
-        .click("form[action='/signin'] button[type=submit]")
+        .submit("form[action='/signin'] button[type=submit]")
         .await;
     browser.click("a[href='/report']").await;
+    browser.wait_for_url("/report").await;
     let report = format!(
         r#"{{"office":"jawa-barat","channel":"walk_in","received_on":"{}",
         "reporter":{{"name":"Asep Saepudin","nik":"3278010101800001"}},
@@ -335,9 +366,8 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     );
     browser.type_into("#body-report", &report).await;
     browser
-        .click("form[action='/report'] button[type=submit]")
+        .submit("form[action='/report'] button[type=submit]")
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let url = browser.url().await;
     let case = url
         .split("/cases/")
@@ -356,8 +386,7 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
                 &format!(r#"{{"stage":"{stage}","passed":true}}"#),
             )
             .await;
-        browser.click(&format!("{form} button[type=submit]")).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser.submit(&format!("{form} button[type=submit]")).await;
         assert!(browser.source().await.contains("Tercatat."), "{stage}");
     }
     // A refusal first: a withdrawal sends no closure letter; the message shows beside the form.
@@ -371,8 +400,9 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
             r#"{"reason":"withdrawn_by_reporter","letter":{"via":"post","number":"B/1/2026","date":"2026-01-05"}}"#,
         )
         .await;
-    browser.click(&format!("{close} button[type=submit]")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser
+        .submit(&format!("{close} button[type=submit]"))
+        .await;
     let refused = browser.source().await;
     assert!(refused.contains("id=\"error-close\""), "{refused}");
     browser
@@ -381,14 +411,23 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
             r#"{"reason":"withdrawn_by_reporter","note":"Pelapor mencabut laporan."}"#,
         )
         .await;
-    browser.click(&format!("{close} button[type=submit]")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser
+        .submit(&format!("{close} button[type=submit]"))
+        .await;
     let closed = browser.source().await;
     assert!(closed.contains("Tercatat."), "{closed}");
     assert!(
         closed.contains("Ditutup") || closed.contains("Selesai"),
         "{closed}"
     );
+
+    // The office statistics page, with its charts.
+    browser.goto(&format!("{base}/stats")).await;
+    assert!(
+        browser.source().await.contains("<svg"),
+        "the statistics have charts"
+    );
+    browser.screenshot("stats", 1280).await;
 
     // Over the API: four events, all intake's, the last the closure.
     let (_, trail) = http(
@@ -422,13 +461,14 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     browser.goto(&format!("{base}/signin")).await;
     let signed_in = browser.source().await;
     if !signed_in.contains("id=\"token\"") {
-        browser.click("nav form button[type=submit]").await; // sign out first
+        browser.submit("nav form button[type=submit]").await; // sign out first
     }
     browser.goto(&format!("{base}/signin")).await;
     browser.type_into("#token", &server.tokens["auditor"]).await;
     browser
-        .click("form[action='/signin'] button[type=submit]")
+        .submit("form[action='/signin'] button[type=submit]")
         .await;
+    browser.wait_for_url("/queue").await;
     browser.goto(&format!("{base}/cases/{case}/audit")).await;
     let audit = browser.source().await;
     assert!(audit.contains("Rantai hash utuh"), "{audit}");

@@ -424,6 +424,16 @@ async fn walk(app: Application) {
         .unwrap()
         .starts_with("ombud_lang=en"));
 
+    // The office statistics, with server-rendered charts (no script: the CSP allows none).
+    let stats = browse(&app, "GET", "/stats", &cookies, &[]).await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
+    assert!(stats.text.contains("<svg role=\"img\""), "{}", stats.text);
+    assert!(
+        stats.text.contains("Reports received per month")
+            || stats.text.contains("Laporan diterima per bulan")
+    );
+    assert!(!stats.text.contains("<script"), "{}", stats.text);
+
     // Signing out ends the session (with its CSRF token).
     let signout = browse(&app, "POST", "/signout", &cookies, &[("_csrf", &csrf)]).await;
     assert_eq!(signout.status, StatusCode::SEE_OTHER);
@@ -473,4 +483,83 @@ async fn repeated_failed_sign_ins_lock_the_client_out() {
             answer.text
         );
     }
+}
+
+/// Sign-in by user name and password (`[[auth.users]]`, argon2id): the right password opens a
+/// session as that user, a wrong one or an unknown name gets the same refusal; a hash that is
+/// not argon2id stops the start, and `config show` never prints a hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_in_with_a_password() {
+    let hash = ombud_http::web::session::hash_password("rahasia-kantor-123").unwrap();
+    let mut config = ombud_app::config::load(None).unwrap();
+    config.auth.users.push(ombud_app::config::UserConfig {
+        user: "kepala.budi".into(),
+        role: "office_head".into(),
+        office: "jawa-barat".into(),
+        password_argon2id: hash.clone(),
+    });
+    assert!(
+        !config.redacted().unwrap().contains(&hash),
+        "config show hides the hash"
+    );
+    let mut bad = config.clone();
+    bad.auth.users[0].password_argon2id = "$2b$12$notargon2".into();
+    let refused = Settings::from_config(bad)
+        .err()
+        .expect("a bcrypt hash is refused");
+    assert!(
+        format!("{refused:#}").contains("ombud hash-password"),
+        "{refused:#}"
+    );
+
+    let dir = TempDir::new("web-password").unwrap();
+    let users = Settings::from_config(config).unwrap().users;
+    let app = {
+        let mut settings = Settings::from_config(ombud_app::config::load(None).unwrap()).unwrap();
+        settings.data = dir.path().to_owned();
+        settings.listen = "127.0.0.1:0".parse().unwrap();
+        let secret = || MasterKey::generate().to_hex();
+        settings.security.master_key = secret();
+        settings.security.blind_index_key = secret();
+        settings.security.write_keys = WriteKeysSetting::Text(format!("test:{}", secret()));
+        settings.tokens = TokenSource::Given(Tokens::default());
+        settings.users = users;
+        Application::build(settings).await.unwrap()
+    };
+    let attempt = |user: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            let form = browse(app, "GET", "/signin", &[], &[]).await;
+            assert!(form
+                .text
+                .contains("<label for=\"password\">Kata sandi</label>"));
+            let pre = value_of(&form.cookie("ombud_signin").unwrap());
+            let csrf = form.field("/signin", "_csrf");
+            browse(
+                app,
+                "POST",
+                "/signin",
+                &[("ombud_signin", &pre)],
+                &[("_csrf", &csrf), ("user", user), ("password", password)],
+            )
+            .await
+        }
+    };
+    let wrong = attempt("kepala.budi", "salah").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let unknown = attempt("siapa.saja", "rahasia-kantor-123").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(unknown
+        .text
+        .contains("Nama pengguna atau kata sandi salah."));
+    let right = attempt("kepala.budi", "rahasia-kantor-123").await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.text);
+    let session = value_of(&right.cookie("ombud_session").unwrap());
+    let queue = browse(&app, "GET", "/queue", &[("ombud_session", &session)], &[]).await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue.text.contains("kepala.budi (Kepala Perwakilan"),
+        "{}",
+        queue.text
+    );
 }

@@ -106,6 +106,11 @@ enum Command {
     ///
     /// Example: `ombud dpo access-log --case <case>` or `echo 3278010101800001 | ombud dpo person-cases`
     Dpo(client::DpoArgs),
+    /// Print the argon2id hash of a password read from standard input (its first line), for
+    /// `password_argon2id` of a `[[auth.users]]` entry (the web interface's password sign-in).
+    ///
+    /// Example: `read -rs PW; printf '%s\n' "$PW" | ombud hash-password`
+    HashPassword,
     /// Configuration: `ombud config show [--config FILE]` prints the effective configuration
     /// (defaults, file, OMBUD__ environment), secrets redacted.
     Config {
@@ -257,6 +262,17 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
         Command::Engine(args) => serve::engine(args),
+        Command::HashPassword => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!password.is_empty(), "no password on standard input");
+            println!(
+                "{}",
+                ombud_http::web::session::hash_password(password).map_err(anyhow::Error::msg)?
+            );
+            Ok(())
+        }
         Command::Config {
             action: ConfigAction::Show { config },
         } => {

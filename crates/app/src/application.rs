@@ -72,6 +72,8 @@ pub struct Settings {
     pub clock: Clock,
     /// The deadline engine's settings.
     pub engine: ombud_service::deadline_engine::EngineSettings,
+    /// Who signs in to the web interface with a password.
+    pub users: ombud_http::web::session::Users,
 }
 
 impl Settings {
@@ -110,6 +112,7 @@ impl Settings {
             projection: ProjectionConfig::default(),
             clock: ombud_service::system_clock(),
             engine: config.deadline_engine.settings()?,
+            users: crate::tokens::users(&config.auth.users)?,
             data: config.data,
         })
     }
@@ -314,7 +317,10 @@ impl Application {
             notifications,
             engine: engine.status(),
             // Secure cookies wherever the browser does not talk to loopback.
-            web: ombud_http::web::session::WebSessions::new(!settings.listen.ip().is_loopback()),
+            web: ombud_http::web::session::WebSessions::new(
+                !settings.listen.ip().is_loopback(),
+                settings.users.clone(),
+            ),
         });
         let listener = match listener {
             Some(listener) => listener,

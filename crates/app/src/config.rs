@@ -263,6 +263,23 @@ pub struct AuthConfig {
     /// Configured tokens.
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
+    /// Users who sign in to the web interface with a password.
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
+}
+
+/// `[[auth.users]]`: a person who signs in to the web interface with a password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// The user name, which is also the actor events name.
+    pub user: String,
+    /// Their role (as for tokens).
+    pub role: String,
+    /// Their office.
+    pub office: String,
+    /// The argon2id hash of their password (`ombud hash-password` prints one).
+    pub password_argon2id: String,
 }
 
 /// `[deadlines]`: how long each clock runs, as `"N days"` or `"N working days"`.
@@ -494,6 +511,9 @@ impl Config {
         shown.nats.url = ombud_eventlog::jetstream::redact_url(&shown.nats.url);
         if !shown.nats.password.is_empty() {
             shown.nats.password = "<redacted>".into();
+        }
+        for user in &mut shown.auth.users {
+            user.password_argon2id = "<redacted>".into();
         }
         for token in &mut shown.auth.tokens {
             token.token_sha256 = format!(

@@ -74,6 +74,35 @@ const LOCAL_ACTORS: [(Role, &str); 8] = [
 /// The hash of nothing: made from an empty variable, it would let `Bearer ` in.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/// The web interface's password users (`[[auth.users]]`), or why one is refused (a role
+/// as for tokens, a bad name or office, a hash that is not argon2id, a name listed twice).
+pub fn users(
+    list: &[crate::config::UserConfig],
+) -> anyhow::Result<ombud_http::web::session::Users> {
+    let mut users = ombud_http::web::session::Users::default();
+    let mut seen = std::collections::HashSet::new();
+    for u in list {
+        let role = match Role::parse(&u.role) {
+            Some(role) if role.is_retired() || role == Role::System => {
+                anyhow::bail!("user {}: the role `{}` cannot sign in", u.user, u.role)
+            }
+            Some(role) => role,
+            None => anyhow::bail!("user {}: unknown role `{}`", u.user, u.role),
+        };
+        if !seen.insert(u.user.clone()) {
+            anyhow::bail!("user {} is listed twice in [[auth.users]]", u.user);
+        }
+        let actor = Actor {
+            id: ActorId::parse(&u.user).with_context(|| format!("user {}", u.user))?,
+            role,
+            office: OfficeCode::parse(&u.office)
+                .with_context(|| format!("user {}: office", u.user))?,
+        };
+        users.insert(&u.user, actor, &u.password_argon2id)?;
+    }
+    Ok(users)
+}
+
 /// The configured tokens, or why one is refused (an unknown role, a hash that is not 64 hex
 /// digits or is the hash of nothing, two tokens with one hash, a bad actor or office).
 pub fn configured(list: &[TokenConfig]) -> anyhow::Result<Tokens> {
@@ -83,7 +112,8 @@ pub fn configured(list: &[TokenConfig]) -> anyhow::Result<Tokens> {
         let known: Vec<&str> = Role::CURRENT.iter().map(|r| r.as_str()).collect();
         let role = match Role::parse(&t.role) {
             Some(role) if role.is_retired() => anyhow::bail!(
-                "token of {}: the role `{}` is retired (v1): grant `unit_head` or                  `office_head` instead",
+                "token of {}: the role `{}` is retired (v1): grant `unit_head` or \
+                 `office_head` instead",
                 t.actor,
                 t.role
             ),

@@ -44,6 +44,7 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/cases/{id}/do/{command}", post(act))
         .route("/deadlines", get(deadlines))
         .route("/report", get(report_form).post(report))
+        .route("/stats", get(stats))
         .route("/cases/{id}/audit", get(audit))
         .route("/assets/ombud.css", get(stylesheet))
 }
@@ -93,7 +94,7 @@ async fn home(State(api): Shared, headers: HeaderMap) -> Response {
     }
 }
 
-fn signin_page(lang: Lang, csrf: &str, error: Option<&str>) -> String {
+fn signin_page(lang: Lang, csrf: &str, error: Option<&str>, passwords: bool) -> String {
     let error = error
         .map(|e| {
             format!(
@@ -107,6 +108,25 @@ fn signin_page(lang: Lang, csrf: &str, error: Option<&str>) -> String {
     } else {
         "token-help token-error"
     };
+    let password_form = if passwords {
+        format!(
+            "<h2>{}</h2><form method=\"post\" action=\"/signin\">\
+             <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+             <label for=\"user\">{}</label>\
+             <input type=\"text\" id=\"user\" name=\"user\" autocomplete=\"username\" required>\
+             <label for=\"password\">{}</label>\
+             <input type=\"password\" id=\"password\" name=\"password\" \
+             autocomplete=\"current-password\" required>\
+             <button type=\"submit\">{}</button></form>",
+            lang.t("or_password"),
+            esc(csrf),
+            lang.t("user"),
+            lang.t("password"),
+            lang.t("signin")
+        )
+    } else {
+        String::new()
+    };
     page(
         lang,
         lang.t("signin"),
@@ -119,7 +139,7 @@ fn signin_page(lang: Lang, csrf: &str, error: Option<&str>) -> String {
              <input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"current-password\" \
              required aria-describedby=\"{described}\">\
              <p id=\"token-help\">{}</p>{error}\
-             <button type=\"submit\">{}</button></form>\
+             <button type=\"submit\">{}</button></form>{password_form}\
              <p><a href=\"/signin?lang={}\">{}</a></p>",
             esc(csrf),
             lang.t("token"),
@@ -134,7 +154,11 @@ fn signin_page(lang: Lang, csrf: &str, error: Option<&str>) -> String {
 async fn signin_form(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
     let (lang, lang_cookie) = lang(&headers, &params);
     let csrf = session::random_token();
-    let mut response = answer(StatusCode::OK, signin_page(lang, &csrf, None), lang_cookie);
+    let mut response = answer(
+        StatusCode::OK,
+        signin_page(lang, &csrf, None, !api.web.users.is_empty()),
+        lang_cookie,
+    );
     if let Ok(cookie) = HeaderValue::from_str(&api.web.set_cookie(SIGNIN_COOKIE, &csrf, Some(3600)))
     {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -155,7 +179,11 @@ async fn signin(
     let given = form.get("_csrf").cloned().unwrap_or_default();
     let fresh = session::random_token();
     let again = |status, error: &str| {
-        let mut response = answer(status, signin_page(lang, &fresh, Some(error)), None);
+        let mut response = answer(
+            status,
+            signin_page(lang, &fresh, Some(error), !api.web.users.is_empty()),
+            None,
+        );
         if let Ok(cookie) =
             HeaderValue::from_str(&api.web.set_cookie(SIGNIN_COOKIE, &fresh, Some(3600)))
         {
@@ -169,10 +197,29 @@ async fn signin(
     if api.web.locked_out(client) {
         return again(StatusCode::TOO_MANY_REQUESTS, lang.t("locked_out"));
     }
-    let token = form.get("token").map(|t| t.trim()).unwrap_or_default();
-    let Some(actor) = api.tokens.actor(token).cloned() else {
+    let actor = match (form.get("user"), form.get("password")) {
+        // By user name and password (`[[auth.users]]`).
+        (Some(user), Some(password)) => {
+            let (users, user, password) = (api.web.users.clone(), user.clone(), password.clone());
+            // argon2 costs tens of milliseconds of CPU: off the async workers.
+            tokio::task::spawn_blocking(move || users.verify(user.trim(), &password))
+                .await
+                .ok()
+                .flatten()
+        }
+        _ => {
+            let token = form.get("token").map(|t| t.trim()).unwrap_or_default();
+            api.tokens.actor(token).cloned()
+        }
+    };
+    let Some(actor) = actor else {
         api.web.failed(client);
-        return again(StatusCode::UNAUTHORIZED, lang.t("bad_token"));
+        let why = if form.contains_key("user") {
+            lang.t("bad_password")
+        } else {
+            lang.t("bad_token")
+        };
+        return again(StatusCode::UNAUTHORIZED, why);
     };
     let id = api.web.open(actor);
     redirect(
@@ -1049,6 +1096,129 @@ async fn audit(
             &format!("{} · {}", lang.t("audit"), id),
             Some((&session.actor, &session.csrf)),
             "/cases",
+            &main,
+        ),
+        lang_cookie,
+    )
+}
+
+/// A horizontal bar chart as inline SVG (no script, no external asset): one bar per
+/// `(label, count)`, with the count at its end, titled for screen readers.
+fn bar_chart(title: &str, bars: &[(String, u64)]) -> String {
+    if bars.is_empty() {
+        return String::new();
+    }
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let (row, label_w, bar_w) = (22u64, 230u64, 360u64);
+    let height = row * bars.len() as u64 + 8;
+    let mut svg = format!(
+        "<figure><svg role=\"img\" aria-labelledby=\"{id}\" viewBox=\"0 0 {} {height}\" \
+         width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}\">{}</title>",
+        label_w + bar_w + 60,
+        esc(title),
+        id = esc(&title.to_lowercase().replace(' ', "-")),
+    );
+    for (i, (label, n)) in bars.iter().enumerate() {
+        let y = i as u64 * row + 4;
+        let w = (n * bar_w / max).max(1);
+        svg.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>\
+             <rect x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"#0a5c8a\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"13\">{n}</text>",
+            label_w - 6,
+            y + 14,
+            esc(label),
+            row - 6,
+            label_w + w + 4,
+            y + 14,
+        ));
+    }
+    svg.push_str(&format!(
+        "</svg><figcaption>{}</figcaption></figure>",
+        esc(title)
+    ));
+    svg
+}
+
+/// Office statistics for the annual report: cases per status, reports per month, closures
+/// per ground, with charts; the office's own, or `?office=` for roles that see every office.
+async fn stats(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let (_, session) = match api.web.of(&headers) {
+        Some(signed_in) => signed_in,
+        None => return redirect("/signin", &[]),
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let office = params
+        .get("office")
+        .and_then(|o| ombud_domain::OfficeCode::parse(o).ok())
+        .unwrap_or_else(|| session.actor.office.clone());
+    let view = match api
+        .service
+        .stats(&session.actor, Some(&office), today(&api, &session), None)
+        .await
+    {
+        Ok(view) => view,
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let mut main = String::new();
+    match view.and_then(|v| serde_json::to_value(v).ok()) {
+        None => main.push_str(&format!("<p>{}</p>", lang.t("nothing"))),
+        Some(v) => {
+            let counts = |value: &Value, label: &dyn Fn(&str) -> String| -> Vec<(String, u64)> {
+                value
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, n)| (label(k), n.as_u64().unwrap_or(0)))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let status = |k: &str| status_label(lang, &Value::from(k));
+            let ground = |k: &str| {
+                ClosureReason::parse(k)
+                    .map(|r| match lang {
+                        Lang::Id => r.label_id().to_owned(),
+                        Lang::En => r.label_en().to_owned(),
+                    })
+                    .unwrap_or_else(|| k.to_owned())
+            };
+            let months: Vec<(String, u64)> = v["intake"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(month, channels)| {
+                            let total = channels
+                                .as_object()
+                                .map_or(0, |c| c.values().filter_map(Value::as_u64).sum());
+                            (month.clone(), total)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            main.push_str(&format!(
+                "<p>{}: {}</p>",
+                lang.t("office"),
+                esc(office.as_str())
+            ));
+            main.push_str(&bar_chart(
+                lang.t("per_status"),
+                &counts(&v["per_state"], &status),
+            ));
+            main.push_str(&bar_chart(lang.t("per_month"), &months));
+            main.push_str(&bar_chart(
+                lang.t("per_ground"),
+                &counts(&v["closure_reasons"], &ground),
+            ));
+        }
+    }
+    answer(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.t("stats"),
+            Some((&session.actor, &session.csrf)),
+            "/stats",
             &main,
         ),
         lang_cookie,

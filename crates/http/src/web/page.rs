@@ -52,6 +52,16 @@ impl Lang {
                 "The token your administrator issued for your role.",
             ),
             "bad_token" => ("Token tidak dikenal.", "Unknown token."),
+            "bad_password" => (
+                "Nama pengguna atau kata sandi salah.",
+                "Wrong user name or password.",
+            ),
+            "or_password" => (
+                "Atau dengan nama pengguna dan kata sandi",
+                "Or with user name and password",
+            ),
+            "user" => ("Nama pengguna", "User name"),
+            "password" => ("Kata sandi", "Password"),
             "locked_out" => (
                 "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.",
                 "Too many failed sign-ins. Try again in 15 minutes.",
@@ -96,6 +106,10 @@ impl Lang {
             "language" => ("English", "Bahasa Indonesia"),
             "next_page" => ("Berikutnya", "Next"),
             "new_report" => ("Laporan baru", "New report"),
+            "stats" => ("Statistik", "Statistics"),
+            "per_status" => ("Laporan per status", "Cases per status"),
+            "per_month" => ("Laporan diterima per bulan", "Reports received per month"),
+            "per_ground" => ("Penutupan per alasan", "Closures per ground"),
             "audit" => ("Audit", "Audit"),
             "chain_holds" => (
                 "Rantai hash utuh dari peristiwa pertama.",
@@ -140,6 +154,7 @@ fn nav(lang: Lang, actor: &Actor, csrf: &str, here: &str) -> String {
         links.push(("/queue", "queue"));
         links.push(("/cases", "cases"));
         links.push(("/deadlines", "deadlines"));
+        links.push(("/stats", "stats"));
     }
     if ombud_domain::decide::permitted_roles(ombud_domain::Action::Command(
         ombud_domain::CommandKind::Report,

@@ -1,4 +1,5 @@
-//! Web sessions: who signed in, and the CSRF token every form of their session carries. A
+//! Web sessions: who signed in (by bearer token, or by user name and an argon2id-hashed
+//! password from `[[auth.users]]`), and the CSRF token every form of their session carries. A
 //! session lives in this process's memory (signing in again after a restart is the price of
 //! keeping no session store on disk), behind an HttpOnly, SameSite=Strict cookie that is also
 //! Secure when ombud serves beyond loopback. Sign-in attempts are limited: after
@@ -37,6 +38,76 @@ pub struct Session {
     last_used: Instant,
 }
 
+/// The users who sign in with a password (`[[auth.users]]`): each name with its actor and
+/// its argon2id hash (a PHC string).
+#[derive(Debug, Clone, Default)]
+pub struct Users(HashMap<String, (Actor, String)>);
+
+/// Why a configured password hash is refused.
+#[derive(Debug, thiserror::Error)]
+#[error("user {user}: password_argon2id is not an argon2id hash (PHC string `$argon2id$v=19$m=…,t=…,p=…$salt$hash`, as `ombud hash-password` prints): {why}")]
+pub struct BadHash {
+    /// The user.
+    pub user: String,
+    /// What is wrong.
+    pub why: String,
+}
+
+impl Users {
+    /// Adds `user` acting as `actor`, with its argon2id hash.
+    pub fn insert(&mut self, user: &str, actor: Actor, argon2id: &str) -> Result<(), BadHash> {
+        let bad = |why: String| BadHash {
+            user: user.to_owned(),
+            why,
+        };
+        let parsed = argon2::PasswordHash::new(argon2id).map_err(|e| bad(e.to_string()))?;
+        if parsed.algorithm.as_str() != "argon2id" {
+            return Err(bad(format!("the algorithm is {}", parsed.algorithm)));
+        }
+        self.0.insert(user.to_owned(), (actor, argon2id.to_owned()));
+        Ok(())
+    }
+
+    /// Whether any user is configured.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The actor of `user` if `password` is theirs. An unknown user costs a hash too, so the
+    /// answer's time does not tell which names exist.
+    pub fn verify(&self, user: &str, password: &str) -> Option<Actor> {
+        use argon2::PasswordVerifier as _;
+        let dummy = DUMMY_HASH.get_or_init(|| hash_password("no such user").unwrap_or_default());
+        let (actor, hash) = match self.0.get(user) {
+            Some((actor, hash)) => (Some(actor), hash.as_str()),
+            None => (None, dummy.as_str()),
+        };
+        let parsed = argon2::PasswordHash::new(hash).ok()?;
+        let ok = argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        actor.filter(|_| ok).cloned()
+    }
+}
+
+/// An argon2id hash checked for unknown user names (made once).
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The argon2id hash (PHC string, argon2's default parameters, a random salt) of `password`,
+/// for `[[auth.users]]` (`ombud hash-password`).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::PasswordHasher as _;
+    let random = ombud_envelope::MasterKey::generate().to_hex();
+    let bytes: Vec<u8> = (0..16)
+        .filter_map(|i| u8::from_str_radix(random.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    let salt = argon2::password_hash::SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
 /// The process's web sessions and sign-in failures.
 #[derive(Debug)]
 pub struct WebSessions {
@@ -44,11 +115,13 @@ pub struct WebSessions {
     failures: Mutex<HashMap<IpAddr, Vec<Instant>>>,
     /// Set the cookies' Secure attribute (ombud serves beyond loopback).
     pub secure: bool,
+    /// Who may sign in with a password.
+    pub users: Users,
 }
 
 impl Default for WebSessions {
     fn default() -> Self {
-        WebSessions::new(false)
+        WebSessions::new(false, Users::default())
     }
 }
 
@@ -73,12 +146,13 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 impl WebSessions {
-    /// No sessions yet; cookies Secure when `secure`.
-    pub fn new(secure: bool) -> Self {
+    /// No sessions yet; cookies Secure when `secure`; `users` may sign in with a password.
+    pub fn new(secure: bool, users: Users) -> Self {
         WebSessions {
             sessions: Mutex::default(),
             failures: Mutex::default(),
             secure,
+            users,
         }
     }
 
