@@ -213,6 +213,67 @@ async fn awaiting_clarification(app: &Application, day: &str) -> String {
     case
 }
 
+/// A request of the web interface with the session cookie (and a form body for POST): the
+/// status and the page.
+async fn web(
+    app: &Application,
+    method: &str,
+    uri: &str,
+    session: &str,
+    form: &str,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if !session.is_empty() {
+        req = req.header("cookie", session);
+    }
+    if method == "POST" {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let response = app
+        .router()
+        .oneshot(req.body(Body::from(form.to_owned())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Signs in on the web interface with `token`; returns the session's `Cookie` header.
+async fn web_sign_in(app: &Application, token: &str) -> String {
+    let req = Request::builder()
+        .uri("/signin")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router().oneshot(req).await.unwrap();
+    let pre = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("ombud_signin="))
+        .unwrap();
+    let csrf = pre.trim_start_matches("ombud_signin=").to_owned();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/signin")
+        .header("cookie", &pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("_csrf={csrf}&token={token}")))
+        .unwrap();
+    let response = app.router().oneshot(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("ombud_session="))
+        .unwrap()
+}
+
 fn board_item<'v>(board: &'v Value, case: &str, clock: &str) -> Option<&'v Value> {
     board
         .as_array()
@@ -310,14 +371,13 @@ async fn the_engine_acts_once_proposes_and_reminds(nats: Option<&NatsServer>) {
     let mut inbox = reminders(&app, "t-inv").await;
     let mut heads = reminders(&app, "t-head").await;
     let mut nats_inbox = match &url {
-        Some(url) => Some(
-            async_nats::connect(url.as_str())
-                .await
-                .unwrap()
-                .subscribe("ombud.notify.>")
-                .await
-                .unwrap(),
-        ),
+        Some(url) => {
+            let client = async_nats::connect(url.as_str()).await.unwrap();
+            let subscription = client.subscribe("ombud.notify.>").await.unwrap();
+            // The server has the subscription once a flush came back (before the engine runs).
+            client.flush().await.unwrap();
+            Some((client, subscription))
+        }
         None => None,
     };
     let before = app.log().head().await.unwrap();
@@ -334,7 +394,7 @@ async fn the_engine_acts_once_proposes_and_reminds(nats: Option<&NatsServer>) {
     assert_eq!(reminder["kind"], "due_soon");
     assert_eq!(reminder["to"], "riksa.siti");
     assert_eq!(next_reminder(&mut heads).await["id"], reminder["id"]);
-    if let Some(sub) = nats_inbox.as_mut() {
+    if let Some((_, sub)) = nats_inbox.as_mut() {
         let message = tokio::time::timeout(Duration::from_secs(10), sub.next())
             .await
             .unwrap()
@@ -446,13 +506,58 @@ async fn the_engine_acts_once_proposes_and_reminds(nats: Option<&NatsServer>) {
         StatusCode::FORBIDDEN,
         "an investigator may not dismiss: {refused}"
     );
-    post(
+    // The unit head dismisses it from the web interface: the case page lists the proposal
+    // with its dismissal form.
+    let session = web_sign_in(&app, "t-head").await;
+    let (status, page) = web(&app, "GET", &format!("/cases/{examined}"), &session, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("id=\"proposal-{seq}\"")), "{page}");
+    // A summons is the investigator's act: the unit head is offered the dismissal, not the act;
+    // the investigator the act, not the dismissal.
+    assert!(!page.contains("href=\"#act-summon\""), "{page}");
+    let examiner = web_sign_in(&app, "t-inv").await;
+    let (_, theirs) = web(&app, "GET", &format!("/cases/{examined}"), &examiner, "").await;
+    assert!(
+        theirs.contains(&format!("id=\"proposal-{seq}\"")),
+        "{theirs}"
+    );
+    assert!(theirs.contains("href=\"#act-summon\""), "{theirs}");
+    assert!(theirs.contains("id=\"act-summon\""), "{theirs}");
+    assert!(!theirs.contains("class=\"dismiss\""), "{theirs}");
+    let form = &page[page.find("class=\"dismiss\"").expect("a dismissal form")..];
+    let field = |name: &str| {
+        let at = form.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        form[at..at + form[at..].find('"').unwrap()].to_owned()
+    };
+    let body = format!(
+        "_csrf={}&_key={}&_if_match={}&body={}",
+        field("_csrf"),
+        field("_key"),
+        field("_if_match"),
+        support::urlencode(
+            &json!({"proposal": seq, "reason": "Terlapor menjawab lewat telepon."}).to_string()
+        )
+    );
+    let (status, _) = web(
         &app,
-        "t-head",
-        &format!("/v1/cases/{examined}/dismiss-proposal"),
-        json!({"proposal": seq, "reason": "Terlapor menjawab lewat telepon."}),
+        "POST",
+        &format!("/cases/{examined}/do/dismiss-proposal"),
+        &session,
+        &body,
     )
     .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, file) = get(&app, "t-head", &format!("/v1/cases/{examined}")).await;
+    let line = file["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (line["event_type"].clone(), line["actor"].clone()),
+        (json!("proposal_dismissed"), json!("kanit.ahmad"))
+    );
+    let (_, page) = web(&app, "GET", &format!("/cases/{examined}"), &session, "").await;
+    assert!(
+        !page.contains(&format!("id=\"proposal-{seq}\"")),
+        "no longer listed: {page}"
+    );
     let (_, proposed) = get(&app, "t-head", "/v1/deadlines?proposed=true").await;
     assert!(proposed.as_array().unwrap().is_empty(), "{proposed}");
     let head = app.log().head().await.unwrap();

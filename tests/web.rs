@@ -20,6 +20,9 @@ use ombud_testkit::{NatsServer, TempDir};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
 
+mod support;
+use support::urlencode;
+
 async fn build(dir: &TempDir, nats: Option<&str>) -> Application {
     let mut settings = Settings::from_config(ombud_app::config::load(None).unwrap()).unwrap();
     settings.data = dir.path().to_owned();
@@ -125,17 +128,6 @@ async fn browse(
         headers,
         text: String::from_utf8(bytes.to_vec()).unwrap(),
     }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn api(

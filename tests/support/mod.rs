@@ -200,3 +200,15 @@ pub fn today() -> String {
 pub fn letter() -> Value {
     serde_json::json!({"via": "post", "number": "B/101/PW.13/2026", "date": today(), "received_on": today()})
 }
+
+/// `text` percent-encoded for a form body (`application/x-www-form-urlencoded`).
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}

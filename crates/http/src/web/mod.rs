@@ -733,8 +733,53 @@ async fn render_case(
         ));
     }
     main.push_str("</tbody></table>");
-    // Actions.
+    // The deadline engine's open proposals: what carries each out, and its dismissal.
     let allowed = allowed_commands(session, &state);
+    let open: Vec<_> = state.open_proposals().collect();
+    if !open.is_empty() {
+        let may_dismiss = allowed.iter().any(|c| c.route == "dismiss-proposal");
+        main.push_str(&format!("<h2>{}</h2><ul>", lang.t("proposals")));
+        for p in open {
+            let action = match lang {
+                Lang::Id => p.action.label_id(),
+                Lang::En => p.action.label_en(),
+            };
+            let command = ombud_domain::engine::command_for(p.action);
+            let carry = if allowed.iter().any(|c| c.route == command) {
+                format!(" <a href=\"#act-{command}\">{}</a>", lang.t("carry_out"))
+            } else {
+                String::new()
+            };
+            main.push_str(&format!(
+                "<li id=\"proposal-{seq}\">{} ({}, {} {}){carry}</li>",
+                esc(action),
+                clock_label(lang, &Value::from(p.clock.as_str())),
+                lang.t("due"),
+                p.due_on,
+                seq = p.seq,
+            ));
+            if may_dismiss {
+                // The dismissal form of this proposal, prefilled with its position.
+                main.push_str(&format!(
+                    "<form method=\"post\" action=\"/cases/{case_id}/do/dismiss-proposal\" \
+                     class=\"dismiss\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+                     <input type=\"hidden\" name=\"_key\" value=\"{}\">\
+                     <input type=\"hidden\" name=\"_if_match\" value=\"{case_seq}\">\
+                     <label for=\"dismiss-{seq}\">{}</label>\
+                     <textarea id=\"dismiss-{seq}\" name=\"body\">{}</textarea>\
+                     <button type=\"submit\">{}</button></form>",
+                    esc(&session.csrf),
+                    session::random_token(),
+                    lang.t("dismiss_why"),
+                    esc(&format!("{{\"proposal\":{},\"reason\":\"\"}}", p.seq)),
+                    lang.t("dismiss"),
+                    seq = p.seq,
+                ));
+            }
+        }
+        main.push_str("</ul>");
+    }
+    // Actions.
     if !allowed.is_empty() {
         main.push_str(&format!("<h2>{}</h2>", lang.t("actions")));
     }
@@ -764,7 +809,7 @@ async fn render_case(
             String::new()
         };
         main.push_str(&format!(
-            "<details{open}><summary>{}</summary><p>{}</p>\
+            "<details id=\"act-{route}\"{open}><summary>{}</summary><p>{}</p>\
              <form method=\"post\" action=\"/cases/{case_id}/do/{route}\">\
              <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
              <input type=\"hidden\" name=\"_key\" value=\"{key}\">\
