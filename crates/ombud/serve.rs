@@ -171,16 +171,18 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
+/// The settings of a command that opens the log and read models but serves nothing (`demo`,
+/// `engine`): a moment's listener on an ephemeral loopback port, and no local tokens (nobody
+/// calls it; the first `serve` makes and shows them).
+fn serving_nothing(store: StoreArgs) -> anyhow::Result<Settings> {
+    let mut settings = settings(store, Some(SocketAddr::from(([127, 0, 0, 1], 0))), None)?;
+    settings.tokens = TokenSource::Given(ombud_http::Tokens::default());
+    Ok(settings)
+}
+
 /// `ombud demo`: loads the demo data set into the log (and the read models) without serving.
 pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    // The demo serves nothing: a moment's listener on an ephemeral loopback port.
-    let mut settings = settings(
-        args.store,
-        Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-        None,
-    )?;
-    // Nobody calls it: no local tokens are made (the first `serve` makes and shows them).
-    settings.tokens = TokenSource::Given(ombud_http::Tokens::default());
+    let settings = serving_nothing(args.store)?;
     crate::project::runtime()?.block_on(async {
         let app = Application::build(settings).await?;
         let head = app.log().head().await?;
@@ -199,13 +201,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
 /// `ombud engine`: the deadline engine on its own, beside the log (on JetStream, next to the
 /// `ombud serve` processes; on the embedded log, only while no server holds the directory).
 pub fn engine(args: EngineArgs) -> anyhow::Result<()> {
-    // It serves nothing: a moment's listener on an ephemeral loopback port.
-    let mut settings = settings(
-        args.store,
-        Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-        None,
-    )?;
-    settings.tokens = TokenSource::Given(ombud_http::Tokens::default());
+    let settings = serving_nothing(args.store)?;
     crate::project::runtime()?.block_on(async {
         let app = Application::build(settings).await?;
         if !args.once {

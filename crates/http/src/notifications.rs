@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use ombud_domain::{Actor, Role};
 use ombud_service::deadline_engine::Notification;
@@ -119,26 +119,7 @@ pub(crate) async fn stream(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
-    let closing = api.feed.closing();
-    if *closing.borrow() {
-        return Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "Shutting down",
-            "the server is stopping; reconnect later",
-        ));
-    }
-    let admission = api.feed.admit(actor.id.as_str()).map_err(|refused| {
-        Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_feeds",
-            "Too many open feeds",
-            format!(
-                "this token holds {} open feeds and reminder streams, its limit; close one first",
-                refused.limit
-            ),
-        )
-    })?;
+    let (admission, closing) = api.feed.open_stream(actor.id.as_str())?;
     let every = api.feed.config().keep_alive;
     let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -204,6 +204,38 @@ impl FeedHub {
         self.closing.subscribe()
     }
 
+    /// Opens one more stream (the live feed, or the reminders) for `who`: refused with 503
+    /// while the server is stopping, and with 429 past the per-token limit. Returns its
+    /// admission (held as long as the stream) and the shutdown signal it ends on.
+    pub(crate) fn open_stream(
+        &self,
+        who: &str,
+    ) -> Result<(Admission, watch::Receiver<bool>), crate::problem::Problem> {
+        use axum::http::StatusCode;
+        let closing = self.closing();
+        if *closing.borrow() {
+            return Err(crate::problem::Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "Shutting down",
+                "the server is stopping; reconnect with Last-Event-ID to another instance or later",
+            ));
+        }
+        let admission = self.admit(who).map_err(|refused| {
+            crate::problem::Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_feeds",
+                "Too many open feeds",
+                format!(
+                    "this token holds {} open feeds (events and reminders), its limit; close one \
+                     first (one feed carries every event the token may see)",
+                    refused.limit
+                ),
+            )
+        })?;
+        Ok((admission, closing))
+    }
+
     /// Counts one more feed for `who`, unless it holds its limit already.
     pub(crate) fn admit(&self, who: &str) -> Result<Admission, TooManyFeeds> {
         let mut open = locked(&self.open);

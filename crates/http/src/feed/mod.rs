@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use ombud_eventlog::{AnyBackend, EventLog, MarkCheck};
@@ -64,27 +64,7 @@ pub(crate) async fn events(
         })
         .transpose()?;
     let after = last_event_id.or(params.after_seq).unwrap_or(0);
-    let closing = api.feed.closing();
-    if *closing.borrow() {
-        return Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "Shutting down",
-            "the server is stopping; reconnect with Last-Event-ID to another instance or later",
-        ));
-    }
-    let admission = api.feed.admit(actor.id.as_str()).map_err(|refused| {
-        Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_feeds",
-            "Too many open feeds",
-            format!(
-                "this token holds {} open feeds, its limit; close one first (one feed carries \
-                 every event the token may see)",
-                refused.limit
-            ),
-        )
-    })?;
+    let (admission, closing) = api.feed.open_stream(actor.id.as_str())?;
     let log = api.service.log().clone();
     let live = api
         .feed

@@ -69,6 +69,29 @@ fn lang(headers: &HeaderMap, params: &HashMap<String, String>) -> (Lang, Option<
     }
 }
 
+/// A signed-in user's page: `main` under `title`, with the navigation, and the language
+/// cookie when it changed.
+fn signed_page(
+    lang: Lang,
+    session: &Session,
+    title: &str,
+    here: &str,
+    main: &str,
+    lang_cookie: Option<String>,
+) -> Response {
+    answer(
+        StatusCode::OK,
+        page(
+            lang,
+            title,
+            Some((&session.actor, &session.csrf)),
+            here,
+            main,
+        ),
+        lang_cookie,
+    )
+}
+
 /// An HTML answer, with the language cookie when it changed.
 fn answer(status: StatusCode, body: String, lang_cookie: Option<String>) -> Response {
     let mut response = html(status, body);
@@ -368,10 +391,9 @@ fn problem_page(lang: Lang, session: &Session, problem: &Problem) -> Response {
 }
 
 async fn queue(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        // Not signed in (or the session ended): to the sign-in page.
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let items = match api
@@ -386,24 +408,20 @@ async fn queue(State(api): Shared, headers: HeaderMap, Query(params): Params) ->
         .iter()
         .filter_map(|i| serde_json::to_value(i).ok())
         .collect();
-    answer(
-        StatusCode::OK,
-        page(
-            lang,
-            lang.t("queue"),
-            Some((&session.actor, &session.csrf)),
-            "/queue",
-            &case_rows(lang, &items),
-        ),
+    signed_page(
+        lang,
+        &session,
+        lang.t("queue"),
+        "/queue",
+        &case_rows(lang, &items),
         lang_cookie,
     )
 }
 
 async fn cases(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        // Not signed in (or the session ended): to the sign-in page.
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let status = params
@@ -456,24 +474,20 @@ async fn cases(State(api): Shared, headers: HeaderMap, Query(params): Params) ->
             lang.t("next_page")
         ));
     }
-    answer(
-        StatusCode::OK,
-        page(
-            lang,
-            lang.t("cases"),
-            Some((&session.actor, &session.csrf)),
-            "/cases",
-            &main,
-        ),
+    signed_page(
+        lang,
+        &session,
+        lang.t("cases"),
+        "/cases",
+        &main,
         lang_cookie,
     )
 }
 
 async fn deadlines(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        // Not signed in (or the session ended): to the sign-in page.
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let filter = ombud_projection::models::deadline_board::BoardFilter {
@@ -523,15 +537,12 @@ async fn deadlines(State(api): Shared, headers: HeaderMap, Query(params): Params
         }
         main.push_str("</tbody></table>");
     }
-    answer(
-        StatusCode::OK,
-        page(
-            lang,
-            lang.t("deadlines"),
-            Some((&session.actor, &session.csrf)),
-            "/deadlines",
-            &main,
-        ),
+    signed_page(
+        lang,
+        &session,
+        lang.t("deadlines"),
+        "/deadlines",
+        &main,
         lang_cookie,
     )
 }
@@ -595,10 +606,9 @@ async fn case_page(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        // Not signed in (or the session ended): to the sign-in page.
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let notice = params.get("done").map(|_| lang.t("recorded"));
@@ -846,10 +856,9 @@ async fn act(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        // Not signed in (or the session ended): to the sign-in page.
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, _) = lang(&headers, &HashMap::new());
     let csrf_ok = form
@@ -974,9 +983,9 @@ fn report_page(lang: Lang, session: &Session, body: &str, error: Option<&str>) -
 }
 
 async fn report_form(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     if !may_report(session.actor.role) {
@@ -1003,9 +1012,9 @@ async fn report(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, _) = lang(&headers, &HashMap::new());
     if !form
@@ -1061,9 +1070,9 @@ async fn audit(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let not_found = || {
@@ -1134,15 +1143,12 @@ async fn audit(
         ));
     }
     main.push_str("</tbody></table>");
-    answer(
-        StatusCode::OK,
-        page(
-            lang,
-            &format!("{} · {}", lang.t("audit"), id),
-            Some((&session.actor, &session.csrf)),
-            "/cases",
-            &main,
-        ),
+    signed_page(
+        lang,
+        &session,
+        &format!("{} · {}", lang.t("audit"), id),
+        "/cases",
+        &main,
         lang_cookie,
     )
 }
@@ -1188,9 +1194,9 @@ fn bar_chart(title: &str, bars: &[(String, u64)]) -> String {
 /// Office statistics for the annual report: cases per status, reports per month, closures
 /// per ground, with charts; the office's own, or `?office=` for roles that see every office.
 async fn stats(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
-    let (_, session) = match api.web.of(&headers) {
-        Some(signed_in) => signed_in,
-        None => return redirect("/signin", &[]),
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     let office = params
@@ -1257,15 +1263,12 @@ async fn stats(State(api): Shared, headers: HeaderMap, Query(params): Params) ->
             ));
         }
     }
-    answer(
-        StatusCode::OK,
-        page(
-            lang,
-            lang.t("stats"),
-            Some((&session.actor, &session.csrf)),
-            "/stats",
-            &main,
-        ),
+    signed_page(
+        lang,
+        &session,
+        lang.t("stats"),
+        "/stats",
+        &main,
         lang_cookie,
     )
 }
