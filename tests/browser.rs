@@ -422,11 +422,17 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     );
 
     // The office statistics page, with its charts.
-    browser.goto(&format!("{base}/stats")).await;
-    assert!(
-        browser.source().await.contains("<svg"),
-        "the statistics have charts"
-    );
+    // (The statistics projector follows the log on its own: reload until it has the case.)
+    let mut charts = false;
+    for _ in 0..100 {
+        browser.goto(&format!("{base}/stats")).await;
+        if browser.source().await.contains("<svg") {
+            charts = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(charts, "the statistics have charts");
     browser.screenshot("stats", 1280).await;
 
     // Over the API: four events, all intake's, the last the closure.

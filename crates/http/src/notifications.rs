@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use ombud_domain::{Actor, Role};
 use ombud_service::deadline_engine::Notification;
 use tokio::sync::broadcast;
@@ -120,9 +120,7 @@ pub(crate) async fn stream(
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
     let (admission, closing) = api.feed.open_stream(actor.id.as_str())?;
-    let every = api.feed.config().keep_alive;
-    let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let keep_alive = crate::feed::keep_alive(api.feed.config().keep_alive);
     let listener = Listener {
         actor,
         live: api.notifications.sender.subscribe(),
@@ -136,13 +134,5 @@ pub(crate) async fn stream(
         let chunk = listener.next_chunk().await?;
         Some((Ok::<Bytes, Infallible>(chunk), listener))
     });
-    let mut response = Body::from_stream(body).into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(crate::feed::event_stream(Body::from_stream(body)))
 }

@@ -91,7 +91,12 @@ pub(crate) async fn events(
         let chunk = client.next_chunk().await?;
         Some((Ok::<Bytes, Infallible>(chunk), client))
     });
-    let mut response = Body::from_stream(stream).into_response();
+    Ok(event_stream(Body::from_stream(stream)))
+}
+
+/// A Server-Sent Events answer of `body` (not cached, not buffered by a proxy).
+pub(crate) fn event_stream(body: Body) -> Response {
+    let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -99,10 +104,11 @@ pub(crate) async fn events(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    response
 }
 
-fn keep_alive(every: std::time::Duration) -> tokio::time::Interval {
+/// A stream's keep-alive ticks, the first one `every` from now.
+pub(crate) fn keep_alive(every: std::time::Duration) -> tokio::time::Interval {
     let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval

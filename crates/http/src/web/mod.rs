@@ -390,6 +390,20 @@ fn problem_page(lang: Lang, session: &Session, problem: &Problem) -> Response {
     )
 }
 
+/// The page for a case this user cannot see (none such, or another office's): it names nothing.
+fn case_not_found(lang: Lang, session: &Session) -> Response {
+    problem_page(
+        lang,
+        session,
+        &Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such case",
+            lang.t("not_found"),
+        ),
+    )
+}
+
 async fn queue(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
     // Not signed in (or the session ended): to the sign-in page.
     let Some((_, session)) = api.web.of(&headers) else {
@@ -629,18 +643,7 @@ async fn render_case(
     notice: Option<&str>,
     min_seq: Option<u64>,
 ) -> Response {
-    let not_found = || {
-        problem_page(
-            lang,
-            session,
-            &Problem::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such case",
-                lang.t("not_found"),
-            ),
-        )
-    };
+    let not_found = || case_not_found(lang, session);
     let Ok(case_id) = id.parse::<uuid::Uuid>().map(CaseId::from_uuid) else {
         return not_found();
     };
@@ -1075,18 +1078,7 @@ async fn audit(
         return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
-    let not_found = || {
-        problem_page(
-            lang,
-            &session,
-            &Problem::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such case",
-                lang.t("not_found"),
-            ),
-        )
-    };
+    let not_found = || case_not_found(lang, &session);
     let Ok(case_id) = id.parse::<uuid::Uuid>().map(CaseId::from_uuid) else {
         return not_found();
     };
