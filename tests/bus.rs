@@ -267,29 +267,6 @@ async fn the_shipped_single_node_config_locks_the_bus_and_foreign_messages_never
             "the subscriber reached {subject}"
         );
     }
-    // No creating consumers: a push consumer's deliveries would land on whatever subject its
-    // creator names inside the OMBUD account (a key in the key bucket, the access log).
-    for target in [
-        format!("$KV.OMBUD_KEYS.case={case}"),
-        format!("ombud.access.{case}"),
-    ] {
-        let push = stream
-            .create_consumer(jetstream::consumer::push::Config {
-                deliver_subject: target.clone(),
-                filter_subject: format!("ombud.case.{case}.>"),
-                ..Default::default()
-            })
-            .await;
-        assert!(
-            push.is_err(),
-            "a reader created a consumer delivering to {target}"
-        );
-    }
-    let ordered = stream
-        .create_consumer(jetstream::consumer::pull::OrderedConfig::default())
-        .await;
-    assert!(ordered.is_err(), "a reader created a consumer");
-
     // The deadline engine's reminders (core NATS, published by ombud) reach the subscriber,
     // which may not publish one itself.
     let mut reminders = reader.subscribe("ombud.notify.>").await.unwrap();
@@ -464,6 +441,171 @@ async fn rotated_keys_keep_verifying(nats: Option<&NatsServer>) {
         status, 200,
         "nothing is appended on a broken trail: {refused}"
     );
+}
+
+/// The consumer counts and names on the stream, as ombud's own user sees them.
+async fn consumer_names(operator: &jetstream::Context) -> Vec<String> {
+    let stream = operator.get_stream("OMBUD_CASES").await.unwrap();
+    let mut names: Vec<String> = stream.consumer_names().map(|n| n.unwrap()).collect().await;
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_makes_its_own_pull_consumers_through_ombud_and_no_push_consumer() {
+    let nats = NatsServer::from_shipped(&shipped("nats-server.conf"), &nats_secrets()).unwrap();
+    let url = nats.url();
+    let dir = TempDir::new("bus-readers").unwrap();
+    let limit = 6;
+    let server = serve(
+        &dir.path().join("data"),
+        &url,
+        &[("OMBUD__NATS__READER_CONSUMER_LIMIT", &limit.to_string())],
+    )
+    .await;
+    let case = report(&server).await;
+    assert_eq!(note(&server, &case, "Sudah ke loket", "n-1").await.0, 200);
+    let operator = jetstream::new(connect_as(&url, "ombud", OMBUD_PASSWORD).await.unwrap());
+    operator
+        .get_stream("OMBUD_CASES")
+        .await
+        .unwrap()
+        .create_consumer(jetstream::consumer::pull::Config {
+            durable_name: Some("operators".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reader = connect_as(&url, "subscriber", SUBSCRIBER_PASSWORD)
+        .await
+        .unwrap();
+    let js = jetstream::with_prefix(reader.clone(), "JS.OMBUD.API");
+    let stream = js.get_stream_no_info("OMBUD_CASES").await.unwrap();
+
+    // A durable pull consumer of its own, made the ordinary way, read and acked.
+    let consumer: jetstream::consumer::PullConsumer = stream
+        .create_consumer(jetstream::consumer::pull::Config {
+            durable_name: Some("escalations".into()),
+            filter_subject: format!("ombud.case.{case}.>"),
+            ..Default::default()
+        })
+        .await
+        .expect("a reader creates a durable pull consumer");
+    let mut messages = consumer.messages().await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let message = tokio::time::timeout(Duration::from_secs(10), messages.next())
+            .await
+            .expect("the reader reads its own consumer")
+            .unwrap()
+            .unwrap();
+        seen.push(message.subject.to_string());
+        message.ack().await.unwrap();
+    }
+    assert!(seen[0].ends_with(".reported") && seen[1].ends_with(".note_added"));
+    // An ordered consumer (recreated by the client after any gap) works too.
+    let ordered = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            filter_subject: format!("ombud.case.{case}.>"),
+            ..Default::default()
+        })
+        .await
+        .expect("a reader creates an ordered consumer");
+    let mut ordered = ordered.messages().await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(10), ordered.next())
+        .await
+        .expect("the ordered consumer delivers")
+        .unwrap()
+        .unwrap();
+    assert!(first.subject.ends_with(".reported"));
+
+    // No push consumer: its deliveries would land on whatever subject its creator names
+    // inside ombud's account (a key in the key bucket, the access log).
+    for target in [
+        format!("$KV.OMBUD_KEYS.case={case}"),
+        format!("ombud.access.{case}"),
+    ] {
+        let push = stream
+            .create_consumer(jetstream::consumer::push::Config {
+                deliver_subject: target.clone(),
+                filter_subject: format!("ombud.case.{case}.>"),
+                ..Default::default()
+            })
+            .await;
+        let refused = push.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            refused.contains("pull consumers only"),
+            "a reader created a consumer delivering to {target}: {refused:?}"
+        );
+    }
+    // No change to a consumer that is not its own, no deleting it; its own it may delete.
+    let taken = stream
+        .create_consumer(jetstream::consumer::pull::Config {
+            durable_name: Some("operators".into()),
+            filter_subject: format!("ombud.case.{case}.>"),
+            ..Default::default()
+        })
+        .await;
+    assert!(taken.is_err(), "a reader changed the operator's consumer");
+    let unchanged = operator
+        .get_stream("OMBUD_CASES")
+        .await
+        .unwrap()
+        .consumer_info("operators")
+        .await
+        .unwrap();
+    assert_eq!(unchanged.config.filter_subject, "");
+    let deleted = stream.delete_consumer("operators").await;
+    assert!(
+        deleted
+            .err()
+            .is_some_and(|e| e.to_string().contains("not made by a reader")),
+        "a reader deleted the operator's consumer"
+    );
+    assert!(consumer_names(&operator)
+        .await
+        .contains(&"operators".to_owned()));
+    stream
+        .delete_consumer("escalations")
+        .await
+        .expect("a reader deletes its own consumer");
+    assert!(!consumer_names(&operator)
+        .await
+        .contains(&"escalations".to_owned()));
+
+    // The limit keeps room for ombud's own consumers: creations stop at it, and one place
+    // freed is one more creation.
+    let mut made = Vec::new();
+    let refusal = loop {
+        let name = format!("reader-{}", made.len());
+        match stream
+            .create_consumer(jetstream::consumer::pull::Config {
+                durable_name: Some(name.clone()),
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(_) => made.push(name),
+            Err(e) => break e.to_string(),
+        }
+        assert!(made.len() <= limit, "no limit on readers' consumers");
+    };
+    assert!(refusal.contains("reader_consumer_limit"), "{refusal}");
+    assert!(!made.is_empty(), "the limit left no room at all");
+    assert!(consumer_names(&operator).await.len() >= limit);
+    stream.delete_consumer(made[0].as_str()).await.unwrap();
+    stream
+        .create_consumer(jetstream::consumer::pull::Config {
+            durable_name: Some("after-a-deletion".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("a place freed is a creation allowed");
+
+    // Nothing of it reached the trail.
+    let verified = verify(&server, &case).await;
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert_eq!(verified["report"]["events"], 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

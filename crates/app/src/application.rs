@@ -491,6 +491,17 @@ impl Application {
         } else {
             None
         };
+        // Readers' own pull consumers (the shipped bus config routes their requests here).
+        if let Some(js) = self.log.backend().jetstream() {
+            let config = js.config();
+            let readers = ombud_eventlog::jetstream::reader_consumers::ReaderConsumers::new(
+                js.context().clone(),
+                config.stream.clone(),
+                config.reader_consumer_limit,
+                config.request_timeout,
+            );
+            tokio::spawn(readers.run(self.stop.subscribe()));
+        }
         let feeds = self.api.clone();
         let failed: Arc<std::sync::Mutex<Option<(String, Answerer)>>> = Arc::default();
         let (log, views, noted) = (self.log.clone(), self.views.clone(), failed.clone());

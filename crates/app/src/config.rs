@@ -61,6 +61,9 @@ pub struct NatsConfig {
     pub tls_cert_file: String,
     /// The client certificate's private key (PEM).
     pub tls_key_file: String,
+    /// Readers (the `subscriber` user) may create their own pull consumers until the event
+    /// stream holds this many consumers (ombud's own included).
+    pub reader_consumer_limit: usize,
 }
 
 impl NatsConfig {
@@ -96,6 +99,7 @@ impl NatsConfig {
             access_stream: self.access_stream.clone(),
             person_bucket: self.person_bucket.clone(),
             duplicate_window: std::time::Duration::from_secs(self.duplicate_window_secs),
+            reader_consumer_limit: self.reader_consumer_limit,
             ..ombud_eventlog::jetstream::JetStreamConfig::new(url)
         }
     }

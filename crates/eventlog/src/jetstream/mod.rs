@@ -10,6 +10,7 @@
 
 mod keys;
 mod privacy;
+pub mod reader_consumers;
 
 use std::time::Duration;
 
@@ -96,6 +97,8 @@ pub struct JetStreamConfig {
     pub tls_ca_file: Option<std::path::PathBuf>,
     /// A client certificate and its key.
     pub tls_client: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Readers' consumer creations are refused once the stream holds this many consumers.
+    pub reader_consumer_limit: usize,
 }
 
 impl JetStreamConfig {
@@ -113,6 +116,7 @@ impl JetStreamConfig {
             auth: NatsAuth::None,
             tls_ca_file: None,
             tls_client: None,
+            reader_consumer_limit: 500,
         }
     }
 }
