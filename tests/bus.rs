@@ -538,6 +538,53 @@ async fn a_reader_makes_its_own_pull_consumers_through_ombud_and_no_push_consume
             "a reader created a consumer delivering to {target}: {refused:?}"
         );
     }
+    // nats-server reads keys without regard to case: `DELIVER_SUBJECT` makes a push consumer
+    // when sent straight to JetStream (as ombud's own user here, onto a harmless subject)...
+    let folded = |name: &str, target: &str| {
+        json!({"stream_name": "OMBUD_CASES",
+               "config": {"name": name, "DELIVER_SUBJECT": target}})
+        .to_string()
+    };
+    let direct: Value = serde_json::from_slice(
+        &operator
+            .client()
+            .request(
+                "$JS.API.CONSUMER.CREATE.OMBUD_CASES.folded",
+                folded("folded", "ombud.readers.probe").into(),
+            )
+            .await
+            .unwrap()
+            .payload,
+    )
+    .unwrap();
+    assert_eq!(
+        direct["config"]["deliver_subject"], "ombud.readers.probe",
+        "{direct}"
+    );
+    // ...so ombud refuses such a key from a reader.
+    let sneaky: Value = serde_json::from_slice(
+        &reader
+            .request(
+                "JS.OMBUD.API.CONSUMER.CREATE.OMBUD_CASES.sneaky",
+                folded("sneaky", &format!("$KV.OMBUD_KEYS.case={case}")).into(),
+            )
+            .await
+            .unwrap()
+            .payload,
+    )
+    .unwrap();
+    assert_eq!(sneaky["error"]["code"], 400, "{sneaky}");
+    assert!(!consumer_names(&operator)
+        .await
+        .contains(&"sneaky".to_owned()));
+    operator
+        .get_stream("OMBUD_CASES")
+        .await
+        .unwrap()
+        .delete_consumer("folded")
+        .await
+        .unwrap();
+
     // No change to a consumer that is not its own, no deleting it; its own it may delete.
     let taken = stream
         .create_consumer(jetstream::consumer::pull::Config {

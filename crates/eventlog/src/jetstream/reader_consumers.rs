@@ -103,10 +103,30 @@ fn checked_create_body(body: &[u8]) -> Result<Vec<u8>, Refusal> {
     let bad = |why: &str| Refusal::new(400, 10900, format!("ombud: {why}"));
     let mut request: Map<String, Value> = serde_json::from_slice(body)
         .map_err(|e| bad(&format!("the request is not a JSON object ({e})")))?;
+    // nats-server reads JSON with Go's encoding/json, which matches a key to a field without
+    // regard to case (and folds `ſ` to `s`, `K` to `k`): `DELIVER_SUBJECT` would be read as
+    // `deliver_subject`. Every JetStream API field is plain snake_case, so other keys are
+    // refused rather than guessed at.
+    let plain = |map: &Map<String, Value>| {
+        map.keys()
+            .find(|key| {
+                !key.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            })
+            .cloned()
+    };
+    if let Some(key) = plain(&request) {
+        return Err(bad(&format!("unexpected key {key:?} in the request")));
+    }
     let config = request
         .get_mut("config")
         .and_then(Value::as_object_mut)
         .ok_or_else(|| bad("the request has no consumer `config` object"))?;
+    if let Some(key) = plain(config) {
+        return Err(bad(&format!(
+            "unexpected key {key:?} in the consumer config"
+        )));
+    }
     let present = |key: &str| match config.get(key) {
         None | Some(Value::Null) => false,
         Some(Value::String(s)) => !s.is_empty(),
@@ -391,6 +411,18 @@ mod tests {
             checked_create_body(duplicated).map_err(|r| r.code),
             Err(403)
         );
+        // Go's JSON reader would take these for `deliver_subject` and `config`.
+        for folded in [
+            json!({"config": {"DELIVER_SUBJECT": "$KV.OMBUD_KEYS.x"}}),
+            json!({"config": {"deliver_\u{17f}ubject": "$KV.OMBUD_KEYS.x"}}),
+            json!({"config": {}, "Config": {"deliver_subject": "$KV.OMBUD_KEYS.x"}}),
+        ] {
+            assert_eq!(
+                pass(folded.clone()).map_err(|r| r.code),
+                Err(400),
+                "{folded}"
+            );
+        }
         for bad in [&b"[]"[..], b"{}", b"{\"config\": 1}", b"not json"] {
             assert_eq!(checked_create_body(bad).map_err(|r| r.code), Err(400));
         }
