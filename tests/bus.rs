@@ -620,26 +620,35 @@ async fn a_reader_makes_its_own_pull_consumers_through_ombud_and_no_push_consume
         .await
         .contains(&"escalations".to_owned()));
 
-    // The limit keeps room for ombud's own consumers: creations stop at it, and one place
-    // freed is one more creation.
-    let mut made = Vec::new();
-    let refusal = loop {
-        let name = format!("reader-{}", made.len());
-        match stream
-            .create_consumer(jetstream::consumer::pull::Config {
-                durable_name: Some(name.clone()),
-                ..Default::default()
-            })
-            .await
-        {
-            Ok(_) => made.push(name),
-            Err(e) => break e.to_string(),
+    // The limit keeps room for ombud's own consumers, also against 200 creations at once
+    // (without counting and creating one at a time, 200 overran a limit of 6 by 2): they stop
+    // at it, and one place freed is one more creation.
+    let creations = (0..200).map(|i| {
+        let stream = stream.clone();
+        async move {
+            stream
+                .create_consumer(jetstream::consumer::pull::Config {
+                    durable_name: Some(format!("reader-{i}")),
+                    ..Default::default()
+                })
+                .await
+                .map(|_| format!("reader-{i}"))
+                .map_err(|e| e.to_string())
         }
-        assert!(made.len() <= limit, "no limit on readers' consumers");
-    };
-    assert!(refusal.contains("reader_consumer_limit"), "{refusal}");
+    });
+    let results = futures_util::future::join_all(creations).await;
+    let made: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let refusals: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(!made.is_empty(), "the limit left no room at all");
-    assert!(consumer_names(&operator).await.len() >= limit);
+    assert!(
+        !refusals.is_empty() && refusals.iter().all(|e| e.contains("reader_consumer_limit")),
+        "{refusals:?}"
+    );
+    let names = consumer_names(&operator).await;
+    assert!(
+        names.len() <= limit,
+        "creations at once overran the limit of {limit}: {names:?}"
+    );
     stream.delete_consumer(made[0].as_str()).await.unwrap();
     stream
         .create_consumer(jetstream::consumer::pull::Config {
@@ -648,6 +657,25 @@ async fn a_reader_makes_its_own_pull_consumers_through_ombud_and_no_push_consume
         })
         .await
         .expect("a place freed is a creation allowed");
+    // Fields a pull consumer does not need are refused (`sourcing` is exempt from the
+    // server's consumer limits; `sample_freq` publishes inside ombud's account).
+    for (field, value) in [("sourcing", json!(true)), ("sample_freq", json!("100%"))] {
+        let answer: Value = serde_json::from_slice(
+            &reader
+                .request(
+                    "JS.OMBUD.API.CONSUMER.CREATE.OMBUD_CASES.extra",
+                    json!({"stream_name": "OMBUD_CASES",
+                           "config": {"name": "extra", field: value}})
+                    .to_string()
+                    .into(),
+                )
+                .await
+                .unwrap()
+                .payload,
+        )
+        .unwrap();
+        assert_eq!(answer["error"]["err_code"], 10901, "{field}: {answer}");
+    }
 
     // Nothing of it reached the trail.
     let verified = verify(&server, &case).await;

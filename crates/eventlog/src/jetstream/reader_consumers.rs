@@ -4,11 +4,11 @@
 //! is published to inside that account (a data key in the key bucket, the access log). So the
 //! shipped config routes the reader's `JS.OMBUD.API.CONSUMER.CREATE…`, `…DURABLE.CREATE…` and
 //! `…DELETE…` requests to ombud (`ombud.readers.api.CONSUMER.…`), and this module answers
-//! them: it passes on a pull consumer on the event stream, marked as a reader's in its
-//! metadata, and refuses a push consumer, a change to an existing consumer, the deletion of a
-//! consumer that is not a reader's, and any creation once the stream holds
-//! `reader_consumer_limit` consumers (which keeps room for ombud's own under the server's
-//! per-stream limit). Answers have the JetStream API's shape, so an ordinary client with the
+//! them: it passes on a pull consumer on the event stream, with the settings of an allowlist
+//! only, marked as a reader's in its metadata, and refuses a push consumer, any other setting,
+//! a change to an existing consumer, the deletion of a consumer that is not a reader's, and
+//! any creation once the stream holds `reader_consumer_limit` consumers (so readers alone
+//! never fill the server with consumers). Answers have the JetStream API's shape, so an ordinary client with the
 //! API prefix `JS.OMBUD.API` creates, uses and deletes its consumers as usual.
 
 use std::time::Duration;
@@ -96,9 +96,78 @@ fn parse_subject(subject: &str, stream: &str) -> Result<Request, Refusal> {
     }
 }
 
-/// The creation request as it is passed on: only a pull consumer, always a creation (never a
-/// change to an existing consumer), marked as a reader's. The JSON is parsed and written
-/// again, so the server reads exactly what was checked (no duplicate keys).
+/// The fields of a consumer's config a reader may set: those of a pull consumer reading the
+/// stream. Anything else (push delivery, `direct` and `sourcing`, which the server keeps for
+/// mirrors and sources and exempts from its consumer limits, `sample_freq`, which publishes
+/// ack metrics inside ombud's account, fields of future servers) is refused when set and
+/// dropped when it holds its empty default (clients send some of those as `0`, `false` or
+/// `""`).
+const READER_CONFIG_FIELDS: &[&str] = &[
+    "name",
+    "durable_name",
+    "description",
+    "deliver_policy",
+    "opt_start_seq",
+    "opt_start_time",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+    "backoff",
+    "filter_subject",
+    "filter_subjects",
+    "replay_policy",
+    "max_waiting",
+    "max_ack_pending",
+    "headers_only",
+    "max_batch",
+    "max_expires",
+    "max_bytes",
+    "inactive_threshold",
+    "num_replicas",
+    "mem_storage",
+    "metadata",
+];
+/// The fields of the request itself (`action` is always set to `create`).
+const REQUEST_FIELDS: &[&str] = &["stream_name", "config", "action", "pedantic"];
+/// Push delivery: refused with its own message.
+const PUSH_FIELDS: &[&str] = &[
+    "deliver_subject",
+    "deliver_group",
+    "idle_heartbeat",
+    "flow_control",
+];
+/// At most this many filter subjects, metadata entries and backoff steps.
+const MAX_LIST: usize = 64;
+
+/// Whether a JSON value is its type's empty default (`null`, `false`, `0`, `""`, `[]`, `{}`).
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+/// Keeps the `allowed` keys of `map`; drops the others that are empty; names the first other
+/// that is set.
+fn keep_allowed(map: &mut Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
+    if let Some((key, _)) = map
+        .iter()
+        .find(|(key, value)| !allowed.contains(&key.as_str()) && !is_empty(value))
+    {
+        return Err(key.clone());
+    }
+    map.retain(|key, _| allowed.contains(&key.as_str()));
+    Ok(())
+}
+
+/// The creation request as it is passed on: only a pull consumer with the fields a reader may
+/// set, always a creation (never a change to an existing consumer), marked as a reader's. The
+/// JSON is parsed and written again, so the server reads exactly what was checked (no
+/// duplicate keys).
 fn checked_create_body(body: &[u8]) -> Result<Vec<u8>, Refusal> {
     let bad = |why: &str| Refusal::new(400, 10900, format!("ombud: {why}"));
     let mut request: Map<String, Value> = serde_json::from_slice(body)
@@ -106,7 +175,7 @@ fn checked_create_body(body: &[u8]) -> Result<Vec<u8>, Refusal> {
     // nats-server reads JSON with Go's encoding/json, which matches a key to a field without
     // regard to case (and folds `ſ` to `s`, `K` to `k`): `DELIVER_SUBJECT` would be read as
     // `deliver_subject`. Every JetStream API field is plain snake_case, so other keys are
-    // refused rather than guessed at.
+    // refused rather than guessed at, empty or not.
     let plain = |map: &Map<String, Value>| {
         map.keys()
             .find(|key| {
@@ -118,6 +187,8 @@ fn checked_create_body(body: &[u8]) -> Result<Vec<u8>, Refusal> {
     if let Some(key) = plain(&request) {
         return Err(bad(&format!("unexpected key {key:?} in the request")));
     }
+    keep_allowed(&mut request, REQUEST_FIELDS)
+        .map_err(|key| bad(&format!("readers may not send `{key}`")))?;
     let config = request
         .get_mut("config")
         .and_then(Value::as_object_mut)
@@ -127,26 +198,32 @@ fn checked_create_body(body: &[u8]) -> Result<Vec<u8>, Refusal> {
             "unexpected key {key:?} in the consumer config"
         )));
     }
-    let present = |key: &str| match config.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Bool(b)) => *b,
-        Some(_) => true,
-    };
-    if present("deliver_subject") || present("deliver_group") {
-        return Err(Refusal::new(
-            403,
-            10901,
-            "ombud: readers may create pull consumers only (no deliver_subject): a push \
-             consumer would deliver inside ombud's account",
-        ));
-    }
-    if present("direct") {
-        return Err(Refusal::new(
-            403,
-            10901,
-            "ombud: readers may not create direct (mirror) consumers",
-        ));
+    keep_allowed(config, READER_CONFIG_FIELDS).map_err(|key| {
+        if PUSH_FIELDS.contains(&key.as_str()) {
+            Refusal::new(
+                403,
+                10901,
+                format!(
+                    "ombud: readers may create pull consumers only (`{key}` makes a push \
+                     consumer, which would deliver inside ombud's account)"
+                ),
+            )
+        } else {
+            Refusal::new(
+                403,
+                10901,
+                format!("ombud: readers may not set `{key}` on a consumer"),
+            )
+        }
+    })?;
+    for list in ["filter_subjects", "backoff"] {
+        if config
+            .get(list)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.len() > MAX_LIST)
+        {
+            return Err(bad(&format!("at most {MAX_LIST} entries in `{list}`")));
+        }
     }
     let metadata = config
         .entry("metadata")
@@ -154,6 +231,9 @@ fn checked_create_body(body: &[u8]) -> Result<Vec<u8>, Refusal> {
     let Some(metadata) = metadata.as_object_mut() else {
         return Err(bad("`metadata` must be an object"));
     };
+    if metadata.len() >= MAX_LIST {
+        return Err(bad(&format!("at most {} metadata entries", MAX_LIST - 1)));
+    }
     metadata.insert(READER_METADATA_KEY.into(), Value::String("true".into()));
     // A creation never changes an existing consumer (ombud's own, or another reader's).
     request.insert("action".into(), Value::String("create".into()));
@@ -173,7 +253,13 @@ pub struct ReaderConsumers {
     stream: String,
     limit: usize,
     timeout: Duration,
+    /// Held from counting the consumers to creating one, so requests at once cannot all pass
+    /// the same count (several ombud processes may still overrun the limit by one each).
+    creating: tokio::sync::Mutex<()>,
 }
+
+/// Requests answered at once by one process; more wait in the subscription.
+const AT_ONCE: usize = 8;
 
 impl ReaderConsumers {
     /// Answers for `stream`; refuses creations once it holds `limit` consumers.
@@ -188,6 +274,7 @@ impl ReaderConsumers {
             stream: stream.into(),
             limit,
             timeout,
+            creating: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -212,6 +299,7 @@ impl ReaderConsumers {
             }
         };
         let this = std::sync::Arc::new(self);
+        let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
         loop {
             let message = tokio::select! {
                 _ = stop.wait_for(|s| *s) => return,
@@ -223,9 +311,13 @@ impl ReaderConsumers {
             let Some(reply) = message.reply.clone() else {
                 continue;
             };
+            let Ok(turn) = turns.clone().acquire_owned().await else {
+                return;
+            };
             let this = this.clone();
             let client = client.clone();
             tokio::spawn(async move {
+                let _turn = turn;
                 let answer = this
                     .answer(message.subject.as_str(), &message.payload)
                     .await;
@@ -253,6 +345,7 @@ impl ReaderConsumers {
 
     async fn create(&self, api_subject: &str, body: &[u8]) -> Result<Vec<u8>, Refusal> {
         let body = checked_create_body(body)?;
+        let _creating = self.creating.lock().await;
         let info = self
             .request(&format!("$JS.API.STREAM.INFO.{}", self.stream), Vec::new())
             .await?;
@@ -400,10 +493,34 @@ mod tests {
             json!({"config": {"deliver_subject": "$KV.OMBUD_KEYS.x"}}),
             json!({"config": {"deliver_group": "g"}}),
             json!({"config": {"direct": true}}),
+            json!({"config": {"sourcing": true}}),
+            json!({"config": {"sample_freq": "100%"}}),
+            json!({"config": {"a_field_of_a_future_server": 1}}),
         ] {
             assert_eq!(pass(push.clone()).map_err(|r| r.code), Err(403), "{push}");
         }
-        assert!(pass(json!({"config": {"deliver_subject": null}})).is_ok());
+        // Empty defaults of other fields are dropped, not passed on.
+        let defaults: Value = serde_json::from_slice(
+            &pass(
+                json!({"config": {"deliver_subject": null, "flow_control": false,
+                "idle_heartbeat": 0, "sample_freq": "", "ack_policy": "explicit"}}),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let kept: Vec<&String> = defaults["config"].as_object().unwrap().keys().collect();
+        assert_eq!(kept, ["ack_policy", "metadata"]);
+        assert_eq!(
+            pass(json!({"config": {}, "no_wait": true})).map_err(|r| r.code),
+            Err(400)
+        );
+        let many: Vec<String> = (0..=MAX_LIST)
+            .map(|i| format!("ombud.case.{i}.>"))
+            .collect();
+        assert_eq!(
+            pass(json!({"config": {"filter_subjects": many}})).map_err(|r| r.code),
+            Err(400)
+        );
         // A duplicate key is read once and written once: the server sees what was checked.
         let duplicated =
             br#"{"config": {"deliver_subject": "", "deliver_subject": "$KV.OMBUD_KEYS.x"}}"#;
