@@ -148,6 +148,24 @@ impl Browser {
         .await;
     }
 
+    /// Chooses the option `value` of the list `select` (a click on the option, as a mouse
+    /// does).
+    async fn choose(&self, select: &str, value: &str) {
+        self.click(&format!("{select} option[value='{value}']"))
+            .await;
+    }
+
+    /// Empties a text field.
+    async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            "POST",
+            &self.at(&format!("/element/{element}/clear")),
+            json!({}),
+        )
+        .await;
+    }
+
     /// Keys to whatever has the focus (the keyboard, as a person uses it).
     async fn keys(&self, text: &str) {
         let active = self
@@ -311,10 +329,7 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
     let summary = "details:has(form[action$='/do/notes']) summary";
     browser.click(summary).await;
     browser
-        .type_into(
-            "#body-notes",
-            r#"{"note":"Sudah ditelepon, berkas diproses."}"#,
-        )
+        .type_into("#act-notes-f-note", "Sudah ditelepon, berkas diproses.")
         .await;
     browser
         .submit("form[action$='/do/notes'] button[type=submit]")
@@ -356,15 +371,38 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
         .await;
     browser.click("a[href='/report']").await;
     browser.wait_for_url("/report").await;
-    let report = format!(
-        r#"{{"office":"jawa-barat","channel":"walk_in","received_on":"{}",
-        "reporter":{{"name":"Asep Saepudin","nik":"3278010101800001"}},
-        "respondent":{{"agency_code":"disdukcapil-kota-tasikmalaya",
-        "agency_name":"Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya"}},
-        "forms":["undue_delay"],"prior_complaint":true,"summary":"KTP-el tidak kunjung terbit."}}"#,
-        today()
+    // The report page's typed fields: the office and today's date come filled in.
+    let form = browser.source().await;
+    assert!(
+        form.contains(&format!("name=\"f.received_on\" value=\"{}\"", today())),
+        "{form}"
     );
-    browser.type_into("#body-report", &report).await;
+    browser.choose("#report-f-channel", "walk_in").await;
+    browser
+        .type_into("#report-f-reporter-name", "Asep Saepudin")
+        .await;
+    browser
+        .type_into("#report-f-reporter-nik", "3278010101800001")
+        .await;
+    browser
+        .type_into(
+            "#report-f-respondent-agency_code",
+            "disdukcapil-kota-tasikmalaya",
+        )
+        .await;
+    browser
+        .type_into(
+            "#report-f-respondent-agency_name",
+            "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya",
+        )
+        .await;
+    browser.type_into("#report-f-forms", "undue_delay").await;
+    browser.choose("#report-f-prior_complaint", "true").await;
+    browser
+        .type_into("#report-f-summary", "KTP-el tidak kunjung terbit.")
+        .await;
+    browser.screenshot("report", 1280).await;
+    browser.screenshot("report", 390).await;
     browser
         .submit("form[action='/report'] button[type=submit]")
         .await;
@@ -381,10 +419,10 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
         let form = "form[action$='/do/record-verification']";
         browser.click(&format!("details:has({form}) summary")).await;
         browser
-            .type_into(
-                "#body-record-verification",
-                &format!(r#"{{"stage":"{stage}","passed":true}}"#),
-            )
+            .choose("#act-record-verification-f-stage", stage)
+            .await;
+        browser
+            .choose("#act-record-verification-f-passed", "true")
             .await;
         browser.submit(&format!("{form} button[type=submit]")).await;
         assert!(browser.source().await.contains("Tercatat."), "{stage}");
@@ -395,21 +433,30 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
         .click(&format!("details:has({close}) summary"))
         .await;
     browser
-        .type_into(
-            "#body-close",
-            r#"{"reason":"withdrawn_by_reporter","letter":{"via":"post","number":"B/1/2026","date":"2026-01-05"}}"#,
-        )
+        .choose("#act-close-f-reason", "withdrawn_by_reporter")
+        .await;
+    browser.choose("#act-close-f-letter-via", "post").await;
+    browser
+        .type_into("#act-close-f-letter-number", "B/1/2026")
+        .await;
+    browser
+        .type_into("#act-close-f-letter-date", "01/05/2026")
         .await;
     browser
         .submit(&format!("{close} button[type=submit]"))
         .await;
     let refused = browser.source().await;
     assert!(refused.contains("id=\"error-close\""), "{refused}");
+    assert!(
+        refused.contains("<option value=\"withdrawn_by_reporter\" selected"),
+        "what was chosen is kept: {refused}"
+    );
+    // The letter taken out again, a note instead.
+    browser.choose("#act-close-f-letter-via", "").await;
+    browser.clear("#act-close-f-letter-number").await;
+    browser.clear("#act-close-f-letter-date").await;
     browser
-        .type_into(
-            "#body-close",
-            r#"{"reason":"withdrawn_by_reporter","note":"Pelapor mencabut laporan."}"#,
-        )
+        .type_into("#act-close-f-note", "Pelapor mencabut laporan.")
         .await;
     browser
         .submit(&format!("{close} button[type=submit]"))

@@ -279,7 +279,12 @@ async fn walk(app: Application) {
     );
     let note_action = format!("/cases/{case}/do/notes");
     assert!(page.text.contains(&format!("action=\"{note_action}\"")));
-    assert!(page.text.contains("<label for=\"body-notes\">"));
+    // Typed, labelled fields from the command's schema (here the note's text).
+    assert!(
+        page.text.contains("<label for=\"act-notes-f-note\">"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains(&format!(
         "action=\"/cases/{case}/do/request-clarification\""
     )));
@@ -314,7 +319,7 @@ async fn walk(app: Application) {
         ("_csrf", csrf.as_str()),
         ("_key", key.as_str()),
         ("_if_match", seen.as_str()),
-        ("body", r#"{"note":"Sudah ditelepon."}"#),
+        ("f.note", "Sudah ditelepon."),
     ];
     let first = browse(&app, "POST", &note_action, &cookies, &note).await;
     assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text);
@@ -368,7 +373,8 @@ async fn walk(app: Application) {
             ("_csrf", &page.field(&action, "_csrf")),
             ("_key", &page.field(&action, "_key")),
             ("_if_match", &page.field(&action, "_if_match")),
-            ("body", r#"{"letter":{"via":"post","date":"2026-09-01"}}"#),
+            ("f.letter.via", "post"),
+            ("f.letter.date", "2026-09-01"),
         ],
     )
     .await;
@@ -386,8 +392,10 @@ async fn walk(app: Application) {
         refused.text
     );
     assert!(
-        refused.text.contains("&quot;via&quot;:&quot;post&quot;"),
-        "the typed body is kept"
+        refused.text.contains("<option value=\"post\" selected>")
+            && refused.text.contains("value=\"2026-09-01\""),
+        "what was typed is kept: {}",
+        refused.text
     );
     assert_eq!(app.log().head().await.unwrap(), head + 1);
 

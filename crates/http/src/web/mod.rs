@@ -6,6 +6,7 @@
 //! page is told, not obeyed. The actions offered on a case are those the command registry and
 //! the domain's role and state rules allow this user now; a refusal reads beside its form.
 
+mod fields;
 pub mod page;
 pub mod session;
 
@@ -778,13 +779,13 @@ async fn render_case(
                      class=\"dismiss\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
                      <input type=\"hidden\" name=\"_key\" value=\"{}\">\
                      <input type=\"hidden\" name=\"_if_match\" value=\"{case_seq}\">\
+                     <input type=\"hidden\" name=\"f.proposal\" value=\"{seq}\">\
                      <label for=\"dismiss-{seq}\">{}</label>\
-                     <textarea id=\"dismiss-{seq}\" name=\"body\">{}</textarea>\
+                     <textarea id=\"dismiss-{seq}\" name=\"f.reason\" required></textarea>\
                      <button type=\"submit\">{}</button></form>",
                     esc(&session.csrf),
                     session::random_token(),
                     lang.t("dismiss_why"),
-                    esc(&format!("{{\"proposal\":{},\"reason\":\"\"}}", p.seq)),
                     lang.t("dismiss"),
                     seq = p.seq,
                 ));
@@ -806,7 +807,6 @@ async fn render_case(
             .find(|k| k.as_str() == spec.route)
             .map_or(spec.route, |k| k.describe());
         let failed = refusal.as_ref().filter(|r| r.route == spec.route);
-        let body = failed.map_or(spec.example, |r| r.body);
         let error = failed
             .map(|r| {
                 format!(
@@ -816,26 +816,39 @@ async fn render_case(
                 )
             })
             .unwrap_or_default();
-        let described = if failed.is_some() {
-            format!(" aria-describedby=\"error-{}\"", spec.route)
-        } else {
-            String::new()
+        // Typed fields from the command's schema, filled again with a refused body.
+        let inputs = match fields::Form::of(&(spec.schema)()) {
+            Some(form) => {
+                let values = failed
+                    .and_then(|r| serde_json::from_str::<Value>(r.body).ok())
+                    .unwrap_or(Value::Null);
+                form.render(lang, &format!("act-{}", spec.route), &values)
+            }
+            None => format!(
+                "<label for=\"body-{route}\">{}</label>\
+                 <textarea id=\"body-{route}\" name=\"body\">{}</textarea>",
+                lang.t("body"),
+                esc(failed.map_or(spec.example, |r| r.body)),
+                route = spec.route,
+            ),
         };
         main.push_str(&format!(
             "<details id=\"act-{route}\"{open}><summary>{}</summary><p>{}</p>\
-             <form method=\"post\" action=\"/cases/{case_id}/do/{route}\">\
+             <form method=\"post\" action=\"/cases/{case_id}/do/{route}\"{described}>\
              <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
              <input type=\"hidden\" name=\"_key\" value=\"{key}\">\
              <input type=\"hidden\" name=\"_if_match\" value=\"{case_seq}\">\
-             <label for=\"body-{route}\">{}</label>\
-             <textarea id=\"body-{route}\" name=\"body\"{described}>{}</textarea>{error}\
+             {inputs}{error}\
              <button type=\"submit\">{}</button></form></details>",
             esc(kind),
             esc(spec.summary),
-            lang.t("body"),
-            esc(body),
             lang.t("submit"),
             open = if failed.is_some() { " open" } else { "" },
+            described = if failed.is_some() {
+                format!(" aria-describedby=\"error-{}\"", spec.route)
+            } else {
+                String::new()
+            },
             route = spec.route,
             csrf = esc(&session.csrf),
             key = session::random_token(),
@@ -857,20 +870,21 @@ async fn act(
     State(api): Shared,
     Path((id, command)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     // Not signed in (or the session ended): to the sign-in page.
     let Some((_, session)) = api.web.of(&headers) else {
         return redirect("/signin", &[]);
     };
     let (lang, _) = lang(&headers, &HashMap::new());
+    let form: HashMap<String, String> = pairs.iter().cloned().collect();
     let csrf_ok = form
         .get("_csrf")
         .is_some_and(|c| session::same_secret(c, &session.csrf));
     if !csrf_ok {
         return csrf_refused(lang, &session);
     }
-    let body = form.get("body").cloned().unwrap_or_default();
+    let (body, field_error) = submitted_body(&command, &pairs);
     let refused = |status: StatusCode, message: String| {
         let api = api.clone();
         let (session, id, command, body) =
@@ -900,6 +914,9 @@ async fn act(
     };
     if command == "report" || command == "propose-action" {
         return refused(StatusCode::NOT_FOUND, lang.t("not_found").to_owned()).await;
+    }
+    if let Some(why) = field_error {
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, why).await;
     }
     let input = match CommandInput::parse(&command, body.as_bytes()) {
         Ok(input) => input,
@@ -942,14 +959,33 @@ async fn act(
     }
 }
 
+/// The JSON body of a submitted command form: the whole `body` when one is sent, else the
+/// body its typed fields make; with what is wrong with a field, if anything.
+fn submitted_body(route: &str, pairs: &[(String, String)]) -> (String, Option<String>) {
+    if let Some((_, body)) = pairs.iter().find(|(k, _)| k == "body") {
+        return (body.clone(), None);
+    }
+    let form =
+        ombud_service::input::body_schema(route).and_then(|schema| fields::Form::of(&schema));
+    match form.map(|f| f.collect(pairs)) {
+        Some(Ok(body)) => (body.to_string(), None),
+        Some(Err(why)) => (String::new(), Some(why)),
+        None => (String::new(), None),
+    }
+}
+
 fn may_report(role: ombud_domain::Role) -> bool {
     permitted_roles(Action::Command(CommandKind::Report)).contains(&role)
 }
 
-fn report_page(lang: Lang, session: &Session, body: &str, error: Option<&str>) -> String {
+fn report_page(
+    lang: Lang,
+    session: &Session,
+    body: &str,
+    error: Option<&str>,
+    today: chrono::NaiveDate,
+) -> String {
     let spec = ombud_service::input::command("report");
-    let example = spec.map_or("{}", |s| s.example);
-    let body = if body.is_empty() { example } else { body };
     let error = error
         .map(|e| {
             format!(
@@ -963,23 +999,32 @@ fn report_page(lang: Lang, session: &Session, body: &str, error: Option<&str>) -
     } else {
         " aria-describedby=\"error-report\""
     };
+    // A new report starts with the user's office and today's date; a refused one keeps
+    // what was entered.
+    let values = serde_json::from_str::<Value>(body).unwrap_or_else(|_| {
+        serde_json::json!({
+            "office": session.actor.office.as_str(),
+            "received_on": today.to_string(),
+        })
+    });
+    let inputs = spec
+        .and_then(|s| fields::Form::of(&(s.schema)()))
+        .map(|form| form.render(lang, "report", &values))
+        .unwrap_or_default();
     page(
         lang,
         lang.t("new_report"),
         Some((&session.actor, &session.csrf)),
         "/report",
         &format!(
-            "<p>{}</p><form method=\"post\" action=\"/report\">\
+            "<p>{}</p><form method=\"post\" action=\"/report\"{described}>\
              <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
              <input type=\"hidden\" name=\"_key\" value=\"{}\">\
-             <label for=\"body-report\">{}</label>\
-             <textarea id=\"body-report\" name=\"body\" rows=\"14\"{described}>{}</textarea>{error}\
+             {inputs}{error}\
              <button type=\"submit\">{}</button></form>",
             esc(spec.map_or("", |s| s.summary)),
             esc(&session.csrf),
             session::random_token(),
-            lang.t("body"),
-            esc(body),
             lang.t("submit"),
         ),
     )
@@ -1005,7 +1050,7 @@ async fn report_form(State(api): Shared, headers: HeaderMap, Query(params): Para
     }
     answer(
         StatusCode::OK,
-        report_page(lang, &session, "", None),
+        report_page(lang, &session, "", None, today(&api, &session)),
         lang_cookie,
     )
 }
@@ -1013,23 +1058,31 @@ async fn report_form(State(api): Shared, headers: HeaderMap, Query(params): Para
 async fn report(
     State(api): Shared,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     // Not signed in (or the session ended): to the sign-in page.
     let Some((_, session)) = api.web.of(&headers) else {
         return redirect("/signin", &[]);
     };
     let (lang, _) = lang(&headers, &HashMap::new());
+    let form: HashMap<String, String> = pairs.iter().cloned().collect();
     if !form
         .get("_csrf")
         .is_some_and(|c| session::same_secret(c, &session.csrf))
     {
         return csrf_refused(lang, &session);
     }
-    let body = form.get("body").cloned().unwrap_or_default();
+    let (body, field_error) = submitted_body("report", &pairs);
+    let on = today(&api, &session);
     let again = |status: StatusCode, message: &str| {
-        html(status, report_page(lang, &session, &body, Some(message)))
+        html(
+            status,
+            report_page(lang, &session, &body, Some(message), on),
+        )
     };
+    if let Some(why) = field_error {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, &why);
+    }
     let input = match CommandInput::parse("report", body.as_bytes()) {
         Ok(input) => input,
         Err(e) => {

@@ -85,6 +85,7 @@ impl Lang {
             "text" => ("Keterangan", "Text"),
             "actions" => ("Tindakan yang dapat Anda lakukan", "What you may do now"),
             "body" => ("Isian (JSON)", "Fields (JSON)"),
+            "one_per_line" => ("Satu per baris.", "One per line."),
             "submit" => ("Kirim", "Submit"),
             "clock" => ("Tenggat", "Clock"),
             "due" => ("Jatuh tempo", "Due"),
