@@ -46,6 +46,11 @@ async fn build(dir: &TempDir, nats: Option<&str>) -> Application {
         "t-head",
         person("kanit.ahmad", Role::UnitHead, "jawa-barat"),
     );
+    tokens.insert("t-dpo", person("dpo.joko", Role::Dpo, "pusat"));
+    tokens.insert(
+        "t-kepala",
+        person("kepala.budi", Role::OfficeHead, "jawa-barat"),
+    );
     tokens.insert(
         "t-other",
         person("riksa.joni", Role::Investigator, "jakarta-raya"),
@@ -174,7 +179,11 @@ async fn sign_in(app: &Application, token: &str) -> String {
     )
     .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
-    assert_eq!(signed.location(), "/queue");
+    assert_eq!(
+        signed.location(),
+        "/",
+        "home sends each role to its first page"
+    );
     value_of(&signed.cookie("ombud_session").unwrap())
 }
 
@@ -232,6 +241,8 @@ async fn walk(app: Application) {
         wrong.text
     );
     let session = sign_in(&app, "t-inv").await;
+    let home = browse(&app, "GET", "/", &[("ombud_session", &session)], &[]).await;
+    assert_eq!(home.location(), "/queue");
 
     // A case for the investigator (through the API), then their queue in the browser.
     let case = api(&app, "t-intake", "POST", "/v1/cases", Some(json!({
@@ -452,6 +463,246 @@ async fn on_jetstream_an_investigator_works_a_case_in_the_browser() {
     let server = NatsServer::start().unwrap();
     let dir = TempDir::new("web").unwrap();
     walk(build(&dir, Some(&server.url())).await).await;
+}
+
+/// Posts the typed fields of the form for `command` on the case page (as the browser sends
+/// them), with the page's CSRF token, key and position.
+async fn act(
+    app: &Application,
+    session: &str,
+    case: &str,
+    command: &str,
+    fields: &[(&str, &str)],
+) -> Answer {
+    let cookies = [("ombud_session", session)];
+    let page = browse(app, "GET", &format!("/cases/{case}"), &cookies, &[]).await;
+    let action = format!("/cases/{case}/do/{command}");
+    let (csrf, key, seen) = (
+        page.field(&action, "_csrf"),
+        page.field(&action, "_key"),
+        page.field(&action, "_if_match"),
+    );
+    let mut form = vec![
+        ("_csrf", csrf.as_str()),
+        ("_key", key.as_str()),
+        ("_if_match", seen.as_str()),
+    ];
+    form.extend_from_slice(fields);
+    browse(app, "POST", &action, &cookies, &form).await
+}
+
+/// The DPO's day in the browser: an erasure request put on an open case, decided by the head
+/// of office from the erasure desk, carried out by the DPO; the access log and a person's
+/// cases by NIK; every other role refused.
+async fn dpo_day(app: Application) {
+    let case = api(&app, "t-intake", "POST", "/v1/cases", Some(json!({
+        "office": "jawa-barat", "channel": "walk_in", "track": "regular",
+        "reporter": { "name": "Asep Saepudin", "nik": "3278010101800001", "confidential": true },
+        "respondent": { "agency_code": "disdukcapil-kota-tasikmalaya",
+                        "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya" },
+        "forms": ["undue_delay"], "prior_complaint": true, "summary": "KTP-el tidak kunjung terbit."
+    }))).await["case_id"].as_str().unwrap().to_owned();
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+
+    // The DPO starts at the erasure desk; the navigation offers the DPO's screens only.
+    let dpo = sign_in(&app, "t-dpo").await;
+    let dpo_cookies = [("ombud_session", dpo.as_str())];
+    let home = browse(&app, "GET", "/", &dpo_cookies, &[]).await;
+    assert_eq!(home.location(), "/privacy");
+    let desk = browse(&app, "GET", "/privacy", &dpo_cookies, &[]).await;
+    assert_eq!(desk.status, StatusCode::OK, "{}", desk.text);
+    for link in ["/privacy", "/access-log", "/persons"] {
+        assert!(desk.text.contains(&format!("<a href=\"{link}\"")), "{link}");
+    }
+    assert!(!desk.text.contains("<a href=\"/queue\""), "{}", desk.text);
+
+    // The head of office opens the confidential reporter: the access log says so.
+    let kepala = sign_in(&app, "t-kepala").await;
+    let opened = browse(
+        &app,
+        "GET",
+        &format!("/cases/{case}"),
+        &[("ombud_session", &kepala)],
+        &[],
+    )
+    .await;
+    assert!(opened.text.contains("Asep Saepudin"), "{}", opened.text);
+    let log = browse(
+        &app,
+        "GET",
+        &format!("/access-log?case={case}"),
+        &dpo_cookies,
+        &[],
+    )
+    .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    assert!(log.text.contains("kepala.budi"), "{}", log.text);
+    let bad = browse(&app, "GET", "/access-log?from=yesterday", &dpo_cookies, &[]).await;
+    assert!(bad.text.contains("role=\"alert\">from:"), "{}", bad.text);
+
+    // A person's cases by NIK (in the body, never the address).
+    let lookup = browse(&app, "GET", "/persons", &dpo_cookies, &[]).await;
+    let csrf = lookup.field("/persons", "_csrf");
+    let found = browse(
+        &app,
+        "POST",
+        "/persons",
+        &dpo_cookies,
+        &[("_csrf", &csrf), ("nik", "3278.0101.0180.0001")],
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert!(
+        found.text.contains(&format!("/cases/{case}")),
+        "{}",
+        found.text
+    );
+    let forged = browse(
+        &app,
+        "POST",
+        "/persons",
+        &dpo_cookies,
+        &[("nik", "3278010101800001")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // The request, put from the case page's typed form.
+    let put = act(
+        &app,
+        &dpo,
+        &case,
+        "request-erasure",
+        &[("f.request_ref", "PDP/2026/004")],
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::SEE_OTHER, "{}", put.text);
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+    let desk = browse(&app, "GET", "/privacy?stage=pending", &dpo_cookies, &[]).await;
+    assert!(desk.text.contains("PDP/2026/004"), "{}", desk.text);
+    assert!(desk.text.contains("Menunggu keputusan"), "{}", desk.text);
+    assert!(
+        !desk.text.contains("#act-approve-erasure"),
+        "the DPO does not decide their own request"
+    );
+
+    // The head of office sees it waiting on the desk and approves it.
+    let kepala_desk = browse(&app, "GET", "/privacy", &[("ombud_session", &kepala)], &[]).await;
+    assert!(
+        kepala_desk
+            .text
+            .contains(&format!("/cases/{case}#act-approve-erasure")),
+        "{}",
+        kepala_desk.text
+    );
+    let approved = act(
+        &app,
+        &kepala,
+        &case,
+        "approve-erasure",
+        &[("f.request_ref", "PDP/2026/004")],
+    )
+    .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+
+    // The DPO erases under the approved request.
+    let desk = browse(&app, "GET", "/privacy?stage=approved", &dpo_cookies, &[]).await;
+    assert!(
+        desk.text
+            .contains(&format!("/cases/{case}#act-erase-personal-data")),
+        "{}",
+        desk.text
+    );
+    let erased = act(
+        &app,
+        &dpo,
+        &case,
+        "erase-personal-data",
+        &[("f.request_ref", "PDP/2026/004")],
+    )
+    .await;
+    assert_eq!(erased.status, StatusCode::SEE_OTHER, "{}", erased.text);
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+    let desk = browse(&app, "GET", "/privacy?stage=erased", &dpo_cookies, &[]).await;
+    assert!(desk.text.contains("Sudah dihapus"), "{}", desk.text);
+    let file = browse(
+        &app,
+        "GET",
+        &format!("/cases/{case}"),
+        &[("ombud_session", &kepala)],
+        &[],
+    )
+    .await;
+    assert!(
+        !file.text.contains("Asep Saepudin"),
+        "the name is gone: {}",
+        file.text
+    );
+    let after = browse(
+        &app,
+        "POST",
+        "/persons",
+        &dpo_cookies,
+        &[("_csrf", &csrf), ("nik", "3278010101800001")],
+    )
+    .await;
+    assert!(
+        !after.text.contains(&format!("/cases/{case}")),
+        "{}",
+        after.text
+    );
+
+    // The same desk over the API, and nobody else's.
+    let requests = api(
+        &app,
+        "t-dpo",
+        "GET",
+        "/v1/erasure-requests?stage=erased",
+        None,
+    )
+    .await;
+    assert_eq!(
+        requests["requests"][0]["request_ref"], "PDP/2026/004",
+        "{requests}"
+    );
+    assert_eq!(requests["requests"][0]["stage"], "erased");
+    let refused = app
+        .router()
+        .oneshot(
+            Request::builder()
+                .uri("/v1/erasure-requests")
+                .header("authorization", "Bearer t-inv")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let inv = sign_in(&app, "t-inv").await;
+    for page in ["/privacy", "/access-log", "/persons"] {
+        let answer = browse(&app, "GET", page, &[("ombud_session", &inv)], &[]).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{page}: {}",
+            answer.text
+        );
+        assert!(!answer.text.contains("PDP/2026/004"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_embedded_the_dpo_works_erasures_and_the_access_log_in_the_browser() {
+    let dir = TempDir::new("web-dpo").unwrap();
+    dpo_day(build(&dir, None).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_jetstream_the_dpo_works_erasures_and_the_access_log_in_the_browser() {
+    let server = NatsServer::start().unwrap();
+    let dir = TempDir::new("web-dpo").unwrap();
+    dpo_day(build(&dir, Some(&server.url())).await).await;
 }
 
 /// After five failed sign-ins a client is locked out, even with a good token.

@@ -166,6 +166,59 @@ command_kinds! {
     RefuseErasure = "refuse-erasure", "refuse an erasure";
 }
 
+impl CommandKind {
+    /// Its name in Indonesian, as a heading (the web interface's actions).
+    pub const fn label_id(self) -> &'static str {
+        match self {
+            CommandKind::Report => "Catat laporan",
+            CommandKind::Convert => "Jadikan laporan",
+            CommandKind::Verify => "Catat verifikasi",
+            CommandKind::RequestCompletion => "Minta kelengkapan laporan",
+            CommandKind::Complete => "Catat kelengkapan laporan",
+            CommandKind::Accept => "Terima untuk pemeriksaan",
+            CommandKind::Classify => "Klasifikasikan laporan",
+            CommandKind::Assign => "Tugaskan pemeriksa",
+            CommandKind::Transfer => "Limpahkan ke perwakilan lain",
+            CommandKind::RequestClarification => "Minta klarifikasi",
+            CommandKind::AnswerClarification => "Catat jawaban klarifikasi",
+            CommandKind::Summon => "Panggil pihak",
+            CommandKind::RecordAttendance => "Catat kehadiran",
+            CommandKind::RecordAbsence => "Catat ketidakhadiran",
+            CommandKind::RequestPoliceAssistance => "Minta bantuan Kepolisian",
+            CommandKind::RecordActivity => "Catat kegiatan pemeriksaan",
+            CommandKind::StartMediation => "Mulai mediasi atau konsiliasi",
+            CommandKind::Mediate => "Catat hasil mediasi",
+            CommandKind::ProposeConclusion => "Usulkan kesimpulan",
+            CommandKind::ReturnConclusion => "Kembalikan usulan kesimpulan",
+            CommandKind::ApproveConclusion => "Setujui kesimpulan",
+            CommandKind::NotifyConclusion => "Beritahukan kesimpulan kepada Pelapor",
+            CommandKind::RecordReporterResponse => "Catat tanggapan Pelapor",
+            CommandKind::IssueLhp => "Terbitkan LHP",
+            CommandKind::ReportCorrectiveAction => "Catat laporan tindakan korektif",
+            CommandKind::ReferToResolution => "Serahkan ke Resolusi dan Monitoring",
+            CommandKind::ReturnLhpFile => "Kembalikan berkas LHP",
+            CommandKind::CompleteLhpFile => "Lengkapi berkas LHP",
+            CommandKind::ReferToRecommendation => "Ajukan untuk Rekomendasi",
+            CommandKind::Recommend => "Terbitkan Rekomendasi",
+            CommandKind::RecordDelivery => "Catat penyampaian Rekomendasi",
+            CommandKind::ReportImplementation => "Catat laporan atasan terlapor",
+            CommandKind::AssessImplementation => "Nilai pelaksanaan Rekomendasi",
+            CommandKind::Publish => "Publikasikan ketidakpatuhan",
+            CommandKind::ReportToDprAndPresident => "Laporkan kepada DPR dan Presiden",
+            CommandKind::Close => "Tutup laporan",
+            CommandKind::Reopen => "Buka kembali laporan",
+            CommandKind::RecordLetterReceipt => "Catat penerimaan surat",
+            CommandKind::AddNote => "Tambah catatan",
+            CommandKind::ProposeAction => "Usulkan tindakan",
+            CommandKind::DismissProposal => "Abaikan usulan",
+            CommandKind::ErasePersonalData => "Hapus data pribadi",
+            CommandKind::RequestErasure => "Ajukan penghapusan data pribadi",
+            CommandKind::ApproveErasure => "Setujui penghapusan data pribadi",
+            CommandKind::RefuseErasure => "Tolak penghapusan data pribadi",
+        }
+    }
+}
+
 impl fmt::Display for CommandKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -11,6 +11,7 @@ use ombud_projection::models::agency_dossier::DossierView;
 use ombud_projection::models::case_file::CaseFile;
 use ombud_projection::models::case_index::Page;
 use ombud_projection::models::deadline_board::BoardItem;
+use ombud_projection::models::erasure_desk::ErasureEntry;
 use ombud_projection::models::office_stats::OfficeStatsView;
 use ombud_projection::models::work_queue::QueueItem;
 use ombud_projection::ProjectorStatus;
@@ -148,6 +149,14 @@ const FEED_HEADERS: &[Param] = &[(
     "1200",
     "Resume after this stream sequence (wins over after_seq)",
 )];
+const ERASURES: &[Param] = &[
+    (
+        "stage",
+        "pending",
+        "Only requests at this stage: pending, approved, refused or erased (repeatable as a comma-separated list)",
+    ),
+    MIN_SEQ,
+];
 const ACCESS: &[Param] = &[
     (
         "case",
@@ -209,6 +218,7 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/notifications", "Server-Sent Events stream of the deadline engine's reminders the token may see (live only; see docs/deadlines.md)", &[]),
         r("get", "/v1/agencies/{code}", "An office's dossier of an agency: the caller's own office, or ?office= for roles that see every office (403 for another office)", STATS),
         r("get", "/v1/stats", "Office statistics (404 no_statistics for an office without cases)", STATS),
+        r("get", "/v1/erasure-requests", "The erasure desk: erasure requests and erasures with where each stands (DPO: every office; head of office, member, chair: their scope)", ERASURES),
         r("get", "/v1/access-log", "Who opened a confidential reporter's identity or looked a person up (DPO)", ACCESS),
         Route {
             body: Some("person_cases".into()),
@@ -393,6 +403,7 @@ pub fn answer(method: &str, path: &str) -> Option<Answer> {
         ("get", "/v1/agencies/{code}") => schema::<DossierView>(),
         ("get", "/v1/stats") => schema::<OfficeStatsView>(),
         ("get", "/v1/vocabulary") => schema::<ombud_service::Vocabularies>(),
+        ("get", "/v1/erasure-requests") => object(&[("requests", array_of::<ErasureEntry>())]),
         ("get", "/v1/access-log") => object(&[("entries", array_of::<AccessEntry>())]),
         ("post", "/v1/persons/cases") => object(&[("cases", array_of::<PersonCase>())]),
         ("get", "/readyz") => object(&[

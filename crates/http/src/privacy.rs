@@ -1,4 +1,5 @@
-//! The DPO's routes: `GET /v1/access-log?case=&actor=&from=&to=&limit=` (who opened a
+//! The DPO's routes: `GET /v1/erasure-requests?stage=` (the erasure desk, also for the heads
+//! who decide requests), `GET /v1/access-log?case=&actor=&from=&to=&limit=` (who opened a
 //! confidential reporter's identity) and `POST /v1/persons/cases` (a person's cases by NIK;
 //! the NIK travels in the body, never in a URL, and the lookup itself is logged). Both answer
 //! 403 to every other role before looking at anything else.
@@ -87,4 +88,43 @@ pub(crate) async fn person_cases(
         .person_cases(&actor, &lookup.nik, "POST /v1/persons/cases")
         .await?;
     Ok(Json(json!({ "cases": cases })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ErasureParams {
+    stage: Option<String>,
+    min_seq: Option<u64>,
+}
+
+/// `stage=pending,approved` as stages (`None`: every stage).
+pub(crate) fn stages(
+    text: Option<&str>,
+) -> Result<Option<Vec<ombud_projection::models::erasure_desk::ErasureStage>>, Problem> {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    text.split(',')
+        .map(|s| {
+            serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(|_| {
+                Problem::malformed(format!(
+                    "`stage`: `{s}` is not pending, approved, refused or erased"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+pub(crate) async fn erasure_requests(
+    State(api): Shared,
+    headers: HeaderMap,
+    q: Result<Query<ErasureParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let actor = api.tokens.authenticate(&headers)?;
+    ombud_service::queries::erasure_desk_allowed(actor.role)?;
+    let p = query(q)?;
+    let stages = stages(p.stage.as_deref())?;
+    let requests = api.service.erasure_desk(&actor, stages, p.min_seq).await?;
+    Ok(Json(json!({ "requests": requests })).into_response())
 }

@@ -11,6 +11,7 @@ use ombud_envelope::KeyStore;
 use ombud_eventlog::Backend;
 use ombud_projection::models::agency_dossier::{self, DossierView};
 use ombud_projection::models::case_index::{self, CaseFilter, CaseOrder, Page};
+use ombud_projection::models::erasure_desk::{self, ErasureEntry, ErasureStage};
 use ombud_projection::models::office_stats::{self, OfficeStatsView};
 use ombud_projection::models::work_queue::{self, QueueItem};
 use ombud_projection::models::{case_file, deadline_board};
@@ -256,6 +257,45 @@ pub(crate) async fn bounded_read<T>(
     read: impl FnOnce() -> Result<T, ServiceError>,
 ) -> Result<T, ServiceError> {
     read()
+}
+
+/// Whether `role` may see the erasure desk: the DPO and the heads who decide requests.
+pub fn erasure_desk_allowed(role: Role) -> Result<(), ServiceError> {
+    if matches!(
+        role,
+        Role::Dpo | Role::OfficeHead | Role::Member | Role::Chair
+    ) {
+        return Ok(());
+    }
+    Err(ServiceError::Forbidden(format!(
+        "only the DPO and the heads who decide erasure requests see the erasure desk (this \
+         token's role is {role})"
+    )))
+}
+
+impl<B: Backend, K: KeyStore> Service<B, K> {
+    /// The erasure desk: erasure requests and erasures, in `stages` when given. The DPO sees
+    /// every office's; a head of office, a member and the chair (who decide requests) their
+    /// scope's; everyone else is refused. Nothing personal is in it.
+    pub async fn erasure_desk(
+        &self,
+        actor: &ombud_domain::Actor,
+        stages: Option<Vec<ErasureStage>>,
+        min_seq: Option<u64>,
+    ) -> Result<Vec<ErasureEntry>, ServiceError> {
+        erasure_desk_allowed(actor.role)?;
+        self.caught_up(min_seq).await?;
+        let office = scope(actor);
+        let models = self.models().clone();
+        off_the_runtime(move || {
+            Ok(erasure_desk::list(
+                &models.cases.trees(),
+                office.as_ref(),
+                stages.as_deref(),
+            )?)
+        })
+        .await
+    }
 }
 
 /// Read-model queries running at once; more wait their turn (asynchronously), so scans

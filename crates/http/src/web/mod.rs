@@ -8,6 +8,7 @@
 
 mod fields;
 pub mod page;
+mod privacy;
 pub mod session;
 
 use std::collections::HashMap;
@@ -47,6 +48,12 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/report", get(report_form).post(report))
         .route("/stats", get(stats))
         .route("/cases/{id}/audit", get(audit))
+        .route("/privacy", get(privacy::desk))
+        .route("/access-log", get(privacy::access_log))
+        .route(
+            "/persons",
+            get(privacy::persons_form).post(privacy::persons),
+        )
         .route("/assets/ombud.css", get(stylesheet))
 }
 
@@ -113,6 +120,10 @@ async fn stylesheet() -> Response {
 
 async fn home(State(api): Shared, headers: HeaderMap) -> Response {
     match api.web.of(&headers) {
+        // The DPO works from the erasure desk, everyone else from the work queue.
+        Some((_, session)) if session.actor.role == ombud_domain::Role::Dpo => {
+            redirect("/privacy", &[])
+        }
         Some(_) => redirect("/queue", &[]),
         None => redirect("/signin", &[]),
     }
@@ -246,8 +257,9 @@ async fn signin(
         return again(StatusCode::UNAUTHORIZED, why);
     };
     let id = api.web.open(actor);
+    // Home sends each role to where its day starts.
     redirect(
-        "/queue",
+        "/",
         &[
             api.web.set_cookie(SESSION_COOKIE, &id, None),
             api.web.set_cookie(SIGNIN_COOKIE, "", Some(0)),
@@ -608,6 +620,21 @@ fn allowed_commands(
         .collect()
 }
 
+/// A command's name as an action heading: Indonesian, or the registry's English phrase.
+fn command_name(lang: Lang, kind: CommandKind) -> String {
+    match lang {
+        Lang::Id => kind.label_id().to_owned(),
+        Lang::En => {
+            let phrase = kind.describe();
+            let mut chars = phrase.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// A refused submission, shown beside its form.
 struct Refusal<'a> {
     route: &'a str,
@@ -805,7 +832,7 @@ async fn render_case(
         let kind = CommandKind::ALL
             .iter()
             .find(|k| k.as_str() == spec.route)
-            .map_or(spec.route, |k| k.describe());
+            .map_or_else(|| spec.route.to_owned(), |k| command_name(lang, *k));
         let failed = refusal.as_ref().filter(|r| r.route == spec.route);
         let error = failed
             .map(|r| {
@@ -840,7 +867,7 @@ async fn render_case(
              <input type=\"hidden\" name=\"_if_match\" value=\"{case_seq}\">\
              {inputs}{error}\
              <button type=\"submit\">{}</button></form></details>",
-            esc(kind),
+            esc(&kind),
             esc(spec.summary),
             lang.t("submit"),
             open = if failed.is_some() { " open" } else { "" },

@@ -126,6 +126,40 @@ impl Lang {
             ),
             "events" => ("Peristiwa", "Events"),
             "head_hash" => ("Hash terakhir", "Head hash"),
+            "nothing_here" => ("Tidak ada.", "Nothing here."),
+            "request_ref" => ("Nomor permintaan", "Request"),
+            "requested_by" => ("Diajukan oleh", "Requested by"),
+            "stage" => ("Tahap", "Stage"),
+            "next_step" => ("Langkah berikutnya", "Next step"),
+            "decide" => ("Putuskan", "Decide"),
+            "erase_now" => ("Hapus sekarang", "Erase now"),
+            "desk_intro" => (
+                "Permintaan penghapusan data pribadi dan penghapusan yang sudah dilakukan; yang menunggu Anda lebih dulu.",
+                "Requests to erase personal data and the erasures done; what waits for you first.",
+            ),
+            "all" => ("Semua", "All"),
+            "show" => ("Tampilkan", "Show"),
+            "desk_more" => ("Juga:", "Also:"),
+            "access_log" => ("Log akses", "Access log"),
+            "person_lookup" => ("Cari laporan seseorang", "A person's cases"),
+            "erasure_desk" => ("Penghapusan data pribadi", "Erasure of personal data"),
+            "privacy" => ("Data pribadi", "Personal data"),
+            "case_id" => ("ID laporan", "Case id"),
+            "actor" => ("Akun", "Account"),
+            "from" => ("Dari", "From"),
+            "to" => ("Sampai", "To"),
+            "field" => ("Yang dibuka", "Opened"),
+            "route" => ("Melalui", "Through"),
+            "lookup_intro" => (
+                "Laporan yang menyebut seseorang, dicari lewat indeks buta NIK. Pencarian ini tercatat di log akses.",
+                "The cases that name a person, found through the NIK's blind index. The lookup is recorded in the access log.",
+            ),
+            "nik_hint" => (
+                "16 angka; spasi, titik dan tanda hubung diabaikan.",
+                "16 digits; spaces, dots and dashes are ignored.",
+            ),
+            "look_up" => ("Cari", "Look up"),
+            "found_cases" => ("Laporan yang ditemukan", "Cases found"),
             _ => (key, key),
         };
         match self {
@@ -167,6 +201,14 @@ fn nav(lang: Lang, actor: &Actor, csrf: &str, here: &str) -> String {
     .contains(&actor.role)
     {
         links.push(("/report", "new_report"));
+    }
+    // The erasure desk: the DPO, and the heads who decide requests.
+    if ombud_service::queries::erasure_desk_allowed(actor.role).is_ok() {
+        links.push(("/privacy", "privacy"));
+    }
+    if actor.role == Role::Dpo {
+        links.push(("/access-log", "access_log"));
+        links.push(("/persons", "person_lookup"));
     }
     let mut out = String::from("<nav aria-label=\"ombud\"><ul>");
     for (href, key) in links {

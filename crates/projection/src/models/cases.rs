@@ -1,12 +1,12 @@
 //! The `cases` projector: folds each event into the case file and keeps the case index, the
-//! work queues and the deadline board in step with it. Write order (crash-safe replay):
+//! work queues, the deadline board and the erasure desk in step with it. Write order (crash-safe replay):
 //! derived rows first (idempotent: the index rows and the event's timeline line), the case
 //! file row last (its `last_seq` guards the rest).
 
 use crate::error::ApplyError;
 use crate::models::case_file::{timeline_key, CaseFile, TIMELINE_TREE};
 use crate::models::case_index::{self, CaseSummary};
-use crate::models::{deadline_board, work_queue};
+use crate::models::{deadline_board, erasure_desk, work_queue};
 use crate::projector::{Projected, Projector};
 use crate::rows::Rows;
 use crate::store::{case_key, is_new};
@@ -23,14 +23,15 @@ impl Projector for CasesProjector {
         "by_due",
         "queue",
         "clocks",
+        erasure_desk::TREE,
         TIMELINE_TREE,
         "files",
     ];
     const PER_CASE_ROWS: bool = true;
-    /// 4: board rows with the unit and the engine's open proposal; 3: case summaries with
+    /// 5: the erasure desk; 4: board rows with the unit and the engine's open proposal; 3: case summaries with
     /// the heads' agenda and pending receipts; 2: the v2 procedure (letters, the LHP, optional
     /// respondents); 1: v1.
-    const VERSION: u32 = 4;
+    const VERSION: u32 = 5;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;
@@ -52,6 +53,7 @@ impl Projector for CasesProjector {
             .as_ref()
             .map(deadline_board::entries)
             .unwrap_or_default();
+        let old_erasures = old.as_ref().map(erasure_desk::entries).unwrap_or_default();
         let mut new = CaseFile::fold(old, event)?;
         // The new line (and, for a row from before lines had rows of their own, every line)
         // goes to its own row: the case row written per event stays the same size.
@@ -62,6 +64,7 @@ impl Projector for CasesProjector {
         work_queue::update(rows, old_summary.as_ref(), &new_summary);
         case_index::update(rows, old_summary.as_ref(), new_summary);
         deadline_board::update(rows, old_clocks, &new);
+        erasure_desk::update(rows, old_erasures, &new);
         rows.put("files", &case_key(case_id), new);
         Ok(())
     }
