@@ -424,6 +424,111 @@ async fn walk(app: Application) {
     assert!(!theirs.text.contains("JAWA-BARAT/"), "{}", theirs.text);
     assert!(!theirs.text.contains("Asep"), "{}", theirs.text);
 
+    // The case list with every filter of the API (the case is under examination, assigned to
+    // riksa.siti, reported at the office's counter).
+    let listed = browse(
+        &app,
+        "GET",
+        "/cases?status=under_examination&assignee=riksa.siti&channel=walk_in&order=due",
+        &cookies,
+        &[],
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert!(
+        listed.text.contains(&format!("/cases/{case}")),
+        "{}",
+        listed.text
+    );
+    for filter in CASE_PAGE_FILTERS {
+        assert!(
+            listed.text.contains(&format!("name=\"{filter}\"")),
+            "the list offers `{filter}`"
+        );
+    }
+    let elsewhere = browse(&app, "GET", "/cases?channel=email", &cookies, &[]).await;
+    assert!(!elsewhere.text.contains(&format!("/cases/{case}")));
+    let unread = browse(&app, "GET", "/cases?reported_from=kemarin", &cookies, &[]).await;
+    assert_eq!(unread.status, StatusCode::OK);
+    assert!(
+        unread.text.contains("role=\"alert\">`reported_from`"),
+        "{}",
+        unread.text
+    );
+
+    // The respondent's dossier, from the case page's link: one open case, in this office
+    // only (another office's investigator finds none there).
+    let file = browse(&app, "GET", &format!("/cases/{case}"), &cookies, &[]).await;
+    let dossier_link = "/agencies/disdukcapil-kota-tasikmalaya?office=jawa-barat";
+    assert!(file.text.contains(dossier_link), "{}", file.text);
+    let dossier = browse(&app, "GET", dossier_link, &cookies, &[]).await;
+    assert_eq!(dossier.status, StatusCode::OK, "{}", dossier.text);
+    assert!(
+        dossier
+            .text
+            .contains("<h1>Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya</h1>"),
+        "{}",
+        dossier.text
+    );
+    assert!(
+        dossier
+            .text
+            .contains("<dt>Laporan berjalan</dt><dd>1</dd><dt>Laporan selesai</dt><dd>0</dd>"),
+        "{}",
+        dossier.text
+    );
+    assert!(
+        dossier.text.contains("<svg"),
+        "a chart of the forms reported"
+    );
+    let theirs = browse(
+        &app,
+        "GET",
+        dossier_link,
+        &[("ombud_session", &sign_in(&app, "t-other").await)],
+        &[],
+    )
+    .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.text);
+    assert!(!theirs.text.contains("<dd>1</dd>"));
+
+    // The audit page: the chain holds; as of the first event the case was still at
+    // verification, with one event, though it is under examination now.
+    let audit = browse(
+        &app,
+        "GET",
+        &format!("/cases/{case}/audit?as_of=1"),
+        &cookies,
+        &[],
+    )
+    .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    assert!(audit.text.contains("Rantai hash utuh"), "{}", audit.text);
+    let then = &audit.text[audit
+        .text
+        .find("Keadaan laporan pada 1")
+        .expect("the state as of")..];
+    assert!(
+        then.starts_with("Keadaan laporan pada 1</h2><dl><dt>Status</dt><dd>Verifikasi laporan</dd><dt>Peristiwa</dt><dd>1</dd>"),
+        "{then}"
+    );
+    assert_eq!(
+        audit.text.matches("<tr><td>").count(),
+        1,
+        "the trail up to that point"
+    );
+    let now = browse(&app, "GET", &format!("/cases/{case}/audit"), &cookies, &[]).await;
+    assert!(now.text.matches("<tr><td>").count() > 1);
+    let unread = browse(
+        &app,
+        "GET",
+        &format!("/cases/{case}/audit?as_of=soon"),
+        &cookies,
+        &[],
+    )
+    .await;
+    assert_eq!(unread.status, StatusCode::BAD_REQUEST, "{}", unread.text);
+
     // English on request, remembered.
     let english = browse(&app, "GET", "/queue?lang=en", &cookies, &[]).await;
     assert!(english
@@ -464,6 +569,22 @@ async fn on_jetstream_an_investigator_works_a_case_in_the_browser() {
     let dir = TempDir::new("web").unwrap();
     walk(build(&dir, Some(&server.url())).await).await;
 }
+
+/// The filters of the case list page (those of `GET /v1/cases` a scoped role may use).
+const CASE_PAGE_FILTERS: &[&str] = &[
+    "status",
+    "agency",
+    "form",
+    "assignee",
+    "channel",
+    "track",
+    "agenda",
+    "overdue",
+    "pending_receipt",
+    "reported_from",
+    "reported_to",
+    "order",
+];
 
 /// Posts the typed fields of the form for `command` on the case page (as the browser sends
 /// them), with the page's CSRF token, key and position.

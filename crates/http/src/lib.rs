@@ -464,23 +464,23 @@ async fn case_file(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
-    status: Option<String>,
-    office: Option<String>,
-    agency: Option<String>,
-    form: Option<String>,
-    assignee: Option<String>,
-    channel: Option<String>,
-    track: Option<String>,
-    overdue: Option<bool>,
-    reported_from: Option<String>,
-    reported_to: Option<String>,
-    agenda: Option<String>,
-    pending_receipt: Option<bool>,
-    order: Option<String>,
-    cursor: Option<String>,
-    limit: Option<usize>,
-    min_seq: Option<u64>,
+pub(crate) struct ListParams {
+    pub(crate) status: Option<String>,
+    pub(crate) office: Option<String>,
+    pub(crate) agency: Option<String>,
+    pub(crate) form: Option<String>,
+    pub(crate) assignee: Option<String>,
+    pub(crate) channel: Option<String>,
+    pub(crate) track: Option<String>,
+    pub(crate) overdue: Option<bool>,
+    pub(crate) reported_from: Option<String>,
+    pub(crate) reported_to: Option<String>,
+    pub(crate) agenda: Option<String>,
+    pub(crate) pending_receipt: Option<bool>,
+    pub(crate) order: Option<String>,
+    pub(crate) cursor: Option<String>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) min_seq: Option<u64>,
 }
 
 pub(crate) fn word<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, Problem> {
@@ -502,6 +502,31 @@ async fn list(
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
     let p = query(q)?;
+    let (filter, order, home) = case_filter(&api, &actor, &p)?;
+    let page = api
+        .service
+        .list_cases(
+            &actor,
+            ListQuery {
+                filter,
+                order,
+                cursor: p.cursor,
+                limit: p.limit.unwrap_or(50),
+                today: today(&api, &home),
+                min_seq: p.min_seq,
+            },
+        )
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+/// The case filter and order of a list request (the API's and the web page's), with the
+/// office whose days its dates are read in.
+pub(crate) fn case_filter(
+    api: &Api,
+    actor: &ombud_domain::Actor,
+    p: &ListParams,
+) -> Result<(CaseFilter, CaseOrder, OfficeCode), Problem> {
     let status = p
         .status
         .as_deref()
@@ -518,7 +543,7 @@ async fn list(
     let home = office.clone().unwrap_or_else(|| actor.office.clone());
     let time = |name: &str, t: Option<&String>, to: bool| {
         t.map(|t| {
-            let wib = zone(&api, &home);
+            let wib = zone(api, &home);
             let day = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
             match (day, to) {
                 (Some(d), true) => Ok(Timestamp::start_of_day(d.succ_opt().unwrap_or(d), wib)),
@@ -543,21 +568,7 @@ async fn list(
         pending_receipt: p.pending_receipt,
     };
     let order: CaseOrder = opt("order", p.order.as_ref())?.unwrap_or_default();
-    let page = api
-        .service
-        .list_cases(
-            &actor,
-            ListQuery {
-                filter,
-                order,
-                cursor: p.cursor,
-                limit: p.limit.unwrap_or(50),
-                today: today(&api, &home),
-                min_seq: p.min_seq,
-            },
-        )
-        .await?;
-    Ok(Json(page).into_response())
+    Ok((filter, order, home))
 }
 
 #[derive(Debug, Deserialize)]

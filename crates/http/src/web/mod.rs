@@ -48,6 +48,7 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/report", get(report_form).post(report))
         .route("/stats", get(stats))
         .route("/cases/{id}/audit", get(audit))
+        .route("/agencies/{code}", get(agency))
         .route("/privacy", get(privacy::desk))
         .route("/access-log", get(privacy::access_log))
         .route(
@@ -445,59 +446,219 @@ async fn queue(State(api): Shared, headers: HeaderMap, Query(params): Params) ->
     )
 }
 
+/// A list of a labelled vocabulary's values, `chosen` selected, with an "any" first.
+fn vocabulary_select<T: ombud_domain::labels::Labelled>(
+    lang: Lang,
+    name: &str,
+    label: &str,
+    chosen: &str,
+) -> String {
+    let mut out = format!(
+        "<div class=\"field\"><label for=\"{name}\">{}</label><select id=\"{name}\" \
+         name=\"{name}\"><option value=\"\">{}</option>",
+        esc(label),
+        lang.t("all")
+    );
+    for value in T::all() {
+        let code = value.code();
+        out.push_str(&format!(
+            "<option value=\"{code}\"{}>{}</option>",
+            if code == chosen { " selected" } else { "" },
+            esc(match lang {
+                Lang::Id => value.label_id(),
+                Lang::En => value.label_en(),
+            })
+        ));
+    }
+    out.push_str("</select></div>");
+    out
+}
+
+/// `text` for a query string.
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The case list's filters, as `GET /v1/cases` has them.
+const CASE_FILTERS: &[&str] = &[
+    "status",
+    "office",
+    "agency",
+    "form",
+    "assignee",
+    "channel",
+    "track",
+    "agenda",
+    "overdue",
+    "pending_receipt",
+    "reported_from",
+    "reported_to",
+    "order",
+];
+
 async fn cases(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
     // Not signed in (or the session ended): to the sign-in page.
     let Some((_, session)) = api.web.of(&headers) else {
         return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
-    let status = params
-        .get("status")
-        .filter(|s| !s.is_empty())
-        .and_then(|s| serde_json::from_value::<ombud_domain::Status>(Value::from(s.as_str())).ok());
-    let query = ombud_service::queries::ListQuery {
-        filter: ombud_projection::models::case_index::CaseFilter {
-            status: status.map(|s| vec![s]),
-            overdue: params.get("overdue").map(|o| o == "true"),
-            ..Default::default()
-        },
-        order: Default::default(),
-        cursor: params.get("cursor").cloned().filter(|c| !c.is_empty()),
-        limit: 50,
-        today: today(&api, &session),
+    // Every filter of `GET /v1/cases`, read the same way (an empty field is no filter).
+    let given = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let yes_no = |name: &str| given(name).map(|v| v == "true");
+    let list = crate::ListParams {
+        status: given("status"),
+        office: given("office"),
+        agency: given("agency"),
+        form: given("form"),
+        assignee: given("assignee"),
+        channel: given("channel"),
+        track: given("track"),
+        overdue: yes_no("overdue"),
+        reported_from: given("reported_from"),
+        reported_to: given("reported_to"),
+        agenda: given("agenda"),
+        pending_receipt: yes_no("pending_receipt"),
+        order: given("order"),
+        cursor: given("cursor"),
+        limit: Some(50),
         min_seq: None,
     };
-    let page_of = match api.service.list_cases(&session.actor, query).await {
+    let shown = |name: &str| esc(&given(name).unwrap_or_default());
+    let mut main =
+        String::from("<form method=\"get\" action=\"/cases\" class=\"filters\"><fieldset><legend>");
+    main.push_str(lang.t("filters"));
+    main.push_str("</legend>");
+    main.push_str(&vocabulary_select::<ombud_domain::Status>(
+        lang,
+        "status",
+        lang.t("status"),
+        &given("status").unwrap_or_default(),
+    ));
+    main.push_str(&vocabulary_select::<ombud_domain::taxonomy::Channel>(
+        lang,
+        "channel",
+        lang.t("channel"),
+        &given("channel").unwrap_or_default(),
+    ));
+    main.push_str(&vocabulary_select::<ombud_domain::taxonomy::Track>(
+        lang,
+        "track",
+        lang.t("track"),
+        &given("track").unwrap_or_default(),
+    ));
+    main.push_str(&vocabulary_select::<ombud_domain::state::Agenda>(
+        lang,
+        "agenda",
+        lang.t("agenda"),
+        &given("agenda").unwrap_or_default(),
+    ));
+    let mut text = |name: &str, label: &str, kind: &str| {
+        main.push_str(&format!(
+            "<div class=\"field\"><label for=\"{name}\">{}</label><input type=\"{kind}\" \
+             id=\"{name}\" name=\"{name}\" value=\"{}\"></div>",
+            esc(label),
+            shown(name)
+        ));
+    };
+    if ombud_service::queries::sees_all_offices(session.actor.role) {
+        text("office", lang.t("office"), "text");
+    }
+    text("agency", lang.t("agency_code"), "text");
+    text("form", lang.t("form_code"), "text");
+    text("assignee", lang.t("assignee"), "text");
+    text("reported_from", lang.t("reported_from"), "date");
+    text("reported_to", lang.t("reported_to"), "date");
+    for (name, label) in [
+        ("overdue", lang.t("overdue")),
+        ("pending_receipt", lang.t("pending_receipt")),
+    ] {
+        let chosen = given(name).unwrap_or_default();
+        let option = |value: &str, text: &str| {
+            format!(
+                "<option value=\"{value}\"{}>{text}</option>",
+                if chosen == value { " selected" } else { "" }
+            )
+        };
+        main.push_str(&format!(
+            "<div class=\"field\"><label for=\"{name}\">{label}</label><select id=\"{name}\" \
+             name=\"{name}\">{}{}{}</select></div>",
+            option("", lang.t("all")),
+            option("true", lang.t("yes")),
+            option("false", lang.t("no")),
+        ));
+    }
+    let order = given("order").unwrap_or_default();
+    main.push_str(&format!(
+        "<div class=\"field\"><label for=\"order\">{}</label><select id=\"order\" name=\"order\">\
+         <option value=\"newest\">{}</option><option value=\"due\"{}>{}</option></select></div>\
+         </fieldset><button type=\"submit\">{}</button></form>",
+        lang.t("order"),
+        lang.t("order_newest"),
+        if order == "due" { " selected" } else { "" },
+        lang.t("order_due"),
+        lang.t("show"),
+    ));
+    let listed = match crate::case_filter(&api, &session.actor, &list) {
+        Ok((filter, order, _)) => {
+            let query = ombud_service::queries::ListQuery {
+                filter,
+                order,
+                cursor: list.cursor.clone(),
+                limit: 50,
+                today: today(&api, &session),
+                min_seq: None,
+            };
+            api.service
+                .list_cases(&session.actor, query)
+                .await
+                .map_err(Problem::from)
+        }
+        Err(problem) => Err(problem),
+    };
+    let page_of = match listed {
         Ok(p) => p,
-        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+        // A filter that does not read (a bad date, an unknown code) is said beside the form.
+        Err(problem) if problem.status == 400 => {
+            main.push_str(&format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                esc(&problem.detail)
+            ));
+            return signed_page(
+                lang,
+                &session,
+                lang.t("cases"),
+                "/cases",
+                &main,
+                lang_cookie,
+            );
+        }
+        Err(problem) => return problem_page(lang, &session, &problem),
     };
     let value = serde_json::to_value(&page_of).unwrap_or(Value::Null);
     let items = value["items"].as_array().cloned().unwrap_or_default();
-    let mut options = format!("<option value=\"\">{}</option>", lang.t("status"));
-    for s in ombud_domain::Status::ALL {
-        let selected = if Some(*s) == status { " selected" } else { "" };
-        options.push_str(&format!(
-            "<option value=\"{}\"{selected}>{}</option>",
-            s.as_str(),
-            esc(match lang {
-                Lang::Id => s.label_id(),
-                Lang::En => s.label_en(),
-            })
-        ));
-    }
-    let mut main = format!(
-        "<form method=\"get\" action=\"/cases\"><label for=\"status\">{}</label>\
-         <select id=\"status\" name=\"status\">{options}</select>\
-         <button type=\"submit\">{}</button></form>{}",
-        lang.t("status"),
-        lang.t("submit"),
-        case_rows(lang, &items)
-    );
+    main.push_str(&case_rows(lang, &items));
     if let Some(next) = value["next_cursor"].as_str() {
-        let status = status.map(|s| s.as_str()).unwrap_or("");
+        // The next page keeps every filter.
+        let mut query: Vec<String> = CASE_FILTERS
+            .iter()
+            .filter_map(|name| given(name).map(|v| format!("{name}={}", query_escape(&v))))
+            .collect();
+        query.push(format!("cursor={}", query_escape(next)));
         main.push_str(&format!(
-            "<p><a href=\"/cases?status={status}&amp;cursor={}\">{}</a></p>",
-            esc(next),
+            "<p><a href=\"/cases?{}\">{}</a></p>",
+            esc(&query.join("&")),
             lang.t("next_page")
         ));
     }
@@ -699,7 +860,16 @@ async fn render_case(
         lang.t("office"),
         esc(file["office"].as_str().unwrap_or("")),
         lang.t("agency"),
-        esc(file["respondent"]["agency_name"].as_str().unwrap_or("")),
+        match file["respondent"]["agency_code"].as_str() {
+            // The agency's dossier in this case's office.
+            Some(code) => format!(
+                "<a href=\"/agencies/{}?office={}\">{}</a>",
+                query_escape(code),
+                query_escape(file["office"].as_str().unwrap_or("")),
+                esc(file["respondent"]["agency_name"].as_str().unwrap_or(code))
+            ),
+            None => String::new(),
+        },
         lang.t("reporter"),
         esc(&shown(&file["reporter"]["identity"])),
         lang.t("assignee"),
@@ -1165,12 +1335,77 @@ async fn audit(
     let verification = match api.service.verify(&session.actor, case_id).await {
         Ok(v) => v,
         Err(ombud_service::ServiceError::NotFound(_)) => return not_found(),
+        // A broken chain is the auditor's finding, not a failure of the page.
+        Err(ombud_service::ServiceError::Corrupt { seq, why, .. }) => {
+            let main = format!(
+                "<p class=\"error\" role=\"alert\">{} {seq}: {}</p>",
+                lang.t("chain_broken"),
+                esc(&why)
+            );
+            return signed_page(
+                lang,
+                &session,
+                &format!("{} · {}", lang.t("audit"), id),
+                "/cases",
+                &main,
+                lang_cookie,
+            );
+        }
         Err(e) => return problem_page(lang, &session, &Problem::from(e)),
     };
-    let trail = match api.service.trail(&session.actor, case_id, None).await {
+    // The trail (and the case's state) as of a chosen sequence, day or time, when asked.
+    let asked = params
+        .get("as_of")
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty());
+    let as_of = match asked.map(ombud_service::audit::parse_as_of).transpose() {
+        Ok(as_of) => as_of,
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let trail = match api.service.trail(&session.actor, case_id, as_of).await {
         Ok(t) => t,
         Err(e) => return problem_page(lang, &session, &Problem::from(e)),
     };
+    let as_of_form = format!(
+        "<form method=\"get\" action=\"/cases/{case_id}/audit\" class=\"filters\">\
+         <div class=\"field\"><label for=\"as_of\">{}</label>\
+         <input type=\"text\" id=\"as_of\" name=\"as_of\" value=\"{}\" \
+         aria-describedby=\"as_of-hint\"><span class=\"hint\" id=\"as_of-hint\">{}</span></div>\
+         <button type=\"submit\">{}</button></form>",
+        lang.t("as_of"),
+        esc(asked.unwrap_or("")),
+        lang.t("as_of_hint"),
+        lang.t("show"),
+    );
+    let state_then = asked.map(|asked| {
+        let state = ombud_domain::fold(trail.events.iter().map(|e| &e.recorded.event));
+        format!(
+            "<h2>{} {}</h2><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
+             <dt>{}</dt><dd>{}</dd></dl>",
+            lang.t("state_as_of"),
+            esc(asked),
+            lang.t("status"),
+            esc(match lang {
+                Lang::Id => state.status.label_id(),
+                Lang::En => state.status.label_en(),
+            }),
+            lang.t("events"),
+            state.version,
+            lang.t("assignee"),
+            esc(state.assignee.as_ref().map_or("", |a| a.as_str())),
+            lang.t("running_clocks"),
+            esc(&state
+                .clocks
+                .values()
+                .filter_map(|c| c.deadline.as_ref().map(|d| format!(
+                    "{} → {}",
+                    c.kind.as_str(),
+                    d.due_on
+                )))
+                .collect::<Vec<_>>()
+                .join(", ")),
+        )
+    });
     let verdict = if verification.foreign_messages.is_empty() {
         format!(
             "<p class=\"notice\" role=\"status\">{}</p>",
@@ -1190,10 +1425,11 @@ async fn audit(
         )
     };
     let mut main = format!(
-        "{verdict}<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd></dl>\
+        "{verdict}{as_of_form}{}<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd></dl>\
          <table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">SHA-256</th>\
          </tr></thead><tbody>",
+        state_then.unwrap_or_default(),
         lang.t("events"),
         verification.events,
         lang.t("head_hash"),
@@ -1227,6 +1463,106 @@ async fn audit(
 
 /// A horizontal bar chart as inline SVG (no script, no external asset): one bar per
 /// `(label, count)`, with the count at its end, titled for screen readers.
+/// An agency's dossier in an office: its open and closed cases, the forms reported, how
+/// its cases ended, how fast it answers clarifications, and whether it carries out corrective
+/// actions and recommendations (for the annual report and the next examination).
+async fn agency(
+    State(api): Shared,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    let parsed = crate::word::<ombud_domain::AgencyCode>("code", &code).and_then(|code| {
+        let office = crate::opt::<ombud_domain::OfficeCode>(
+            "office",
+            params.get("office").filter(|o| !o.is_empty()),
+        )?;
+        Ok((code, office))
+    });
+    let (code, office) = match parsed {
+        Ok(parsed) => parsed,
+        Err(problem) => return problem_page(lang, &session, &problem),
+    };
+    // A scoped role sees its own office's dossier whatever the address names.
+    let office = if ombud_service::queries::sees_all_offices(session.actor.role) {
+        office
+    } else {
+        None
+    };
+    let dossier = match api
+        .service
+        .agency(&session.actor, &code, office.as_ref(), None)
+        .await
+    {
+        Ok(Some(dossier)) => dossier,
+        Ok(None) => {
+            return problem_page(
+                lang,
+                &session,
+                &Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_agency",
+                    "No cases for this agency",
+                    lang.t("no_dossier").to_owned(),
+                ),
+            )
+        }
+        Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+    };
+    let d = &dossier.dossier;
+    let days = |d: Option<u32>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let compliance = |title: &str, c: &ombud_projection::models::agency_dossier::Compliance| {
+        format!(
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(title),
+            c.required,
+            c.implemented,
+            c.partly,
+            c.not_implemented
+        )
+    };
+    let mut main = format!(
+        "<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>\
+         <p><a href=\"/cases?agency={}\">{}</a></p>\
+         <table><caption>{}</caption><thead><tr><th scope=\"col\"></th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\
+         <tbody>{}{}</tbody></table>",
+        lang.t("office"),
+        esc(d.office.as_str()),
+        lang.t("agency_code"),
+        esc(d.agency.as_str()),
+        lang.t("open_cases"),
+        d.open,
+        lang.t("closed_cases"),
+        d.closed,
+        lang.t("clarification_median"),
+        days(dossier.clarification_median_days),
+        lang.t("clarification_p90"),
+        days(dossier.clarification_p90_days),
+        query_escape(d.agency.as_str()),
+        lang.t("its_cases"),
+        lang.t("compliance"),
+        lang.t("asked"),
+        lang.t("implemented"),
+        lang.t("partly"),
+        lang.t("not_implemented"),
+        compliance(lang.t("corrective_action"), &d.corrective_action),
+        compliance(lang.t("recommendation"), &d.recommendation),
+    );
+    let bars = |map: &std::collections::BTreeMap<String, u64>| -> Vec<(String, u64)> {
+        map.iter().map(|(k, n)| (k.clone(), *n)).collect()
+    };
+    main.push_str(&bar_chart(lang.t("by_form"), &bars(&d.by_form)));
+    main.push_str(&bar_chart(lang.t("by_outcome"), &bars(&d.by_outcome)));
+    signed_page(lang, &session, &d.name, "/cases", &main, lang_cookie)
+}
+
 fn bar_chart(title: &str, bars: &[(String, u64)]) -> String {
     if bars.is_empty() {
         return String::new();
