@@ -1011,7 +1011,7 @@ async fn the_edge_refuses_what_it_cannot_read_and_says_why() {
             query.join("&")
         );
         let token = match route.path.as_str() {
-            "/v1/access-log" => "Bearer t-dpo",
+            "/v1/access-log" | "/v1/erasure-requests" => "Bearer t-dpo",
             "/v1/queue" => "Bearer t-boss",
             _ => "Bearer t-audit",
         };

@@ -526,6 +526,42 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     let audit = browser.source().await;
     assert!(audit.contains("Rantai hash utuh"), "{audit}");
     browser.screenshot("audit", 1280).await;
+    browser.screenshot("audit", 390).await;
+
+    // The DPO erases the closed case's personal data (no request needed once a case is
+    // closed) from the case page's typed form; the erasure desk then lists it as done.
+    browser.submit("nav form button[type=submit]").await; // sign out
+    browser.goto(&format!("{base}/signin")).await;
+    browser.type_into("#token", &server.tokens["dpo"]).await;
+    browser
+        .submit("form[action='/signin'] button[type=submit]")
+        .await;
+    browser.wait_for_url("/privacy").await;
+    browser.goto(&format!("{base}/cases/{case}")).await;
+    let erase = "form[action$='/do/erase-personal-data']";
+    browser
+        .click(&format!("details:has({erase}) summary"))
+        .await;
+    browser
+        .type_into("#act-erase-personal-data-f-request_ref", "PDP/2026/007")
+        .await;
+    browser
+        .submit(&format!("{erase} button[type=submit]"))
+        .await;
+    assert!(browser.source().await.contains("Tercatat."));
+    let mut listed = false;
+    for _ in 0..100 {
+        browser.goto(&format!("{base}/privacy")).await;
+        let desk = browser.source().await;
+        if desk.contains("PDP/2026/007") && desk.contains("Sudah dihapus") {
+            listed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(listed, "the erasure desk lists the erasure");
+    browser.screenshot("privacy", 1280).await;
+    browser.screenshot("privacy", 390).await;
     browser.quit().await;
     server.child.start_kill().unwrap();
     server.child.wait().await.unwrap();

@@ -549,6 +549,19 @@ async fn walk(app: Application) {
             || stats.text.contains("Laporan diterima per bulan")
     );
     assert!(!stats.text.contains("<script"), "{}", stats.text);
+    // The other breakdowns: channels (labelled), the open cases' ages, the tracks.
+    for chart in [
+        "Laporan per saluran",
+        "Laporan berjalan menurut umur",
+        "Rincian · track",
+    ] {
+        assert!(stats.text.contains(chart), "{chart}: {}", stats.text);
+    }
+    assert!(
+        stats.text.contains(">Datang langsung</text>"),
+        "{}",
+        stats.text
+    );
 
     // Signing out ends the session (with its CSRF token).
     let signout = browse(&app, "POST", "/signout", &cookies, &[("_csrf", &csrf)]).await;
@@ -612,7 +625,7 @@ async fn act(
     browse(app, "POST", &action, &cookies, &form).await
 }
 
-/// The DPO's day in the browser: an erasure request put on an open case, decided by the head
+/// The heads' agenda, then the DPO's day in the browser: an erasure request put on an open case, decided by the head
 /// of office from the erasure desk, carried out by the DPO; the access log and a person's
 /// cases by NIK; every other role refused.
 async fn dpo_day(app: Application) {
@@ -623,7 +636,35 @@ async fn dpo_day(app: Application) {
                         "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya" },
         "forms": ["undue_delay"], "prior_complaint": true, "summary": "KTP-el tidak kunjung terbit."
     }))).await["case_id"].as_str().unwrap().to_owned();
+    for stage in ["formal", "material"] {
+        api(
+            &app,
+            "t-intake",
+            "POST",
+            &format!("/v1/cases/{case}/record-verification"),
+            Some(json!({"stage": stage, "passed": true})),
+        )
+        .await;
+    }
     app.catch_up(Duration::from_secs(10)).await.unwrap();
+
+    // Verified, the case waits for the pleno: on the heads' agenda, with its link.
+    let head = sign_in(&app, "t-head").await;
+    let agenda = browse(&app, "GET", "/agenda", &[("ombud_session", &head)], &[]).await;
+    assert_eq!(agenda.status, StatusCode::OK, "{}", agenda.text);
+    let pleno = &agenda.text[agenda.text.find("id=\"agenda-pleno\"").unwrap()..];
+    let next = pleno[4..].find("<h2").map_or(pleno.len(), |at| at + 4);
+    assert!(
+        pleno[..next].contains(&format!("/cases/{case}")),
+        "{}",
+        agenda.text
+    );
+    assert!(agenda
+        .text
+        .contains("<a href=\"/agenda\" aria-current=\"page\">"));
+    let inv = sign_in(&app, "t-inv").await;
+    let refused = browse(&app, "GET", "/agenda", &[("ombud_session", &inv)], &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // The DPO starts at the erasure desk; the navigation offers the DPO's screens only.
     let dpo = sign_in(&app, "t-dpo").await;
@@ -800,7 +841,6 @@ async fn dpo_day(app: Application) {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let inv = sign_in(&app, "t-inv").await;
     for page in ["/privacy", "/access-log", "/persons"] {
         let answer = browse(&app, "GET", page, &[("ombud_session", &inv)], &[]).await;
         assert_eq!(
@@ -814,13 +854,13 @@ async fn dpo_day(app: Application) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_embedded_the_dpo_works_erasures_and_the_access_log_in_the_browser() {
+async fn on_embedded_the_heads_see_their_agenda_and_the_dpo_works_erasures_in_the_browser() {
     let dir = TempDir::new("web-dpo").unwrap();
     dpo_day(build(&dir, None).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_jetstream_the_dpo_works_erasures_and_the_access_log_in_the_browser() {
+async fn on_jetstream_the_heads_see_their_agenda_and_the_dpo_works_erasures_in_the_browser() {
     let server = NatsServer::start().unwrap();
     let dir = TempDir::new("web-dpo").unwrap();
     dpo_day(build(&dir, Some(&server.url())).await).await;

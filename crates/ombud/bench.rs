@@ -363,14 +363,47 @@ async fn measure(
     // The web interface's pages (issue 17's budget: server time p95 <= 50 ms, <= 150 KB each
     // with its assets), one client at a time, signed in as the bench's investigator.
     let cookie = web_session(addr, "bench-investigator").await?;
-    let case = case_file_query(addr)
-        .await?
-        .map(|(_, path, _)| ("/cases/{id}".to_owned(), path.replacen("/v1", "", 1)));
-    for (label, path) in ["/queue", "/cases", "/deadlines"]
-        .into_iter()
-        .map(|p| (p.to_owned(), p.to_owned()))
-        .chain(case)
-    {
+    let head = web_session(addr, "bench-supervisor").await?;
+    let mut case_pages: Vec<(String, String, &str)> = Vec::new();
+    if let Some((_, path, _)) = case_file_query(addr).await? {
+        let page = path.replacen("/v1", "", 1);
+        case_pages.push(("/cases/{id}".to_owned(), page.clone(), cookie.as_str()));
+        case_pages.push((
+            "/cases/{id}/audit".to_owned(),
+            format!("{page}/audit"),
+            cookie.as_str(),
+        ));
+        let (status, body) = Connection::open(addr)
+            .await?
+            .send("GET", &path, "bench-investigator", "", b"")
+            .await?;
+        anyhow::ensure!(status == 200, "GET {path}: {status}");
+        let file: serde_json::Value = serde_json::from_slice(&body)?;
+        if let Some(agency) = file["respondent"]["agency_code"].as_str() {
+            case_pages.push((
+                "/agencies/{code}".to_owned(),
+                format!("/agencies/{agency}"),
+                cookie.as_str(),
+            ));
+        }
+    }
+    let plain = |path: &str, cookie: &str| (path.to_owned(), path.to_owned(), cookie.to_owned());
+    let mut every_page: Vec<(String, String, String)> = vec![
+        plain("/queue", &cookie),
+        plain("/cases", &cookie),
+        plain("/cases?order=due&overdue=true", &cookie),
+        plain("/deadlines", &cookie),
+        plain("/stats", &cookie),
+        plain("/report", &head),
+        plain("/agenda", &head),
+        plain("/privacy", &head),
+    ];
+    every_page.extend(
+        case_pages
+            .into_iter()
+            .map(|(label, path, cookie)| (label, path, cookie.to_owned())),
+    );
+    for (label, path, cookie) in every_page {
         let (run, bytes) = pages(addr, &path, &cookie, args.queries).await?;
         row(name, &format!("page {label}"), 1, &run, None);
         println!(

@@ -49,6 +49,7 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/stats", get(stats))
         .route("/cases/{id}/audit", get(audit))
         .route("/agencies/{code}", get(agency))
+        .route("/agenda", get(agenda))
         .route("/privacy", get(privacy::desk))
         .route("/access-log", get(privacy::access_log))
         .route(
@@ -1463,6 +1464,74 @@ async fn audit(
 
 /// A horizontal bar chart as inline SVG (no script, no external asset): one bar per
 /// `(label, count)`, with the count at its end, titled for screen readers.
+/// Whether `role` decides on the heads' agenda (the pleno, conclusions, the LHP's issue).
+pub(crate) fn is_head(role: ombud_domain::Role) -> bool {
+    use ombud_domain::Role;
+    matches!(
+        role,
+        Role::UnitHead | Role::OfficeHead | Role::Member | Role::Chair
+    )
+}
+
+/// The heads' agenda: the cases waiting for the pleno, for the approval of a proposed
+/// conclusion and for the LHP's issue, each a list (the office's, or every office's for the
+/// chair), the oldest deadline first.
+async fn agenda(State(api): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    // Not signed in (or the session ended): to the sign-in page.
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
+    };
+    let (lang, lang_cookie) = lang(&headers, &params);
+    if !is_head(session.actor.role) {
+        return problem_page(
+            lang,
+            &session,
+            &Problem::from(ombud_service::ServiceError::Forbidden(
+                "the agenda is the unit head's, the head of office's, a member's and the chair's"
+                    .into(),
+            )),
+        );
+    }
+    let mut main = String::new();
+    for item in <ombud_domain::state::Agenda as ombud_domain::labels::Labelled>::all() {
+        let query = ombud_service::queries::ListQuery {
+            filter: ombud_projection::models::case_index::CaseFilter {
+                agenda: Some(*item),
+                ..Default::default()
+            },
+            order: ombud_projection::models::case_index::CaseOrder::Due,
+            cursor: None,
+            limit: 200,
+            today: today(&api, &session),
+            min_seq: None,
+        };
+        let listed = match api.service.list_cases(&session.actor, query).await {
+            Ok(page) => page,
+            Err(e) => return problem_page(lang, &session, &Problem::from(e)),
+        };
+        let value = serde_json::to_value(&listed).unwrap_or(Value::Null);
+        let items = value["items"].as_array().cloned().unwrap_or_default();
+        main.push_str(&format!(
+            "<h2 id=\"agenda-{}\">{} ({})</h2>{}",
+            item.as_str(),
+            esc(match lang {
+                Lang::Id => item.label_id(),
+                Lang::En => item.label_en(),
+            }),
+            items.len(),
+            case_rows(lang, &items)
+        ));
+    }
+    signed_page(
+        lang,
+        &session,
+        lang.t("agenda"),
+        "/agenda",
+        &main,
+        lang_cookie,
+    )
+}
+
 /// An agency's dossier in an office: its open and closed cases, the forms reported, how
 /// its cases ended, how fast it answers clarifications, and whether it carries out corrective
 /// actions and recommendations (for the annual report and the next examination).
@@ -1561,6 +1630,20 @@ async fn agency(
     main.push_str(&bar_chart(lang.t("by_form"), &bars(&d.by_form)));
     main.push_str(&bar_chart(lang.t("by_outcome"), &bars(&d.by_outcome)));
     signed_page(lang, &session, &d.name, "/cases", &main, lang_cookie)
+}
+
+/// The label of a code of any closed vocabulary (a channel, a finding, a form), else the
+/// code itself.
+fn vocabulary_label(lang: Lang, code: &str) -> String {
+    ombud_domain::labels::vocabularies()
+        .iter()
+        .flat_map(|v| v.values.iter())
+        .find(|l| l.code == code)
+        .map(|l| match lang {
+            Lang::Id => l.label_id.to_owned(),
+            Lang::En => l.label_en.to_owned(),
+        })
+        .unwrap_or_else(|| code.to_owned())
 }
 
 fn bar_chart(title: &str, bars: &[(String, u64)]) -> String {
@@ -1669,6 +1752,51 @@ async fn stats(State(api): Shared, headers: HeaderMap, Query(params): Params) ->
                 lang.t("per_ground"),
                 &counts(&v["closure_reasons"], &ground),
             ));
+            // Reports per channel, over every month.
+            let mut channels: std::collections::BTreeMap<String, u64> = Default::default();
+            for per_channel in v["intake"].as_object().into_iter().flat_map(|o| o.values()) {
+                for (channel, n) in per_channel.as_object().into_iter().flatten() {
+                    *channels.entry(vocabulary_label(lang, channel)).or_default() +=
+                        n.as_u64().unwrap_or(0);
+                }
+            }
+            main.push_str(&bar_chart(
+                lang.t("per_channel"),
+                &channels.into_iter().collect::<Vec<_>>(),
+            ));
+            // Open cases by age, youngest first.
+            let ageing: Vec<(String, u64)> = ombud_projection::models::office_stats::AGEING_BUCKETS
+                .iter()
+                .map(|(bucket, _)| {
+                    (
+                        format!("{bucket} {}", lang.t("days")),
+                        v["ageing"][bucket].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect();
+            main.push_str(&bar_chart(lang.t("ageing"), &ageing));
+            let findings = counts(&v["findings"], &|k| vocabulary_label(lang, k));
+            if let Some(rate) = v["found_rate"].as_f64() {
+                main.push_str(&format!(
+                    "<p>{}: {:.0}%</p>",
+                    lang.t("found_rate"),
+                    rate * 100.0
+                ));
+            }
+            main.push_str(&bar_chart(lang.t("findings"), &findings));
+            // The other breakdowns, one chart per vocabulary (`track:…`, `form_found:…`).
+            let mut by: std::collections::BTreeMap<&str, Vec<(String, u64)>> = Default::default();
+            for (key, n) in v["by"].as_object().into_iter().flatten() {
+                if let Some((vocabulary, value)) = key.split_once(':') {
+                    by.entry(vocabulary)
+                        .or_default()
+                        .push((vocabulary_label(lang, value), n.as_u64().unwrap_or(0)));
+                }
+            }
+            for (vocabulary, bars) in by {
+                let title = format!("{} · {}", lang.t("breakdown"), vocabulary.replace('_', " "));
+                main.push_str(&bar_chart(&title, &bars));
+            }
         }
     }
     signed_page(

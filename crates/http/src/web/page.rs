@@ -128,6 +128,12 @@ impl Lang {
             "head_hash" => ("Hash terakhir", "Head hash"),
             "nothing_here" => ("Tidak ada.", "Nothing here."),
             "filters" => ("Saring", "Filters"),
+            "per_channel" => ("Laporan per saluran", "Reports per channel"),
+            "ageing" => ("Laporan berjalan menurut umur", "Open cases by age"),
+            "days" => ("hari", "days"),
+            "found_rate" => ("Maladministrasi terbukti", "Maladministration found"),
+            "findings" => ("Kesimpulan LHP", "Conclusions"),
+            "breakdown" => ("Rincian", "Breakdown"),
             "no_dossier" => (
                 "Belum ada laporan tentang instansi ini di kantor ini.",
                 "No cases about this agency in this office yet.",
@@ -241,6 +247,9 @@ fn nav(lang: Lang, actor: &Actor, csrf: &str, here: &str) -> String {
     .contains(&actor.role)
     {
         links.push(("/report", "new_report"));
+    }
+    if super::is_head(actor.role) {
+        links.push(("/agenda", "agenda"));
     }
     // The erasure desk: the DPO, and the heads who decide requests.
     if ombud_service::queries::erasure_desk_allowed(actor.role).is_ok() {
