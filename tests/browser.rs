@@ -553,7 +553,7 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     for _ in 0..100 {
         browser.goto(&format!("{base}/privacy")).await;
         let desk = browser.source().await;
-        if desk.contains("PDP/2026/007") && desk.contains("Sudah dihapus") {
+        if desk.contains("<td>PDP/2026/007</td><td></td><td>Sudah dihapus</td>") {
             listed = true;
             break;
         }

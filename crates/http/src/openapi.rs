@@ -153,7 +153,7 @@ const ERASURES: &[Param] = &[
     (
         "stage",
         "pending",
-        "Only requests at this stage: pending, approved, refused or erased (repeatable as a comma-separated list)",
+        "Only requests at this stage: pending, approved, refused, erased or superseded (repeatable as a comma-separated list)",
     ),
     MIN_SEQ,
 ];

@@ -108,7 +108,7 @@ pub(crate) fn stages(
         .map(|s| {
             serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(|_| {
                 Problem::malformed(format!(
-                    "`stage`: `{s}` is not pending, approved, refused or erased"
+                    "`stage`: `{s}` is not pending, approved, refused, erased or superseded"
                 ))
             })
         })

@@ -65,7 +65,27 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         as_of: Option<AsOfQuery>,
     ) -> Result<Trail, ServiceError> {
         self.log().ensure_available()?;
-        let trail = self.log().read_trail(case_id).await?;
+        let trail = match self.log().read_trail(case_id).await {
+            Ok(trail) => trail,
+            Err(e) => {
+                let e = ServiceError::from(e);
+                // A broken chain says that the case exists, where it breaks and why: only to
+                // those who may see the case (judged on the read models, the trail being
+                // unreadable).
+                if matches!(e, ServiceError::Corrupt { .. }) && !sees_all_offices(actor.role) {
+                    let summary = ombud_projection::models::case_index::summary(
+                        &self.models().cases.trees(),
+                        case_id,
+                    )
+                    .ok()
+                    .flatten();
+                    if summary.is_none_or(|s| s.office != actor.office) {
+                        return Err(ServiceError::NotFound(case_id));
+                    }
+                }
+                return Err(e);
+            }
+        };
         let mut events = trail.events;
         let as_of = match as_of {
             None => None,

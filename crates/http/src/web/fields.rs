@@ -135,39 +135,70 @@ fn types(schema: &Value) -> Vec<&str> {
     }
 }
 
-/// The values of a closed set (`oneOf` of `const`s, or `enum`), with their labels: the
-/// registry writes each as "`value`: Indonesian (English)".
-fn choices(schema: &Value) -> Option<Vec<(String, String, String)>> {
-    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        return options
+/// The name of the `$defs` entry `schema` refers to (through an `Option`'s `anyOf`), if any.
+fn def_name(schema: &Value) -> Option<&str> {
+    let direct = schema.get("$ref").and_then(Value::as_str);
+    let nullable = || {
+        schema
+            .get("anyOf")?
+            .as_array()?
             .iter()
-            .map(|o| {
-                let value = o.get("const")?.as_str()?.to_owned();
-                let text = o.get("description").and_then(Value::as_str).unwrap_or("");
-                let text = text
-                    .split_once(": ")
-                    .map_or(text, |(_, label)| label)
-                    .trim();
-                let (id, en) = match text.rfind(" (") {
-                    Some(at) if text.ends_with(')') => (&text[..at], &text[at + 2..text.len() - 1]),
-                    _ => (text, text),
-                };
-                let shown = |s: &str| {
-                    if s.is_empty() {
-                        value.clone()
-                    } else {
-                        s.to_owned()
-                    }
-                };
-                Some((value.clone(), shown(id), shown(en)))
-            })
-            .collect();
+            .find_map(|o| o.get("$ref").and_then(Value::as_str))
+    };
+    direct
+        .or_else(nullable)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+}
+
+/// The values of a closed set (`oneOf` of `const`s, or `enum`), with their labels from the
+/// domain's vocabulary `vocabulary` (the `$defs` name), else from the registry's description
+/// ("`value`: Indonesian (English)"). Values kept only to read old data (described as
+/// `legacy`) are not offered.
+fn choices(schema: &Value, vocabulary: Option<&str>) -> Option<Vec<(String, String, String)>> {
+    let known = vocabulary.and_then(|name| {
+        ombud_domain::labels::vocabularies()
+            .into_iter()
+            .find(|v| v.name == name)
+    });
+    let label = |value: &str| {
+        known
+            .as_ref()
+            .and_then(|v| v.values.iter().find(|l| l.code == value))
+            .map(|l| (l.label_id.to_owned(), l.label_en.to_owned()))
+    };
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let mut out = Vec::new();
+        for o in options {
+            let value = o.get("const")?.as_str()?.to_owned();
+            let text = o.get("description").and_then(Value::as_str).unwrap_or("");
+            if text.starts_with("legacy") {
+                continue;
+            }
+            let (id, en) = label(&value).unwrap_or_else(|| {
+                let text = text.split_once(": ").map_or(text, |(_, l)| l).trim();
+                // "Indonesian (English)": the English is the last parenthesis that opens
+                // after a space and closes the text.
+                match text.rfind(" (") {
+                    Some(at) if text.ends_with(')') => (
+                        text[..at].to_owned(),
+                        text[at + 2..text.len() - 1].to_owned(),
+                    ),
+                    _ => (text.to_owned(), text.to_owned()),
+                }
+            });
+            let shown = |s: String| if s.is_empty() { value.clone() } else { s };
+            out.push((value.clone(), shown(id), shown(en)));
+        }
+        return Some(out);
     }
     schema.get("enum").and_then(Value::as_array).map(|values| {
         values
             .iter()
             .filter_map(Value::as_str)
-            .map(|v| (v.to_owned(), v.to_owned(), v.to_owned()))
+            .map(|v| {
+                let (id, en) = label(v).unwrap_or_else(|| (v.to_owned(), v.to_owned()));
+                (v.to_owned(), id, en)
+            })
             .collect()
     })
 }
@@ -194,8 +225,9 @@ fn is_long(name: &str) -> bool {
 }
 
 fn kind_of(name: &str, schema: &Value, root: &Value) -> Kind {
+    let vocabulary = def_name(schema);
     let schema = unwrap_nullable(schema, root);
-    if let Some(options) = choices(schema) {
+    if let Some(options) = choices(schema, vocabulary) {
         return Kind::Choice(options);
     }
     let ts = types(schema);
@@ -210,8 +242,9 @@ fn kind_of(name: &str, schema: &Value, root: &Value) -> Kind {
         ["number"] => Kind::Number,
         ["boolean"] => Kind::Bool,
         ["array"] => {
-            let item = unwrap_nullable(schema.get("items").unwrap_or(&Value::Null), root);
-            match choices(item) {
+            let items = schema.get("items").unwrap_or(&Value::Null);
+            let item = unwrap_nullable(items, root);
+            match choices(item, def_name(items)) {
                 Some(options) => Kind::Choices(options),
                 None if types(item) == ["string"] => Kind::Lines,
                 None => Kind::Json,
@@ -501,6 +534,46 @@ fn render_field(
     }
 }
 
+/// The submitted fields as they were typed (texts, nested by their names; a name sent
+/// several times as a list), to fill a form again when a field does not read.
+pub fn as_typed(form: &[(String, String)]) -> Value {
+    fn insert(map: &mut Map<String, Value>, path: &[&str], text: &str) {
+        let [first, rest @ ..] = path else {
+            return;
+        };
+        if rest.is_empty() {
+            let text = Value::String(text.to_owned());
+            match map.get_mut(*first) {
+                Some(Value::Array(values)) => values.push(text),
+                Some(previous) => {
+                    let earlier = previous.take();
+                    *previous = Value::Array(vec![earlier, text]);
+                }
+                None => {
+                    map.insert((*first).to_owned(), text);
+                }
+            }
+            return;
+        }
+        let next = map
+            .entry((*first).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !next.is_object() {
+            *next = Value::Object(Map::new());
+        }
+        if let Value::Object(next) = next {
+            insert(next, rest, text);
+        }
+    }
+    let mut root = Map::new();
+    for (name, value) in form {
+        if let Some(path) = name.strip_prefix(&format!("{PREFIX}.")) {
+            insert(&mut root, &path.split('.').collect::<Vec<_>>(), value);
+        }
+    }
+    Value::Object(root)
+}
+
 /// The values submitted under `name` (several for a set of check boxes).
 fn submitted<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
     form.iter()
@@ -631,6 +704,28 @@ mod tests {
             html.contains("<label for=\"rc-f-missing\">Yang kurang *</label>"),
             "{html}"
         );
+        // Labels come from the domain's vocabularies (an English label with parentheses
+        // stays whole); values kept only for old data are not offered.
+        let close = Form::of(&schema("close"))
+            .unwrap()
+            .render(Lang::En, "c", &Value::Null);
+        assert!(
+            close.contains(&format!(
+                "<option value=\"incomplete_deemed_withdrawn\">{}</option>",
+                esc(ombud_domain::taxonomy::ClosureReason::IncompleteDeemedWithdrawn.label_en())
+            )),
+            "{close}"
+        );
+        for spec in ombud_service::input::COMMANDS {
+            let html = Form::of(&(spec.schema)())
+                .unwrap()
+                .render(Lang::Id, "x", &Value::Null);
+            assert!(
+                !html.contains("value=\"unspecified\""),
+                "{}: a legacy value offered",
+                spec.route
+            );
+        }
     }
 
     #[test]

@@ -1032,7 +1032,7 @@ async fn render_case(
         };
         main.push_str(&format!(
             "<details id=\"act-{route}\"{open}><summary>{}</summary><p>{}</p>\
-             <form method=\"post\" action=\"/cases/{case_id}/do/{route}\"{described}>\
+             <form method=\"post\" action=\"/cases/{case_id}/do/{route}\" autocomplete=\"off\"{described}>\
              <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
              <input type=\"hidden\" name=\"_key\" value=\"{key}\">\
              <input type=\"hidden\" name=\"_if_match\" value=\"{case_seq}\">\
@@ -1167,7 +1167,8 @@ fn submitted_body(route: &str, pairs: &[(String, String)]) -> (String, Option<St
         ombud_service::input::body_schema(route).and_then(|schema| fields::Form::of(&schema));
     match form.map(|f| f.collect(pairs)) {
         Some(Ok(body)) => (body.to_string(), None),
-        Some(Err(why)) => (String::new(), Some(why)),
+        // What was typed stays in the fields beside the message.
+        Some(Err(why)) => (fields::as_typed(pairs).to_string(), Some(why)),
         None => (String::new(), None),
     }
 }
@@ -1215,7 +1216,7 @@ fn report_page(
         Some((&session.actor, &session.csrf)),
         "/report",
         &format!(
-            "<p>{}</p><form method=\"post\" action=\"/report\"{described}>\
+            "<p>{}</p><form method=\"post\" action=\"/report\" autocomplete=\"off\"{described}>\
              <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
              <input type=\"hidden\" name=\"_key\" value=\"{}\">\
              {inputs}{error}\
@@ -1557,12 +1558,7 @@ async fn agency(
         Ok(parsed) => parsed,
         Err(problem) => return problem_page(lang, &session, &problem),
     };
-    // A scoped role sees its own office's dossier whatever the address names.
-    let office = if ombud_service::queries::sees_all_offices(session.actor.role) {
-        office
-    } else {
-        None
-    };
+    // Another office named by a scoped role is refused by the service, as in the API.
     let dossier = match api
         .service
         .agency(&session.actor, &code, office.as_ref(), None)

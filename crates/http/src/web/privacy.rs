@@ -29,13 +29,18 @@ fn stage_label(lang: Lang, stage: ErasureStage) -> &'static str {
         (ErasureStage::Refused, Lang::En) => "Refused",
         (ErasureStage::Erased, Lang::Id) => "Sudah dihapus",
         (ErasureStage::Erased, Lang::En) => "Erased",
+        (ErasureStage::Superseded, Lang::Id) => "Tidak berlaku (data sudah dihapus)",
+        (ErasureStage::Superseded, Lang::En) => "Moot (the data was erased)",
     }
 }
 
 /// The act an entry waits for from `role`, as the anchor of its form on the case page.
 fn next_act(role: Role, entry: &ErasureEntry) -> Option<&'static str> {
     match (entry.stage, role) {
-        (ErasureStage::Pending, Role::OfficeHead | Role::Member) => Some("approve-erasure"),
+        // A request is decided while its case is open.
+        (ErasureStage::Pending, Role::OfficeHead | Role::Member) if entry.open => {
+            Some("approve-erasure")
+        }
         (ErasureStage::Approved, Role::Dpo) => Some("erase-personal-data"),
         _ => None,
     }
@@ -122,6 +127,7 @@ pub(super) async fn desk(
         ErasureStage::Approved,
         ErasureStage::Refused,
         ErasureStage::Erased,
+        ErasureStage::Superseded,
     ] {
         let code = serde_json::to_value(stage)
             .ok()
@@ -170,6 +176,16 @@ pub(super) async fn access_log(
         return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
+    // Who may read it comes before reading the filters.
+    if session.actor.role != Role::Dpo {
+        return problem_page(
+            lang,
+            &session,
+            &Problem::from(ombud_service::ServiceError::Forbidden(
+                "only the DPO may read the access log".into(),
+            )),
+        );
+    }
     let given = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let wanted = (|| -> Result<AccessQuery, String> {
         let time = |name: &str| {

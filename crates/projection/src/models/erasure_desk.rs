@@ -27,6 +27,8 @@ pub enum ErasureStage {
     Refused,
     /// The case's personal data was erased under this reference.
     Erased,
+    /// Not carried out: the case's personal data was erased under another reference.
+    Superseded,
 }
 
 /// One erasure request (or an erasure of a closed case, which needs none).
@@ -44,6 +46,8 @@ pub struct ErasureEntry {
     pub requested_by: Option<ActorId>,
     /// Where it stands.
     pub stage: ErasureStage,
+    /// Whether the case is open (a pending request is decided only then).
+    pub open: bool,
 }
 
 fn key(case_id: CaseId, request_ref: &str) -> Vec<u8> {
@@ -62,17 +66,20 @@ pub(crate) fn entries(file: &CaseFile) -> Vec<(Vec<u8>, ErasureEntry)> {
         request_ref: request_ref.to_owned(),
         requested_by,
         stage,
+        open: file.state.status.is_open(),
     };
     let mut out: Vec<(Vec<u8>, ErasureEntry)> = file
         .state
         .erasure_requests
         .iter()
         .map(|r| {
-            let stage = match (erased == Some(r.request_ref.as_str()), r.approved) {
-                (true, _) => ErasureStage::Erased,
-                (false, None) => ErasureStage::Pending,
-                (false, Some(true)) => ErasureStage::Approved,
-                (false, Some(false)) => ErasureStage::Refused,
+            let stage = match (erased, r.approved) {
+                (Some(done), _) if done == r.request_ref => ErasureStage::Erased,
+                (Some(_), Some(false)) => ErasureStage::Refused,
+                (Some(_), _) => ErasureStage::Superseded,
+                (None, None) => ErasureStage::Pending,
+                (None, Some(true)) => ErasureStage::Approved,
+                (None, Some(false)) => ErasureStage::Refused,
             };
             (
                 key(file.case_id, &r.request_ref),
