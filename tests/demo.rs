@@ -166,22 +166,31 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
         .filter(|l| l.starts_with("embedded"))
         .collect();
     // Commands at 1 and 4 clients, each with its HTTP floor and the raw log's ratios; four
-    // queries (the last a case file) at 1 and 4; four web pages (the last a case file), each
-    // with its server time and size; /readyz while clients scan, and the scans.
-    assert_eq!(rows.len(), 24, "{stdout}");
+    // queries (the last a case file) at 1 and 4; every web page (the case file, its audit
+    // and its agency's dossier last), each with its server time and size; /readyz while
+    // clients scan, and the scans.
     let pages: Vec<&&str> = rows.iter().filter(|r| r.contains(" page /")).collect();
-    assert_eq!(pages.len(), 4, "{stdout}");
-    assert!(
-        pages.iter().any(|r| r.contains("page /cases/{id}")),
-        "{stdout}"
-    );
+    for page in [
+        "page /queue ",
+        "page /cases ",
+        "page /deadlines ",
+        "page /stats ",
+        "page /report ",
+        "page /agenda ",
+        "page /privacy ",
+        "page /cases/{id} ",
+        "page /cases/{id}/audit ",
+    ] {
+        assert!(pages.iter().any(|r| r.contains(page)), "{page}: {stdout}");
+    }
+    assert_eq!(rows.len(), 16 + 2 * pages.len(), "{stdout}");
     let sizes = rows
         .iter()
         .filter(|r| {
             r.contains("(server time, size)") && r.contains(" ms; ") && r.contains(" KB of css")
         })
         .count();
-    assert_eq!(sizes, 4, "{stdout}");
+    assert_eq!(sizes, pages.len(), "{stdout}");
     assert!(
         rows.iter()
             .any(|r| r.contains("/readyz, 4 clients scanning")),

@@ -63,7 +63,7 @@ impl Form {
     }
 
     /// The inputs, filled from `values` (a body submitted before, or prefilled parts), with
-    /// ids under `id` and `error` (an element id) named by every input as its description.
+    /// ids under `id`.
     pub fn render(&self, lang: Lang, id: &str, values: &Value) -> String {
         let mut out = String::new();
         for field in &self.fields {
@@ -395,10 +395,12 @@ fn render_field(
             esc(&field.help)
         )
     };
-    let described = if field.help.is_empty() {
-        String::new()
-    } else {
+    // Lists and JSON boxes always carry a hint (how to type them).
+    let has_hint = !field.help.is_empty() || matches!(field.kind, Kind::Lines | Kind::Json);
+    let described = if has_hint {
         format!(" aria-describedby=\"{hint_id}\"")
+    } else {
+        String::new()
     };
     let option_label = |(_, id_label, en_label): &(String, String, String)| match lang {
         Lang::Id => id_label.clone(),
@@ -406,7 +408,9 @@ fn render_field(
     };
     match &field.kind {
         Kind::Group(inner) => {
-            out.push_str(&format!("<fieldset><legend>{caption}</legend>{hint}"));
+            out.push_str(&format!(
+                "<fieldset{described}><legend>{caption}</legend>{hint}"
+            ));
             for f in inner {
                 render_field(
                     out,
@@ -629,7 +633,9 @@ fn collect_group(
             Kind::Number => Some(Value::from(
                 single
                     .parse::<f64>()
-                    .map_err(|_| wrong("a number is expected"))?,
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| wrong("a number is expected"))?,
             )),
             Kind::Json => Some(
                 serde_json::from_str(&single)

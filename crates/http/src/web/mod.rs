@@ -1463,8 +1463,6 @@ async fn audit(
     )
 }
 
-/// A horizontal bar chart as inline SVG (no script, no external asset): one bar per
-/// `(label, count)`, with the count at its end, titled for screen readers.
 /// Whether `role` decides on the heads' agenda (the pleno, conclusions, the LHP's issue).
 pub(crate) fn is_head(role: ombud_domain::Role) -> bool {
     use ombud_domain::Role;
@@ -1631,8 +1629,26 @@ async fn agency(
 /// The label of a code of any closed vocabulary (a channel, a finding, a form), else the
 /// code itself.
 fn vocabulary_label(lang: Lang, code: &str) -> String {
-    ombud_domain::labels::vocabularies()
-        .iter()
+    vocabulary_label_in(lang, None, code)
+}
+
+/// The label of `code` in the vocabulary whose snake_case name is `vocabulary` (`track`,
+/// `form_found`…) when there is one, else in any vocabulary, else the code itself.
+fn vocabulary_label_in(lang: Lang, vocabulary: Option<&str>, code: &str) -> String {
+    let snake = |name: &str| {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        }
+        out
+    };
+    let all = ombud_domain::labels::vocabularies();
+    let own = vocabulary.and_then(|want| all.iter().find(|v| snake(v.name) == want));
+    own.into_iter()
+        .chain(all.iter())
         .flat_map(|v| v.values.iter())
         .find(|l| l.code == code)
         .map(|l| match lang {
@@ -1642,6 +1658,8 @@ fn vocabulary_label(lang: Lang, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
+/// A horizontal bar chart as inline SVG (no script, no external asset): one bar per
+/// `(label, count)`, with the count at its end, titled for screen readers.
 fn bar_chart(title: &str, bars: &[(String, u64)]) -> String {
     if bars.is_empty() {
         return String::new();
@@ -1784,9 +1802,10 @@ async fn stats(State(api): Shared, headers: HeaderMap, Query(params): Params) ->
             let mut by: std::collections::BTreeMap<&str, Vec<(String, u64)>> = Default::default();
             for (key, n) in v["by"].as_object().into_iter().flatten() {
                 if let Some((vocabulary, value)) = key.split_once(':') {
-                    by.entry(vocabulary)
-                        .or_default()
-                        .push((vocabulary_label(lang, value), n.as_u64().unwrap_or(0)));
+                    by.entry(vocabulary).or_default().push((
+                        vocabulary_label_in(lang, Some(vocabulary), value),
+                        n.as_u64().unwrap_or(0),
+                    ));
                 }
             }
             for (vocabulary, bars) in by {
