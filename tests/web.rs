@@ -249,7 +249,8 @@ async fn walk(app: Application) {
         "office": "jawa-barat", "channel": "walk_in", "track": "regular",
         "reporter": { "name": "Asep Saepudin", "nik": "3278010101800001" },
         "respondent": { "agency_code": "disdukcapil-kota-tasikmalaya",
-                        "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya" },
+                        "agency_name": "Dinas Kependudukan dan Pencatatan Sipil Kota Tasikmalaya",
+                        "superior": "Wali Kota Tasikmalaya" },
         "forms": ["undue_delay"], "prior_complaint": true, "summary": "KTP-el tidak kunjung terbit."
     }))).await["case_id"].as_str().unwrap().to_owned();
     app.catch_up(Duration::from_secs(10)).await.unwrap();
@@ -491,6 +492,36 @@ async fn walk(app: Application) {
         unread.text.contains("role=\"alert\">`reported_from`"),
         "{}",
         unread.text
+    );
+
+    // A letter sent shows on the case page with its number, way and receipt; the
+    // respondent's superior shows too.
+    api(
+        &app,
+        "t-inv",
+        "POST",
+        &format!("/v1/cases/{case}/request-clarification"),
+        Some(
+            json!({"addressee": "respondent", "purpose": "clarification",
+            "letter": {"via": "post", "number": "B/77/LM.01/IX/2026", "date": "2026-09-01",
+                       "received_on": "2026-09-01"}}),
+        ),
+    )
+    .await;
+    app.catch_up(Duration::from_secs(10)).await.unwrap();
+    let file = browse(&app, "GET", &format!("/cases/{case}"), &cookies, &[]).await;
+    assert!(
+        file.text.contains(
+            "<td>B/77/LM.01/IX/2026</td><td>Pos</td><td>2026-09-01</td><td>2026-09-01</td>"
+        ),
+        "{}",
+        file.text
+    );
+    assert!(
+        file.text
+            .contains("<dt>Atasan terlapor</dt><dd>Wali Kota Tasikmalaya</dd>"),
+        "{}",
+        file.text
     );
 
     // The respondent's dossier, from the case page's link: one open case, in this office

@@ -878,6 +878,59 @@ async fn render_case(
         lang.t("summary"),
         esc(&shown(&file["summary"])),
     ));
+    // The respondent's superior and the forms reported.
+    let superior = file["respondent"]["superior"].as_str().unwrap_or("");
+    let forms: Vec<String> = file["forms"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(Value::as_str)
+                .map(|code| vocabulary_label(lang, code))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !superior.is_empty() || !forms.is_empty() {
+        main.push_str(&format!(
+            "<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
+            lang.t("superior"),
+            esc(superior),
+            lang.t("form_code"),
+            esc(&forms.join(", ")),
+        ));
+    }
+    // Letters sent, with their receipt once known (receipts start clocks).
+    if let Some(letters) = file["state"]["letters"]
+        .as_array()
+        .filter(|l| !l.is_empty())
+    {
+        main.push_str(&format!(
+            "<h2>{}</h2><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
+             <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+             <th scope=\"col\">{}</th></tr></thead><tbody>",
+            lang.t("letters"),
+            lang.t("what"),
+            lang.t("letter_number"),
+            lang.t("via"),
+            lang.t("letter_date"),
+            lang.t("received_on"),
+        ));
+        for letter in letters {
+            let l = &letter["letter"];
+            main.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                letter["seq"],
+                esc(&vocabulary_label(
+                    lang,
+                    letter["event_type"].as_str().unwrap_or("")
+                )),
+                esc(l["number"].as_str().unwrap_or("")),
+                esc(&vocabulary_label(lang, l["via"].as_str().unwrap_or(""))),
+                esc(l["date"].as_str().unwrap_or("")),
+                esc(l["received_on"].as_str().unwrap_or("…")),
+            ));
+        }
+        main.push_str("</tbody></table>");
+    }
     // Clocks.
     if let Some(clocks) = file["state"]["clocks"]
         .as_object()
