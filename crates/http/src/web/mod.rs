@@ -344,21 +344,28 @@ fn days_badge(lang: Lang, days_left: &Value, overdue: bool) -> String {
     }
 }
 
+/// A table's opening with its column headings, up to the body's first row.
+fn table_head(headings: &[&str]) -> String {
+    let mut out = String::from("<table><thead><tr>");
+    for heading in headings {
+        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(heading)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    out
+}
+
 fn case_rows(lang: Lang, items: &[Value]) -> String {
     if items.is_empty() {
         return format!("<p>{}</p>", lang.t("nothing"));
     }
-    let mut out = format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th></tr></thead><tbody>",
+    let mut out = table_head(&[
         lang.t("reference"),
         lang.t("status"),
         lang.t("next_due"),
         lang.t("days_left"),
         lang.t("agency"),
-        lang.t("assignee")
-    );
+        lang.t("assignee"),
+    ]);
     for item in items {
         let overdue = item["overdue"] == true;
         let days = match &item["days_left"] {
@@ -903,17 +910,15 @@ async fn render_case(
         .as_array()
         .filter(|l| !l.is_empty())
     {
-        main.push_str(&format!(
-            "<h2>{}</h2><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th></tr></thead><tbody>",
-            lang.t("letters"),
+        main.push_str(&format!("<h2>{}</h2>", lang.t("letters")));
+        main.push_str(&table_head(&[
+            "#",
             lang.t("what"),
             lang.t("letter_number"),
             lang.t("via"),
             lang.t("letter_date"),
             lang.t("received_on"),
-        ));
+        ]));
         for letter in letters {
             let l = &letter["letter"];
             main.push_str(&format!(

@@ -15,8 +15,21 @@ use ombud_projection::models::erasure_desk::{ErasureEntry, ErasureStage};
 
 use super::page::{esc, redirect, Lang};
 use super::session::{self, Session};
-use super::{csrf_refused, lang, problem_page, signed_page, Params, Shared};
+use super::{csrf_refused, lang, problem_page, signed_page, table_head, Params, Shared};
 use crate::problem::Problem;
+
+/// The refusal page for anyone but the DPO, who alone may `what`.
+fn dpo_only(lang: Lang, session: &Session, what: &str) -> Option<Response> {
+    (session.actor.role != Role::Dpo).then(|| {
+        problem_page(
+            lang,
+            session,
+            &Problem::from(ombud_service::ServiceError::Forbidden(format!(
+                "only the DPO may {what}"
+            ))),
+        )
+    })
+}
 
 /// The label of an erasure stage.
 fn stage_label(lang: Lang, stage: ErasureStage) -> &'static str {
@@ -50,17 +63,14 @@ fn desk_table(lang: Lang, role: Role, entries: &[ErasureEntry]) -> String {
     if entries.is_empty() {
         return format!("<p>{}</p>", lang.t("nothing_here"));
     }
-    let mut out = format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th></tr></thead><tbody>",
+    let mut out = table_head(&[
         lang.t("reference"),
         lang.t("office"),
         lang.t("request_ref"),
         lang.t("requested_by"),
         lang.t("stage"),
         lang.t("next_step"),
-    );
+    ]);
     for entry in entries {
         let act = next_act(role, entry)
             .map(|act| {
@@ -177,14 +187,8 @@ pub(super) async fn access_log(
     };
     let (lang, lang_cookie) = lang(&headers, &params);
     // Who may read it comes before reading the filters.
-    if session.actor.role != Role::Dpo {
-        return problem_page(
-            lang,
-            &session,
-            &Problem::from(ombud_service::ServiceError::Forbidden(
-                "only the DPO may read the access log".into(),
-            )),
-        );
+    if let Some(refused) = dpo_only(lang, &session, "read the access log") {
+        return refused;
     }
     let given = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let wanted = (|| -> Result<AccessQuery, String> {
@@ -269,17 +273,14 @@ pub(super) async fn access_log(
     if entries.is_empty() {
         main.push_str(&format!("<p>{}</p>", lang.t("nothing_here")));
     } else {
-        main.push_str(&format!(
-            "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th></tr></thead><tbody>",
+        main.push_str(&table_head(&[
             lang.t("when"),
             lang.t("actor"),
             lang.t("role"),
             lang.t("case_id"),
             lang.t("field"),
             lang.t("route"),
-        ));
+        ]));
         for entry in &entries {
             let case = entry
                 .case_id
@@ -335,14 +336,8 @@ pub(super) async fn persons_form(
         return redirect("/signin", &[]);
     };
     let (lang, lang_cookie) = lang(&headers, &params);
-    if session.actor.role != Role::Dpo {
-        return problem_page(
-            lang,
-            &session,
-            &Problem::from(ombud_service::ServiceError::Forbidden(
-                "only the DPO may look a person up".into(),
-            )),
-        );
+    if let Some(refused) = dpo_only(lang, &session, "look a person up") {
+        return refused;
     }
     signed_page(
         lang,
