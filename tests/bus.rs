@@ -441,6 +441,50 @@ async fn rotated_keys_keep_verifying(nats: Option<&NatsServer>) {
         status, 200,
         "nothing is appended on a broken trail: {refused}"
     );
+    let mut server = server;
+    server.child.kill().await.unwrap();
+
+    // Where the trail breaks is said only to those who may see the case: another office's
+    // investigator finds no such case, through the API and on the audit page.
+    let site = dir.path().join("site.toml");
+    let mut text = String::new();
+    for (token, actor, role, office) in [
+        ("t-audit-x", "audit.x", "auditor", "jawa-barat"),
+        ("t-other-x", "riksa.joni", "investigator", "jakarta-raya"),
+    ] {
+        text.push_str(&format!(
+            "[[auth.tokens]]\nactor = \"{actor}\"\nrole = \"{role}\"\noffice = \"{office}\"\n\
+             token_sha256 = \"{}\"\n\n",
+            sha256_hex(token.as_bytes())
+        ));
+    }
+    std::fs::write(&site, text).unwrap();
+    let site = site.to_str().unwrap().to_owned();
+    let mut args = vec!["--config", site.as_str()];
+    let url = nats.map(|n| n.url());
+    let mut env = vec![("OMBUD__SECURITY__WRITE_KEYS", new.as_str())];
+    if let Some(url) = url.as_deref() {
+        args.extend(["--nats", url]);
+        env.extend([
+            ("OMBUD__NATS__USER", "ombud"),
+            ("OMBUD__NATS__PASSWORD", OMBUD_PASSWORD),
+        ]);
+    }
+    let server = start_env(&data, &args, &env).await;
+    let addr = server.addr;
+    let ask = async |token: &str, path: String| {
+        http(&addr, "GET", &path, token, &[], None).await.unwrap()
+    };
+    let (status, mine) = ask("t-audit-x", format!("/v1/cases/{case}/verify")).await;
+    assert_eq!((status, &mine["verified"]), (200, &json!(false)), "{mine}");
+    for path in [
+        format!("/v1/cases/{case}/verify"),
+        format!("/v1/cases/{case}/events"),
+    ] {
+        let (status, theirs) = ask("t-other-x", path.clone()).await;
+        assert_eq!(status, 404, "{path}: {theirs}");
+        assert!(theirs.get("broken_at_seq").is_none(), "{theirs}");
+    }
 }
 
 /// The consumer counts and names on the stream, as ombud's own user sees them.
