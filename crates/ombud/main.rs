@@ -111,6 +111,13 @@ enum Command {
     ///
     /// Example: `read -rs PW; printf '%s\n' "$PW" | ombud hash-password`
     HashPassword,
+    /// The transparency log: `ombud log vkey [--config FILE] [--data DIR]` prints the verifier
+    /// key of the log key that signs checkpoints (what an auditor or a witness trusts; also
+    /// served at `GET /v1/log/vkey`).
+    Log {
+        #[command(subcommand)]
+        action: LogAction,
+    },
     /// Configuration: `ombud config show [--config FILE]` prints the effective configuration
     /// (defaults, file, OMBUD__ environment), secrets redacted.
     Config {
@@ -145,6 +152,19 @@ enum ConfigAction {
         /// A config file overlaid on the built-in defaults.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogAction {
+    /// Print the log's verifier key (`<origin>+<key id>+<base64 key>`).
+    Vkey {
+        /// A config file overlaid on the built-in defaults.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The data directory (where a generated log key is kept); default from the config.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
 }
 
@@ -271,6 +291,15 @@ fn run(command: Command) -> anyhow::Result<()> {
                 "{}",
                 ombud_http::web::session::hash_password(password).map_err(anyhow::Error::msg)?
             );
+            Ok(())
+        }
+        Command::Log {
+            action: LogAction::Vkey { config, data },
+        } => {
+            let config = ombud_app::config::load(config.as_deref())?;
+            let data = data.unwrap_or_else(|| config.data.clone());
+            let signer = ombud_app::secrets::log_signer(&config.log, &data)?;
+            println!("{}", signer.verifier().vkey());
             Ok(())
         }
         Command::Config {

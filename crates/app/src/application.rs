@@ -74,6 +74,8 @@ pub struct Settings {
     pub engine: ombud_service::deadline_engine::EngineSettings,
     /// Who signs in to the web interface with a password.
     pub users: ombud_http::web::session::Users,
+    /// The transparency log's origin and key.
+    pub log: crate::config::LogConfig,
 }
 
 impl Settings {
@@ -113,6 +115,7 @@ impl Settings {
             clock: ombud_service::system_clock(),
             engine: config.deadline_engine.settings()?,
             users: crate::tokens::users(&config.auth.users)?,
+            log: config.log.clone(),
             data: config.data,
         })
     }
@@ -262,6 +265,7 @@ impl Application {
         crate::secrets::write_keys(&settings.security, data)?;
         let master = crate::secrets::master_key(&settings.security, data)?;
         let blind_key = crate::secrets::blind_index_key(&settings.security, data)?;
+        let log_signer = Arc::new(crate::secrets::log_signer(&settings.log, data)?);
         let rules = Arc::new(rules_with(
             settings.holidays.as_deref(),
             settings.offices.as_deref(),
@@ -321,6 +325,7 @@ impl Application {
                 !settings.listen.ip().is_loopback(),
                 settings.users.clone(),
             ),
+            log_signer,
         });
         let listener = match listener {
             Some(listener) => listener,

@@ -137,6 +137,17 @@ impl FeedSettings {
     }
 }
 
+/// `[log]`: the transparency log over the stream (docs/audit.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// The log's origin line and key name, e.g. `ombudsman.go.id/ombud/cases`.
+    pub origin: String,
+    /// The Ed25519 seed (64 hex digits) that signs checkpoints; prefer the environment
+    /// (`OMBUD__LOG__SIGNING_KEY`). Empty: generated in the data directory with a warning.
+    pub signing_key: String,
+}
+
 /// `[deadline_engine]`: what the deadline engine does, by default and per office.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -391,6 +402,8 @@ pub struct Config {
     pub feed: FeedSettings,
     /// The deadline engine.
     pub deadline_engine: DeadlineEngineConfig,
+    /// The transparency log.
+    pub log: LogConfig,
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
@@ -492,6 +505,9 @@ impl Config {
         }
         if !shown.security.blind_index_key.is_empty() {
             shown.security.blind_index_key = "<redacted>".into();
+        }
+        if !shown.log.signing_key.is_empty() {
+            shown.log.signing_key = "<redacted>".into();
         }
         shown.security.write_keys = match &shown.security.write_keys {
             WriteKeysSetting::List(list) => WriteKeysSetting::List(

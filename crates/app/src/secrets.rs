@@ -21,9 +21,19 @@ fn local_key<K>(
     parse: impl Fn(&str) -> anyhow::Result<K>,
     fresh: impl FnOnce() -> (K, String),
 ) -> anyhow::Result<K> {
-    let env = format!("OMBUD__SECURITY__{}", setting.to_ascii_uppercase());
+    let (section, name) = setting.split_once('.').unwrap_or(("security", setting));
+    let env = format!(
+        "OMBUD__{}__{}",
+        section.to_ascii_uppercase(),
+        name.to_ascii_uppercase()
+    );
     if let Some(text) = configured.filter(|t| !t.trim().is_empty()) {
-        return parse(text.trim()).with_context(|| format!("security.{setting} ({env})"));
+        let shown = if setting.contains('.') {
+            setting.to_owned()
+        } else {
+            format!("security.{setting}")
+        };
+        return parse(text.trim()).with_context(|| format!("{shown} ({env})"));
     }
     let path = data.join(file);
     if path.exists() {
@@ -78,6 +88,42 @@ pub fn blind_index_key(security: &SecurityConfig, data: &Path) -> anyhow::Result
             (key, hex)
         },
     )
+}
+
+/// 64 hex digits as 32 bytes.
+fn hex32(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The transparency log's signer: `[log] signing_key` (an Ed25519 seed in hex), or the data
+/// directory's `log_signing.key`, generated with a warning when absent.
+pub fn log_signer(
+    log: &crate::config::LogConfig,
+    data: &Path,
+) -> anyhow::Result<ombud_tlog::Signer> {
+    let seed = local_key(
+        Some(&log.signing_key),
+        data,
+        "log_signing.key",
+        "log.signing_key",
+        |text| hex32(text).context("not a 64-digit hex Ed25519 seed"),
+        || {
+            // 32 random bytes from the same generator as the other keys.
+            let hex = MasterKey::generate().to_hex();
+            let seed = hex32(&hex).unwrap_or([0; 32]);
+            (seed, hex)
+        },
+    )?;
+    ombud_tlog::Signer::new(log.origin.trim(), seed)
+        .with_context(|| format!("[log] origin {:?} is not a key name", log.origin))
 }
 
 /// Parses `id:hex[,id:hex…]` (the environment's and the key file's form), the signing key

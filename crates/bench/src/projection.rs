@@ -458,7 +458,9 @@ pub async fn bench<B: Backend>(
         // The replaced generation is dropped in the background a moment after the swap:
         // wait for it, so the drop does not land in the next floor's time.
         let deadline = Instant::now() + Duration::from_secs(60);
-        while models.generations_on_disk() > 2 && Instant::now() < deadline {
+        while models.generations_on_disk() > ombud_projection::PROJECTORS.len()
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod feed;
+mod log;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
@@ -57,6 +58,8 @@ pub struct Api {
     pub engine: Arc<ombud_service::deadline_engine::EngineStatus>,
     /// The web interface's sessions.
     pub web: web::session::WebSessions,
+    /// The transparency log's key (checkpoints).
+    pub log_signer: Arc<ombud_tlog::Signer>,
 }
 
 pub(crate) type Shared = State<Arc<Api>>;
@@ -96,6 +99,9 @@ pub const SERVED: &[(&str, &str)] = &[
     ("get", "/v1/agencies/{code}"),
     ("get", "/v1/stats"),
     ("get", "/v1/erasure-requests"),
+    ("get", "/v1/log/vkey"),
+    ("get", "/v1/log/checkpoint"),
+    ("get", "/v1/log/proof"),
     ("get", "/v1/access-log"),
     ("post", "/v1/persons/cases"),
     ("get", "/v1/events"),
@@ -121,6 +127,9 @@ fn handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<Arc<A
         ("get", "/v1/agencies/{code}") => get(agency),
         ("get", "/v1/stats") => get(stats),
         ("get", "/v1/erasure-requests") => get(privacy::erasure_requests),
+        ("get", "/v1/log/vkey") => get(log::vkey),
+        ("get", "/v1/log/checkpoint") => get(log::checkpoint),
+        ("get", "/v1/log/proof") => get(log::proof),
         ("get", "/v1/access-log") => get(privacy::access_log),
         ("post", "/v1/persons/cases") => post(privacy::person_cases),
         ("get", "/v1/events") => get(feed::events),

@@ -149,6 +149,14 @@ const FEED_HEADERS: &[Param] = &[(
     "1200",
     "Resume after this stream sequence (wins over after_seq)",
 )];
+const LOG_PROOF: &[Param] = &[
+    ("seq", "1", "The stream sequence whose leaf is proven"),
+    (
+        "size",
+        "1",
+        "The tree size the proof leads to (default: the whole tree)",
+    ),
+];
 const ERASURES: &[Param] = &[
     (
         "stage",
@@ -219,6 +227,9 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/agencies/{code}", "An office's dossier of an agency: the caller's own office, or ?office= for roles that see every office (403 for another office)", STATS),
         r("get", "/v1/stats", "Office statistics (404 no_statistics for an office without cases)", STATS),
         r("get", "/v1/erasure-requests", "The erasure desk: erasure requests and erasures with where each stands (DPO: every office; head of office, member, chair: their scope)", ERASURES),
+        r("get", "/v1/log/vkey", "The transparency log's verifier key (C2SP signed-note vkey), text", &[]),
+        r("get", "/v1/log/checkpoint", "A C2SP checkpoint of the transparency log's tree as it stands, signed by the log key, text (auditor, chair)", &[]),
+        r("get", "/v1/log/proof", "The inclusion proof of a stream sequence's leaf (base64 path, leaf index = seq − 1) and the signed checkpoint it leads to (auditor, chair)", LOG_PROOF),
         r("get", "/v1/access-log", "Who opened a confidential reporter's identity or looked a person up (DPO)", ACCESS),
         Route {
             body: Some("person_cases".into()),
@@ -403,6 +414,18 @@ pub fn answer(method: &str, path: &str) -> Option<Answer> {
         ("get", "/v1/agencies/{code}") => schema::<DossierView>(),
         ("get", "/v1/stats") => schema::<OfficeStatsView>(),
         ("get", "/v1/vocabulary") => schema::<ombud_service::Vocabularies>(),
+        ("get", "/v1/log/vkey" | "/v1/log/checkpoint") => {
+            return Some(Answer::Text("text/plain; charset=utf-8"))
+        }
+        ("get", "/v1/log/proof") => object(&[
+            ("index", json!({ "type": "integer" })),
+            ("size", json!({ "type": "integer" })),
+            (
+                "path",
+                json!({ "type": "array", "items": { "type": "string" } }),
+            ),
+            ("checkpoint", json!({ "type": "string" })),
+        ]),
         ("get", "/v1/erasure-requests") => object(&[("requests", array_of::<ErasureEntry>())]),
         ("get", "/v1/access-log") => object(&[("entries", array_of::<AccessEntry>())]),
         ("post", "/v1/persons/cases") => object(&[("cases", array_of::<PersonCase>())]),

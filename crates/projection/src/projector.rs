@@ -53,4 +53,27 @@ pub trait Projector: Send + Sync + 'static {
     ) -> Result<(), ApplyError> {
         Ok(())
     }
+
+    /// Sees every message of the log in stream order, genuine or not, before it is judged: a
+    /// model over the stream itself (the transparency log's tree). Must be idempotent (a
+    /// replay after a crash shows it again); an error stops the projector.
+    fn every_message(
+        &self,
+        _rows: &mut Rows<'_>,
+        _message: &LogMessage<'_>,
+    ) -> Result<(), ApplyError> {
+        Ok(())
+    }
+}
+
+/// A message of the log as [`Projector::every_message`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct LogMessage<'a> {
+    /// Its stream sequence.
+    pub stream_seq: u64,
+    /// SHA-256 of its exact body bytes.
+    pub body_hash: &'a Sha256Hash,
+    /// For a message with ombud's valid mark that decodes as an event of the case its subject
+    /// names: the case, its position in the case and the event type. `None`: foreign.
+    pub genuine: Option<(ombud_domain::CaseId, u64, &'static str)>,
 }

@@ -16,6 +16,7 @@ use crate::erasures::{self, ErasureHook};
 use crate::error::ProjectionError;
 use crate::feed;
 use crate::models::cases::CasesProjector;
+use crate::models::log_tree::LogTreeProjector;
 use crate::models::statistics::StatisticsProjector;
 use crate::runtime::{alongside, Projection, ProjectionConfig, RebuildReport};
 use crate::status::ProjectorStatus;
@@ -27,6 +28,8 @@ pub struct ReadModels {
     pub cases: Arc<Projection<CasesProjector>>,
     /// Agency dossier, office statistics.
     pub statistics: Arc<Projection<StatisticsProjector>>,
+    /// The transparency log's Merkle tree over every message of the stream.
+    pub log_tree: Arc<Projection<LogTreeProjector>>,
     db: sled::Db,
     flusher: Arc<Flusher>,
     /// The erasure follower's checkpoint.
@@ -35,7 +38,7 @@ pub struct ReadModels {
 }
 
 /// The names of the projectors, for `rebuild` and `status`.
-pub const PROJECTORS: &[&str] = &["cases", "statistics"];
+pub const PROJECTORS: &[&str] = &["cases", "statistics", "log_tree"];
 
 impl ReadModels {
     /// Why the read models' database cannot write any more until it is opened again (a failed
@@ -61,6 +64,12 @@ impl ReadModels {
                 StatisticsProjector {
                     offices: config.offices.clone(),
                 },
+                config.clone(),
+            )?),
+            log_tree: Arc::new(Projection::open(
+                db.clone(),
+                flusher.clone(),
+                LogTreeProjector,
                 config.clone(),
             )?),
             erasures: db.open_tree("erasures")?,
@@ -92,11 +101,17 @@ impl ReadModels {
     ) -> Vec<JoinHandle<Result<(), ProjectionError>>> {
         let (cases_tx, cases_rx) = mpsc::channel(feed::DEPTH);
         let (statistics_tx, statistics_rx) = mpsc::channel(feed::DEPTH);
-        let mut from = self.cases.checkpoint().min(self.statistics.checkpoint());
-        let mut consumers = vec![cases_tx, statistics_tx];
+        let (tree_tx, tree_rx) = mpsc::channel(feed::DEPTH);
+        let mut from = self
+            .cases
+            .checkpoint()
+            .min(self.statistics.checkpoint())
+            .min(self.log_tree.checkpoint());
+        let mut consumers = vec![cases_tx, statistics_tx, tree_tx];
         let mut tasks = vec![
             tokio::spawn(self.cases.clone().run_fed(cases_rx)),
             tokio::spawn(self.statistics.clone().run_fed(statistics_rx)),
+            tokio::spawn(self.log_tree.clone().run_fed(tree_rx)),
         ];
         if let Some(hook) = hook {
             let (tx, rx) = mpsc::channel(feed::DEPTH);
@@ -132,7 +147,11 @@ impl ReadModels {
 
     /// Every projector's status against the log head `head`.
     pub fn status(&self, head: Option<u64>) -> Vec<ProjectorStatus> {
-        vec![self.cases.status(head), self.statistics.status(head)]
+        vec![
+            self.cases.status(head),
+            self.statistics.status(head),
+            self.log_tree.status(head),
+        ]
     }
 
     /// Waits until every projector has reached `seq`, at most `timeout` in all.
@@ -140,7 +159,9 @@ impl ReadModels {
         let deadline = tokio::time::Instant::now() + timeout;
         self.cases.wait_for(seq, timeout).await?;
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        self.statistics.wait_for(seq, left).await
+        self.statistics.wait_for(seq, left).await?;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        self.log_tree.wait_for(seq, left).await
     }
 
     /// Rebuilds the projector `name`, or every one (concurrently) for `None`.
@@ -151,21 +172,30 @@ impl ReadModels {
     ) -> Result<Vec<RebuildReport>, ProjectionError> {
         match name {
             None => {
-                // One feed for both: the log is read and decoded once.
+                // One feed for all: the log is read and decoded once.
                 let (cases_tx, cases_rx) = mpsc::channel(feed::DEPTH);
                 let (statistics_tx, statistics_rx) = mpsc::channel(feed::DEPTH);
-                let feed = feed::run(log, 0, vec![cases_tx, statistics_tx], None, &self.config);
+                let (tree_tx, tree_rx) = mpsc::channel(feed::DEPTH);
+                let feed = feed::run(
+                    log,
+                    0,
+                    vec![cases_tx, statistics_tx, tree_tx],
+                    None,
+                    &self.config,
+                );
                 let work = async {
                     tokio::join!(
                         self.cases.rebuild_fed(log, cases_rx),
-                        self.statistics.rebuild_fed(log, statistics_rx)
+                        self.statistics.rebuild_fed(log, statistics_rx),
+                        self.log_tree.rebuild_fed(log, tree_rx)
                     )
                 };
-                let (cases, statistics) = alongside(feed, work).await;
-                Ok(vec![cases?, statistics?])
+                let (cases, statistics, tree) = alongside(feed, work).await;
+                Ok(vec![cases?, statistics?, tree?])
             }
             Some("cases") => Ok(vec![self.cases.rebuild(log).await?]),
             Some("statistics") => Ok(vec![self.statistics.rebuild(log).await?]),
+            Some("log_tree") => Ok(vec![self.log_tree.rebuild(log).await?]),
             Some(other) => Err(ProjectionError::InvalidQuery(format!(
                 "no projector `{other}` (known: {})",
                 PROJECTORS.join(", ")

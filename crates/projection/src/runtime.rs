@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::feed::{self, Decoded, FeedItem};
-use crate::projector::{Projected, Projector};
+use crate::projector::{LogMessage, Projected, Projector};
 use crate::quarantine::{self, QuarantinedEvent};
 use crate::rows::Rows;
 use crate::status::{ProjectorStatus, Rate, RebuildProgress, RunState};
@@ -745,6 +745,20 @@ fn apply_events<'e, P: Projector>(
             reason,
         };
         let subject_case = parse_subject(&stored.subject).map(|(case, _)| case);
+        let genuine = match (mark, recorded) {
+            (Ok(()), Ok(r)) if subject_case == Some(r.event.case_id) => {
+                Some((r.event.case_id, r.meta.case_seq, r.wire_type()))
+            }
+            _ => None,
+        };
+        projector.every_message(
+            rows,
+            &LogMessage {
+                stream_seq: stored.stream_seq,
+                body_hash,
+                genuine,
+            },
+        )?;
         if let Err(unmarked) = mark {
             note_foreign(projector, rows, &entry(subject_case, unmarked.to_string()))?;
             applied.foreign += 1;

@@ -7,6 +7,7 @@ pub mod case_index;
 pub mod cases;
 pub mod deadline_board;
 pub mod erasure_desk;
+pub mod log_tree;
 pub mod office_stats;
 pub mod statistics;
 pub mod work_queue;
