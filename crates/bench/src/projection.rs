@@ -509,7 +509,7 @@ pub async fn bench<B: Backend>(
         rate(median(&floors.iter().map(|(r, _)| *r).collect::<Vec<_>>()) + volume_writes)
     );
     println!(
-        "  projectors: {:.0} ev/s ({:.2} s, cases + statistics concurrently; this process used {:.2} s of CPU)  ratio {:.2} of floor",
+        "  projectors: {:.0} ev/s ({:.2} s, every projector (cases, statistics, log_tree) concurrently; this process used {:.2} s of CPU)  ratio {:.2} of floor",
         rate(follow),
         follow.as_secs_f64(),
         follow_cpu.as_secs_f64(),
