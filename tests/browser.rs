@@ -180,6 +180,16 @@ impl Browser {
         .await;
     }
 
+    /// Runs `script` in the page (WebDriver's own channel: the page's CSP allows no script).
+    async fn script(&self, script: &str) {
+        self.call(
+            "POST",
+            &self.at("/execute/sync"),
+            json!({"script": script, "args": []}),
+        )
+        .await;
+    }
+
     async fn source(&self) -> String {
         self.call("GET", &self.at("/source"), json!({}))
             .await
@@ -336,6 +346,40 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
         .await;
     let after = browser.source().await;
     assert!(after.contains("Tercatat."), "{after}");
+
+    // A form whose CSRF token was tampered with is refused, and records nothing.
+    browser.goto(&format!("{base}/cases/{case}")).await;
+    browser.click(summary).await;
+    browser
+        .script(
+            "document.querySelector(\"form[action$='/do/notes'] input[name=_csrf]\").value = 'forged';",
+        )
+        .await;
+    browser.type_into("#act-notes-f-note", "Palsu").await;
+    browser
+        .submit("form[action$='/do/notes'] button[type=submit]")
+        .await;
+    let forged = browser.source().await;
+    assert!(!forged.contains("Tercatat."), "{forged}");
+    // The form submitted twice at once (as a double click does) records one note. (The
+    // browser may cancel the first submission; tests/web.rs sends both for certain.)
+    browser.goto(&format!("{base}/cases/{case}")).await;
+    browser.click(summary).await;
+    browser.type_into("#act-notes-f-note", "Dua kali").await;
+    let before = browser.url().await;
+    browser
+        .script(
+            "const f = document.querySelector(\"form[action$='/do/notes']\"); \
+             f.requestSubmit(); f.requestSubmit();",
+        )
+        .await;
+    for _ in 0..200 {
+        if browser.url().await != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(browser.source().await.contains("Tercatat."));
     browser.quit().await;
 
     let (_, trail) = http(
@@ -351,6 +395,14 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
     let last = trail["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["event"]["type"], "ombud.case.note_added", "{last}");
     assert_eq!(last["event"]["actor"], "riksa.local", "{last}");
+    // The first note and one of the double submit; nothing of the forged form.
+    let notes = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["type"] == "ombud.case.note_added")
+        .count();
+    assert_eq!(notes, 2, "{trail}");
     server.child.start_kill().unwrap();
     server.child.wait().await.unwrap();
 }
