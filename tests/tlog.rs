@@ -19,6 +19,9 @@ use ombud_tlog::{verify_inclusion, Checkpoint, Verifier};
 use serde_json::{json, Value};
 use support::{http, start_env, Server};
 
+/// A checkpoint every 100 ms (the default is 5 s).
+const FAST_CHECKPOINTS: &[(&str, &str)] = &[("OMBUD__LOG__CHECKPOINT_INTERVAL_MS", "100")];
+
 async fn text(server: &Server, path: &str) -> (u16, String) {
     let auth = format!("Bearer {}", server.tokens["auditor"]);
     let answer = ombud_testkit::http::request(
@@ -207,10 +210,10 @@ async fn walk(server: Server, data: &std::path::Path, restart: impl AsyncFnOnce(
 async fn an_auditor_checks_the_signed_tree_on_the_embedded_log() {
     let dir = TempDir::new("tlog").unwrap();
     let data = dir.path().join("data");
-    let server = start_env(&data, &[], &[]).await;
+    let server = start_env(&data, &[], FAST_CHECKPOINTS).await;
     let tokens = server.tokens.clone();
     walk(server, &data, async || {
-        let mut again = start_env(&data, &[], &[]).await;
+        let mut again = start_env(&data, &[], FAST_CHECKPOINTS).await;
         again.tokens = tokens;
         again
     })
@@ -223,10 +226,10 @@ async fn an_auditor_checks_the_signed_tree_on_jetstream() {
     let url = nats.url();
     let dir = TempDir::new("tlog").unwrap();
     let data = dir.path().join("data");
-    let server = start_env(&data, &["--nats", &url], &[]).await;
+    let server = start_env(&data, &["--nats", &url], FAST_CHECKPOINTS).await;
     let tokens = server.tokens.clone();
     walk(server, &data, async || {
-        let mut again = start_env(&data, &["--nats", &url], &[]).await;
+        let mut again = start_env(&data, &["--nats", &url], FAST_CHECKPOINTS).await;
         again.tokens = tokens;
         again
     })

@@ -198,11 +198,15 @@ struct Mutation {
 
 /// `ombud audit`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct AuditArgs {
     #[command(flatten)]
     conn: Conn,
+    #[command(subcommand)]
+    action: Option<crate::bundle::BundleAction>,
     /// The case.
-    case: String,
+    #[arg(required = true)]
+    case: Option<String>,
     /// Verify the hash chain from the first event.
     #[arg(long)]
     verify: bool,
@@ -253,9 +257,9 @@ pub struct StatusArgs {
     conn: Conn,
 }
 
-struct Answer {
-    status: u16,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
 }
 
 /// The server could not be reached at all (the CLI exits 6, as for 503).
@@ -278,7 +282,7 @@ pub struct NoAnswer {
     seconds: u64,
 }
 
-async fn request(
+pub(crate) async fn request(
     conn: &Conn,
     method: &str,
     path: &str,
@@ -408,7 +412,7 @@ fn mutation_headers(m: &Mutation) -> Vec<(String, String)> {
     h
 }
 
-fn finish(conn: &Conn, answer: &Answer, human: impl FnOnce(&Value)) -> ExitCode {
+pub(crate) fn finish(conn: &Conn, answer: &Answer, human: impl FnOnce(&Value)) -> ExitCode {
     if !(200..300).contains(&answer.status) {
         report_problem(answer);
     } else if conn.json {
@@ -546,7 +550,7 @@ fn command_help(spec: &ombud_service::input::CommandSpec) -> String {
     )
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -751,17 +755,15 @@ fn print_cases(items: Option<&Vec<Value>>) {
 
 /// `ombud audit`.
 pub fn audit(args: AuditArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
+    let conn = args.conn.clone().under(top);
+    if let Some(action) = args.action {
+        return crate::bundle::run(action, &conn);
+    }
+    let case = args.case.clone().unwrap_or_default();
     runtime()?.block_on(async {
-        let conn = &args.conn.clone().under(top);
+        let conn = &conn;
         if args.verify {
-            let a = request(
-                conn,
-                "GET",
-                &format!("/v1/cases/{}/verify", args.case),
-                &[],
-                None,
-            )
-            .await?;
+            let a = request(conn, "GET", &format!("/v1/cases/{case}/verify"), &[], None).await?;
             let intact = a.body["verified"].as_bool() == Some(true);
             let code = finish(conn, &a, |v| {
                 if intact {
@@ -787,8 +789,8 @@ pub fn audit(args: AuditArgs, top: &TopConn) -> anyhow::Result<ExitCode> {
             });
         }
         let path = match &args.as_of {
-            Some(at) => format!("/v1/cases/{}/events?as_of={at}", args.case),
-            None => format!("/v1/cases/{}/events", args.case),
+            Some(at) => format!("/v1/cases/{case}/events?as_of={at}"),
+            None => format!("/v1/cases/{case}/events"),
         };
         let a = request(conn, "GET", &path, &[], None).await?;
         Ok(finish(conn, &a, |t| {

@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[cfg(feature = "bench")]
 mod bench;
+mod bundle;
 mod client;
 mod demo;
 mod demo_data;
@@ -26,6 +27,7 @@ mod http_floor;
 mod progress;
 mod project;
 mod serve;
+mod witness;
 
 /// ombud: an event-sourced case manager for Ombudsman offices.
 #[derive(Debug, Parser)]
@@ -92,9 +94,11 @@ enum Command {
     /// Example: `ombud case accept <case> -f unit=riksa-1 -f assignee=riksa.siti`
     Case(client::CaseArgs),
     /// An auditor's view of a case through a running server: its trail (`--as-of SEQ|TIME`) or
-    /// `--verify` (exit 8 when the chain is broken).
+    /// `--verify` (exit 8 when the chain is broken); `export` writes its evidence bundle and
+    /// `verify-bundle` checks one offline (exit 8 naming the file at fault).
     ///
-    /// Example: `ombud audit <case> --verify`
+    /// Example: `ombud audit <case> --verify`, `ombud audit export <case> --out DIR`,
+    /// `ombud audit verify-bundle DIR --policy FILE`
     Audit(client::AuditArgs),
     /// Readiness and projector status of a running server.
     Status(client::StatusArgs),
@@ -118,6 +122,12 @@ enum Command {
         #[command(subcommand)]
         action: LogAction,
     },
+    /// Run a witness of transparency logs (C2SP tlog-witness), for an independent body to
+    /// run beside an office: it cosigns each checkpoint consistent with the last it cosigned
+    /// and refuses forks and rollbacks. Prints its verifier key (for `[[log.witnesses]]`).
+    ///
+    /// Example: `ombud witness --data ./witness --name witness.dprd.example --log "$(ombud log vkey)"`
+    Witness(witness::WitnessArgs),
     /// Configuration: `ombud config show [--config FILE]` prints the effective configuration
     /// (defaults, file, OMBUD__ environment), secrets redacted.
     Config {
@@ -311,6 +321,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Witness(args) => witness::run(args),
         Command::Project(args) => project::project(args),
         Command::Rebuild(args) => project::rebuild(args),
         #[cfg(feature = "bench")]

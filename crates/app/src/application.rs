@@ -156,6 +156,51 @@ pub async fn event_log(
     Ok(log)
 }
 
+/// The transparency log's checkpoints and witnesses, from `[log]`.
+fn transparency(
+    log: &crate::config::LogConfig,
+    signer: Arc<ombud_tlog::Signer>,
+    tree: Arc<ombud_projection::Projection<ombud_projection::models::log_tree::LogTreeProjector>>,
+    data: &Path,
+) -> anyhow::Result<ombud_http::log::Transparency> {
+    let mut witnesses = Vec::new();
+    for (i, w) in log.witnesses.iter().enumerate() {
+        let key = ombud_tlog::cosignature::CosignatureVerifier::parse(w.vkey.trim())
+            .with_context(|| format!("[[log.witnesses]] #{} ({:?}): vkey", i + 1, w.name))?;
+        anyhow::ensure!(
+            !w.name.is_empty() && !w.name.contains(char::is_whitespace) && w.name != "none",
+            "[[log.witnesses]] #{}: name {:?} must be one word, not `none`",
+            i + 1,
+            w.name
+        );
+        anyhow::ensure!(
+            w.url.starts_with("http://"),
+            "[[log.witnesses]] {:?}: url {:?} must start with http:// (reach a remote witness \
+             through a TLS tunnel on this host)",
+            w.name,
+            w.url
+        );
+        witnesses.push(ombud_http::log::WitnessPeer {
+            name: w.name.clone(),
+            url: w.url.trim_end_matches('/').to_owned(),
+            key,
+        });
+    }
+    let quorum = match log.witness_quorum {
+        0 => witnesses.len(),
+        q => {
+            anyhow::ensure!(
+                q <= witnesses.len(),
+                "[log] witness_quorum = {q}, but only {} witnesses are configured",
+                witnesses.len()
+            );
+            q
+        }
+    };
+    ombud_http::log::Transparency::open(signer, tree, data, witnesses, quorum)
+        .context("the transparency log's checkpoints")
+}
+
 /// The read models in `path` (created if missing).
 pub fn open_views(path: &Path, config: ProjectionConfig) -> anyhow::Result<ReadModels> {
     std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
@@ -289,6 +334,12 @@ impl Application {
             ..settings.projection.clone()
         };
         let views = open_views(&data.join("views"), projection)?;
+        let transparency = Arc::new(transparency(
+            &settings.log,
+            log_signer,
+            views.log_tree.clone(),
+            data,
+        )?);
         let (stop, shutdown) = watch::channel(false);
         let service = Service::new(
             log.clone(),
@@ -325,7 +376,7 @@ impl Application {
                 !settings.listen.ip().is_loopback(),
                 settings.users.clone(),
             ),
-            log_signer,
+            transparency,
         });
         let listener = match listener {
             Some(listener) => listener,
@@ -496,6 +547,11 @@ impl Application {
         } else {
             None
         };
+        // The transparency log's checkpoints, signed while the tree grows, sent to witnesses.
+        tokio::spawn(self.api.transparency.clone().run(
+            Duration::from_millis(self.settings.log.checkpoint_interval_ms.max(100)),
+            self.stop.subscribe(),
+        ));
         // Readers' own pull consumers (the shipped bus config routes their requests here).
         if let Some(js) = self.log.backend().jetstream() {
             let config = js.config();

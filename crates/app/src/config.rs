@@ -146,6 +146,25 @@ pub struct LogConfig {
     /// The Ed25519 seed (64 hex digits) that signs checkpoints; prefer the environment
     /// (`OMBUD__LOG__SIGNING_KEY`). Empty: generated in the data directory with a warning.
     pub signing_key: String,
+    /// How often a new checkpoint is signed while the tree grows, in milliseconds.
+    pub checkpoint_interval_ms: u64,
+    /// How many witnesses must cosign a checkpoint for the policy (0: all of them).
+    pub witness_quorum: usize,
+    /// The witnesses each new checkpoint is submitted to (`[[log.witnesses]]`).
+    #[serde(default)]
+    pub witnesses: Vec<WitnessConfig>,
+}
+
+/// `[[log.witnesses]]`: a witness of the log (C2SP tlog-witness).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessConfig {
+    /// Its name in the bundle's policy (letters, digits, `.`, `-`, `_`).
+    pub name: String,
+    /// Its submission prefix, `http://host:port[/path]` (`<url>/add-checkpoint`).
+    pub url: String,
+    /// Its cosignature verifier key, `<name>+<hex id>+<base64(0x04 ‖ key)>`.
+    pub vkey: String,
 }
 
 /// `[deadline_engine]`: what the deadline engine does, by default and per office.
@@ -443,8 +462,8 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         };
         let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
         // A setting whose default is text stays text (a password of digits is not a number);
-        // otherwise a TOML value (number, boolean; an array for write_keys) if it parses as
-        // one, else text.
+        // otherwise a TOML value (number, boolean; an array for write_keys and the log's
+        // witnesses) if it parses as one, else text.
         let default_is_text = lookup(&table, &keys).is_some_and(toml::Value::is_str);
         let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
             .ok()
@@ -452,7 +471,9 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
             .filter(|v| {
                 !default_is_text
                     && !v.is_table()
-                    && (!v.is_array() || keys == ["security", "write_keys"])
+                    && (!v.is_array()
+                        || keys == ["security", "write_keys"]
+                        || keys == ["log", "witnesses"])
             })
             .unwrap_or(toml::Value::String(value));
         let mut overlay = toml::Table::new();

@@ -91,7 +91,7 @@ pub fn blind_index_key(security: &SecurityConfig, data: &Path) -> anyhow::Result
 }
 
 /// 64 hex digits as 32 bytes.
-fn hex32(text: &str) -> Option<[u8; 32]> {
+pub fn hex32(text: &str) -> Option<[u8; 32]> {
     let text = text.trim();
     if text.len() != 64 || !text.is_ascii() {
         return None;

@@ -8,7 +8,7 @@
 
 pub mod auth;
 pub mod feed;
-mod log;
+pub mod log;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
@@ -58,8 +58,8 @@ pub struct Api {
     pub engine: Arc<ombud_service::deadline_engine::EngineStatus>,
     /// The web interface's sessions.
     pub web: web::session::WebSessions,
-    /// The transparency log's key (checkpoints).
-    pub log_signer: Arc<ombud_tlog::Signer>,
+    /// The transparency log: its key, checkpoints and witnesses.
+    pub transparency: Arc<log::Transparency>,
 }
 
 pub(crate) type Shared = State<Arc<Api>>;
@@ -102,6 +102,9 @@ pub const SERVED: &[(&str, &str)] = &[
     ("get", "/v1/log/vkey"),
     ("get", "/v1/log/checkpoint"),
     ("get", "/v1/log/proof"),
+    ("get", "/v1/log/consistency"),
+    ("get", "/v1/log/tile/{*path}"),
+    ("get", "/v1/cases/{id}/bundle"),
     ("get", "/v1/access-log"),
     ("post", "/v1/persons/cases"),
     ("get", "/v1/events"),
@@ -130,6 +133,9 @@ fn handler(method: &str, path: &str) -> Option<axum::routing::MethodRouter<Arc<A
         ("get", "/v1/log/vkey") => get(log::vkey),
         ("get", "/v1/log/checkpoint") => get(log::checkpoint),
         ("get", "/v1/log/proof") => get(log::proof),
+        ("get", "/v1/log/consistency") => get(log::consistency),
+        ("get", "/v1/log/tile/{*path}") => get(log::tiles::tile),
+        ("get", "/v1/cases/{id}/bundle") => get(log::bundle::export),
         ("get", "/v1/access-log") => get(privacy::access_log),
         ("post", "/v1/persons/cases") => post(privacy::person_cases),
         ("get", "/v1/events") => get(feed::events),
@@ -273,7 +279,7 @@ async fn body_in_time(
     }
 }
 
-fn parse_case(id: &str) -> Result<CaseId, Problem> {
+pub(crate) fn parse_case(id: &str) -> Result<CaseId, Problem> {
     CaseId::parse(id).map_err(|e| Problem::malformed(format!("case id `{id}`: {e}")))
 }
 

@@ -154,7 +154,15 @@ const LOG_PROOF: &[Param] = &[
     (
         "size",
         "1",
-        "The tree size the proof leads to (default: the whole tree)",
+        "The tree size the proof leads to (default: the latest checkpoint's, signed anew when it does not cover `seq`)",
+    ),
+];
+const LOG_CONSISTENCY: &[Param] = &[
+    ("old", "1", "The older tree size"),
+    (
+        "new",
+        "1",
+        "The newer tree size (default: the latest checkpoint's)",
     ),
 ];
 const ERASURES: &[Param] = &[
@@ -228,8 +236,11 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/stats", "Office statistics (404 no_statistics for an office without cases)", STATS),
         r("get", "/v1/erasure-requests", "The erasure desk: erasure requests and erasures with where each stands (DPO: every office; head of office, member, chair: their scope)", ERASURES),
         r("get", "/v1/log/vkey", "The transparency log's verifier key (C2SP signed-note vkey), text", &[]),
-        r("get", "/v1/log/checkpoint", "A C2SP checkpoint of the transparency log's tree as it stands, signed by the log key, text (auditor, chair)", &[]),
+        r("get", "/v1/log/checkpoint", "The latest C2SP checkpoint of the transparency log, signed by the log key and cosigned by its witnesses, text (auditor, chair)", &[]),
         r("get", "/v1/log/proof", "The inclusion proof of a stream sequence's leaf (base64 path, leaf index = seq − 1) and the signed checkpoint it leads to (auditor, chair)", LOG_PROOF),
+        r("get", "/v1/log/consistency", "The RFC 6962 consistency proof between two tree sizes (base64 hashes) and the signed checkpoint of the newer (auditor, chair)", LOG_CONSISTENCY),
+        r("get", "/v1/log/tile/{*path}", "A C2SP tlog-tiles hash tile, `<L>/<N>[.p/<W>]`, application/octet-stream (auditor, chair)", &[]),
+        r("get", "/v1/cases/{id}/bundle", "The case's evidence bundle (docs/audit.md): {case_id, files: {path: text}}; `ombud audit export` writes it as a directory (auditor, chair)", &[]),
         r("get", "/v1/access-log", "Who opened a confidential reporter's identity or looked a person up (DPO)", ACCESS),
         Route {
             body: Some("person_cases".into()),
@@ -417,6 +428,23 @@ pub fn answer(method: &str, path: &str) -> Option<Answer> {
         ("get", "/v1/log/vkey" | "/v1/log/checkpoint") => {
             return Some(Answer::Text("text/plain; charset=utf-8"))
         }
+        ("get", "/v1/log/tile/{*path}") => return Some(Answer::Text("application/octet-stream")),
+        ("get", "/v1/log/consistency") => object(&[
+            ("old", json!({ "type": "integer" })),
+            ("new", json!({ "type": "integer" })),
+            (
+                "proof",
+                json!({ "type": "array", "items": { "type": "string" } }),
+            ),
+            ("checkpoint", json!({ "type": "string" })),
+        ]),
+        ("get", "/v1/cases/{id}/bundle") => object(&[
+            ("case_id", json!({ "type": "string" })),
+            (
+                "files",
+                json!({ "type": "object", "additionalProperties": { "type": "string" } }),
+            ),
+        ]),
         ("get", "/v1/log/proof") => object(&[
             ("index", json!({ "type": "integer" })),
             ("size", json!({ "type": "integer" })),

@@ -138,6 +138,32 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         self.trail_checked(actor, case_id, as_of).await
     }
 
+    /// The case's genuine events exactly as stored (body bytes and headers), for an evidence
+    /// bundle: the same checks as [`Service::trail`] (who may see it, the chain verified), then
+    /// the stored messages of those events, in order.
+    pub async fn stored_events(
+        &self,
+        actor: &ombud_domain::Actor,
+        case_id: CaseId,
+    ) -> Result<Vec<ombud_envelope::StoredEvent>, ServiceError> {
+        let trail = self.trail_checked(actor, case_id, None).await?;
+        let genuine: std::collections::HashSet<u64> =
+            trail.events.iter().map(|e| e.stream_seq).collect();
+        let mut stored = self
+            .log()
+            .backend()
+            .read_case(case_id, 0)
+            .await
+            .map_err(ServiceError::from)?;
+        stored.retain(|m| genuine.contains(&m.stream_seq));
+        if stored.len() != genuine.len() {
+            return Err(ServiceError::Invalid(format!(
+                "case {case_id}: the log changed while it was read; retry"
+            )));
+        }
+        Ok(stored)
+    }
+
     /// The case's state as of a stream sequence or a time.
     pub async fn state_as_of(
         &self,

@@ -30,15 +30,46 @@ pub enum NoteError {
 
 /// The key id: the first four bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
 pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
+    key_id_of(ED25519, name, public)
+}
+
+/// The key id of a key of signature type `alg`: SHA-256(name ‖ 0x0A ‖ alg ‖ public key)[:4].
+pub(crate) fn key_id_of(alg: u8, name: &str, public: &[u8; 32]) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([b'\n', ED25519]);
+    h.update([b'\n', alg]);
     h.update(public);
     let d = h.finalize();
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
 }
 
-fn valid_name(name: &str) -> bool {
+/// Reads a vkey of signature type `alg`: its name, key id (checked) and public key.
+pub(crate) fn parse_vkey(vkey: &str, alg: u8) -> Result<(String, u32, [u8; 32]), NoteError> {
+    let bad = |why: &str| NoteError::MalformedKey(why.to_owned());
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("expected name+id+key"));
+    };
+    if !valid_name(name) || id.len() != 8 {
+        return Err(bad("bad name or key id"));
+    }
+    let id = u32::from_str_radix(id, 16).map_err(|_| bad("key id is not hex"))?;
+    let raw = B64.decode(key).map_err(|_| bad("key is not base64"))?;
+    if raw.len() != 33 || raw[0] != alg {
+        return Err(bad(if alg == ED25519 {
+            "not an Ed25519 key"
+        } else {
+            "not an Ed25519 cosignature key (type 0x04)"
+        }));
+    }
+    let public: [u8; 32] = raw[1..].try_into().map_err(|_| bad("key length"))?;
+    if key_id_of(alg, name, &public) != id {
+        return Err(bad("key id does not match the key"));
+    }
+    Ok((name.to_owned(), id, public))
+}
+
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()
@@ -56,29 +87,10 @@ pub struct Verifier {
 impl Verifier {
     /// Reads a vkey, `<name>+<hex key id>+<base64(0x01 ‖ public key)>`.
     pub fn parse(vkey: &str) -> Result<Verifier, NoteError> {
-        let bad = |why: &str| NoteError::MalformedKey(why.to_owned());
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad("expected name+id+key"));
-        };
-        if !valid_name(name) || id.len() != 8 {
-            return Err(bad("bad name or key id"));
-        }
-        let id = u32::from_str_radix(id, 16).map_err(|_| bad("key id is not hex"))?;
-        let raw = B64.decode(key).map_err(|_| bad("key is not base64"))?;
-        if raw.len() != 33 || raw[0] != ED25519 {
-            return Err(bad("not an Ed25519 key"));
-        }
-        let public: [u8; 32] = raw[1..].try_into().map_err(|_| bad("key length"))?;
-        if key_id(name, &public) != id {
-            return Err(bad("key id does not match the key"));
-        }
-        let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not a valid Ed25519 key"))?;
-        Ok(Verifier {
-            name: name.to_owned(),
-            id,
-            key,
-        })
+        let (name, id, public) = parse_vkey(vkey, ED25519)?;
+        let key = VerifyingKey::from_bytes(&public)
+            .map_err(|_| NoteError::MalformedKey("not a valid Ed25519 key".into()))?;
+        Ok(Verifier { name, id, key })
     }
 
     /// The key's name.
