@@ -168,7 +168,7 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
     // Commands at 1 and 4 clients, each with its HTTP floor and the raw log's ratios; four
     // queries (the last a case file) at 1 and 4; every web page (the case file, its audit
     // and its agency's dossier last), each with its server time and size; /readyz while
-    // clients scan, and the scans.
+    // clients scan, and the scans; the transparency log's rows.
     let pages: Vec<&&str> = rows.iter().filter(|r| r.contains(" page /")).collect();
     for page in [
         "page /queue ",
@@ -183,7 +183,18 @@ fn the_api_benchmark_runs_and_prints_its_figures() {
     ] {
         assert!(pages.iter().any(|r| r.contains(page)), "{page}: {stdout}");
     }
-    assert_eq!(rows.len(), 16 + 2 * pages.len(), "{stdout}");
+    // The transparency log's three rows: a proof, a 50-event bundle, its offline check.
+    for log_row in [
+        "log: inclusion proof ",
+        "log: bundle of 50 events ",
+        "log: verify that bundle offline ",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.contains(log_row)),
+            "{log_row}: {stdout}"
+        );
+    }
+    assert_eq!(rows.len(), 19 + 2 * pages.len(), "{stdout}");
     let sizes = rows
         .iter()
         .filter(|r| {

@@ -357,7 +357,14 @@ async fn bundle_walk(extra: &[&str], via_env: bool) {
             &ombud_tlog::leaf_hash(line.as_bytes())[..]
         );
     }
-    for (path, status) in [("0/000", 404), ("0/000.p/999", 400), ("1/000.p/1", 404)] {
+    for (path, status) in [
+        ("0/000", 404),
+        ("0/000.p/999", 400),
+        ("1/000.p/1", 404),
+        // index 2^56: 256 times that overflows, and must not wrap onto tile 0
+        ("0/x072/x057/x594/x037/x927/936", 404),
+        ("7/x072/x057/x594/x037/x927/936.p/3", 404),
+    ] {
         let (got, _) = get_text(&server, &format!("/v1/log/tile/{path}")).await;
         assert_eq!(got, status, "{path}");
     }

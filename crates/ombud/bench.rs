@@ -417,6 +417,8 @@ async fn measure(
         );
     }
 
+    transparency_log(addr, name, args.queries).await?;
+
     // Other requests while the read models are scanned: `/readyz` from one client while
     // `--concurrency` clients list cases with a filter nothing matches (every index row read).
     let scan = "/v1/cases?agency=no-such-agency&limit=50";
@@ -535,6 +537,89 @@ async fn commands(
         }
     })
     .await
+}
+
+/// The transparency log (issue 18's budget: an inclusion proof p50 <= 1 ms; a 50-event case's
+/// bundle exported in <= 100 ms and verified in <= 50 ms): a case of 50 events written, then
+/// its proofs and bundle read as an auditor, and the bundle verified offline in process.
+async fn transparency_log(
+    addr: std::net::SocketAddr,
+    name: &str,
+    requests: usize,
+) -> anyhow::Result<()> {
+    let mut conn = Connection::open(addr).await?;
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let (status, body) = conn
+        .send(
+            "POST",
+            "/v1/cases",
+            "bench-intake",
+            &format!("tlog-{run_id}"),
+            &report(7),
+        )
+        .await?;
+    anyhow::ensure!(status == 201, "report: {status}");
+    let answer: serde_json::Value = serde_json::from_slice(&body)?;
+    let case = answer["case_id"].as_str().context("a case id")?.to_owned();
+    for i in 1..50 {
+        let (status, body) = conn
+            .send(
+                "POST",
+                &format!("/v1/cases/{case}/notes"),
+                "bench-investigator",
+                &format!("tlog-{run_id}-{i}"),
+                NOTE.as_bytes(),
+            )
+            .await?;
+        anyhow::ensure!(
+            status == 200,
+            "note: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let path = format!("/v1/cases/{case}/bundle");
+    let (status, body) = conn.send("GET", &path, "bench-auditor", "", b"").await?;
+    anyhow::ensure!(
+        status == 200,
+        "bundle: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    let bundle: serde_json::Value = serde_json::from_slice(&body)?;
+    let files: ombud_tlog::bundle::Files = bundle["files"]
+        .as_object()
+        .context("the bundle's files")?
+        .iter()
+        .map(|(p, t)| {
+            (
+                p.clone(),
+                t.as_str().unwrap_or_default().as_bytes().to_vec(),
+            )
+        })
+        .collect();
+    let proof = queries(addr, "/v1/log/proof?seq=1", "bench-auditor", requests, 1).await?;
+    row(name, "log: inclusion proof", 1, &proof, None);
+    let export = queries(addr, &path, "bench-auditor", 50, 1).await?;
+    row(name, "log: bundle of 50 events", 1, &export, None);
+    let mut verify = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let started = std::time::Instant::now();
+        let verified = ombud_tlog::bundle::verify(&files, None, &[])
+            .map_err(|e| anyhow::anyhow!("the bundle does not verify: {e}"))?;
+        verify.push(started.elapsed());
+        anyhow::ensure!(verified.events == 50, "{} events", verified.events);
+    }
+    verify.sort_unstable();
+    println!(
+        "{name:<10} {:<32} {:>5} {:>6} | p50 {} ms, p99 {} ms ({:.1} KB in {} files)",
+        "log: verify that bundle offline",
+        1,
+        verify.len(),
+        ms(verify[verify.len() / 2]),
+        ms(verify[verify.len() * 99 / 100]),
+        body.len() as f64 / 1024.0,
+        files.len()
+    );
+    Ok(())
 }
 
 /// How many items one answer of `path` lists (a JSON array, or an object's `items`).

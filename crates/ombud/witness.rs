@@ -66,8 +66,19 @@ fn key(data: &Path) -> anyhow::Result<[u8; 32]> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let seed: [u8; 32] = rand_seed()?;
             let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-            std::fs::write(&path, format!("{hex}\n"))
-                .with_context(|| format!("writing {}", path.display()))?;
+            {
+                use std::io::Write as _;
+                use std::os::unix::fs::OpenOptionsExt as _;
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                file.write_all(format!("{hex}\n").as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
             eprintln!(
                 "witness: generated a new key in {} (keep it, and back it up: a witness that \
                  loses its key starts over)",
@@ -148,14 +159,33 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, body: String) -> Response
         Err(refusal) => return refused(&refusal),
     };
     let mut state = w.state.lock().await;
-    let decided = witness::decide(&request, &w.logs, |origin| {
-        let held = state.get(origin)?;
-        let root = B64.decode(&held.root).ok()?.try_into().ok()?;
-        Some(Latest {
-            size: held.size,
-            root,
-        })
-    });
+    // A stored root that does not read is the witness's own fault, never "no history".
+    let mut held = BTreeMap::new();
+    for (origin, cosigned) in state.iter() {
+        let root: Option<ombud_tlog::Hash> = B64
+            .decode(&cosigned.root)
+            .ok()
+            .and_then(|r| r.try_into().ok());
+        let Some(root) = root else {
+            eprintln!(
+                "witness: the state of {origin} in {} is damaged",
+                w.state_path.display()
+            );
+            return answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                "the witness's state is damaged; nothing was cosigned\n".into(),
+            );
+        };
+        held.insert(
+            origin.clone(),
+            Latest {
+                size: cosigned.size,
+                root,
+            },
+        );
+    }
+    let decided = witness::decide(&request, &w.logs, |origin| held.get(origin).copied());
     let (checkpoint, text) = match decided {
         Ok(d) => d,
         Err(refusal) => {

@@ -261,6 +261,11 @@ pub fn verify(
     let (checkpoint, witnesses) = policy
         .check(checkpoint_note)
         .map_err(|e| fail("checkpoint", e.to_string()))?;
+    // The manifest is the same log's.
+    let log = policy.logs().iter().find(|l| l.name() == checkpoint.origin);
+    if log.is_none_or(|log| note::open(manifest, log).is_err()) {
+        return Err(fail("manifest", "not signed by the log of the checkpoint"));
+    }
     if text(files, "README.txt")? != readme(&case) {
         return Err(fail("README.txt", "not the README of this bundle's format"));
     }
@@ -397,15 +402,31 @@ pub fn verify(
     if count == 0 {
         return Err(fail("entries.txt", "no events"));
     }
-    let expected = 3 * count as usize + 5;
-    if files.len() != expected {
+    // Exactly the files of a bundle of `count` events, no more.
+    let mut expected: Vec<String> = [
+        "entries.txt",
+        "checkpoint",
+        "policy",
+        "README.txt",
+        "manifest",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for n in 1..=count {
+        expected.extend([
+            format!("events/{n}.json"),
+            format!("events/{n}.headers"),
+            format!("proofs/{n}.tlog-proof"),
+        ]);
+    }
+    if let Some(extra) = files.keys().find(|p| !expected.contains(p)) {
         return Err(fail(
-            "manifest",
-            format!(
-                "lists {} files, {expected} expected for {count} events",
-                files.len()
-            ),
+            extra,
+            format!("not a file of a bundle of {count} events"),
         ));
+    }
+    if let Some(missing) = expected.iter().find(|p| !files.contains_key(*p)) {
+        return Err(fail(missing, "missing"));
     }
     Ok(Verified {
         case,

@@ -64,7 +64,10 @@ impl Policy {
                 [first, ..] if first.starts_with('#') => {}
                 ["log", vkey] | ["log", vkey, _] => {
                     let v = Verifier::parse(vkey).map_err(|e| bad(e.to_string()))?;
-                    if logs.iter().any(|l: &Verifier| l.vkey() == v.vkey()) {
+                    if logs
+                        .iter()
+                        .any(|l: &Verifier| same_key(&l.vkey(), &v.vkey()))
+                    {
                         return Err(bad("the log is listed twice".into()));
                     }
                     logs.push(v);
@@ -74,7 +77,12 @@ impl Policy {
                     if names.contains_key(*name) || *name == "none" {
                         return Err(bad(format!("the name {name:?} is defined twice")));
                     }
-                    if witnesses.iter().any(|(_, w)| w.vkey() == v.vkey()) {
+                    // One key under two names would count twice: cosignature/v1 does not
+                    // sign the witness's name.
+                    if witnesses
+                        .iter()
+                        .any(|(_, w)| same_key(&w.vkey(), &v.vkey()))
+                    {
                         return Err(bad("the witness key is listed twice".into()));
                     }
                     names.insert((*name).to_owned(), Quorum::Witness(witnesses.len()));
@@ -199,6 +207,11 @@ impl Policy {
     }
 }
 
+/// Whether two vkeys wrap the same public key (whatever their names and ids).
+fn same_key(a: &str, b: &str) -> bool {
+    a.rsplit('+').next() == b.rsplit('+').next()
+}
+
 fn reached(quorum: &Quorum, cosigned: &[bool]) -> bool {
     match quorum {
         Quorum::None => true,
@@ -258,6 +271,19 @@ mod tests {
         assert!(matches!(
             policy.check(&cp.sign(&other)),
             Err(PolicyError::Unsigned(_))
+        ));
+        // One key under two names is one witness.
+        let twice = format!(
+            "witness A {}\nwitness B {}\nquorum none\n",
+            w[0].verifier().vkey(),
+            Cosigner::new("renamed.example", [10; 32])
+                .unwrap()
+                .verifier()
+                .vkey()
+        );
+        assert!(matches!(
+            Policy::parse(&twice),
+            Err(PolicyError::Malformed { line: 2, .. })
         ));
         // Syntax.
         let none = Policy::parse(&format!("log {}\nquorum none\n", log.verifier().vkey())).unwrap();

@@ -74,13 +74,7 @@ pub(crate) async fn current(api: &crate::Api) -> Result<Arc<Signed>, Problem> {
     match api.transparency.advance().await {
         Ok(Some(signed)) => Ok(signed),
         Ok(None) => Err(storage("no checkpoint yet")),
-        Err(e @ CheckpointError::Fork { .. }) => Err(Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "log_forked",
-            "The log refuses to sign: its tree does not extend its last checkpoint",
-            e.to_string(),
-        )),
-        Err(e) => Err(storage(e)),
+        Err(e) => Err(problem(e)),
     }
 }
 
@@ -93,22 +87,24 @@ pub(crate) async fn vkey(State(api): Shared, headers: HeaderMap) -> Result<Respo
     )))
 }
 
-/// A checkpoint of the first `size` leaves, signed now (an older size than the latest's;
-/// it is consistent with every other, the tree only growing), without cosignatures.
-fn signed_at(api: &crate::Api, size: u64) -> Result<(Checkpoint, String), Problem> {
-    let trees = api.service.models().log_tree.trees();
-    let tree = StoredTree::new(&trees);
-    let held = tree.size().map_err(storage)?;
-    if size > held {
-        return Err(beyond(held));
+/// A checkpoint of the first `size` leaves, signed now (no cosignatures), only while the
+/// tree extends the latest checkpoint.
+async fn signed_at(api: &crate::Api, size: u64) -> Result<(Checkpoint, String), Problem> {
+    api.transparency.sign_at(size).await.map_err(problem)
+}
+
+fn problem(e: CheckpointError) -> Problem {
+    match e {
+        CheckpointError::Beyond { held } => beyond(held),
+        CheckpointError::CatchingUp { held, size } => catching_up(held, size),
+        e @ CheckpointError::Fork { .. } => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "log_forked",
+            "The log refuses to sign: its tree does not extend its last checkpoint",
+            e.to_string(),
+        ),
+        e => storage(e),
     }
-    let checkpoint = Checkpoint {
-        origin: api.transparency.signer().verifier().name().to_owned(),
-        size,
-        root: tree.root(size).map_err(storage)?,
-    };
-    let note = checkpoint.sign(api.transparency.signer());
-    Ok((checkpoint, note))
 }
 
 /// `GET /v1/log/checkpoint`.
@@ -135,7 +131,7 @@ async fn proof_checkpoint(
     leaf_seq: u64,
 ) -> Result<(Checkpoint, String), Problem> {
     match size {
-        Some(size) => signed_at(api, size),
+        Some(size) => signed_at(api, size).await,
         None => {
             let mut signed = latest(api).await?;
             if leaf_seq > signed.checkpoint.size {
@@ -218,7 +214,7 @@ pub(crate) async fn consistency(
     auditors_only(&actor)?;
     let p = query(q)?;
     let (checkpoint, note) = match p.new {
-        Some(new) => signed_at(&api, new)?,
+        Some(new) => signed_at(&api, new).await?,
         None => {
             let signed = latest(&api).await?;
             (signed.checkpoint.clone(), signed.note.clone())

@@ -96,20 +96,22 @@ pub(crate) async fn tile(
     let tree = StoredTree::new(&trees);
     let held = tree.size().map_err(storage)?;
     // The tile's last hash covers leaves up to (index·256 + width) · 256^L.
-    let leaves_needed = (id.index * WIDTH + id.width)
-        .checked_mul(1u64.checked_shl(tree_level).unwrap_or(u64::MAX))
+    let first = id.index.checked_mul(WIDTH);
+    let leaves_needed = first
+        .and_then(|f| f.checked_add(id.width))
+        .and_then(|n| n.checked_mul(1u64.checked_shl(tree_level)?))
         .filter(|n| *n <= held);
-    if leaves_needed.is_none() || tree_level > 63 {
+    let (Some(first), Some(_)) = (first, leaves_needed) else {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
             "beyond_the_tree",
             "The tree does not hold that tile",
             format!("the tree holds {held} leaves"),
         ));
-    }
+    };
     let mut body = Vec::with_capacity(id.width as usize * 32);
     for i in 0..id.width {
-        body.extend_from_slice(&tree.node(tree_level as u8, id.index * WIDTH + i));
+        body.extend_from_slice(&tree.node(tree_level as u8, first + i));
     }
     // A failed node read shows in the tree's own check.
     tree.root(0).map_err(storage)?;

@@ -46,6 +46,20 @@ pub enum CheckpointError {
         /// The tree's size.
         size: u64,
     },
+    /// A size beyond the tree.
+    #[error("the tree holds {held} leaves")]
+    Beyond {
+        /// The tree's size.
+        held: u64,
+    },
+    /// The tree is behind the kept checkpoint (a restart or a rebuild replaying the log).
+    #[error("the tree holds {held} of the checkpoint's {size} leaves; retry shortly")]
+    CatchingUp {
+        /// The tree's size.
+        held: u64,
+        /// The kept checkpoint's size.
+        size: u64,
+    },
     /// The tree cannot be read.
     #[error("the tree cannot be read: {0}")]
     Storage(String),
@@ -220,18 +234,7 @@ impl Transparency {
             if size < l.checkpoint.size {
                 return Ok(latest); // the tree is catching up (a rebuild, a restart)
             }
-            if old_root != Some(l.checkpoint.root) {
-                let refusal = CheckpointError::Fork {
-                    signed: l.checkpoint.size,
-                    size,
-                };
-                tracing::error!("transparency log: {refusal}");
-                *self
-                    .refusal
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(refusal.clone());
-                return Err(refusal);
-            }
+            self.extends(l, size, old_root)?;
             let quorate = l.cosigned_by.len() >= self.quorum;
             if size == l.checkpoint.size && quorate {
                 return Ok(latest);
@@ -242,9 +245,24 @@ impl Transparency {
             size,
             root,
         };
-        let mut note = checkpoint.sign(&self.signer);
-        let mut cosigned_by = Vec::new();
+        let (mut note, mut cosigned_by) = match &latest {
+            // The same tree short of its quorum: keep the cosignatures it has.
+            Some(l) if l.checkpoint.size == size => (l.note.clone(), l.cosigned_by.clone()),
+            _ => {
+                // Kept before any witness sees it: after a crash, the fork check runs
+                // against what the witnesses may hold.
+                let note = checkpoint.sign(&self.signer);
+                kept.note = note.clone();
+                kept.cosigned_by = Vec::new();
+                self.persist(&kept)?;
+                self.publish(&checkpoint, &note, &[]);
+                (note, Vec::new())
+            }
+        };
         for witness in &self.witnesses {
+            if cosigned_by.contains(&witness.name) {
+                continue;
+            }
             match self.submit(witness, &mut kept, &note, size).await {
                 Ok(line) => {
                     note.push_str(&line);
@@ -260,16 +278,74 @@ impl Transparency {
         kept.note = note.clone();
         kept.cosigned_by = cosigned_by.clone();
         self.persist(&kept)?;
+        Ok(Some(self.publish(&checkpoint, &note, &cosigned_by)))
+    }
+
+    fn publish(&self, checkpoint: &Checkpoint, note: &str, cosigned_by: &[String]) -> Arc<Signed> {
         let signed = Arc::new(Signed {
-            checkpoint,
-            note,
-            cosigned_by,
+            checkpoint: checkpoint.clone(),
+            note: note.to_owned(),
+            cosigned_by: cosigned_by.to_vec(),
         });
         *self
             .latest
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(signed.clone());
-        Ok(Some(signed))
+        signed
+    }
+
+    /// Whether the tree of `size` leaves, with `old_root` at the latest checkpoint's size,
+    /// extends the latest checkpoint (else the refusal is kept and logged).
+    fn extends(
+        &self,
+        latest: &Signed,
+        size: u64,
+        old_root: Option<Hash>,
+    ) -> Result<(), CheckpointError> {
+        if old_root == Some(latest.checkpoint.root) {
+            return Ok(());
+        }
+        let refusal = CheckpointError::Fork {
+            signed: latest.checkpoint.size,
+            size,
+        };
+        tracing::error!("transparency log: {refusal}");
+        *self
+            .refusal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(refusal.clone());
+        Err(refusal)
+    }
+
+    /// A checkpoint of the first `size` leaves, signed now (no cosignatures), only while the
+    /// tree extends the latest checkpoint: every checkpoint the log signs is consistent.
+    pub async fn sign_at(&self, size: u64) -> Result<(Checkpoint, String), CheckpointError> {
+        let _one_at_a_time = self.signing.lock().await;
+        let latest = self.latest();
+        let (held, _, old_root) = self.read_tree(latest.as_ref().map(|l| l.checkpoint.size))?;
+        if size > held {
+            return Err(CheckpointError::Beyond { held });
+        }
+        if let Some(l) = &latest {
+            if held < l.checkpoint.size {
+                return Err(CheckpointError::CatchingUp {
+                    held,
+                    size: l.checkpoint.size,
+                });
+            }
+            self.extends(l, held, old_root)?;
+        }
+        let trees = self.tree.trees();
+        let root = StoredTree::new(&trees)
+            .root(size)
+            .map_err(|e| CheckpointError::Storage(e.to_string()))?;
+        let checkpoint = Checkpoint {
+            origin: self.signer.verifier().name().to_owned(),
+            size,
+            root,
+        };
+        let note = checkpoint.sign(&self.signer);
+        Ok((checkpoint, note))
     }
 
     /// One witness's cosignature line of `note` (size `size`), learning its size on a 409.
