@@ -357,6 +357,35 @@ async fn bundle_walk(extra: &[&str], via_env: bool) {
             &ombud_tlog::leaf_hash(line.as_bytes())[..]
         );
     }
+    // The entry bundle of the same leaves: each entry hashes to its leaf, and the case's
+    // entries are the bundle's lines.
+    let bundle = ombud_testkit::http::request(
+        &server.addr,
+        "GET",
+        &format!("/v1/log/tile/entries/000.p/{}", cp.size),
+        &[("authorization", auth.as_str())],
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bundle.status, 200);
+    let (mut at, mut served) = (0usize, Vec::new());
+    while at < bundle.body.len() {
+        let len = u16::from_be_bytes([bundle.body[at], bundle.body[at + 1]]) as usize;
+        served.push(String::from_utf8(bundle.body[at + 2..at + 2 + len].to_vec()).unwrap());
+        at += 2 + len;
+    }
+    assert_eq!(served.len() as u64, cp.size);
+    for (i, entry) in served.iter().enumerate() {
+        assert_eq!(
+            &ombud_tlog::leaf_hash(entry.as_bytes())[..],
+            &tile.body[32 * i..32 * (i + 1)],
+            "entry {i}"
+        );
+    }
+    for line in entries.split_inclusive('\n') {
+        assert!(served.iter().any(|e| e == line), "{line}");
+    }
     for (path, status) in [
         ("0/000", 404),
         ("0/000.p/999", 400),
@@ -364,6 +393,8 @@ async fn bundle_walk(extra: &[&str], via_env: bool) {
         // index 2^56: 256 times that overflows, and must not wrap onto tile 0
         ("0/x072/x057/x594/x037/x927/936", 404),
         ("7/x072/x057/x594/x037/x927/936.p/3", 404),
+        ("entries/000", 404),
+        ("entries/x072/x057/x594/x037/x927/936", 404),
     ] {
         let (got, _) = get_text(&server, &format!("/v1/log/tile/{path}")).await;
         assert_eq!(got, status, "{path}");

@@ -239,7 +239,7 @@ pub fn routes() -> Vec<Route> {
         r("get", "/v1/log/checkpoint", "The latest C2SP checkpoint of the transparency log, signed by the log key and cosigned by its witnesses, text (auditor, chair)", &[]),
         r("get", "/v1/log/proof", "The inclusion proof of a stream sequence's leaf (base64 path, leaf index = seq − 1) and the signed checkpoint it leads to (auditor, chair)", LOG_PROOF),
         r("get", "/v1/log/consistency", "The RFC 6962 consistency proof between two tree sizes (base64 hashes) and the signed checkpoint of the newer (auditor, chair)", LOG_CONSISTENCY),
-        r("get", "/v1/log/tile/{*path}", "A C2SP tlog-tiles hash tile, `<L>/<N>[.p/<W>]`, application/octet-stream (auditor, chair)", &[]),
+        r("get", "/v1/log/tile/{*path}", "A C2SP tlog-tiles hash tile, `<L>/<N>[.p/<W>]`, or entry bundle, `entries/<N>[.p/<W>]`, application/octet-stream (auditor, chair)", &[]),
         r("get", "/v1/cases/{id}/bundle", "The case's evidence bundle (docs/audit.md): {case_id, files: {path: text}}; `ombud audit export` writes it as a directory (auditor, chair)", &[]),
         r("get", "/v1/access-log", "Who opened a confidential reporter's identity or looked a person up (DPO)", ACCESS),
         Route {

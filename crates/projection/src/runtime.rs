@@ -745,12 +745,8 @@ fn apply_events<'e, P: Projector>(
             reason,
         };
         let subject_case = parse_subject(&stored.subject).map(|(case, _)| case);
-        let genuine = match (mark, recorded) {
-            (Ok(()), Ok(r)) if subject_case == Some(r.event.case_id) => {
-                Some((r.event.case_id, r.meta.case_seq, r.wire_type()))
-            }
-            _ => None,
-        };
+        let genuine =
+            crate::models::log_tree::genuine(&stored.subject, mark, recorded.as_ref().ok());
         projector.every_message(
             rows,
             &LogMessage {

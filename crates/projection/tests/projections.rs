@@ -28,11 +28,47 @@ fn dumps(
 ) -> (
     impl PartialEq + std::fmt::Debug,
     impl PartialEq + std::fmt::Debug,
+    impl PartialEq + std::fmt::Debug,
 ) {
     (
         models.cases.trees().dump().unwrap(),
         models.statistics.trees().dump().unwrap(),
+        models.log_tree.trees().dump().unwrap(),
     )
+}
+
+/// The stored transparency tree (leaves sixteen to a row, nodes at every fourth level, the
+/// levels between folded on demand) answers as a tree that keeps every level in memory: the
+/// root of every size, every leaf's inclusion, and every older size's consistency, each
+/// proof checked by the independent verifier.
+fn the_stored_tree_is_the_whole_tree(models: &ReadModels, size: u64) {
+    use ombud_projection::models::log_tree::StoredTree;
+    use ombud_tlog::merkle::{self, MemoryTree, Nodes as _};
+    let trees = models.log_tree.trees();
+    let stored = StoredTree::new(&trees);
+    assert_eq!(stored.size().unwrap(), size);
+    let mut memory = MemoryTree::default();
+    for i in 0..size {
+        memory.push(stored.node(0, i));
+    }
+    let root = merkle::root(&memory, size);
+    for n in 1..=size {
+        assert_eq!(
+            stored.root(n).unwrap(),
+            merkle::root(&memory, n),
+            "root of {n}"
+        );
+    }
+    for i in 0..size {
+        let path = stored.inclusion_proof(i, size).unwrap().unwrap();
+        ombud_tlog::verify_inclusion(i, size, &memory.node(0, i), &path, &root)
+            .unwrap_or_else(|e| panic!("leaf {i}: {e}"));
+    }
+    for old in 1..size {
+        let proof = stored.consistency_proof(old, size).unwrap().unwrap();
+        ombud_tlog::verify_consistency(old, size, &merkle::root(&memory, old), &root, &proof)
+            .unwrap_or_else(|e| panic!("{old} to {size}: {e}"));
+    }
 }
 
 /// A clean rebuild of `log` into a fresh directory. Every batch is applied in partitions by
@@ -543,6 +579,7 @@ async fn a_rebuild_equals_the_live_model_on_random_events<B: Backend>(
     assert!(w.last_seq >= 2_000, "only {} events", w.last_seq);
     models.wait_for(w.last_seq, WAIT).await.unwrap();
     let live = dumps(&models);
+    the_stored_tree_is_the_whole_tree(&models, w.last_seq);
     // Rebuild in place (swap) and into a fresh directory: both equal the live model.
     let reports = models.rebuild(&log, None).await.unwrap();
     assert!(reports

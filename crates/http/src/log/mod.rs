@@ -2,7 +2,8 @@
 //! C2SP signed-note form), `GET /v1/log/checkpoint` (the latest signed checkpoint, with its
 //! witnesses' cosignatures), `GET /v1/log/proof?seq=&size=` (the inclusion proof of a stream
 //! sequence's leaf), `GET /v1/log/consistency?old=&new=`, `GET /v1/log/tile/<L>/<N>[.p/<W>]`
-//! (C2SP tlog-tiles hash tiles) and `GET /v1/cases/{id}/bundle` (a case's evidence bundle).
+//! and `GET /v1/log/tile/entries/<N>[.p/<W>]` (C2SP tlog-tiles) and `GET
+//! /v1/cases/{id}/bundle` (a case's evidence bundle).
 //! The tree is the `log_tree` projection; checkpoints are kept by [`Transparency`].
 
 pub mod bundle;

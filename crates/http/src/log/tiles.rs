@@ -1,8 +1,9 @@
-//! C2SP tlog-tiles hash tiles: `GET /v1/log/tile/<L>/<N>[.p/<W>]`, the 256 (or `W`)
-//! consecutive hashes at tree level 8·L starting at index 256·N, concatenated, as
-//! `application/octet-stream`. `N` is written in 3-digit path elements, all but the last
-//! prefixed `x` (`x001/x234/067`). Served from the `log_tree` projection, which keeps every
-//! complete subtree's hash; a tile is served once the tree holds all its hashes.
+//! C2SP tlog-tiles: hash tiles, `GET /v1/log/tile/<L>/<N>[.p/<W>]`, the 256 (or `W`)
+//! consecutive hashes at tree level 8·L starting at index 256·N, concatenated, and entry
+//! bundles, `GET /v1/log/tile/entries/<N>[.p/<W>]`, as `application/octet-stream`. `N` is
+//! written in 3-digit path elements, all but the last prefixed `x` (`x001/x234/067`). Hashes
+//! come from the `log_tree` projection, entries from the log (checked against the tree); a
+//! tile is served once the tree holds all of it.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -76,14 +77,8 @@ pub(crate) async fn tile(
 ) -> Result<Response, Problem> {
     let actor = api.tokens.authenticate(&headers)?;
     auditors_only(&actor)?;
-    if path.starts_with("entries/") {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_served",
-            "Entry bundles are not served",
-            "this log serves hash tiles; an event's leaf entry is built from its trail \
-             (docs/audit.md)",
-        ));
+    if let Some(rest) = path.strip_prefix("entries/") {
+        return entries(&api, rest).await;
     }
     let id = parse(&path).ok_or_else(|| {
         Problem::malformed(format!(
@@ -114,6 +109,88 @@ pub(crate) async fn tile(
         body.extend_from_slice(&tree.node(tree_level as u8, first + i));
     }
     // A failed node read shows in the tree's own check.
+    tree.root(0).map_err(storage)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /v1/log/tile/entries/<N>[.p/<W>]`: the leaf entries of leaves 256·N .. 256·N + W, each
+/// a big-endian u16 length and the entry's bytes, rebuilt from the log as the tree's
+/// projector wrote them, and each checked against the tree's leaf before it is served.
+async fn entries(api: &crate::Api, rest: &str) -> Result<Response, Problem> {
+    let id = parse(&format!("0/{rest}")).ok_or_else(|| {
+        Problem::malformed(format!(
+            "{rest:?} is not an entry bundle path <N>[.p/<W>] (N in 3-digit elements)"
+        ))
+    })?;
+    let first = id
+        .index
+        .checked_mul(WIDTH)
+        .filter(|f| f.checked_add(id.width).is_some());
+    let trees = api.service.models().log_tree.trees();
+    let held = StoredTree::new(&trees).size().map_err(storage)?;
+    let Some(first) = first.filter(|f| f + id.width <= held) else {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "beyond_the_tree",
+            "The tree does not hold that entry bundle",
+            format!("the tree holds {held} leaves"),
+        ));
+    };
+    let log = api.service.log();
+    let mut messages = Vec::with_capacity(id.width as usize);
+    while (messages.len() as u64) < id.width {
+        let got = log
+            .read_range(
+                first + messages.len() as u64,
+                (id.width as usize) - messages.len(),
+            )
+            .await
+            .map_err(|e| Problem::from(ombud_service::ServiceError::from(e)))?;
+        if got.is_empty() {
+            break;
+        }
+        messages.extend(got);
+    }
+    messages.truncate(id.width as usize);
+    let marks = log.mark_check();
+    let tree = StoredTree::new(&trees);
+    let mut body = Vec::new();
+    for (i, message) in messages.iter().enumerate() {
+        let index = first + i as u64;
+        if message.stream_seq != index + 1 {
+            return Err(storage(format!(
+                "the log answered sequence {} for leaf {index}",
+                message.stream_seq
+            )));
+        }
+        let entry = ombud_projection::models::log_tree::entry_of_stored(message, &marks);
+        if ombud_tlog::leaf_hash(entry.as_bytes()) != tree.node(0, index) {
+            return Err(storage(format!(
+                "leaf {index} of the tree is not the entry the log gives now (a write key \
+                 removed?)"
+            )));
+        }
+        let len = u16::try_from(entry.len()).map_err(|_| storage("an entry over 64 KiB"))?;
+        body.extend_from_slice(&len.to_be_bytes());
+        body.extend_from_slice(entry.as_bytes());
+    }
+    if messages.len() as u64 != id.width {
+        return Err(storage(format!(
+            "the log gave {} of the {} messages",
+            messages.len(),
+            id.width
+        )));
+    }
     tree.root(0).map_err(storage)?;
     Ok((
         [
