@@ -96,13 +96,26 @@ fn site(root: &Path, data: &Path, witness: &Witness) -> PathBuf {
     std::fs::write(
         &config,
         format!(
-            "[log]\ncheckpoint_interval_ms = 150\n\n[[log.witnesses]]\nname = \"w1\"\nurl = \"{}\"\nvkey = \"{}\"\n",
-            witness.url, witness.vkey
+            "[log]\ncheckpoint_interval_ms = 150\nmonitor_tokens_sha256 = [\"{}\"]\n\n[[log.witnesses]]\nname = \"w1\"\nurl = \"{}\"\nvkey = \"{}\"\n",
+            monitor_hash(),
+            witness.url,
+            witness.vkey
         ),
     )
     .unwrap();
     let _ = data;
     config
+}
+
+/// A monitor's token: it reads the log's routes, nothing else.
+const MONITOR: &str = "monitor-token-of-the-dprd";
+
+fn monitor_hash() -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(MONITOR.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn log_vkey(data: &Path) -> String {
@@ -195,8 +208,10 @@ async fn bundle_walk(extra: &[&str], via_env: bool) {
         "[{{ name = \"w1\", url = \"{}\", vkey = \"{}\" }}]",
         witness.url, witness.vkey
     );
+    let monitors = format!("[\"{}\"]", monitor_hash());
     let env = [
         ("OMBUD__LOG__WITNESSES", witnesses.as_str()),
+        ("OMBUD__LOG__MONITOR_TOKENS_SHA256", monitors.as_str()),
         ("OMBUD__LOG__CHECKPOINT_INTERVAL_MS", "150"),
     ];
     if !via_env {
@@ -398,6 +413,29 @@ async fn bundle_walk(extra: &[&str], via_env: bool) {
     ] {
         let (got, _) = get_text(&server, &format!("/v1/log/tile/{path}")).await;
         assert_eq!(got, status, "{path}");
+    }
+
+    // A monitor token reads the log's routes and nothing else.
+    let monitor = format!("Bearer {MONITOR}");
+    for (path, status) in [
+        ("/v1/log/checkpoint".to_owned(), 200),
+        (format!("/v1/log/tile/0/000.p/{}", cp.size), 200),
+        (format!("/v1/log/tile/entries/000.p/{}", cp.size), 200),
+        ("/v1/log/proof?seq=1".to_owned(), 200),
+        (format!("/v1/cases/{case}/bundle"), 401),
+        (format!("/v1/cases/{case}/events"), 401),
+        ("/v1/cases".to_owned(), 401),
+    ] {
+        let a = ombud_testkit::http::request(
+            &server.addr,
+            "GET",
+            &path,
+            &[("authorization", monitor.as_str())],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(a.status, status, "{path} as a monitor");
     }
 
     // The witness refuses a fork and a rollback.

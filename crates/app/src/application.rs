@@ -197,8 +197,18 @@ fn transparency(
             q
         }
     };
-    ombud_http::log::Transparency::open(signer, tree, data, witnesses, quorum)
-        .context("the transparency log's checkpoints")
+    for hash in &log.monitor_tokens_sha256 {
+        anyhow::ensure!(
+            hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "[log] monitor_tokens_sha256: {hash:?} is not a hex SHA-256 (printf %s \"$TOKEN\" | \
+             sha256sum)"
+        );
+    }
+    Ok(
+        ombud_http::log::Transparency::open(signer, tree, data, witnesses, quorum)
+            .context("the transparency log's checkpoints")?
+            .with_monitors(log.monitor_tokens_sha256.iter().cloned()),
+    )
 }
 
 /// The read models in `path` (created if missing).

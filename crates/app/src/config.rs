@@ -153,6 +153,10 @@ pub struct LogConfig {
     /// The witnesses each new checkpoint is submitted to (`[[log.witnesses]]`).
     #[serde(default)]
     pub witnesses: Vec<WitnessConfig>,
+    /// SHA-256 (hex) of monitor tokens: they read the log's checkpoints, proofs and tiles,
+    /// and nothing else.
+    #[serde(default)]
+    pub monitor_tokens_sha256: Vec<String>,
 }
 
 /// `[[log.witnesses]]`: a witness of the log (C2SP tlog-witness).
@@ -473,7 +477,8 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
                     && !v.is_table()
                     && (!v.is_array()
                         || keys == ["security", "write_keys"]
-                        || keys == ["log", "witnesses"])
+                        || keys == ["log", "witnesses"]
+                        || keys == ["log", "monitor_tokens_sha256"])
             })
             .unwrap_or(toml::Value::String(value));
         let mut overlay = toml::Table::new();

@@ -22,6 +22,22 @@ pub fn token_sha256(token: &str) -> String {
         .collect()
 }
 
+/// The request's `Authorization: Bearer` token.
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, Problem> {
+    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        Problem::unauthorized("an `Authorization: Bearer <token>` header is required")
+    })?;
+    // The scheme is case-insensitive (RFC 9110 §11.1): `Bearer`, `bearer`, `BEARER`.
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| Problem::unauthorized("the Authorization header must be `Bearer <token>`"))
+}
+
 impl Tokens {
     /// Adds a token by its hex SHA-256.
     pub fn insert_hash(&mut self, sha256_hex: &str, actor: Actor) {
@@ -50,20 +66,7 @@ impl Tokens {
 
     /// The actor of the request's `Authorization: Bearer` token.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Actor, Problem> {
-        let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            Problem::unauthorized("an `Authorization: Bearer <token>` header is required")
-        })?;
-        // The scheme is case-insensitive (RFC 9110 §11.1): `Bearer`, `bearer`, `BEARER`.
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                Problem::unauthorized("the Authorization header must be `Bearer <token>`")
-            })?;
+        let token = bearer(headers)?;
         self.by_hash
             .get(&token_sha256(token))
             .cloned()

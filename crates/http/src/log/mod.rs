@@ -40,6 +40,15 @@ pub(crate) fn auditors_only(actor: &ombud_domain::Actor) -> Result<(), Problem> 
     .into())
 }
 
+/// Who may read the log's own routes (checkpoints, proofs, tiles): a monitor token
+/// (`[log] monitor_tokens_sha256`), or an auditor's or the chair's token.
+pub(crate) fn log_reader(api: &crate::Api, headers: &HeaderMap) -> Result<(), Problem> {
+    if crate::auth::bearer(headers).is_ok_and(|t| api.transparency.is_monitor(t)) {
+        return Ok(());
+    }
+    auditors_only(&api.tokens.authenticate(headers)?)
+}
+
 fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
@@ -113,8 +122,7 @@ pub(crate) async fn checkpoint(
     State(api): Shared,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let actor = api.tokens.authenticate(&headers)?;
-    auditors_only(&actor)?;
+    log_reader(&api, &headers)?;
     Ok(text(latest(&api).await?.note.clone()))
 }
 
@@ -149,8 +157,7 @@ pub(crate) async fn proof(
     headers: HeaderMap,
     q: Result<Query<ProofParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let actor = api.tokens.authenticate(&headers)?;
-    auditors_only(&actor)?;
+    log_reader(&api, &headers)?;
     let p = query(q)?;
     let (checkpoint, note) = proof_checkpoint(&api, p.size, p.seq).await?;
     let index = p
@@ -211,8 +218,7 @@ pub(crate) async fn consistency(
     headers: HeaderMap,
     q: Result<Query<ConsistencyParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let actor = api.tokens.authenticate(&headers)?;
-    auditors_only(&actor)?;
+    log_reader(&api, &headers)?;
     let p = query(q)?;
     let (checkpoint, note) = match p.new {
         Some(new) => signed_at(&api, new).await?,

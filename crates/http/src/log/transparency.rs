@@ -102,6 +102,8 @@ pub struct Transparency {
     latest: std::sync::RwLock<Option<Arc<Signed>>>,
     /// The last refusal to sign (a fork), for the status and the log.
     refusal: std::sync::Mutex<Option<CheckpointError>>,
+    /// SHA-256 (hex) of the monitor tokens: they read the log's routes and nothing else.
+    monitors: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for Transparency {
@@ -163,7 +165,19 @@ impl Transparency {
             signing: tokio::sync::Mutex::new(kept),
             latest: std::sync::RwLock::new(latest.map(Arc::new)),
             refusal: std::sync::Mutex::new(None),
+            monitors: Default::default(),
         })
+    }
+
+    /// With monitor tokens, by their hex SHA-256 (`[log] monitor_tokens_sha256`).
+    pub fn with_monitors(mut self, hashes: impl IntoIterator<Item = String>) -> Self {
+        self.monitors = hashes.into_iter().map(|h| h.to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// Whether `token` (in clear) is a monitor token.
+    pub fn is_monitor(&self, token: &str) -> bool {
+        !self.monitors.is_empty() && self.monitors.contains(&crate::auth::token_sha256(token))
     }
 
     /// The log key.
