@@ -32,8 +32,26 @@ fn the_dockerfile_the_workspace_and_the_lock_file_agree_on_the_toolchain() {
         .expect("the workspace declares rust-version");
     let declared = version(declared.trim_matches('"'));
 
+    // The packages this platform builds (a `cargo test` downloads no others, so `--offline`
+    // must not ask for, say, Android's).
+    let rustc = std::path::Path::new(env!("CARGO")).with_file_name("rustc");
+    let rustc = if rustc.exists() {
+        rustc
+    } else {
+        "rustc".into()
+    };
+    let host = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .unwrap();
+    let host = String::from_utf8(host.stdout).unwrap();
+    let host = host
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host");
     let metadata = std::process::Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", host])
         .current_dir(root)
         .output()
         .unwrap();
