@@ -577,6 +577,10 @@ async fn intake_walks_a_case_from_report_to_closure_in_chromium() {
     browser.goto(&format!("{base}/cases/{case}/audit")).await;
     let audit = browser.source().await;
     assert!(audit.contains("Rantai hash utuh"), "{audit}");
+    assert!(
+        audit.contains(&format!("href=\"/cases/{case}/bundle\" download")),
+        "the auditor is offered the evidence bundle: {audit}"
+    );
     browser.screenshot("audit", 1280).await;
     browser.screenshot("audit", 390).await;
 

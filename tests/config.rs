@@ -110,6 +110,33 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("nats.replicas = 7"), "{stderr}");
+
+    // The checkpoint interval is seconds, at least 0.1: a zero is refused when serve starts,
+    // a text is refused as read, each naming the key (a serve that started is killed, and fails).
+    for (value, says) in [
+        ("0", "[log] checkpoint_interval = 0"),
+        ("5 s", "checkpoint_interval"),
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path().join(format!("data-interval-{}", value.len())))
+            .env("OMBUD__LOG__CHECKPOINT_INTERVAL", value)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{value}: {stderr}");
+        assert!(stderr.contains(says), "{value}: {stderr}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

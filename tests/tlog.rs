@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use support::{http, start_env, Server};
 
 /// A checkpoint every 100 ms (the default is 5 s).
-const FAST_CHECKPOINTS: &[(&str, &str)] = &[("OMBUD__LOG__CHECKPOINT_INTERVAL_MS", "100")];
+const FAST_CHECKPOINTS: &[(&str, &str)] = &[("OMBUD__LOG__CHECKPOINT_INTERVAL", "0.1")];
 
 async fn text(server: &Server, path: &str) -> (u16, String) {
     let auth = format!("Bearer {}", server.tokens["auditor"]);

@@ -51,6 +51,7 @@ async fn build(dir: &TempDir, nats: Option<&str>) -> Application {
         "t-kepala",
         person("kepala.budi", Role::OfficeHead, "jawa-barat"),
     );
+    tokens.insert("t-audit", person("audit.dewi", Role::Auditor, "jawa-barat"));
     tokens.insert(
         "t-other",
         person("riksa.joni", Role::Investigator, "jakarta-raya"),
@@ -596,6 +597,73 @@ async fn walk(app: Application) {
     )
     .await;
     assert_eq!(unread.status, StatusCode::BAD_REQUEST, "{}", unread.text);
+
+    // An auditor's audit page offers the case's evidence bundle; the file it downloads
+    // verifies with `ombud audit verify-bundle` and nothing else (no server, no NATS, no sled).
+    // Others get no link, and the download is refused them.
+    assert!(!now.text.contains("/bundle\""), "{}", now.text);
+    let refused = browse(&app, "GET", &format!("/cases/{case}/bundle"), &cookies, &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let auditor = sign_in(&app, "t-audit").await;
+    let auditor = [("ombud_session", auditor.as_str())];
+    let page = browse(&app, "GET", &format!("/cases/{case}/audit"), &auditor, &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text.contains(&format!(
+            "<a href=\"/cases/{case}/bundle\" download>Unduh bundel bukti</a>"
+        )),
+        "{}",
+        page.text
+    );
+    let download = browse(&app, "GET", &format!("/cases/{case}/bundle"), &auditor, &[]).await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.text);
+    assert_eq!(
+        download.headers["content-disposition"],
+        format!("attachment; filename=\"bundle-{case}.json\"").as_str()
+    );
+    let bundle_dir = TempDir::new("web-bundle").unwrap();
+    let file = bundle_dir.path().join(format!("bundle-{case}.json"));
+    std::fs::write(&file, &download.text).unwrap();
+    let verify = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(["audit", "verify-bundle"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let checked = verify(&file);
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("verified: case {case}, ")),
+        "{stdout}"
+    );
+    // One changed byte in the downloaded file's events fails it, naming the file inside.
+    let mut changed: Value = serde_json::from_str(&download.text).unwrap();
+    let files = changed["files"].as_object_mut().unwrap();
+    let (path, text) = files
+        .iter_mut()
+        .find(|(path, _)| path.ends_with(".json") && path.starts_with("events/"))
+        .map(|(p, t)| (p.clone(), t))
+        .expect("an event's file");
+    *text = Value::from(text.as_str().unwrap().replacen("\"", "\" ", 1));
+    std::fs::write(&file, changed.to_string()).unwrap();
+    let failed = verify(&file);
+    assert_eq!(failed.status.code(), Some(8));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains(&format!("FAILED: {path}: ")), "{stderr}");
+    std::fs::write(&file, "{\"not\": \"a bundle\"}").unwrap();
+    let failed = verify(&file);
+    assert!(!failed.status.success());
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("is JSON but not a bundle"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
 
     // English on request, remembered.
     let english = browse(&app, "GET", "/queue?lang=en", &cookies, &[]).await;

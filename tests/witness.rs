@@ -96,7 +96,7 @@ fn site(root: &Path, data: &Path, witness: &Witness) -> PathBuf {
     std::fs::write(
         &config,
         format!(
-            "[log]\ncheckpoint_interval_ms = 150\nmonitor_tokens_sha256 = [\"{}\"]\n\n[[log.witnesses]]\nname = \"w1\"\nurl = \"{}\"\nvkey = \"{}\"\n",
+            "[log]\ncheckpoint_interval = 0.15\nmonitor_tokens_sha256 = [\"{}\"]\n\n[[log.witnesses]]\nname = \"w1\"\nurl = \"{}\"\nvkey = \"{}\"\n",
             monitor_hash(),
             witness.url,
             witness.vkey
@@ -212,7 +212,7 @@ async fn bundle_walk(extra: &[&str], via_env: bool) {
     let env = [
         ("OMBUD__LOG__WITNESSES", witnesses.as_str()),
         ("OMBUD__LOG__MONITOR_TOKENS_SHA256", monitors.as_str()),
-        ("OMBUD__LOG__CHECKPOINT_INTERVAL_MS", "150"),
+        ("OMBUD__LOG__CHECKPOINT_INTERVAL", "0.15"),
     ];
     if !via_env {
         args.extend(["--config", config.to_str().unwrap()]);

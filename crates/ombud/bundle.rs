@@ -31,8 +31,11 @@ pub enum BundleAction {
     ///
     /// Example: `ombud audit verify-bundle ./bundle-<case> --policy ./trusted.policy`
     VerifyBundle {
-        /// The bundle's directory.
-        dir: PathBuf,
+        /// The bundle: the directory `ombud audit export` wrote, or the one JSON file the web
+        /// interface's audit page downloads (`bundle-<case>.json`, the answer of
+        /// `GET /v1/cases/{id}/bundle`).
+        #[arg(value_name = "DIR|FILE")]
+        bundle: PathBuf,
         /// The policy you trust (C2SP tlog-policy: the log key, witness keys, quorum),
         /// obtained apart from the bundle. Without it the bundle's own policy is used, which
         /// proves only that the bundle is whole.
@@ -50,10 +53,10 @@ pub fn run(action: BundleAction, conn: &Conn) -> anyhow::Result<ExitCode> {
     match action {
         BundleAction::Export { case, out } => export(conn, &case, &out),
         BundleAction::VerifyBundle {
-            dir,
+            bundle,
             policy,
             write_keys,
-        } => verify(&dir, policy.as_deref(), write_keys.as_deref()),
+        } => verify(&bundle, policy.as_deref(), write_keys.as_deref()),
     }
 }
 
@@ -98,6 +101,35 @@ fn export(conn: &Conn, case: &str, out: &Path) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The bundle's files, by their paths (`/`-separated): those under a directory, or those a
+/// downloaded bundle file (`{"case_id", "files": {path: text}}`) holds.
+fn read_bundle(bundle: &Path) -> anyhow::Result<ombud_tlog::bundle::Files> {
+    if bundle.is_dir() {
+        return read_files(bundle);
+    }
+    let bytes = std::fs::read(bundle).with_context(|| format!("reading {}", bundle.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{} is neither a bundle directory nor a bundle file (JSON)",
+            bundle.display()
+        )
+    })?;
+    let entries = value["files"].as_object().with_context(|| {
+        format!(
+            "{} is JSON but not a bundle: it has no `files` object",
+            bundle.display()
+        )
+    })?;
+    let mut files = ombud_tlog::bundle::Files::new();
+    for (path, text) in entries {
+        let text = text
+            .as_str()
+            .with_context(|| format!("{}: the file {path:?} is not text", bundle.display()))?;
+        files.insert(path.clone(), text.as_bytes().to_vec());
+    }
+    Ok(files)
 }
 
 /// Every file under `dir`, by its path relative to it (`/`-separated).
@@ -146,8 +178,8 @@ fn write_keys(path: &Path) -> anyhow::Result<Vec<(String, [u8; 32])>> {
     Ok(keys)
 }
 
-fn verify(dir: &Path, policy: Option<&Path>, keys: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let files = read_files(dir)?;
+fn verify(bundle: &Path, policy: Option<&Path>, keys: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let files = read_bundle(bundle)?;
     let policy = policy
         .map(|p| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())))
         .transpose()?;

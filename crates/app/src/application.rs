@@ -163,6 +163,11 @@ fn transparency(
     tree: Arc<ombud_projection::Projection<ombud_projection::models::log_tree::LogTreeProjector>>,
     data: &Path,
 ) -> anyhow::Result<ombud_http::log::Transparency> {
+    anyhow::ensure!(
+        log.checkpoint_interval.is_finite() && log.checkpoint_interval >= 0.1,
+        "[log] checkpoint_interval = {}: give the seconds between checkpoints, at least 0.1",
+        log.checkpoint_interval
+    );
     let mut witnesses = Vec::new();
     for (i, w) in log.witnesses.iter().enumerate() {
         let key = ombud_tlog::cosignature::CosignatureVerifier::parse(w.vkey.trim())
@@ -559,7 +564,7 @@ impl Application {
         };
         // The transparency log's checkpoints, signed while the tree grows, sent to witnesses.
         tokio::spawn(self.api.transparency.clone().run(
-            Duration::from_millis(self.settings.log.checkpoint_interval_ms.max(100)),
+            Duration::from_secs_f64(self.settings.log.checkpoint_interval.clamp(0.1, 86_400.0)),
             self.stop.subscribe(),
         ));
         // Readers' own pull consumers (the shipped bus config routes their requests here).

@@ -146,8 +146,10 @@ pub struct LogConfig {
     /// The Ed25519 seed (64 hex digits) that signs checkpoints; prefer the environment
     /// (`OMBUD__LOG__SIGNING_KEY`). Empty: generated in the data directory with a warning.
     pub signing_key: String,
-    /// How often a new checkpoint is signed while the tree grows, in milliseconds.
-    pub checkpoint_interval_ms: u64,
+    /// How often a new checkpoint is signed while the tree grows, in seconds (at least 0.1;
+    /// `5` and `5.0` alike).
+    #[serde(deserialize_with = "seconds")]
+    pub checkpoint_interval: f64,
     /// How many witnesses must cosign a checkpoint for the policy (0: all of them).
     pub witness_quorum: usize,
     /// The witnesses each new checkpoint is submitted to (`[[log.witnesses]]`).
@@ -157,6 +159,27 @@ pub struct LogConfig {
     /// and nothing else.
     #[serde(default)]
     pub monitor_tokens_sha256: Vec<String>,
+}
+
+/// Seconds written as an integer or a decimal.
+fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct Seconds;
+    impl serde::de::Visitor<'_> for Seconds {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number of seconds, such as 5 or 0.5")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_any(Seconds)
 }
 
 /// `[[log.witnesses]]`: a witness of the log (C2SP tlog-witness).

@@ -50,7 +50,18 @@ pub(crate) async fn export(
     let actor = api.tokens.authenticate(&headers)?;
     auditors_only(&actor)?;
     let case_id = parse_case(&id)?;
-    let stored = api.service.stored_events(&actor, case_id).await?;
+    Ok(Json(build(&api, &actor, case_id).await?).into_response())
+}
+
+/// The bundle of `case_id` as `actor` may have it (an auditor or the chair): `{"case_id",
+/// "files"}`. The web interface's audit page offers the same as a download.
+pub(crate) async fn build(
+    api: &crate::Api,
+    actor: &ombud_domain::Actor,
+    case_id: ombud_domain::CaseId,
+) -> Result<serde_json::Value, Problem> {
+    auditors_only(actor)?;
+    let stored = api.service.stored_events(actor, case_id).await?;
     let last = stored.last().map_or(0, |m| m.stream_seq);
     // The tree follows the log a moment behind; wait (bounded) for the case's last event.
     let started = Instant::now();
@@ -66,9 +77,9 @@ pub(crate) async fn export(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let mut signed = latest(&api).await?;
+    let mut signed = latest(api).await?;
     if signed.checkpoint.size < last {
-        signed = current(&api).await?;
+        signed = current(api).await?;
     }
     let size = signed.checkpoint.size;
     let trees = api.service.models().log_tree.trees();
@@ -119,7 +130,7 @@ pub(crate) async fn export(
         &case,
         &events,
         &signed.note,
-        &policy(&api),
+        &policy(api),
         api.transparency.signer(),
     );
     let mut texts = serde_json::Map::new();
@@ -128,5 +139,5 @@ pub(crate) async fn export(
             .map_err(|_| unreadable(format!("{path} is not UTF-8 text")))?;
         texts.insert(path, text.into());
     }
-    Ok(Json(json!({ "case_id": case, "files": texts })).into_response())
+    Ok(json!({ "case_id": case, "files": texts }))
 }

@@ -48,6 +48,7 @@ pub fn routes() -> Router<Arc<Api>> {
         .route("/report", get(report_form).post(report))
         .route("/stats", get(stats))
         .route("/cases/{id}/audit", get(audit))
+        .route("/cases/{id}/bundle", get(bundle_download))
         .route("/agencies/{code}", get(agency))
         .route("/agenda", get(agenda))
         .route("/privacy", get(privacy::desk))
@@ -1375,8 +1376,41 @@ async fn report(
     }
 }
 
+/// `GET /cases/{id}/bundle`: the case's evidence bundle as a file to keep (auditor, chair),
+/// the JSON of `GET /v1/cases/{id}/bundle`; `ombud audit verify-bundle FILE` checks it.
+async fn bundle_download(
+    State(api): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let Some((_, session)) = api.web.of(&headers) else {
+        return redirect("/signin", &[]);
+    };
+    let (lang, _) = lang(&headers, &params);
+    let Ok(case_id) = id.parse::<uuid::Uuid>().map(CaseId::from_uuid) else {
+        return case_not_found(lang, &session);
+    };
+    match crate::log::bundle::build(&api, &session.actor, case_id).await {
+        Ok(bundle) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"bundle-{case_id}.json\""),
+                ),
+            ],
+            bundle.to_string(),
+        )
+            .into_response(),
+        Err(problem) if problem.status == StatusCode::NOT_FOUND => case_not_found(lang, &session),
+        Err(problem) => problem_page(lang, &session, &problem),
+    }
+}
+
 /// An auditor's view of a case: whether its hash chain holds from the first event, and its
-/// trail with each event's position, type, actor and hash.
+/// trail with each event's position, type, actor and hash; for an auditor or the chair, a link
+/// to the case's evidence bundle.
 async fn audit(
     State(api): Shared,
     Path(id): Path<String>,
@@ -1484,8 +1518,18 @@ async fn audit(
                 .join(", ")
         )
     };
+    // The evidence bundle (docs/audit.md) for those who may take it away.
+    let bundle = if crate::log::auditors_only(&session.actor).is_ok() {
+        format!(
+            "<p><a href=\"/cases/{case_id}/bundle\" download>{}</a> <span class=\"hint\">{}</span></p>",
+            lang.t("download_bundle"),
+            lang.t("download_bundle_hint"),
+        )
+    } else {
+        String::new()
+    };
     let mut main = format!(
-        "{verdict}{as_of_form}{}<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd></dl>\
+        "{verdict}{bundle}{as_of_form}{}<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><code>{}</code></dd></dl>\
          <table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">{}</th>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">SHA-256</th>\
          </tr></thead><tbody>",

@@ -120,6 +120,11 @@ impl Lang {
                 "Rantai hash utuh dari peristiwa pertama.",
                 "The hash chain holds from the first event.",
             ),
+            "download_bundle" => ("Unduh bundel bukti", "Download the evidence bundle"),
+            "download_bundle_hint" => (
+                "Periksa tanpa server: ombud audit verify-bundle BERKAS",
+                "Check it with no server: ombud audit verify-bundle FILE",
+            ),
             "foreign" => (
                 "Pesan asing (bukan dari ombud) pada urutan:",
                 "Foreign messages (not ombud's) at sequences:",
