@@ -4,7 +4,8 @@
 //! verifies it offline with `ombud audit verify-bundle` against a policy built apart from
 //! the bundle, and every changed byte of every file fails, naming that file. After kill -9
 //! of the server while it signs, every checkpoint it ever served is consistent with the
-//! tree it serves after the restart, and the witness keeps cosigning.
+//! tree it serves after the restart, and the witness keeps cosigning. docker-compose.yml's
+//! witness, run as written there, cosigns the checkpoints of the ombud beside it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -662,4 +663,162 @@ async fn kill_9_while_signing_never_yields_inconsistent_checkpoints_on_jetstream
     let nats = NatsServer::start().unwrap();
     let url = nats.url();
     kill_while_signing(&["--nats", &url]).await;
+}
+
+/// The flow sequence (`["a", "b"]`, JSON as written there) after `key:` in the block of
+/// docker-compose.yml's service `service`.
+fn compose_list(compose: &str, service: &str, key: &str) -> Vec<String> {
+    let block = compose
+        .split(&format!("\n  {service}:\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("docker-compose.yml has a service {service}"));
+    let line = block
+        .lines()
+        .take_while(|l| l.is_empty() || l.starts_with("   ") || l.starts_with("  #"))
+        .find_map(|l| l.trim().strip_prefix(&format!("{key}: ")))
+        .unwrap_or_else(|| panic!("{service} has {key}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{service}.{key}: {line}: {e}"))
+}
+
+/// The arguments a `docker compose run --rm --no-deps <service> …` line of the set-up steps
+/// (the comments at the top of docker-compose.yml) gives the service's entrypoint.
+fn compose_run(compose: &str, service: &str) -> Vec<String> {
+    let line = compose
+        .lines()
+        .find_map(|l| l.split_once(&format!("docker compose run --rm --no-deps {service} ")))
+        .unwrap_or_else(|| panic!("the set-up steps run {service}"))
+        .1;
+    line.trim_end()
+        .trim_end_matches(')')
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// docker-compose.yml's witness beside ombud, without Docker: its set-up steps (`ombud log
+/// vkey` with the log's signing key, the witness's `--print-vkey`), the witness service's
+/// entrypoint and command as written (run in a fresh directory, its image's working
+/// directory and volume, listening on loopback instead of 0.0.0.0), and ombud with the
+/// service's `OMBUD__LOG__WITNESSES` as written (the host `witness` being that process): the
+/// checkpoints are cosigned by it, and an exported bundle verifies against the policy of the
+/// two keys the steps printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compose_files_witness_cosigns_the_checkpoints_of_ombud_beside_it() {
+    let compose =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.yml"))
+            .unwrap();
+    let dir = TempDir::new("compose-witness").unwrap();
+    let signing_key = "5e".repeat(32);
+    let ombud = |args: &[String], cwd: &Path| {
+        let out = std::process::Command::new(OMBUD)
+            .env("OMBUD__LOG__SIGNING_KEY", &signing_key)
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    // Step 3: the two keys.
+    let ombud_cwd = dir.path().join("ombud");
+    std::fs::create_dir_all(&ombud_cwd).unwrap();
+    let log_vkey = ombud(&compose_run(&compose, "ombud"), &ombud_cwd);
+    assert!(log_vkey.starts_with("ombud.local/cases+"), "{log_vkey}");
+    let witness_volume = dir.path().join("witness-volume");
+    std::fs::create_dir_all(&witness_volume).unwrap();
+    let entrypoint = compose_list(&compose, "witness", "entrypoint");
+    assert_eq!(entrypoint[0], "ombud", "{entrypoint:?}");
+    let print = [&entrypoint[1..], &compose_run(&compose, "witness")[..]].concat();
+    let witness_vkey = ombud(&print, &witness_volume);
+    assert!(witness_vkey.starts_with("witness.local+"), "{witness_vkey}");
+    assert!(
+        witness_volume.join("witness-data/witness.key").exists(),
+        "the witness keeps its key in its volume"
+    );
+
+    // The witness service, as written.
+    let command: Vec<String> = compose_list(&compose, "witness", "command")
+        .into_iter()
+        .map(|a| match a.as_str() {
+            "${OMBUD_LOG_VKEY:-}" => log_vkey.clone(),
+            "0.0.0.0:7380" => "127.0.0.1:0".to_owned(),
+            _ => a,
+        })
+        .collect();
+    let mut child = tokio::process::Command::new(OMBUD)
+        .args(&entrypoint[1..])
+        .args(&command)
+        .current_dir(&witness_volume)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut url = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(u) = line.strip_prefix("witness listening on ") {
+            url = u.to_owned();
+            break;
+        }
+    }
+    assert!(!url.is_empty(), "the witness printed where it listens");
+
+    // ombud with the service's witness setting, as written.
+    let witnesses = compose
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("OMBUD__LOG__WITNESSES: '"))
+        .expect("the ombud service names its witness")
+        .trim_end_matches('\'')
+        .replace("${OMBUD_WITNESS_VKEY:-}", &witness_vkey)
+        .replace("http://witness:7380", &url);
+    let nats = NatsServer::start().unwrap();
+    let nats_url = nats.url();
+    let server = start_env(
+        &dir.path().join("data"),
+        &["--nats", &nats_url],
+        &[
+            ("OMBUD__LOG__SIGNING_KEY", signing_key.as_str()),
+            ("OMBUD__LOG__WITNESSES", witnesses.as_str()),
+            ("OMBUD__LOG__CHECKPOINT_INTERVAL", "0.15"),
+        ],
+    )
+    .await;
+    let policy_text = format!("log {log_vkey}\nwitness witness {witness_vkey}\nquorum witness\n");
+    let policy = Policy::parse(&policy_text).unwrap();
+    let case = report(&server, "compose-1").await;
+    let (cp, note) = witnessed(&server, &policy, 1).await;
+    assert!(note.contains("\u{2014} witness.local "), "{note}");
+    assert!(witness_size(&url, &log_vkey).await >= cp.size);
+
+    let out = dir.path().join("bundle");
+    let (code, stdout, stderr) = run(&[
+        "audit",
+        "export",
+        &case,
+        "--out",
+        out.to_str().unwrap(),
+        "--server",
+        &format!("http://{}", server.addr),
+        "--token",
+        &server.tokens["auditor"],
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let policy_file = dir.path().join("trusted.policy");
+    std::fs::write(&policy_file, &policy_text).unwrap();
+    let (code, stdout, stderr) = run(&[
+        "audit",
+        "verify-bundle",
+        out.to_str().unwrap(),
+        "--policy",
+        policy_file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("cosigned by witness"), "{stdout}");
+    drop(server);
+    drop(child);
 }
