@@ -155,4 +155,28 @@ mod tests {
             "the algorithm byte is in the id"
         );
     }
+
+    /// Published vectors (transparency-dev/formats, `note/note_cosigv1_test.go`): a native
+    /// cosignature/v1 vkey whose key id is its hash, the same key under a wrong id, and a
+    /// cosignature whose timestamp (after the 4-byte key id, 8 bytes big-endian, then the
+    /// 64-byte signature) is 1727964367.
+    #[test]
+    fn the_published_cosignature_vectors_read_as_published() {
+        let vkey = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2";
+        let verifier = CosignatureVerifier::parse(vkey).unwrap();
+        assert_eq!(
+            (verifier.name(), verifier.id(), verifier.vkey().as_str()),
+            ("remora.n621.de", 0xda77_ade7, vkey)
+        );
+        assert!(CosignatureVerifier::parse(&vkey.replace("da77ade7", "00000000")).is_err());
+        let note = "example.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\
+             \u{2014} remora.n621.de ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==\n";
+        let (_, lines) = note::split(note).unwrap();
+        assert_eq!(lines[0].id, 0x6468_46b9);
+        assert_eq!(lines[0].signature.len(), 8 + 64);
+        let timestamp = u64::from_be_bytes(lines[0].signature[..8].try_into().unwrap());
+        assert_eq!(timestamp, 1_727_964_367);
+        // Not remora's line (another key id), so not its cosignature.
+        assert!(!verifier.names(&lines[0]));
+    }
 }
