@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod decoded;
 pub mod erasures;
 pub mod error;
 pub mod feed;

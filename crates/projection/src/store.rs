@@ -120,7 +120,7 @@ pub fn put<T: Serialize>(tree: &sled::Tree, key: &[u8], row: &T) -> Result<(), A
     Ok(())
 }
 
-fn describe_key(tree: &sled::Tree, key: &[u8]) -> String {
+pub(crate) fn describe_key(tree: &sled::Tree, key: &[u8]) -> String {
     format!("{}/{}", String::from_utf8_lossy(&tree.name()), hex(key))
 }
 
