@@ -57,18 +57,29 @@ async fn start_witness(dir: &Path, log_vkey: &str) -> Witness {
         "--print-vkey",
     ]);
     assert_eq!(code, 0, "{err}");
-    let mut child = tokio::process::Command::new(OMBUD)
-        .args([
-            "witness",
-            "--data",
-            dir,
-            "--name",
-            "witness.test/w1",
-            "--listen",
-            "127.0.0.1:0",
-            "--log",
-            log_vkey,
-        ])
+    let mut command = tokio::process::Command::new(OMBUD);
+    command.args([
+        "witness",
+        "--data",
+        dir,
+        "--name",
+        "witness.test/w1",
+        "--listen",
+        "127.0.0.1:0",
+        "--log",
+        log_vkey,
+    ]);
+    let (child, url) = spawn_witness(command).await;
+    Witness {
+        _child: child,
+        url,
+        vkey: vkey.trim().to_owned(),
+    }
+}
+
+/// Starts a witness process; returns it (killed when dropped) and the URL it printed.
+async fn spawn_witness(mut command: tokio::process::Command) -> (tokio::process::Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -83,11 +94,7 @@ async fn start_witness(dir: &Path, log_vkey: &str) -> Witness {
         }
     }
     assert!(!url.is_empty(), "the witness printed where it listens");
-    Witness {
-        _child: child,
-        url,
-        vkey: vkey.trim().to_owned(),
-    }
+    (child, url)
 }
 
 /// The log's key (what `ombud serve` will generate on first start), its vkey, and a config
@@ -749,24 +756,12 @@ async fn the_compose_files_witness_cosigns_the_checkpoints_of_ombud_beside_it() 
             _ => a,
         })
         .collect();
-    let mut child = tokio::process::Command::new(OMBUD)
+    let mut witness = tokio::process::Command::new(OMBUD);
+    witness
         .args(&entrypoint[1..])
         .args(&command)
-        .current_dir(&witness_volume)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut url = String::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(u) = line.strip_prefix("witness listening on ") {
-            url = u.to_owned();
-            break;
-        }
-    }
-    assert!(!url.is_empty(), "the witness printed where it listens");
+        .current_dir(&witness_volume);
+    let (child, url) = spawn_witness(witness).await;
 
     // ombud with the service's witness setting, as written.
     let witnesses = compose
