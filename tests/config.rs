@@ -117,7 +117,7 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
         ("0", "[log] checkpoint_interval = 0"),
         ("5 s", "checkpoint_interval"),
     ] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.path().join(format!("data-interval-{}", value.len())))
             .env("OMBUD__LOG__CHECKPOINT_INTERVAL", value)
@@ -125,14 +125,19 @@ fn config_show_layers_file_and_environment_and_redacts_secrets() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 60 {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
+        let pid = child.id().to_string();
+        let (done, exited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(child.wait_with_output()));
+        let out = match exited.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(out) => out.unwrap(),
+            Err(_) => {
+                // Still serving: the value was accepted. Stop it; the assertions below fail.
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid])
+                    .status();
+                exited.recv().unwrap().unwrap()
+            }
+        };
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{value}: {stderr}");
         assert!(stderr.contains(says), "{value}: {stderr}");
