@@ -1,16 +1,22 @@
 //! The shared feed: one subscription to the event log for all the projectors of a process
 //! (or of one rebuild). It takes whatever is waiting after the first event (up to
-//! `max_batch`), decodes each event once, off the async threads, and hands the same batch to
+//! `max_batch`); when the log is busy (the previous batch went out less than `gather` ago) it
+//! also waits for what arrives until `gather` after that batch, so that under load every
+//! projector applies a window's events together (each case's and each office's rows written
+//! once per window, not once per event), while a lone event after a quiet spell goes at once,
+//! and a reader waiting for its own write ([`Hurry`]) ends the window.
+//! It decodes each event once, off the async threads, and hands the same batch to
 //! every projector, each of which applies the events above its own checkpoint. So the log is
 //! read and decoded once, not once per projector, and decoding the next batch overlaps with
 //! applying this one. A projector that stops is dropped from the feed; the feed ends when
 //! none is left, or on shutdown (which the projectors see as the end of their feed).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use ombud_envelope::{decode, RecordedEvent, Sha256Hash, StoredEvent, Unmarked};
 use ombud_eventlog::{Backend, EventLog, LogError, MarkCheck, Subscription};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 
 use crate::runtime::ProjectionConfig;
 
@@ -38,6 +44,18 @@ pub(crate) enum FeedItem {
     Trouble(LogError),
 }
 
+/// A reader waiting for an event (read-your-writes) tells the feed, through this, to send the
+/// batch it is gathering at once.
+#[derive(Debug, Clone, Default)]
+pub struct Hurry(Arc<Notify>);
+
+impl Hurry {
+    /// Ends the gathering window now (or the next one, when none is open).
+    pub fn now(&self) {
+        self.0.notify_one();
+    }
+}
+
 /// Batches in flight per projector: one being applied, one decoded and waiting.
 pub(crate) const DEPTH: usize = 2;
 
@@ -51,6 +69,8 @@ pub(crate) async fn run<B: Backend>(
     config: &ProjectionConfig,
 ) {
     let mut next_from = from;
+    // When the last batch went out: the next one gathers until `gather` after it.
+    let mut sent_at: Option<Instant> = None;
     loop {
         if stopping(&shutdown) || consumers.is_empty() {
             return;
@@ -83,7 +103,21 @@ pub(crate) async fn run<B: Backend>(
                 }
                 None => break,
             };
-            let (batch, feed_error) = fill_batch(first, &mut subscription, config.max_batch);
+            let until = sent_at
+                .map(|at| at + config.gather)
+                .filter(|until| *until > Instant::now());
+            let Gathered {
+                batch,
+                error: feed_error,
+                ended,
+            } = gather(
+                first,
+                &mut subscription,
+                config.max_batch,
+                until,
+                &config.hurry,
+            )
+            .await;
             let marks = log.mark_check();
             let Ok(decoded) = tokio::task::spawn_blocking(move || decode_all(batch, &marks)).await
             else {
@@ -95,11 +129,15 @@ pub(crate) async fn run<B: Backend>(
                 next_from = last.stored.stream_seq;
             }
             tell(&mut consumers, FeedItem::Batch(Arc::new(decoded))).await;
+            sent_at = Some(Instant::now());
             if consumers.is_empty() {
                 return;
             }
             if let Some(e) = feed_error {
                 tell(&mut consumers, FeedItem::Trouble(e)).await;
+                break;
+            }
+            if ended {
                 break;
             }
         }
@@ -140,20 +178,59 @@ async fn tell(consumers: &mut Vec<mpsc::Sender<FeedItem>>, item: FeedItem) {
     }
 }
 
-fn fill_batch(
+/// A batch as gathered, and how the subscription stands after it.
+struct Gathered {
+    batch: Vec<StoredEvent>,
+    /// The subscription failed after the batch.
+    error: Option<LogError>,
+    /// The subscription ended after the batch.
+    ended: bool,
+}
+
+/// `first` and whatever is waiting after it, up to `max_batch`; and, when `until` is given,
+/// what arrives before it too, unless `hurry` comes first.
+async fn gather(
     first: StoredEvent,
     subscription: &mut Subscription,
     max_batch: usize,
-) -> (Vec<StoredEvent>, Option<LogError>) {
-    let mut batch = vec![first];
-    while batch.len() < max_batch {
-        match subscription.try_next() {
-            Some(Ok(event)) => batch.push(event),
-            Some(Err(e)) => return (batch, Some(e)),
+    until: Option<Instant>,
+    hurry: &Hurry,
+) -> Gathered {
+    let mut gathered = Gathered {
+        batch: vec![first],
+        error: None,
+        ended: false,
+    };
+    while gathered.batch.len() < max_batch {
+        let next = match subscription.try_next() {
+            Some(next) => Some(next),
+            None => match until {
+                Some(until) => tokio::select! {
+                    next = tokio::time::timeout_at(until.into(), subscription.next()) => {
+                        match next {
+                            Ok(Some(next)) => Some(next),
+                            Ok(None) => {
+                                gathered.ended = true;
+                                None
+                            }
+                            Err(_) => None, // the window is over
+                        }
+                    }
+                    () = hurry.0.notified() => None,
+                },
+                None => None,
+            },
+        };
+        match next {
+            Some(Ok(event)) => gathered.batch.push(event),
+            Some(Err(e)) => {
+                gathered.error = Some(e);
+                break;
+            }
             None => break,
         }
     }
-    (batch, None)
+    gathered
 }
 
 fn decode_all(batch: Vec<StoredEvent>, marks: &MarkCheck) -> Vec<Decoded> {
@@ -175,4 +252,92 @@ fn decode_all(batch: Vec<StoredEvent>, marks: &MarkCheck) -> Vec<Decoded> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn event(stream_seq: u64) -> StoredEvent {
+        StoredEvent {
+            stream_seq,
+            subject: format!("ombud.case.x.{stream_seq}"),
+            hash: None,
+            mac: None,
+            body: Vec::new(),
+        }
+    }
+
+    fn subscription() -> (mpsc::Sender<Result<StoredEvent, LogError>>, Subscription) {
+        let (tx, rx) = mpsc::channel(64);
+        (tx, Subscription::new(rx, tokio::spawn(async {})))
+    }
+
+    fn seqs(gathered: &Gathered) -> Vec<u64> {
+        gathered.batch.iter().map(|e| e.stream_seq).collect()
+    }
+
+    #[tokio::test]
+    async fn without_a_window_only_what_waits_is_taken() {
+        let (tx, mut sub) = subscription();
+        tx.send(Ok(event(2))).await.unwrap();
+        tx.send(Ok(event(3))).await.unwrap();
+        let gathered = gather(event(1), &mut sub, 2, None, &Hurry::default()).await;
+        assert_eq!(seqs(&gathered), [1, 2], "up to max_batch");
+        let next = sub.next().await.unwrap().unwrap();
+        let gathered = gather(next, &mut sub, 10, None, &Hurry::default()).await;
+        assert_eq!(seqs(&gathered), [3]);
+        assert!(!gathered.ended && gathered.error.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_window_takes_what_arrives_before_it_ends_and_not_after() {
+        let (tx, mut sub) = subscription();
+        let until = Instant::now() + Duration::from_millis(400);
+        let sender = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tx.send(Ok(event(2))).await.unwrap();
+            tx.send(Ok(event(3))).await.unwrap();
+            tokio::time::sleep_until((until + Duration::from_millis(300)).into()).await;
+            tx.send(Ok(event(4))).await.unwrap();
+            tx
+        });
+        let gathered = gather(event(1), &mut sub, 100, Some(until), &Hurry::default()).await;
+        assert_eq!(seqs(&gathered), [1, 2, 3]);
+        let tx = sender.await.unwrap();
+        let late = sub.next().await.unwrap().unwrap();
+        let gathered = gather(late, &mut sub, 100, None, &Hurry::default()).await;
+        assert_eq!(
+            seqs(&gathered),
+            [4],
+            "the late event comes in the next batch"
+        );
+        drop(tx);
+        let until = Instant::now() + Duration::from_secs(30);
+        let gathered = gather(event(5), &mut sub, 100, Some(until), &Hurry::default()).await;
+        assert!(gathered.ended, "a subscription that ends ends the window");
+    }
+
+    #[tokio::test]
+    async fn a_waiting_reader_ends_the_window() {
+        let (tx, mut sub) = subscription();
+        let hurry = Hurry::default();
+        let until = Instant::now() + Duration::from_secs(60);
+        let (reader, sent) = (hurry.clone(), tx.clone());
+        tokio::spawn(async move {
+            sent.send(Ok(event(2))).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            reader.now();
+        });
+        let started = Instant::now();
+        let gathered = gather(event(1), &mut sub, 100, Some(until), &hurry).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "sent when the reader asked, not at the window's end"
+        );
+        assert_eq!(seqs(&gathered)[0], 1);
+        assert!(!gathered.ended);
+        drop(tx);
+    }
 }

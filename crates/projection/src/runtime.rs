@@ -37,6 +37,15 @@ use crate::store::{case_key, tree_name, Trees};
 pub struct ProjectionConfig {
     /// Most events applied between two flushes.
     pub max_batch: usize,
+    /// While the log is busy, the feed gathers a batch for this long after the previous one
+    /// went out (a lone event after a quiet spell goes at once): under load each case's rows
+    /// are then written once per window, not once per event. A read waiting for its own
+    /// write ([`Projection::wait_for`], `min_seq`) ends the window at once. Zero: no
+    /// gathering.
+    pub gather: Duration,
+    /// How a reader waiting for an event tells the feed to stop gathering; clones of one
+    /// config (the projections and their feed) share it.
+    pub hurry: feed::Hurry,
     /// A batch or flush taking longer than this is reported as a stall.
     pub stall_after: Duration,
     /// Wait before resubscribing after the log failed.
@@ -55,6 +64,8 @@ impl Default for ProjectionConfig {
     fn default() -> Self {
         ProjectionConfig {
             max_batch: 10_000,
+            gather: Duration::from_millis(10),
+            hurry: feed::Hurry::default(),
             stall_after: Duration::from_secs(30),
             retry_after: Duration::from_millis(500),
             partition_from: 2_048,
@@ -266,6 +277,9 @@ impl<P: Projector> Projection<P> {
     /// Waits until the checkpoint reaches `seq` (read-your-writes), at most `timeout`.
     pub async fn wait_for(&self, seq: u64, timeout: Duration) -> Result<(), ProjectionError> {
         let mut rx = self.checkpoint.subscribe();
+        if *rx.borrow() < seq {
+            self.config.hurry.now();
+        }
         let reached = tokio::time::timeout(timeout, rx.wait_for(|c| *c >= seq))
             .await
             .map(|r| r.is_ok());
