@@ -766,6 +766,34 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
     );
 }
 
+/// A command this process acknowledged is in every read that starts after it, without
+/// `min_seq` and whoever reads: the projectors gather a busy log's events into one batch
+/// (`ProjectionConfig::gather`), and a query waits for the process's own writes.
+async fn a_command_is_in_the_next_read_at_once(c: Client) {
+    for n in 0..30 {
+        let (status, _, created) = c.post("/v1/cases", "t-intake", report_body()).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let case = created["case_id"].as_str().unwrap();
+        let (status, _, list) = c
+            .call("GET", "/v1/cases?limit=50", Some("t-boss"), &[], None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert!(
+            list.to_string().contains(case),
+            "report {n}: {case} is not yet in the case list: {list}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_both_backends_a_command_is_in_the_next_read_at_once() {
+    let server = NatsServer::start().unwrap();
+    let dir = TempDir::new("api").unwrap();
+    a_command_is_in_the_next_read_at_once(build(&dir, Some(&server.url())).await).await;
+    let dir = TempDir::new("api").unwrap();
+    a_command_is_in_the_next_read_at_once(build(&dir, None).await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_jetstream_the_api_serves_a_case_and_refuses_bad_requests() {
     let server = NatsServer::start().unwrap();

@@ -4,7 +4,8 @@
 //! also waits for what arrives until `gather` after that batch, so that under load every
 //! projector applies a window's events together (each case's and each office's rows written
 //! once per window, not once per event), while a lone event after a quiet spell goes at once,
-//! and a reader waiting for its own write ([`Hurry`]) ends the window.
+//! a full batch goes without waiting, and a reader waiting for its own write ([`Hurry`]) ends
+//! the window.
 //! It decodes each event once, off the async threads, and hands the same batch to
 //! every projector, each of which applies the events above its own checkpoint. So the log is
 //! read and decoded once, not once per projector, and decoding the next batch overlaps with
@@ -109,7 +110,6 @@ pub(crate) async fn run<B: Backend>(
             let Gathered {
                 batch,
                 error: feed_error,
-                ended,
             } = gather(
                 first,
                 &mut subscription,
@@ -135,9 +135,6 @@ pub(crate) async fn run<B: Backend>(
             }
             if let Some(e) = feed_error {
                 tell(&mut consumers, FeedItem::Trouble(e)).await;
-                break;
-            }
-            if ended {
                 break;
             }
         }
@@ -183,12 +180,24 @@ struct Gathered {
     batch: Vec<StoredEvent>,
     /// The subscription failed after the batch.
     error: Option<LogError>,
-    /// The subscription ended after the batch.
-    ended: bool,
 }
 
-/// `first` and whatever is waiting after it, up to `max_batch`; and, when `until` is given,
-/// what arrives before it too, unless `hurry` comes first.
+impl Gathered {
+    /// Takes what is waiting, up to `max_batch` in all.
+    fn take_waiting(&mut self, subscription: &mut Subscription, max_batch: usize) {
+        while self.error.is_none() && self.batch.len() < max_batch {
+            match subscription.try_next() {
+                Some(Ok(event)) => self.batch.push(event),
+                Some(Err(e)) => self.error = Some(e),
+                None => break,
+            }
+        }
+    }
+}
+
+/// `first` and whatever is waiting after it, up to `max_batch`; and, when `until` is given and
+/// the batch is not full, what is waiting once `until` (or `hurry`) comes. The wait is one
+/// sleep, not a wake-up per event that arrives meanwhile.
 async fn gather(
     first: StoredEvent,
     subscription: &mut Subscription,
@@ -199,35 +208,15 @@ async fn gather(
     let mut gathered = Gathered {
         batch: vec![first],
         error: None,
-        ended: false,
     };
-    while gathered.batch.len() < max_batch {
-        let next = match subscription.try_next() {
-            Some(next) => Some(next),
-            None => match until {
-                Some(until) => tokio::select! {
-                    next = tokio::time::timeout_at(until.into(), subscription.next()) => {
-                        match next {
-                            Ok(Some(next)) => Some(next),
-                            Ok(None) => {
-                                gathered.ended = true;
-                                None
-                            }
-                            Err(_) => None, // the window is over
-                        }
-                    }
-                    () = hurry.0.notified() => None,
-                },
-                None => None,
-            },
-        };
-        match next {
-            Some(Ok(event)) => gathered.batch.push(event),
-            Some(Err(e)) => {
-                gathered.error = Some(e);
-                break;
+    gathered.take_waiting(subscription, max_batch);
+    if let Some(until) = until {
+        if gathered.error.is_none() && gathered.batch.len() < max_batch {
+            tokio::select! {
+                () = tokio::time::sleep_until(until.into()) => {}
+                () = hurry.0.notified() => {}
             }
-            None => break,
+            gathered.take_waiting(subscription, max_batch);
         }
     }
     gathered
@@ -288,7 +277,7 @@ mod tests {
         let next = sub.next().await.unwrap().unwrap();
         let gathered = gather(next, &mut sub, 10, None, &Hurry::default()).await;
         assert_eq!(seqs(&gathered), [3]);
-        assert!(!gathered.ended && gathered.error.is_none());
+        assert!(gathered.error.is_none());
     }
 
     #[tokio::test]
@@ -314,9 +303,22 @@ mod tests {
             "the late event comes in the next batch"
         );
         drop(tx);
-        let until = Instant::now() + Duration::from_secs(30);
-        let gathered = gather(event(5), &mut sub, 100, Some(until), &Hurry::default()).await;
-        assert!(gathered.ended, "a subscription that ends ends the window");
+    }
+
+    #[tokio::test]
+    async fn a_full_batch_does_not_wait_for_its_window() {
+        let (tx, mut sub) = subscription();
+        for seq in 2..=5 {
+            tx.send(Ok(event(seq))).await.unwrap();
+        }
+        let until = Instant::now() + Duration::from_secs(60);
+        let started = Instant::now();
+        let gathered = gather(event(1), &mut sub, 3, Some(until), &Hurry::default()).await;
+        assert_eq!(seqs(&gathered), [1, 2, 3]);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "sent when full"
+        );
     }
 
     #[tokio::test]
@@ -336,8 +338,7 @@ mod tests {
             started.elapsed() < Duration::from_secs(30),
             "sent when the reader asked, not at the window's end"
         );
-        assert_eq!(seqs(&gathered)[0], 1);
-        assert!(!gathered.ended);
+        assert_eq!(seqs(&gathered), [1, 2], "what came before the reader asked");
         drop(tx);
     }
 }

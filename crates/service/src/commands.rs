@@ -225,6 +225,8 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             }
             match appended {
                 Ok(receipt) => {
+                    self.own_writes
+                        .fetch_max(receipt.stream_seq, std::sync::atomic::Ordering::AcqRel);
                     let mut done = outcome(case_id, reference, receipt);
                     if is_erasure {
                         // Recorded: now make it true where it is stored. Should this fail, the

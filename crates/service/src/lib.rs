@@ -49,6 +49,9 @@ pub struct Service<B: Backend, S: KeyStore> {
     privacy: Privacy,
     /// How long a command that keeps losing races (without `If-Match`) is retried.
     retry_budget: std::time::Duration,
+    /// The stream sequence of the last command this process acknowledged: queries wait
+    /// briefly for the read models to show it (`queries::OWN_WRITES_WAIT`).
+    own_writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<B: Backend, S: KeyStore> std::fmt::Debug for Service<B, S> {
@@ -68,6 +71,7 @@ impl<B: Backend, S: KeyStore> Clone for Service<B, S> {
             clock: self.clock.clone(),
             privacy: self.privacy.clone(),
             retry_budget: self.retry_budget,
+            own_writes: self.own_writes.clone(),
         }
     }
 }
@@ -90,6 +94,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             clock,
             privacy,
             retry_budget: std::time::Duration::from_secs(2),
+            own_writes: Arc::default(),
         }
     }
 
