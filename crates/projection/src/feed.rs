@@ -280,7 +280,9 @@ mod tests {
         assert!(gathered.error.is_none());
     }
 
-    #[tokio::test]
+    // The windows run on tokio's paused clock: each sleep ends as soon as nothing else can
+    // run, so the tests take no real time and no timing of the machine can change them.
+    #[tokio::test(start_paused = true)]
     async fn a_window_takes_what_arrives_before_it_ends_and_not_after() {
         let (tx, mut sub) = subscription();
         let until = Instant::now() + Duration::from_millis(400);
@@ -305,14 +307,14 @@ mod tests {
         drop(tx);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_full_batch_does_not_wait_for_its_window() {
         let (tx, mut sub) = subscription();
         for seq in 2..=5 {
             tx.send(Ok(event(seq))).await.unwrap();
         }
         let until = Instant::now() + Duration::from_secs(60);
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let gathered = gather(event(1), &mut sub, 3, Some(until), &Hurry::default()).await;
         assert_eq!(seqs(&gathered), [1, 2, 3]);
         assert!(
@@ -321,7 +323,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_waiting_reader_ends_the_window() {
         let (tx, mut sub) = subscription();
         let hurry = Hurry::default();
@@ -332,7 +334,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             reader.now();
         });
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let gathered = gather(event(1), &mut sub, 100, Some(until), &hurry).await;
         assert!(
             started.elapsed() < Duration::from_secs(30),

@@ -268,6 +268,11 @@ impl<P: Projector> Projection<P> {
             .clone()
     }
 
+    /// Whether its task is following the log (not stopped, not failed).
+    pub fn is_running(&self) -> bool {
+        lock(&self.inner).state == RunState::Running
+    }
+
     /// Last stream sequence applied (readable now; on disk after the next flush, at most
     /// `flush_every` later).
     pub fn checkpoint(&self) -> u64 {

@@ -42,8 +42,9 @@ pub const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
 /// A query waits at most this long for the read models to show every command this process
 /// acknowledged before it (without `min_seq`; while the log is busy the projectors gather
 /// events for up to `ProjectionConfig::gather`, and the wait ends that window at once). It
-/// never fails on it: past the wait, or with the read models further behind than
-/// [`OWN_WRITES_LAG`] (catching up after a start), the query answers as the models stand.
+/// never fails on it: past the wait, with the read models further behind than
+/// [`OWN_WRITES_LAG`] (catching up after a start), or with a projector stopped or failed,
+/// the query answers as the models stand.
 pub const OWN_WRITES_WAIT: Duration = Duration::from_millis(250);
 
 /// See [`OWN_WRITES_WAIT`].
@@ -86,8 +87,8 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         }
         // What this process acknowledged is shown, whoever asks: a command, then a list.
         let own = self.own_writes.load(std::sync::atomic::Ordering::Acquire);
-        let applied = self.models().cases.checkpoint();
-        if own > applied && own - applied <= OWN_WRITES_LAG {
+        let (applied, running) = self.models().applied();
+        if running && own > applied && own - applied <= OWN_WRITES_LAG {
             let _ = self.models().wait_for(own, OWN_WRITES_WAIT).await;
         }
         Ok(())
