@@ -1,7 +1,7 @@
 //! Crash safety of the projectors, with real processes: `ombud project` follows a real
 //! nats-server while events flow, and is killed with SIGKILL at random points, many times.
-//! After a final graceful run its read models must equal a clean rebuild byte for byte: no
-//! event skipped, none applied twice.
+//! After a final graceful run its read models (case files, statistics, the transparency log's
+//! tree) must equal a clean rebuild byte for byte: no event skipped, none applied twice.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../crates/projection/tests/support/mod.rs"]
@@ -80,10 +80,14 @@ async fn a_projector_killed_at_random_points_resumes_equal_to_a_clean_rebuild() 
             }
         })
         .await;
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "round {round}: the projector died on its own"
-        );
+        if let Some(exit) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut err) = child.stderr.take() {
+                use tokio::io::AsyncReadExt;
+                let _ = err.read_to_string(&mut stderr).await;
+            }
+            panic!("round {round}: the projector died on its own ({exit}):\n{stderr}");
+        }
         child.start_kill().unwrap(); // SIGKILL
         child.wait().await.unwrap();
         checkpoints.push(last.unwrap_or(0));
@@ -139,5 +143,9 @@ async fn a_projector_killed_at_random_points_resumes_equal_to_a_clean_rebuild() 
     assert!(
         survived.statistics.trees().dump().unwrap() == clean.statistics.trees().dump().unwrap(),
         "statistics differ from a clean rebuild"
+    );
+    assert!(
+        survived.log_tree.trees().dump().unwrap() == clean.log_tree.trees().dump().unwrap(),
+        "the transparency log's tree differs from a clean rebuild"
     );
 }

@@ -8,7 +8,9 @@
 //! stored hashes of the level below it. So the root of any size and any proof stay a few
 //! dozen lookups, while the tree writes about one row per batch and a row per 16 events.
 //! Deterministic from the stream, so a rebuild, and every ombud process, computes the same
-//! tree.
+//! tree. A batch's rows are written group rows first and the size last; a crash between them
+//! leaves a group row ahead of the size, and the replay finds the same leaves there (checked
+//! hash by hash) and writes them again.
 
 use std::cell::Cell;
 
@@ -155,7 +157,19 @@ impl Projector for LogTreeProjector {
         let leaf = merkle::leaf_hash(entry(message).as_bytes());
         let (group, within) = (index / GROUP, index % GROUP);
         let mut leaves: String = rows.take(TREE, &group_key(group))?.unwrap_or_default();
-        if leaves.len() as u64 != 64 * within {
+        let before = usize::try_from(64 * within).unwrap_or(usize::MAX);
+        if leaves.len() > before {
+            // A crash between a batch's rows: the group row was written, the size after it
+            // was not. The stream is the same, so the leaf must be too; replay from it.
+            if hash_in(&leaves, within) != Some(leaf) {
+                return Err(ApplyError::BadRow {
+                    key: format!("{TREE}/g/{group}"),
+                    why: format!("holds another hash for leaf {index} than its message's"),
+                });
+            }
+            leaves.truncate(before);
+        }
+        if leaves.len() != before {
             return Err(ApplyError::BadRow {
                 key: format!("{TREE}/g/{group}"),
                 why: format!("holds {} bytes of hex before leaf {index}", leaves.len()),
@@ -284,5 +298,78 @@ impl Nodes for StoredTree<'_> {
                 .map(|i| self.stored(base, i))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ombud_envelope::Sha256Hash;
+
+    fn trees(db: &sled::Db, name: &str) -> Trees {
+        Trees::open(db, name, 1, LogTreeProjector::TREES).unwrap()
+    }
+
+    /// Applies messages `seqs` (foreign leaves over their own sequence) in one batch.
+    fn apply(trees: &Trees, seqs: std::ops::RangeInclusive<u64>) -> Result<(), ApplyError> {
+        let mut rows = Rows::new(trees);
+        for seq in seqs {
+            let body_hash = Sha256Hash::of(&seq.to_be_bytes());
+            let message = LogMessage {
+                stream_seq: seq,
+                body_hash: &body_hash,
+                genuine: None,
+            };
+            LogTreeProjector.every_message(&mut rows, &message)?;
+        }
+        rows.write(LogTreeProjector::TREES)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_batch_cut_off_after_its_group_rows_replays_to_the_same_tree() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let clean = trees(&db, "clean");
+        apply(&clean, 1..=40).unwrap();
+
+        // A crash mid-write: the next batch's group rows reached sled, its size row did not.
+        let crashed = trees(&db, "crashed");
+        apply(&crashed, 1..=20).unwrap();
+        for group in [1u64, 2] {
+            let row = clean.tree(TREE).get(group_key(group)).unwrap().unwrap();
+            crashed.tree(TREE).insert(group_key(group), row).unwrap();
+        }
+        apply(&crashed, 21..=40).unwrap();
+        assert!(crashed.dump().unwrap() == clean.dump().unwrap());
+        let stored = StoredTree::new(&crashed);
+        assert_eq!(stored.size().unwrap(), 40);
+        assert_eq!(
+            stored.root(40).unwrap(),
+            StoredTree::new(&clean).root(40).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_group_row_holding_another_leaf_is_refused() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = trees(&db, "tree");
+        apply(&tree, 1..=20).unwrap();
+        // Leaves 16..19 as stored, then a leaf 20 that is not message 21's.
+        let mut row: String = crate::store::get(tree.tree(TREE), &group_key(1))
+            .unwrap()
+            .unwrap();
+        row.push_str(&"11".repeat(32));
+        crate::store::put(tree.tree(TREE), &group_key(1), &row).unwrap();
+        let error = apply(&tree, 21..=21).unwrap_err();
+        assert!(
+            error.to_string().contains("another hash for leaf 20"),
+            "{error}"
+        );
+        assert_eq!(
+            StoredTree::new(&tree).size().unwrap(),
+            20,
+            "nothing written"
+        );
     }
 }
