@@ -46,6 +46,11 @@ pub async fn start_logged(data: &std::path::Path, extra: &[&str], env: &[(&str, 
     spawn(data, extra, env, true).await
 }
 
+/// Where a server started without `logged` writes its log (stderr).
+fn stderr_file(data: &std::path::Path) -> std::path::PathBuf {
+    data.with_extension("stderr.log")
+}
+
 async fn spawn(
     data: &std::path::Path,
     extra: &[&str],
@@ -65,7 +70,8 @@ async fn spawn(
         .stderr(if logged {
             Stdio::piped()
         } else {
-            Stdio::null()
+            // Kept beside the data directory, for the message of a start that failed.
+            std::fs::File::create(stderr_file(data)).map_or_else(|_| Stdio::null(), Stdio::from)
         })
         .kill_on_drop(true)
         .spawn()
@@ -89,7 +95,11 @@ async fn spawn(
     })
     .await
     .expect("the server starts");
-    assert!(!addr.is_empty(), "the server printed its address");
+    if addr.is_empty() {
+        let exit = child.try_wait().ok().flatten();
+        let log = std::fs::read_to_string(stderr_file(data)).unwrap_or_default();
+        panic!("the server did not print its address (exit: {exit:?}); its log:\n{log}");
+    }
     // Local tokens are shown when they are made; a restart on the same data keeps them (and
     // says so instead of showing them): the tokens of the first start stay the ones to use.
     let shown_tokens = !tokens.is_empty();

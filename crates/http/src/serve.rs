@@ -2,15 +2,20 @@
 //! floor runs on the same stack). HTTP/1.1 with keep-alive, `TCP_NODELAY` on every
 //! connection, a bound on how long a client may take to send its request headers (a
 //! connection that trickles them, slow-loris style, is closed), and a graceful shutdown that
-//! stops accepting, lets requests in flight finish and closes idle keep-alive connections.
+//! stops accepting, lets requests in flight finish, gives a connection accepted just before
+//! it a moment to send its first request, and closes idle keep-alive connections.
 
 use std::future::Future;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Router;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 /// Limits on what a connection may hold.
 #[derive(Debug, Clone, Copy)]
@@ -37,12 +42,12 @@ pub async fn serve(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut builder = hyper::server::conn::http1::Builder::new();
+    let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
+    let (closing, closing_seen) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     // Every connection's task: aborted when this future is dropped (a shutdown that gave up
     // waiting), so no connection outlives the server and what it holds.
@@ -65,29 +70,82 @@ pub async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
-        // The client's address, for what is limited per client (the web sign-in's lock-out).
-        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+        connections.spawn(connection(
+            &builder,
+            stream,
+            peer,
             router.clone(),
-            move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                request
-            },
+            closing_seen.clone(),
+            FIRST_REQUEST_WAIT,
         ));
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        connections.spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "a connection ended with an error");
-            }
-        });
         // Forget the connections that ended.
         while connections.try_join_next().is_some() {}
     }
     drop(listener);
-    graceful.shutdown().await;
+    closing.send_replace(true);
+    while connections.join_next().await.is_some() {}
     Ok(())
+}
+
+/// How long a connection accepted before the shutdown may take to send its first request.
+/// hyper's graceful shutdown closes a connection it has read nothing from, so a client that
+/// connected just before a hand-off (the 503 answerer of `serve --demo` giving way to the
+/// real server) would see its connection closed without an answer.
+pub const FIRST_REQUEST_WAIT: Duration = Duration::from_millis(500);
+
+/// Serves one connection until it ends; once `closing` turns true, lets the request in
+/// progress (or a first request still on its way, up to `first_request_wait`) be answered
+/// and closes the connection after it.
+pub fn connection(
+    builder: &http1::Builder,
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    mut closing: watch::Receiver<bool>,
+    first_request_wait: Duration,
+) -> impl Future<Output = ()> + Send + 'static {
+    let (asked, mut asked_seen) = watch::channel(false);
+    let asked = std::sync::Arc::new(asked);
+    let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+        router,
+        move |mut request: hyper::Request<hyper::body::Incoming>| {
+            asked.send_replace(true);
+            // The client's address, for what is limited per client (the web sign-in's
+            // lock-out).
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            request
+        },
+    ));
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    async move {
+        let mut connection = std::pin::pin!(connection);
+        let ended = tokio::select! {
+            ended = connection.as_mut() => Some(ended),
+            _ = closing.wait_for(|c| *c) => None,
+        };
+        let ended = match ended {
+            Some(ended) => ended,
+            None => {
+                let first = tokio::time::timeout(first_request_wait, asked_seen.wait_for(|a| *a));
+                let ended = tokio::select! {
+                    ended = connection.as_mut() => Some(ended),
+                    _ = first => None,
+                };
+                match ended {
+                    Some(ended) => ended,
+                    None => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                }
+            }
+        };
+        if let Err(e) = ended {
+            tracing::debug!(error = %e, "a connection ended with an error");
+        }
+    }
 }
 
 fn is_connection_error(e: &std::io::Error) -> bool {
@@ -97,4 +155,62 @@ fn is_connection_error(e: &std::io::Error) -> bool {
             | std::io::ErrorKind::ConnectionAborted
             | std::io::ErrorKind::ConnectionReset
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A connection accepted and then told to close before its client wrote anything.
+    async fn closing_before_the_request(
+        first_request_wait: Duration,
+    ) -> (TcpStream, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, peer) = listener.accept().await.unwrap();
+        let router = Router::new().route("/", axum::routing::get(|| async { "answered" }));
+        let (closing, closing_seen) = watch::channel(false);
+        let task = tokio::spawn(connection(
+            &http1::Builder::new(),
+            stream,
+            peer,
+            router,
+            closing_seen,
+            first_request_wait,
+        ));
+        closing.send_replace(true);
+        (client, task)
+    }
+
+    #[tokio::test]
+    async fn a_request_sent_just_after_the_shutdown_on_an_accepted_connection_is_answered() {
+        // Long enough that the test never races it: with no wait at all (hyper's own graceful
+        // shutdown) the connection is closed unanswered within the 50 ms below.
+        let (mut client, task) = closing_before_the_request(Duration::from_secs(30)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        client
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert!(answer.ends_with("answered"), "{answer:?}");
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_that_never_asks_is_closed_after_the_wait() {
+        let (mut client, task) = closing_before_the_request(FIRST_REQUEST_WAIT).await;
+        let started = tokio::time::Instant::now();
+        task.await.unwrap();
+        assert!(started.elapsed() >= FIRST_REQUEST_WAIT);
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "closed without an answer");
+    }
 }
