@@ -419,11 +419,25 @@ async fn the_shipped_cluster_config_serves_with_three_replicas() {
 
     let dir = TempDir::new("cluster-serve").unwrap();
     let config = format!("{root}/config/jetstream.toml");
-    let mut server = start(
-        &dir.path().join("data"),
-        &["--config", &config, "--nats", &url],
-    )
-    .await;
+    // docker-compose.yml restarts ombud until the cluster has elected its leaders (a fresh
+    // R3 stream can be refused for a moment after the probe's): so does this test.
+    let mut attempt = 0;
+    let mut server = loop {
+        attempt += 1;
+        match support::try_start(
+            &dir.path().join(format!("data{attempt}")),
+            &["--config", &config, "--nats", &url],
+        )
+        .await
+        {
+            Ok(server) => break server,
+            Err(why) => {
+                assert!(std::time::Instant::now() < deadline, "{why}");
+                eprintln!("ombud did not start on the fresh cluster, restarting it: {why}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
     // Until every node knows the new stream, an append can be refused as 503
     // `log_unavailable` (nothing recorded): retried with the same key, as a client would.
     loop {

@@ -57,6 +57,23 @@ async fn spawn(
     env: &[(&str, &str)],
     logged: bool,
 ) -> Server {
+    try_spawn(data, extra, env, logged)
+        .await
+        .unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// [`start`], or why the server did not start (its exit and its log).
+#[allow(dead_code)]
+pub async fn try_start(data: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
+    try_spawn(data, extra, &[], false).await
+}
+
+async fn try_spawn(
+    data: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    logged: bool,
+) -> Result<Server, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ombud"))
         .env("OMBUD__SECURITY__WRITE_KEYS", WRITE_KEYS)
         .env("OMBUD__SECURITY__BLIND_INDEX_KEY", BLIND_INDEX_KEY)
@@ -98,7 +115,9 @@ async fn spawn(
     if addr.is_empty() {
         let exit = child.try_wait().ok().flatten();
         let log = std::fs::read_to_string(stderr_file(data)).unwrap_or_default();
-        panic!("the server did not print its address (exit: {exit:?}); its log:\n{log}");
+        return Err(format!(
+            "the server did not print its address (exit: {exit:?}); its log:\n{log}"
+        ));
     }
     // Local tokens are shown when they are made; a restart on the same data keeps them (and
     // says so instead of showing them): the tokens of the first start stay the ones to use.
@@ -115,12 +134,12 @@ async fn spawn(
         kept.insert(dir, tokens.clone());
     }
     drop(guard);
-    Server {
+    Ok(Server {
         child,
         addr,
         tokens,
         shown_tokens,
-    }
+    })
 }
 
 /// One request to `addr` with a bearer token and a JSON body (the test kit's HTTP client):
