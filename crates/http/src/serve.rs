@@ -121,26 +121,19 @@ pub fn connection(
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     async move {
         let mut connection = std::pin::pin!(connection);
-        let ended = tokio::select! {
-            ended = connection.as_mut() => Some(ended),
-            _ = closing.wait_for(|c| *c) => None,
-        };
-        let ended = match ended {
-            Some(ended) => ended,
-            None => {
-                let first = tokio::time::timeout(first_request_wait, asked_seen.wait_for(|a| *a));
-                let ended = tokio::select! {
-                    ended = connection.as_mut() => Some(ended),
-                    _ = first => None,
-                };
-                match ended {
-                    Some(ended) => ended,
-                    None => {
-                        connection.as_mut().graceful_shutdown();
-                        connection.await
-                    }
-                }
+        let ended = 'ended: {
+            tokio::select! {
+                ended = connection.as_mut() => break 'ended ended,
+                _ = closing.wait_for(|c| *c) => {}
             }
+            // Closing: a connection that has not asked yet gets a moment to.
+            let first = tokio::time::timeout(first_request_wait, asked_seen.wait_for(|a| *a));
+            tokio::select! {
+                ended = connection.as_mut() => break 'ended ended,
+                _ = first => {}
+            }
+            connection.as_mut().graceful_shutdown();
+            connection.await
         };
         if let Err(e) = ended {
             tracing::debug!(error = %e, "a connection ended with an error");
