@@ -794,6 +794,79 @@ async fn on_both_backends_a_command_is_in_the_next_read_at_once() {
     a_command_is_in_the_next_read_at_once(build(&dir, None).await).await;
 }
 
+/// `ombud_read_own_writes_waits_total` from `/metrics`.
+async fn own_writes_waits(c: &Client) -> u64 {
+    let req = Request::builder()
+        .uri("/metrics")
+        .body(Body::empty())
+        .unwrap();
+    let response = c.router.clone().oneshot(req).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("ombud_read_own_writes_waits_total "))
+        .unwrap_or_else(|| panic!("the metric is shown: {text}"))
+        .parse()
+        .unwrap()
+}
+
+/// With a projector failed, its checkpoint stays behind every later command: a query must
+/// not wait for it (250 ms each), while the projectors still running keep answering.
+async fn with_a_projector_failed_queries_do_not_wait_for_it(c: Client) {
+    // A stored leaf that is not the next message's: the transparency log's tree stops on it.
+    let head = c.head().await;
+    let mut key = vec![b'g'];
+    key.extend_from_slice(&(head / 16).to_be_bytes());
+    let wrong = "11".repeat(32 * (head % 16 + 1) as usize);
+    let models = c.app.views();
+    ombud_projection::store::put(models.log_tree.trees().tree("tlog"), &key, &wrong).unwrap();
+    let (status, _, created) = c.post("/v1/cases", "t-intake", report_body()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while models.log_tree.is_running() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the tree's projector stops on the wrong leaf");
+
+    let waits = own_writes_waits(&c).await;
+    for n in 0..10 {
+        let (status, _, created) = c.post("/v1/cases", "t-intake", report_body()).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let case = created["case_id"].as_str().unwrap();
+        // The case files still follow the log (`min_seq` would wait for every projector).
+        let seq = created["seq"].as_u64().unwrap();
+        models
+            .cases
+            .wait_for(seq, Duration::from_secs(10))
+            .await
+            .unwrap();
+        let (status, _, list) = c
+            .call("GET", "/v1/cases?limit=50", Some("t-boss"), &[], None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert!(list.to_string().contains(case), "report {n}: {list}");
+    }
+    assert_eq!(
+        own_writes_waits(&c).await,
+        waits,
+        "no query waited for the failed projector"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_both_backends_queries_do_not_wait_for_a_failed_projector() {
+    let server = NatsServer::start().unwrap();
+    let dir = TempDir::new("api").unwrap();
+    with_a_projector_failed_queries_do_not_wait_for_it(build(&dir, Some(&server.url())).await)
+        .await;
+    let dir = TempDir::new("api").unwrap();
+    with_a_projector_failed_queries_do_not_wait_for_it(build(&dir, None).await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_jetstream_the_api_serves_a_case_and_refuses_bad_requests() {
     let server = NatsServer::start().unwrap();

@@ -820,6 +820,7 @@ async fn metrics_text(State(api): Shared) -> Response {
     let head = api.service.log_head_within(READY_BOUND).await;
     let mut text = api.metrics.render(&api.service.models().status(head));
     metrics::render_feed(&mut text, api.feed.clients(), api.feed.dropped());
+    metrics::render_reads(&mut text, api.service.own_writes_waits());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

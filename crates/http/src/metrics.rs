@@ -120,3 +120,13 @@ pub fn render_feed(out: &mut String, clients: usize, dropped: u64) {
     out.push_str("# TYPE ombud_feed_dropped_total counter\n");
     let _ = writeln!(out, "ombud_feed_dropped_total {dropped}");
 }
+
+/// Appends the queries' count of waits for this process's own writes.
+pub fn render_reads(out: &mut String, own_writes_waits: u64) {
+    out.push_str(
+        "# HELP ombud_read_own_writes_waits_total Queries that waited (up to 250 ms) for the \
+         read models to show a command this process acknowledged.\n",
+    );
+    out.push_str("# TYPE ombud_read_own_writes_waits_total counter\n");
+    let _ = writeln!(out, "ombud_read_own_writes_waits_total {own_writes_waits}");
+}

@@ -52,6 +52,8 @@ pub struct Service<B: Backend, S: KeyStore> {
     /// The stream sequence of the last command this process acknowledged: queries wait
     /// briefly for the read models to show it (`queries::OWN_WRITES_WAIT`).
     own_writes: Arc<std::sync::atomic::AtomicU64>,
+    /// How many queries waited for this process's own writes (`/metrics`).
+    own_writes_waits: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<B: Backend, S: KeyStore> std::fmt::Debug for Service<B, S> {
@@ -72,6 +74,7 @@ impl<B: Backend, S: KeyStore> Clone for Service<B, S> {
             privacy: self.privacy.clone(),
             retry_budget: self.retry_budget,
             own_writes: self.own_writes.clone(),
+            own_writes_waits: self.own_writes_waits.clone(),
         }
     }
 }
@@ -95,6 +98,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
             privacy,
             retry_budget: std::time::Duration::from_secs(2),
             own_writes: Arc::default(),
+            own_writes_waits: Arc::default(),
         }
     }
 
@@ -116,6 +120,13 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
     /// The rules in force (deadlines, calendar, taxonomy, the register of offices).
     pub fn rules(&self) -> &Rules {
         &self.rules
+    }
+
+    /// How many queries so far waited for the read models to show a command this process
+    /// acknowledged (`queries::OWN_WRITES_WAIT`).
+    pub fn own_writes_waits(&self) -> u64 {
+        self.own_writes_waits
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The read models.

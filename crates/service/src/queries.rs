@@ -89,6 +89,8 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         let own = self.own_writes.load(std::sync::atomic::Ordering::Acquire);
         let (applied, running) = self.models().applied();
         if running && own > applied && own - applied <= OWN_WRITES_LAG {
+            self.own_writes_waits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let _ = self.models().wait_for(own, OWN_WRITES_WAIT).await;
         }
         Ok(())
