@@ -696,6 +696,10 @@ async fn life_of_a_case_and_bad_requests(c: Client) {
         "{text}"
     );
     assert!(
+        text.contains("# TYPE ombud_read_own_writes_waits_total counter"),
+        "{text}"
+    );
+    assert!(
         text.contains(r#"ombud_commands_total{command="request-clarification",outcome="ok"} 2"#),
         "{text}"
     );
@@ -794,26 +798,9 @@ async fn on_both_backends_a_command_is_in_the_next_read_at_once() {
     a_command_is_in_the_next_read_at_once(build(&dir, None).await).await;
 }
 
-/// `ombud_read_own_writes_waits_total` from `/metrics`.
-async fn own_writes_waits(c: &Client) -> u64 {
-    let req = Request::builder()
-        .uri("/metrics")
-        .body(Body::empty())
-        .unwrap();
-    let response = c.router.clone().oneshot(req).await.unwrap();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let text = String::from_utf8(body.to_vec()).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("ombud_read_own_writes_waits_total "))
-        .unwrap_or_else(|| panic!("the metric is shown: {text}"))
-        .parse()
-        .unwrap()
-}
-
-/// With a projector failed, its checkpoint stays behind every later command: a query must
-/// not wait for it (250 ms each), while the projectors still running keep answering.
+/// A query waits only for the projector it reads from: with the transparency log's tree
+/// failed, case reads with `min_seq` answer at once (they waited 5 s and failed), and a
+/// command then a list still shows it.
 async fn with_a_projector_failed_queries_do_not_wait_for_it(c: Client) {
     // A stored leaf that is not the next message's: the transparency log's tree stops on it.
     let head = c.head().await;
@@ -832,28 +819,34 @@ async fn with_a_projector_failed_queries_do_not_wait_for_it(c: Client) {
     .await
     .expect("the tree's projector stops on the wrong leaf");
 
-    let waits = own_writes_waits(&c).await;
-    for n in 0..10 {
+    for n in 0..5 {
         let (status, _, created) = c.post("/v1/cases", "t-intake", report_body()).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let case = created["case_id"].as_str().unwrap();
-        // The case files still follow the log (`min_seq` would wait for every projector).
         let seq = created["seq"].as_u64().unwrap();
-        models
-            .cases
-            .wait_for(seq, Duration::from_secs(10))
-            .await
-            .unwrap();
+        let (status, _, file) = tokio::time::timeout(
+            Duration::from_secs(4),
+            c.call(
+                "GET",
+                &format!("/v1/cases/{case}?min_seq={seq}"),
+                Some("t-boss"),
+                &[],
+                None,
+            ),
+        )
+        .await
+        .expect("a case read waits for the case files only, not for the failed tree");
+        assert_eq!(status, StatusCode::OK, "report {n}: {file}");
+        assert_eq!(file["case_id"], case, "{file}");
         let (status, _, list) = c
             .call("GET", "/v1/cases?limit=50", Some("t-boss"), &[], None)
             .await;
         assert_eq!(status, StatusCode::OK, "{list}");
         assert!(list.to_string().contains(case), "report {n}: {list}");
     }
-    assert_eq!(
-        own_writes_waits(&c).await,
-        waits,
-        "no query waited for the failed projector"
+    assert!(
+        !models.log_tree.is_running() && models.cases.is_running(),
+        "the tree stayed failed, the case files ran on"
     );
 }
 

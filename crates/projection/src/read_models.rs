@@ -154,19 +154,6 @@ impl ReadModels {
         ]
     }
 
-    /// The lowest checkpoint of the projectors, and whether every one of them is following
-    /// the log (none stopped or failed).
-    pub fn applied(&self) -> (u64, bool) {
-        let checkpoint = self
-            .cases
-            .checkpoint()
-            .min(self.statistics.checkpoint())
-            .min(self.log_tree.checkpoint());
-        let running =
-            self.cases.is_running() && self.statistics.is_running() && self.log_tree.is_running();
-        (checkpoint, running)
-    }
-
     /// Waits until every projector has reached `seq`, at most `timeout` in all.
     pub async fn wait_for(&self, seq: u64, timeout: Duration) -> Result<(), ProjectionError> {
         let deadline = tokio::time::Instant::now() + timeout;

@@ -15,6 +15,7 @@ use ombud_projection::models::erasure_desk::{self, ErasureEntry, ErasureStage};
 use ombud_projection::models::office_stats::{self, OfficeStatsView};
 use ombud_projection::models::work_queue::{self, QueueItem};
 use ombud_projection::models::{case_file, deadline_board};
+use ombud_projection::{ProjectionError, ReadModels};
 
 use crate::error::ServiceError;
 use crate::Service;
@@ -80,18 +81,54 @@ fn office_in_scope(
     }
 }
 
+/// The read model a query answers from: it waits for that projector only, so one that
+/// stopped or failed (the transparency log's tree, say) holds up no other query.
+#[derive(Debug, Clone, Copy)]
+enum Reads {
+    /// Case files, lists and work queues.
+    Cases,
+    /// Office statistics and agency dossiers.
+    Statistics,
+}
+
+impl Reads {
+    async fn wait_for(
+        self,
+        models: &ReadModels,
+        seq: u64,
+        timeout: Duration,
+    ) -> Result<(), ProjectionError> {
+        match self {
+            Reads::Cases => models.cases.wait_for(seq, timeout).await,
+            Reads::Statistics => models.statistics.wait_for(seq, timeout).await,
+        }
+    }
+
+    /// The projector's checkpoint, and whether it is following the log.
+    fn applied(self, models: &ReadModels) -> (u64, bool) {
+        match self {
+            Reads::Cases => (models.cases.checkpoint(), models.cases.is_running()),
+            Reads::Statistics => (
+                models.statistics.checkpoint(),
+                models.statistics.is_running(),
+            ),
+        }
+    }
+}
+
 impl<B: Backend, S: KeyStore> Service<B, S> {
-    async fn caught_up(&self, min_seq: Option<u64>) -> Result<(), ServiceError> {
+    async fn caught_up(&self, reads: Reads, min_seq: Option<u64>) -> Result<(), ServiceError> {
+        let models = self.models();
         if let Some(seq) = min_seq {
-            self.models().wait_for(seq, READ_YOUR_WRITES_WAIT).await?;
+            reads.wait_for(models, seq, READ_YOUR_WRITES_WAIT).await?;
         }
         // What this process acknowledged is shown, whoever asks: a command, then a list.
         let own = self.own_writes.load(std::sync::atomic::Ordering::Acquire);
-        let (applied, running) = self.models().applied();
+        let (applied, running) = reads.applied(models);
         if running && own > applied && own - applied <= OWN_WRITES_LAG {
             self.own_writes_waits
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let _ = self.models().wait_for(own, OWN_WRITES_WAIT).await;
+            let _ = reads.wait_for(models, own, OWN_WRITES_WAIT).await;
         }
         Ok(())
     }
@@ -106,7 +143,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         min_seq: Option<u64>,
         route: &str,
     ) -> Result<(serde_json::Value, u64), ServiceError> {
-        self.caught_up(min_seq).await?;
+        self.caught_up(Reads::Cases, min_seq).await?;
         let models = self.models().clone();
         let file = bounded_read(move || {
             case_file::get_file(&models.cases.trees(), case_id)
@@ -128,7 +165,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         actor: &ombud_domain::Actor,
         query: ListQuery,
     ) -> Result<Page, ServiceError> {
-        self.caught_up(query.min_seq).await?;
+        self.caught_up(Reads::Cases, query.min_seq).await?;
         let mut filter = query.filter;
         if let Some(office) = scope(actor) {
             if filter.office.as_ref().is_some_and(|o| *o != office) {
@@ -161,7 +198,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         today: NaiveDate,
         min_seq: Option<u64>,
     ) -> Result<Vec<QueueItem>, ServiceError> {
-        self.caught_up(min_seq).await?;
+        self.caught_up(Reads::Cases, min_seq).await?;
         let whose = match assignee {
             Some(other) if *other != actor.id => {
                 if !matches!(
@@ -232,7 +269,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         min_seq: Option<u64>,
     ) -> Result<Option<DossierView>, ServiceError> {
         let office = office_in_scope(actor, office, "agency dossiers")?;
-        self.caught_up(min_seq).await?;
+        self.caught_up(Reads::Statistics, min_seq).await?;
         let (models, code) = (self.models().clone(), code.clone());
         off_the_runtime(move || {
             Ok(agency_dossier::agency_dossier(
@@ -254,7 +291,7 @@ impl<B: Backend, S: KeyStore> Service<B, S> {
         min_seq: Option<u64>,
     ) -> Result<Option<OfficeStatsView>, ServiceError> {
         let office = office_in_scope(actor, office, "statistics")?;
-        self.caught_up(min_seq).await?;
+        self.caught_up(Reads::Statistics, min_seq).await?;
         let models = self.models().clone();
         off_the_runtime(move || {
             Ok(office_stats::office_stats(
@@ -303,7 +340,7 @@ impl<B: Backend, K: KeyStore> Service<B, K> {
         min_seq: Option<u64>,
     ) -> Result<Vec<ErasureEntry>, ServiceError> {
         erasure_desk_allowed(actor.role)?;
-        self.caught_up(min_seq).await?;
+        self.caught_up(Reads::Cases, min_seq).await?;
         let office = scope(actor);
         let models = self.models().clone();
         off_the_runtime(move || {
