@@ -4,7 +4,9 @@
 //! leader and flushes everything written so far, so concurrent writers share flushes (group
 //! commit) and sled never sees two flushes at once. When a flush ends, every waiter wakes at
 //! once: those it covered return, the others elect the next leader. A flush slower than the
-//! stall limit is reported, not waited on forever.
+//! stall limit is reported, not waited on forever. A flusher can be given writes to make at
+//! the start of each flush, and told when they are durable ([`FlushHook`]): the embedded
+//! log's queued events, and its head.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,6 +34,28 @@ pub struct Flusher {
     /// The first failed flush: sled keeps an I/O error (a full disk) and fails every later
     /// write, so the database is unusable until it is opened again.
     failed: Arc<std::sync::Mutex<Option<String>>>,
+    /// Writes each flush makes first, on its own thread (covered by that flush).
+    hook: Option<Hook>,
+}
+
+/// Writes a flush makes before it flushes (on the flush's thread, one flush at a time), and
+/// what it announces once they are durable.
+pub trait FlushHook: Send + Sync + 'static {
+    /// Makes the writes; returns a mark of what is written by now. An error fails the flush,
+    /// and the flusher for good.
+    fn write(&self) -> Result<u64, String>;
+    /// The flush after [`FlushHook::write`] returned `mark` is done (called before the
+    /// flush's waiters return).
+    fn flushed(&self, mark: u64);
+}
+
+#[derive(Clone)]
+struct Hook(Arc<dyn FlushHook>);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FlushHook")
+    }
 }
 
 impl Flusher {
@@ -43,6 +67,18 @@ impl Flusher {
             ended: Arc::new(watch::Sender::new(0)),
             turn: Arc::new(tokio::sync::Mutex::new(())),
             failed: Arc::new(std::sync::Mutex::new(None)),
+            hook: None,
+        }
+    }
+
+    /// The flusher of `db` whose every flush first runs `hook`'s writes and tells it when
+    /// they are durable. A write recorded with [`Flusher::wrote`] before a flush starts is
+    /// covered by it, so the hook may hold rows back until then: whatever it wrote is durable
+    /// (and announced) when the flush returns.
+    pub fn with_hook(db: sled::Db, hook: Arc<dyn FlushHook>) -> Self {
+        Flusher {
+            hook: Some(Hook(hook)),
+            ..Flusher::new(db)
         }
     }
 
@@ -62,6 +98,25 @@ impl Flusher {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Test hook: holds the turn as a running flush would, until the guard drops (then it
+    /// announces an end, as a flush does).
+    #[cfg(test)]
+    pub(crate) fn hold_turn(&self) -> impl Drop {
+        struct Held(
+            Option<tokio::sync::OwnedMutexGuard<()>>,
+            Arc<watch::Sender<u64>>,
+        );
+        impl Drop for Held {
+            fn drop(&mut self) {
+                drop(self.0.take());
+                self.1.send_modify(|_| {});
+            }
+        }
+        let turn = self.turn.clone().try_lock_owned().ok();
+        assert!(turn.is_some(), "a flush is running");
+        Held(turn, self.ended.clone())
     }
 
     /// Records that a write was made (call after the write, before [`Flusher::flush`]).
@@ -115,16 +170,26 @@ impl Flusher {
             }
             let target = self.written.load(Ordering::SeqCst);
             let (db, ended, failed) = (self.db.clone(), self.ended.clone(), self.failed.clone());
+            let hook = self.hook.clone();
             // The flush announces its own end, even if this caller is gone by then (an HTTP
             // client that hung up): the turn is released first, so a waiter it did not cover
             // can take it as soon as it wakes.
             let flush = tokio::task::spawn_blocking(move || {
-                let result = db.flush();
+                let result = hook
+                    .as_ref()
+                    .map_or(Ok(0), |hook| hook.0.write())
+                    .and_then(|mark| {
+                        db.flush().map_err(|e| format!("a flush failed: {e}"))?;
+                        if let Some(hook) = &hook {
+                            hook.0.flushed(mark);
+                        }
+                        Ok(())
+                    });
                 if let Err(e) = &result {
                     failed
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .get_or_insert_with(|| format!("a flush failed: {e}"));
+                        .get_or_insert_with(|| e.clone());
                 }
                 drop(turn);
                 ended.send_modify(|durable| {
@@ -135,7 +200,7 @@ impl Flusher {
                 result
             });
             return match flush.await {
-                Ok(Ok(_)) => Ok(()),
+                Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err(LogError::Unavailable {
                     reason: format!("flushing the embedded log: {e}"),
                 }),
