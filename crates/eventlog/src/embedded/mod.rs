@@ -222,6 +222,9 @@ async fn off_the_runtime<T: Send + 'static>(
 /// Events a subscription reads per range scan.
 const READ_RUN: u64 = 512;
 
+/// Runs shorter than this a subscription reads in place, not on a blocking thread.
+const INLINE_RUN: u64 = 64;
+
 /// Takes the data directory for this process: one ombud at a time (sled's own lock would say
 /// so only in the text of an error), held as long as the returned file is.
 fn lock_directory(path: &Path) -> Result<std::fs::File, LogError> {
@@ -335,9 +338,14 @@ impl Backend for EmbeddedBackend {
                     // Read a run of rows with one range scan (not a lookup per event), then
                     // hand them over; a gap in the sequence is reported, not skipped.
                     let (from, to, tree) = (next, head.min(next + READ_RUN - 1), events.clone());
-                    let Ok(chunk) =
+                    // A short run right behind the head is in sled's cache: read in place
+                    // (a blocking thread's wake-up per flush cost more than the read).
+                    let chunk = if to - from < INLINE_RUN {
+                        Ok(read_run(&tree, from, to))
+                    } else {
                         tokio::task::spawn_blocking(move || read_run(&tree, from, to)).await
-                    else {
+                    };
+                    let Ok(chunk) = chunk else {
                         let _ = tx
                             .send(Err(LogError::Storage("a log read task failed".into())))
                             .await;
