@@ -122,13 +122,15 @@ on_both_backends!(
 
 // ---- rows that do not grow -------------------------------------------------------------------
 
-/// A case's 10th note and its 200th write the same bytes (the timeline's lines are rows of
-/// their own; the case row was rewritten whole, growing with every line), and the case file
-/// still shows every line in order.
+/// A case's 200th note writes no more than its first notes (the timeline's lines are in
+/// segment rows of their own; the case row was once rewritten whole, growing with every
+/// line), and the case file still shows every line in order.
 async fn the_bytes_written_per_event_do_not_grow_with_the_case<B: Backend>(
     log: Arc<EventLog<B>>,
     dir: &TempDir,
 ) {
+    use ombud_projection::models::case_file::{timeline_key, SEGMENT_LINES, TIMELINE_TREE};
+    use ombud_projection::store::case_key;
     let models = open_models(dir, "views");
     let (stop, shutdown) = watch::channel(false);
     let tasks = models.spawn(log.clone(), shutdown);
@@ -144,10 +146,25 @@ async fn the_bytes_written_per_event_do_not_grow_with_the_case<B: Backend>(
         models.wait_for(receipt.stream_seq, WAIT).await.unwrap();
         per_note.push(models.cases.status(None).bytes_written - written);
     }
-    let (tenth, last) = (per_note[9], per_note[199]);
+    // A note rewrites its timeline segment (up to eight lines): what a note writes cycles
+    // with its place in the segment, but never exceeds what the first segments' notes wrote.
+    let early = per_note[..24].iter().max().copied().unwrap_or(0);
+    let late = per_note[100..].iter().max().copied().unwrap_or(0);
     assert!(
-        last <= tenth + 64,
-        "the 200th note wrote {last} bytes, the 10th {tenth}: rows grow with the case"
+        late <= early + 64,
+        "notes 101 to 200 wrote up to {late} bytes, the first 24 up to {early}: rows grow with \
+         the case"
+    );
+    let segments = models
+        .cases
+        .trees()
+        .tree(TIMELINE_TREE)
+        .scan_prefix(case_key(case))
+        .count();
+    assert_eq!(
+        segments,
+        201usize.div_ceil(SEGMENT_LINES as usize),
+        "the lines share rows"
     );
     let file = case_file::get_file(&models.cases.trees(), case)
         .unwrap()
@@ -165,15 +182,13 @@ async fn the_bytes_written_per_event_do_not_grow_with_the_case<B: Backend>(
 
     // A case row from before the lines had rows of their own (the timeline inline, some lines
     // only there) reads the same, and its next event moves its lines out.
-    use ombud_projection::models::case_file::{timeline_key, TIMELINE_TREE};
-    use ombud_projection::store::case_key;
     let trees = models.cases.trees();
     let row = serde_json::to_vec(&file).unwrap();
     trees.tree("files").insert(case_key(case), row).unwrap();
-    for line in &file.timeline[..100] {
+    for line in &file.timeline[..96] {
         trees
             .tree(TIMELINE_TREE)
-            .remove(timeline_key(case, line.stream_seq))
+            .remove(timeline_key(case, line.case_seq))
             .unwrap();
     }
     let merged = case_file::get_file(&trees, case).unwrap().unwrap();

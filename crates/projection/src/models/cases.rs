@@ -4,7 +4,7 @@
 //! file row last (its `last_seq` guards the rest).
 
 use crate::error::ApplyError;
-use crate::models::case_file::{timeline_key, CaseFile, TIMELINE_TREE};
+use crate::models::case_file::{timeline_key, CaseFile, TimelineEntry, TIMELINE_TREE};
 use crate::models::case_index::{self, CaseSummary};
 use crate::models::{deadline_board, erasure_desk, work_queue};
 use crate::projector::{Projected, Projector};
@@ -28,10 +28,10 @@ impl Projector for CasesProjector {
         "files",
     ];
     const PER_CASE_ROWS: bool = true;
-    /// 5: the erasure desk; 4: board rows with the unit and the engine's open proposal; 3: case summaries with
+    /// 6: timeline lines in segments of eight; 5: the erasure desk; 4: board rows with the unit and the engine's open proposal; 3: case summaries with
     /// the heads' agenda and pending receipts; 2: the v2 procedure (letters, the LHP, optional
     /// respondents); 1: v1.
-    const VERSION: u32 = 5;
+    const VERSION: u32 = 6;
 
     fn apply(&self, rows: &mut Rows<'_>, event: &Projected) -> Result<(), ApplyError> {
         let case_id = event.recorded.event.case_id;
@@ -56,9 +56,17 @@ impl Projector for CasesProjector {
         let old_erasures = old.as_ref().map(erasure_desk::entries).unwrap_or_default();
         let mut new = CaseFile::fold(old, event)?;
         // The new line (and, for a row from before lines had rows of their own, every line)
-        // goes to its own row: the case row written per event stays the same size.
+        // goes to its segment: the case row written per event stays the same size. A line
+        // already there (an event applied again after a crash) is not added twice.
         for line in std::mem::take(&mut new.timeline) {
-            rows.put(TIMELINE_TREE, &timeline_key(case_id, line.stream_seq), line);
+            let key = timeline_key(case_id, line.case_seq);
+            let mut segment: Vec<TimelineEntry> =
+                rows.take(TIMELINE_TREE, &key)?.unwrap_or_default();
+            if !segment.iter().any(|l| l.stream_seq == line.stream_seq) {
+                segment.push(line);
+                segment.sort_by_key(|l| l.stream_seq);
+            }
+            rows.put(TIMELINE_TREE, &key, segment);
         }
         let new_summary = CaseSummary::of(&new);
         work_queue::update(rows, old_summary.as_ref(), &new_summary);
