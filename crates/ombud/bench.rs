@@ -452,6 +452,9 @@ async fn measure(
 
     let nats = running.stop().await?;
     floor_server.await??;
+    // The floor's NATS context shares the server's client: dropped before the nats-server
+    // stops, so its going is not reported as a lost connection.
+    drop(floor);
     drop(nats); // the HTTP floor appended to it too
     Ok(())
 }
