@@ -343,8 +343,16 @@ fn wait_healthy(monitor_port: u16, log: &std::path::Path) -> Result<(), NatsErro
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let tail = std::fs::read_to_string(log).unwrap_or_default();
-    let tail: String = tail.lines().rev().take(20).collect::<Vec<_>>().join(" | ");
+    // The server's own account of why, not the health check's repeated complaint (which
+    // filled the whole tail of the one cluster failure seen).
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let tail: String = text
+        .lines()
+        .filter(|line| !line.contains("Healthcheck failed"))
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .join(" | ");
     Err(NatsError::NotReady(limit, tail))
 }
 

@@ -175,16 +175,17 @@ impl Flusher {
             // client that hung up): the turn is released first, so a waiter it did not cover
             // can take it as soon as it wakes.
             let flush = tokio::task::spawn_blocking(move || {
-                let result = hook
-                    .as_ref()
-                    .map_or(Ok(0), |hook| hook.0.write())
-                    .and_then(|mark| {
-                        db.flush().map_err(|e| format!("a flush failed: {e}"))?;
-                        if let Some(hook) = &hook {
-                            hook.0.flushed(mark);
-                        }
-                        Ok(())
-                    });
+                // A panic (in sled, say) is a failed flush: recorded and announced like one,
+                // so no waiter sleeps out the stall limit and nothing after it is acknowledged.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mark = hook.as_ref().map_or(Ok(0), |hook| hook.0.write())?;
+                    db.flush().map_err(|e| format!("a flush failed: {e}"))?;
+                    if let Some(hook) = &hook {
+                        hook.0.flushed(mark);
+                    }
+                    Ok(())
+                }))
+                .unwrap_or_else(|_| Err("a flush panicked".to_owned()));
                 if let Err(e) = &result {
                     failed
                         .lock()
@@ -258,5 +259,31 @@ mod tests {
             exercised > 0,
             "no round left a waiter behind a dropped leader"
         );
+    }
+
+    /// A hook that panics (as sled might) fails the flush like an I/O error: the caller gets
+    /// an error at once, not a hang until the stall limit, and the failure is kept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_hook_fails_the_flush_instead_of_hanging_it() {
+        struct Panics;
+        impl FlushHook for Panics {
+            fn write(&self) -> Result<u64, String> {
+                panic!("a write that panics");
+            }
+            fn flushed(&self, _: u64) {}
+        }
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let flusher = Flusher::with_hook(db, Arc::new(Panics));
+        for _ in 0..2 {
+            flusher.wrote();
+            let result = tokio::time::timeout(Duration::from_secs(5), flusher.flush())
+                .await
+                .expect("the flush ends");
+            assert!(
+                matches!(result, Err(LogError::Unavailable { .. })),
+                "{result:?}"
+            );
+        }
+        assert!(flusher.failure().unwrap().contains("panicked"));
     }
 }

@@ -94,19 +94,20 @@ fn case_key(case_id: CaseId, seq: u64) -> [u8; 24] {
 /// once every sequence before it is written and flushed.
 fn check_and_index(events: &sled::Tree, cases: &sled::Tree, checked: u64) -> Result<u64, LogError> {
     let fail = |e: sled::Error| storage("checking the log at start-up", e);
-    let after = rows::events_after(events, checked)?;
     let mut expected = checked + 1;
-    let kept = after.iter().take_while(|(seq, ..)| {
-        let next = *seq == expected;
-        expected += u64::from(next);
-        next
-    });
-    for (seq, _, subject) in kept {
-        if let Some((case_id, _)) = parse_subject(subject) {
-            cases.insert(case_key(case_id, *seq), &[]).map_err(fail)?;
+    let mut past_gap = Vec::new();
+    rows::each_event_after(events, checked, |seq, row_key, subject| {
+        let case = parse_subject(subject).map(|(case_id, _)| case_id);
+        if past_gap.is_empty() && seq == expected {
+            expected += 1;
+            if let Some(case_id) = case {
+                cases.insert(case_key(case_id, seq), &[]).map_err(fail)?;
+            }
+        } else {
+            past_gap.push((seq, row_key.clone(), case));
         }
-    }
-    let past_gap = &after[usize::try_from(expected - checked - 1).unwrap_or(after.len())..];
+        Ok(())
+    })?;
     if let Some((first, ..)) = past_gap.first() {
         tracing::warn!(
             gap = expected,
@@ -115,9 +116,9 @@ fn check_and_index(events: &sled::Tree, cases: &sled::Tree, checked: u64) -> Res
             "the embedded log had a gap after a crash; removing the unacknowledged rows past it"
         );
     }
-    for (seq, row_key, subject) in past_gap {
-        if let Some((case_id, _)) = parse_subject(subject) {
-            cases.remove(case_key(case_id, *seq)).map_err(fail)?;
+    for (seq, row_key, case) in past_gap {
+        if let Some(case_id) = case {
+            cases.remove(case_key(case_id, seq)).map_err(fail)?;
         }
         events.remove(row_key).map_err(fail)?;
     }
@@ -184,7 +185,9 @@ impl EmbeddedBackend {
 }
 
 /// Flushes, on a task of its own, if an append is dropped (its caller gone) before its flush
-/// is done: its event is queued and must not wait for the next append to be written.
+/// is done: its event is queued and must not wait for the next append to be written. (Outside
+/// a runtime, or while one shuts down, nothing is spawned: the event, never acknowledged,
+/// then waits for the next flush of the database, or is gone with the process.)
 struct FlushIfDropped(Option<Arc<Flusher>>);
 
 impl Drop for FlushIfDropped {
@@ -265,6 +268,14 @@ impl Backend for EmbeddedBackend {
 
     async fn publish(&self, message: Outgoing) -> Result<Published, PublishFailure> {
         self.writer.refuse_if_broken()?;
+        // The index is keyed by the message's case and its readers check the case in the
+        // subject: the two must agree, or the case's history would lose the event.
+        if parse_subject(&message.subject).map(|(case_id, _)| case_id) != Some(message.case_id) {
+            return Err(PublishFailure::Failed(LogError::Storage(format!(
+                "refused to append {}: its subject does not name case {}",
+                message.subject, message.case_id
+            ))));
+        }
         // An empty mark is no mark (the event then reads as unmarked).
         let mac = Some(message.mac.as_str()).filter(|m| !m.is_empty());
         let event = encode_event(&message.subject, &message.hash, mac, &message.body);
@@ -518,30 +529,109 @@ mod tests {
         assert_eq!(sub.next().await.unwrap().unwrap(), events[0]);
     }
 
+    /// A data directory as an older ombud leaves it after a crash: case `old` with events 1
+    /// and 2 in single rows (one per event, under the bare sequence), and case index entries
+    /// for 3 (`old`) and 4 (`lost`) whose rows never became durable.
+    fn older_directory_after_a_crash(dir: &Path) -> (CaseId, CaseId) {
+        let (old, lost) = (new_case(), new_case());
+        let db = sled::open(dir).unwrap();
+        let (events, index) = (
+            db.open_tree("events").unwrap(),
+            db.open_tree("case_index").unwrap(),
+        );
+        for seq in 1..=2u64 {
+            let out = outgoing(old, seq - 1, seq);
+            let row = encode_event(&out.subject, &out.hash, Some(out.mac.as_str()), &out.body);
+            events.insert(rows::seq_key(seq), row).unwrap();
+            index.insert(case_key(old, seq), &[]).unwrap();
+        }
+        index.insert(case_key(old, 3), &[]).unwrap();
+        index.insert(case_key(lost, 4), &[]).unwrap();
+        db.flush().unwrap();
+        (old, lost)
+    }
+
+    fn seqs(events: Vec<StoredEvent>) -> Vec<u64> {
+        events.iter().map(|e| e.stream_seq).collect()
+    }
+
+    /// Right after such a start, the entries without rows are passed over: the cases read
+    /// as they are and take their next events at the right positions.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn index_entries_without_rows_are_passed_over_before_their_sequence_is_reused() {
+        let dir = ombud_testkit::TempDir::new("embedded-stale").unwrap();
+        let (old, lost) = older_directory_after_a_crash(dir.path());
+        let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
+        assert_eq!(backend.head().await.unwrap(), 2);
+        assert_eq!(seqs(backend.read_case(old, 0).await.unwrap()), [1, 2]);
+        assert!(backend.read_case(lost, 0).await.unwrap().is_empty());
+        assert!(matches!(
+            backend.publish(outgoing(old, 3, 9)).await,
+            Err(PublishFailure::WrongLastSequence)
+        ));
+        assert_eq!(
+            backend
+                .publish(outgoing(old, 2, 3))
+                .await
+                .unwrap()
+                .stream_seq,
+            3
+        );
+        assert!(matches!(
+            backend.publish(outgoing(lost, 4, 9)).await,
+            Err(PublishFailure::WrongLastSequence)
+        ));
+        assert_eq!(
+            backend
+                .publish(outgoing(lost, 0, 4))
+                .await
+                .unwrap()
+                .stream_seq,
+            4
+        );
+        assert_eq!(seqs(backend.read_case(old, 0).await.unwrap()), [1, 2, 3]);
+        assert_eq!(seqs(backend.read_case(lost, 0).await.unwrap()), [4]);
+    }
+
+    /// A message whose subject names another case than the one it is appended to is
+    /// refused, and nothing is written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_subject_that_does_not_name_the_case_is_refused() {
+        let dir = ombud_testkit::TempDir::new("embedded-subject").unwrap();
+        let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
+        let (case, other) = (new_case(), new_case());
+        for subject in [
+            format!("ombud.case.{other}.noted"),
+            "ombud.case.x".to_owned(),
+        ] {
+            let mut message = outgoing(case, 0, 1);
+            message.subject = subject;
+            match backend.publish(message).await {
+                Err(PublishFailure::Failed(LogError::Storage(why))) => {
+                    assert!(why.contains("does not name case"), "{why}")
+                }
+                other => panic!("must be refused: {other:?}"),
+            }
+        }
+        assert_eq!(backend.head().await.unwrap(), 0);
+        assert!(backend.read_case(case, 0).await.unwrap().is_empty());
+        assert_eq!(
+            backend
+                .publish(outgoing(case, 0, 1))
+                .await
+                .unwrap()
+                .stream_seq,
+            1
+        );
+    }
+
     /// A data directory written before group rows (one row per event under its bare
     /// sequence) reads as before, and appends go on after it; a case index entry whose row a
     /// crash lost is passed over, also once its sequence belongs to another case.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn single_rows_of_older_versions_and_entries_without_rows_are_read_right() {
         let dir = ombud_testkit::TempDir::new("embedded-legacy").unwrap();
-        let (old, lost) = (new_case(), new_case());
-        {
-            let db = sled::open(dir.path()).unwrap();
-            let (events, index) = (
-                db.open_tree("events").unwrap(),
-                db.open_tree("case_index").unwrap(),
-            );
-            for seq in 1..=2u64 {
-                let out = outgoing(old, seq - 1, seq);
-                let row = encode_event(&out.subject, &out.hash, Some(out.mac.as_str()), &out.body);
-                events.insert(rows::seq_key(seq), row).unwrap();
-                index.insert(case_key(old, seq), &[]).unwrap();
-            }
-            // A crash after the index entries of 3 and 4 were written, before their rows.
-            index.insert(case_key(old, 3), &[]).unwrap();
-            index.insert(case_key(lost, 4), &[]).unwrap();
-            db.flush().unwrap();
-        }
+        let (old, lost) = older_directory_after_a_crash(dir.path());
         let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
         assert_eq!(backend.head().await.unwrap(), 2);
         let other = new_case();

@@ -155,7 +155,8 @@ impl<'a> Row<'a> {
                         .try_into()
                         .map_err(|_| bad())?,
                 );
-                let mut events = Vec::with_capacity(count as usize);
+                // The count comes from disk: a corrupt one must fail below, not allocate.
+                let mut events = Vec::with_capacity((count as usize).min(value.len() / 4));
                 let mut at = 4;
                 for _ in 0..count {
                     let len = u32::from_be_bytes(
@@ -182,7 +183,7 @@ impl<'a> Row<'a> {
 
     /// The last sequence the row holds.
     pub fn last(&self) -> u64 {
-        self.first + self.events.len() as u64 - 1
+        self.first.saturating_add(self.events.len() as u64 - 1)
     }
 
     /// The encoding of event `seq`, if this row holds it.
@@ -301,27 +302,28 @@ pub(super) fn read_run(
     out
 }
 
-/// Every event after `after`, in stored order: its sequence, the key of its row, and its
-/// subject (for the checks and repairs at start-up).
-pub(super) fn events_after(
+/// Calls `each` with every event after `after`, in stored order: its sequence, the key of
+/// its row, and its subject (for the checks and repairs at start-up; streamed, since a long
+/// run can leave millions of events since the last start).
+pub(super) fn each_event_after(
     events: &sled::Tree,
     after: u64,
-) -> Result<Vec<(u64, sled::IVec, String)>, LogError> {
+    mut each: impl FnMut(u64, &sled::IVec, &str) -> Result<(), LogError>,
+) -> Result<(), LogError> {
     let fail = |e: sled::Error| LogError::failed("reading the log at start-up", e);
     let start = key_of_row_holding(events, after + 1)?
         .unwrap_or_else(|| sled::IVec::from(&seq_key(after + 1)));
-    let mut out = Vec::new();
     for item in events.range(start..) {
         let (key, value) = item.map_err(fail)?;
         let row = Row::parse(&key, &value)?;
         for (at, event) in row.events.iter().enumerate() {
             let seq = row.first + at as u64;
             if seq > after {
-                out.push((seq, key.clone(), event_subject(seq, event)?.to_owned()));
+                each(seq, &key, event_subject(seq, event)?)?;
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -381,19 +383,19 @@ mod tests {
             matches!(&run[2], Err(LogError::Storage(why)) if why.contains("event 9 is missing"))
         );
 
-        let after: Vec<u64> = events_after(&events, 3)
-            .unwrap()
-            .iter()
-            .map(|e| e.0)
-            .collect();
-        assert_eq!(after, [4, 5, 6, 7, 8]);
-        let all: Vec<u64> = events_after(&events, 0)
-            .unwrap()
-            .iter()
-            .map(|e| e.0)
-            .collect();
-        assert_eq!(all, (1..=8).collect::<Vec<_>>());
-        assert_eq!(events_after(&events, 8).unwrap().len(), 0);
+        let after = |after| {
+            let mut seqs = Vec::new();
+            each_event_after(&events, after, |seq, _, subject| {
+                assert_eq!(subject, format!("ombud.case.x.e{seq}"));
+                seqs.push(seq);
+                Ok(())
+            })
+            .unwrap();
+            seqs
+        };
+        assert_eq!(after(3), [4, 5, 6, 7, 8]);
+        assert_eq!(after(0), (1..=8).collect::<Vec<_>>());
+        assert!(after(8).is_empty());
     }
 
     #[test]
@@ -421,10 +423,33 @@ mod tests {
         events.insert(group_key(1), row).unwrap();
         assert!(matches!(read_event(&events, 1), Err(LogError::Storage(_))));
         assert!(matches!(
-            events_after(&events, 0),
+            each_event_after(&events, 0, |_, _, _| Ok(())),
             Err(LogError::Storage(_))
         ));
         events.insert(group_key(1), vec![0, 0, 0, 0]).unwrap();
         assert!(matches!(read_event(&events, 1), Err(LogError::Storage(_))));
+        // A count far past what the row holds (a damaged disk): an error, and no huge
+        // allocation first.
+        events
+            .insert(group_key(1), vec![0xff, 0xff, 0xff, 0xff, 0, 0])
+            .unwrap();
+        assert!(matches!(read_event(&events, 1), Err(LogError::Storage(_))));
+        // A group at the very end of the sequence space does not overflow.
+        let last = encode_group([event(1, None).as_slice()].into_iter());
+        events.insert(group_key(u64::MAX), last).unwrap();
+        assert!(read_event(&events, u64::MAX).is_ok());
+        // A count far past what the row holds (from a damaged disk): an error, no huge
+        // allocation.
+        events
+            .insert(group_key(1), vec![0xff, 0xff, 0xff, 0xff, 0, 0])
+            .unwrap();
+        assert!(matches!(read_event(&events, 1), Err(LogError::Storage(_))));
+        events
+            .insert(
+                group_key(u64::MAX),
+                encode_group([event(1, None).as_slice()].into_iter()),
+            )
+            .unwrap();
+        assert!(read_event(&events, u64::MAX).is_ok());
     }
 }

@@ -149,6 +149,9 @@ impl Writer {
         let (Some((first, ..)), Some((last, ..))) = (queue.first(), queue.last()) else {
             return Ok(*self.written.borrow());
         };
+        // The queue is out of the writer now: if this panics half-way (in sled, say), its
+        // events are a gap, and the log must stop rather than write past it.
+        let mut unfinished = StopIfUnfinished(Some(self));
         let (first, last) = (*first, *last);
         for (seq, case_id, _) in &queue {
             if let Err(e) = self.cases.insert(case_key(*case_id, *seq), &[]) {
@@ -177,6 +180,7 @@ impl Writer {
             start = end;
         }
         raise(&self.written, last);
+        unfinished.0 = None;
         Ok(last)
     }
 
@@ -192,6 +196,21 @@ impl Writer {
             }
         }
         Ok(0)
+    }
+}
+
+/// Stops the writer when dropped armed (a write that did not finish).
+struct StopIfUnfinished<'a>(Option<&'a Writer>);
+
+impl Drop for StopIfUnfinished<'_> {
+    fn drop(&mut self) {
+        if let Some(writer) = self.0.take() {
+            writer.stop(
+                "writing queued events did not finish; the embedded log refuses appends until \
+                 ombud restarts and repairs it"
+                    .to_owned(),
+            );
+        }
     }
 }
 
