@@ -551,6 +551,11 @@ mod tests {
         (old, lost)
     }
 
+    /// The sequence an append that must succeed got.
+    async fn appended(backend: &EmbeddedBackend, message: Outgoing) -> u64 {
+        backend.publish(message).await.unwrap().stream_seq
+    }
+
     fn seqs(events: Vec<StoredEvent>) -> Vec<u64> {
         events.iter().map(|e| e.stream_seq).collect()
     }
@@ -569,26 +574,12 @@ mod tests {
             backend.publish(outgoing(old, 3, 9)).await,
             Err(PublishFailure::WrongLastSequence)
         ));
-        assert_eq!(
-            backend
-                .publish(outgoing(old, 2, 3))
-                .await
-                .unwrap()
-                .stream_seq,
-            3
-        );
+        assert_eq!(appended(&backend, outgoing(old, 2, 3)).await, 3);
         assert!(matches!(
             backend.publish(outgoing(lost, 4, 9)).await,
             Err(PublishFailure::WrongLastSequence)
         ));
-        assert_eq!(
-            backend
-                .publish(outgoing(lost, 0, 4))
-                .await
-                .unwrap()
-                .stream_seq,
-            4
-        );
+        assert_eq!(appended(&backend, outgoing(lost, 0, 4)).await, 4);
         assert_eq!(seqs(backend.read_case(old, 0).await.unwrap()), [1, 2, 3]);
         assert_eq!(seqs(backend.read_case(lost, 0).await.unwrap()), [4]);
     }
@@ -615,14 +606,7 @@ mod tests {
         }
         assert_eq!(backend.head().await.unwrap(), 0);
         assert!(backend.read_case(case, 0).await.unwrap().is_empty());
-        assert_eq!(
-            backend
-                .publish(outgoing(case, 0, 1))
-                .await
-                .unwrap()
-                .stream_seq,
-            1
-        );
+        assert_eq!(appended(&backend, outgoing(case, 0, 1)).await, 1);
     }
 
     /// A data directory written before group rows (one row per event under its bare
