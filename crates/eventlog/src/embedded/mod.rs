@@ -276,6 +276,19 @@ impl Backend for EmbeddedBackend {
                 message.subject, message.case_id
             ))));
         }
+        if message.subject.len() > rows::MAX_SUBJECT_BYTES
+            || message.mac.len() > rows::MAX_MARK_BYTES
+        {
+            return Err(PublishFailure::Failed(LogError::Storage(format!(
+                "refused to append to case {}: its subject ({} bytes) or mark ({} bytes) is \
+                 longer than an event row holds ({} and {})",
+                message.case_id,
+                message.subject.len(),
+                message.mac.len(),
+                rows::MAX_SUBJECT_BYTES,
+                rows::MAX_MARK_BYTES
+            ))));
+        }
         // An empty mark is no mark (the event then reads as unmarked).
         let mac = Some(message.mac.as_str()).filter(|m| !m.is_empty());
         let event = encode_event(&message.subject, &message.hash, mac, &message.body);
@@ -584,8 +597,8 @@ mod tests {
         assert_eq!(seqs(backend.read_case(lost, 0).await.unwrap()), [4]);
     }
 
-    /// A message whose subject names another case than the one it is appended to is
-    /// refused, and nothing is written.
+    /// A message whose subject names another case than the one it is appended to, or whose
+    /// subject or mark is too long for a row, is refused, and nothing is written.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_subject_that_does_not_name_the_case_is_refused() {
         let dir = ombud_testkit::TempDir::new("embedded-subject").unwrap();
@@ -600,6 +613,19 @@ mod tests {
             match backend.publish(message).await {
                 Err(PublishFailure::Failed(LogError::Storage(why))) => {
                     assert!(why.contains("does not name case"), "{why}")
+                }
+                other => panic!("must be refused: {other:?}"),
+            }
+        }
+        // Too long for a row: refused, not cut short or stored without its mark.
+        let mut long_subject = outgoing(case, 0, 1);
+        long_subject.subject = format!("ombud.case.{case}.{}", "x".repeat(rows::MAX_SUBJECT_BYTES));
+        let mut long_mark = outgoing(case, 0, 1);
+        long_mark.mac = "k".repeat(rows::MAX_MARK_BYTES + 1);
+        for message in [long_subject, long_mark] {
+            match backend.publish(message).await {
+                Err(PublishFailure::Failed(LogError::Storage(why))) => {
+                    assert!(why.contains("longer than an event row holds"), "{why}")
                 }
                 other => panic!("must be refused: {other:?}"),
             }

@@ -21,6 +21,12 @@ pub(super) const GROUP_BYTES: usize = 6 * 1024;
 /// The byte after the first sequence in a group row's key.
 const GROUP_TAG: u8 = b'g';
 
+/// The longest subject an event row can hold (its length shares 2 bytes with the mark flag).
+pub(super) const MAX_SUBJECT_BYTES: usize = 0x7fff;
+
+/// The longest mark an event row can hold.
+pub(super) const MAX_MARK_BYTES: usize = u8::MAX as usize;
+
 /// Set in an event's subject length when the event carries a mark (rows written before ombud
 /// marked its events do not).
 const MARKED: u16 = 0x8000;
