@@ -996,6 +996,7 @@ async fn a_data_key_missing_without_an_erasure_is_an_integrity_incident() {
         assert!(keys.remove(format!("case:{case}")).unwrap().is_some());
         db.flush().unwrap();
     }
+    ombud_testkit::wait_for_sled_release(&data.join("log"));
     let server = support::start(&data, &[]).await;
     let dpo = server.tokens["dpo"].clone();
     let (status, problem) = http(&server.addr, "GET", &path, &dpo, &[], None)

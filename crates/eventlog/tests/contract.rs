@@ -1088,6 +1088,7 @@ async fn reopening_removes_the_unacknowledged_rows_past_a_gap() {
             .unwrap();
         db.flush().unwrap();
     }
+    ombud_testkit::wait_for_sled_release(&config.path);
     let log = EventLog::new(EmbeddedBackend::open(&config).unwrap(), keys());
     assert_eq!(
         log.head().await.unwrap(),
@@ -1128,6 +1129,7 @@ async fn the_embedded_log_survives_reopening_and_repairs_its_case_index() {
         meta.insert("indexed_up_to", &3u64.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
+    ombud_testkit::wait_for_sled_release(&config.path);
     let log = EventLog::new(EmbeddedBackend::open(&config).unwrap(), keys());
     assert_eq!(log.read_case(case).await.unwrap(), events);
     assert_eq!(log.head().await.unwrap(), events.last().unwrap().stream_seq);

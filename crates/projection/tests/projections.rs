@@ -746,6 +746,7 @@ async fn read_models_of_another_version_start_afresh_and_catch_up() {
             .unwrap();
         db.flush().unwrap();
     }
+    ombud_testkit::wait_for_sled_release(&dir.path().join("views"));
     let models = open_models(&dir, "views");
     assert_eq!(
         models.statistics.trees().generation(),

@@ -14,7 +14,9 @@
 pub mod http;
 mod nats;
 pub mod people;
+mod sled_lock;
 mod tempdir;
 
 pub use nats::{server_binary, NatsCluster, NatsError, NatsServer, NatsServerOptions, SyncPolicy};
+pub use sled_lock::wait_for_sled_release;
 pub use tempdir::TempDir;

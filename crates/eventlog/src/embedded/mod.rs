@@ -562,15 +562,7 @@ mod tests {
         index.insert(case_key(lost, 4), &[]).unwrap();
         db.flush().unwrap();
         drop((events, index, db));
-        // sled's I/O threads let go of the directory's lock a moment after the database is
-        // dropped (seen once: "could not acquire lock" on the open that followed): wait for it.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let file = std::fs::File::open(dir.join("db")).unwrap();
-        while file.try_lock().is_err() {
-            assert!(std::time::Instant::now() < deadline, "sled kept its lock");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        file.unlock().unwrap();
+        ombud_testkit::wait_for_sled_release(dir);
         (old, lost)
     }
 
