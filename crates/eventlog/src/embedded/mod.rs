@@ -5,9 +5,10 @@
 //! An append is durable on return (flushed; concurrent appends share flushes), and subscribers
 //! are woken in-process when the durable head moves, never by polling.
 //!
-//! Appends that wait together are written together: the concurrency check, the sequence, the
-//! case index entry and the queueing happen under one lock ([`writer`]), and each flush first
-//! writes the queue as group rows ([`rows`]), in order, so the log never has a gap. An append
+//! Appends that wait together are written together: the concurrency check, the sequence and
+//! the queueing happen under one lock ([`writer`]), and each flush first writes the queue
+//! (case index entries, then the events as group rows, [`rows`]), in order, so the log never
+//! has a gap. An append
 //! is acknowledged, and the head moves, once its flush (and so every sequence before it) is
 //! done. Start-up still removes rows past a gap, which older versions (one row per event,
 //! written side by side) could leave after a crash.
@@ -320,16 +321,9 @@ impl Backend for EmbeddedBackend {
             for item in cases.range(range) {
                 let (key, _) = item.map_err(|e| storage("reading the case index", e))?;
                 let Some(seq) = key_seq(&key) else { continue };
-                let event = match read_event(&events, seq) {
-                    Ok(event) => event,
-                    // An entry a crash left without its row, its sequence not yet reused.
-                    Err(LogError::Storage(_)) if !rows::holds_event_of(&events, seq, case_id)? => {
-                        continue
-                    }
-                    Err(e) => return Err(e),
-                };
-                // An entry a crash left without its row, its sequence since given to another
-                // case.
+                // Below the head the log has no gap, so the row is there; an entry a crash
+                // left without its row has had its sequence given to another case since.
+                let event = read_event(&events, seq)?;
                 if parse_subject(&event.subject).is_some_and(|(case, _)| case == case_id) {
                     out.push(event);
                 }
@@ -501,6 +495,9 @@ mod tests {
             assert_eq!(sub.next().await.unwrap().unwrap().stream_seq, seq);
         }
         for (case, seqs) in &cases {
+            for after in [total, total + 5] {
+                assert!(backend.read_case(*case, after).await.unwrap().is_empty());
+            }
             let events = backend.read_case(*case, 0).await.unwrap();
             let read: Vec<u64> = events.iter().map(|e| e.stream_seq).collect();
             assert_eq!(&read, seqs);
@@ -566,6 +563,16 @@ mod tests {
         (old, lost)
     }
 
+    /// Asserts that `message` is refused as bad input, saying `why`.
+    async fn assert_refused(backend: &EmbeddedBackend, message: Outgoing, why: &str) {
+        match backend.publish(message).await {
+            Err(PublishFailure::Failed(LogError::Storage(said))) => {
+                assert!(said.contains(why), "{said}")
+            }
+            other => panic!("must be refused: {other:?}"),
+        }
+    }
+
     /// The sequence an append that must succeed got.
     async fn appended(backend: &EmbeddedBackend, message: Outgoing) -> u64 {
         backend.publish(message).await.unwrap().stream_seq
@@ -612,12 +619,7 @@ mod tests {
         ] {
             let mut message = outgoing(case, 0, 1);
             message.subject = subject;
-            match backend.publish(message).await {
-                Err(PublishFailure::Failed(LogError::Storage(why))) => {
-                    assert!(why.contains("does not name case"), "{why}")
-                }
-                other => panic!("must be refused: {other:?}"),
-            }
+            assert_refused(&backend, message, "does not name case").await;
         }
         // Too long for a row: refused, not cut short or stored without its mark.
         let mut long_subject = outgoing(case, 0, 1);
@@ -625,12 +627,7 @@ mod tests {
         let mut long_mark = outgoing(case, 0, 1);
         long_mark.mac = "k".repeat(rows::MAX_MARK_BYTES + 1);
         for message in [long_subject, long_mark] {
-            match backend.publish(message).await {
-                Err(PublishFailure::Failed(LogError::Storage(why))) => {
-                    assert!(why.contains("longer than an event row holds"), "{why}")
-                }
-                other => panic!("must be refused: {other:?}"),
-            }
+            assert_refused(&backend, message, "longer than an event row holds").await;
         }
         assert_eq!(backend.head().await.unwrap(), 0);
         assert!(backend.read_case(case, 0).await.unwrap().is_empty());

@@ -199,26 +199,26 @@ impl<'a> Row<'a> {
     }
 }
 
-/// The stored row (its key and value) that holds `seq`, if one does.
-fn row_holding(
+/// The stored row (its key and value) that would hold `seq`: the last one keyed at or before
+/// it. Whether it does is for the caller to see in the parsed [`Row`].
+fn row_at_or_before(
     events: &sled::Tree,
     seq: u64,
 ) -> Result<Option<(sled::IVec, sled::IVec)>, LogError> {
-    let Some((key, value)) = events
+    events
         .range(..=group_key(seq))
         .next_back()
         .transpose()
-        .map_err(|e| LogError::failed("reading an event", e))?
-    else {
-        return Ok(None);
-    };
-    let holds = Row::parse(&key, &value)?.event(seq).is_some();
-    Ok(holds.then_some((key, value)))
+        .map_err(|e| LogError::failed("reading an event", e))
 }
 
 /// The key of the row that holds `seq`, if one does.
 fn key_of_row_holding(events: &sled::Tree, seq: u64) -> Result<Option<sled::IVec>, LogError> {
-    Ok(row_holding(events, seq)?.map(|(key, _)| key))
+    let Some((key, value)) = row_at_or_before(events, seq)? else {
+        return Ok(None);
+    };
+    let holds = Row::parse(&key, &value)?.event(seq).is_some();
+    Ok(holds.then_some(key))
 }
 
 /// Whether the log holds event `seq` and it is an event of `case_id` (a case index entry is
@@ -228,7 +228,7 @@ pub(super) fn holds_event_of(
     seq: u64,
     case_id: CaseId,
 ) -> Result<bool, LogError> {
-    let Some((key, value)) = row_holding(events, seq)? else {
+    let Some((key, value)) = row_at_or_before(events, seq)? else {
         return Ok(false);
     };
     let row = Row::parse(&key, &value)?;
@@ -241,7 +241,7 @@ pub(super) fn holds_event_of(
 /// The event at `seq`.
 pub(super) fn read_event(events: &sled::Tree, seq: u64) -> Result<StoredEvent, LogError> {
     let missing = || LogError::Storage(format!("event {seq} is missing from the log"));
-    let (key, value) = row_holding(events, seq)?.ok_or_else(missing)?;
+    let (key, value) = row_at_or_before(events, seq)?.ok_or_else(missing)?;
     let row = Row::parse(&key, &value)?;
     decode_event(seq, row.event(seq).ok_or_else(missing)?)
 }
