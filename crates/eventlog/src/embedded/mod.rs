@@ -19,6 +19,7 @@
 //! sled's own background flusher is off, and a flush that takes longer than the stall limit
 //! fails the append loudly as `Unavailable` instead of hanging it.
 
+mod case_index;
 mod flusher;
 mod keys;
 mod privacy;
@@ -39,7 +40,8 @@ pub use privacy::{SledAccessLog, SledPersonIndex};
 
 use crate::backend::{Backend, Outgoing, PublishFailure, Published, Subscription};
 use crate::error::LogError;
-use rows::{encode_event, key_seq, read_event, read_run};
+use case_index::CaseIndex;
+use rows::{encode_event, read_event, read_run};
 use writer::Writer;
 
 /// Settings of the embedded log.
@@ -66,7 +68,7 @@ impl EmbeddedConfig {
 pub struct EmbeddedBackend {
     db: sled::Db,
     events: sled::Tree,
-    cases: sled::Tree,
+    index: Arc<CaseIndex>,
     /// The writer; it also holds the durable head, which its flushes move.
     writer: Arc<Writer>,
     flusher: Arc<Flusher>,
@@ -75,41 +77,37 @@ pub struct EmbeddedBackend {
     _lock: std::fs::File,
 }
 
-const INDEXED_UP_TO: &[u8] = b"indexed_up_to";
-
 fn storage(context: &str, error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> LogError {
     LogError::failed(context, error)
 }
 
-fn case_key(case_id: CaseId, seq: u64) -> [u8; 24] {
-    let mut key = [0u8; 24];
-    key[..16].copy_from_slice(case_id.as_uuid().as_bytes());
-    key[16..].copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-/// Checks the events after `checked` (those up to it were checked at an earlier start):
-/// removes the rows past the first gap in the sequence, with their case-index entries, writes
-/// the index entries of the rest (a crash can leave a row without them), and returns the last
-/// sequence left. Rows past a gap were never acknowledged: an append is acknowledged only
-/// once every sequence before it is written and flushed.
-fn check_and_index(events: &sled::Tree, cases: &sled::Tree, checked: u64) -> Result<u64, LogError> {
+/// Checks the events after the case index's mark (those up to it were checked at an earlier
+/// start): removes the rows past the first gap in the sequence, indexes the rest again (a
+/// crash loses the entries not yet written out), and returns the last sequence left. Rows
+/// past a gap were never acknowledged: an append is acknowledged only once every sequence
+/// before it is written and flushed.
+fn check_and_index(events: &sled::Tree, index: &CaseIndex) -> Result<u64, LogError> {
     let fail = |e: sled::Error| storage("checking the log at start-up", e);
-    let mut expected = checked + 1;
+    let mut reindex = index.reindex()?;
+    let mut expected = reindex.after() + 1;
     let mut past_gap = Vec::new();
-    rows::each_event_after(events, checked, |seq, row_key, subject| {
+    rows::each_event_after(events, reindex.after(), |seq, row_key, subject| {
         let case = parse_subject(subject).map(|(case_id, _)| case_id);
+        if let Some(case_id) = case {
+            reindex.saw(case_id)?;
+        }
         if past_gap.is_empty() && seq == expected {
             expected += 1;
             if let Some(case_id) = case {
-                cases.insert(case_key(case_id, seq), &[]).map_err(fail)?;
+                reindex.keep(seq, case_id)?;
             }
         } else {
-            past_gap.push((seq, row_key.clone(), case));
+            past_gap.push((seq, row_key.clone()));
         }
         Ok(())
     })?;
-    if let Some((first, ..)) = past_gap.first() {
+    reindex.finish(expected - 1)?;
+    if let Some((first, _)) = past_gap.first() {
         tracing::warn!(
             gap = expected,
             removed = past_gap.len(),
@@ -117,10 +115,7 @@ fn check_and_index(events: &sled::Tree, cases: &sled::Tree, checked: u64) -> Res
             "the embedded log had a gap after a crash; removing the unacknowledged rows past it"
         );
     }
-    for (seq, row_key, case) in past_gap {
-        if let Some(case_id) = case {
-            cases.remove(case_key(case_id, seq)).map_err(fail)?;
-        }
+    for (_, row_key) in past_gap {
         events.remove(row_key).map_err(fail)?;
     }
     Ok(expected - 1)
@@ -150,24 +145,17 @@ impl EmbeddedBackend {
         let meta = db
             .open_tree("meta")
             .map_err(|e| storage("opening meta", e))?;
-
-        let indexed = meta
-            .get(INDEXED_UP_TO)
-            .map_err(|e| storage("reading meta", e))?
-            .and_then(|v| key_seq(&v))
-            .unwrap_or(0);
-        let last = check_and_index(&events, &cases, indexed)?;
-        meta.insert(INDEXED_UP_TO, &rows::seq_key(last))
-            .map_err(|e| storage("writing meta", e))?;
+        let index = Arc::new(CaseIndex::open(cases, meta)?);
+        let last = check_and_index(&events, &index)?;
         db.flush().map_err(|e| storage("flushing", e))?;
 
-        let writer = Arc::new(Writer::new(events.clone(), cases.clone(), last));
+        let writer = Arc::new(Writer::new(events.clone(), index.clone(), last));
         let flusher = Arc::new(Flusher::with_hook(db.clone(), writer.clone()));
         Ok(EmbeddedBackend {
             flusher,
             db,
             events,
-            cases,
+            index,
             writer,
             max_body_bytes: config.max_body_bytes,
             _lock: lock,
@@ -311,18 +299,17 @@ impl Backend for EmbeddedBackend {
     }
 
     async fn read_case(&self, case_id: CaseId, after: u64) -> Result<Vec<StoredEvent>, LogError> {
-        // Only durable events; an index entry past the head is queued (or a crash's leftover).
+        // Only durable events: an entry past the head is not flushed yet (or is a crash's
+        // leftover from an older version).
         let head = *self.writer.durable().borrow();
         // sled reads block: off the async workers (a long case must not stall other requests).
-        let (cases, events) = (self.cases.clone(), self.events.clone());
+        let (index, events) = (self.index.clone(), self.events.clone());
         off_the_runtime(move || {
             let mut out = Vec::new();
-            let range = case_key(case_id, after.saturating_add(1))..=case_key(case_id, head);
-            for item in cases.range(range) {
-                let (key, _) = item.map_err(|e| storage("reading the case index", e))?;
-                let Some(seq) = key_seq(&key) else { continue };
+            for seq in index.seqs(case_id, after, head)? {
                 // Below the head the log has no gap, so the row is there; an entry a crash
-                // left without its row has had its sequence given to another case since.
+                // left without its row (older versions) has had its sequence given to another
+                // case since.
                 let event = read_event(&events, seq)?;
                 if parse_subject(&event.subject).is_some_and(|(case, _)| case == case_id) {
                     out.push(event);
@@ -402,6 +389,7 @@ mod tests {
     use ombud_envelope::Sha256Hash;
 
     use super::*;
+    use case_index::case_key;
 
     #[test]
     fn a_data_directory_in_use_is_refused_and_other_failures_keep_their_cause() {
@@ -481,6 +469,17 @@ mod tests {
         assert!(
             rows < total / 2,
             "{rows} rows for {total} events: the waiting appends did not share rows"
+        );
+        // The index was written out in spills, a case's entries of one spill to a row, and
+        // its last entries may still be in memory: reads below see both.
+        let (stored, mark) = (
+            backend.index.stored_rows(),
+            backend.index.stored_up_to().unwrap(),
+        );
+        assert!(mark > 0 && mark <= total, "mark {mark}");
+        assert!(
+            stored < mark as usize,
+            "{stored} stored index rows for {mark} entries: a spill did not share rows"
         );
         for row in backend.events.iter() {
             let (key, value) = row.unwrap();
@@ -673,5 +672,94 @@ mod tests {
         assert_eq!(seqs(all.clone()), [1, 2, 3, 4, 5, 6]);
         assert_eq!(all[1].mac.as_deref(), Some("k:AAAA"));
         assert_eq!(all[1].body, b"{\"n\":2}");
+    }
+
+    /// The entries still in memory at a stop (here: the process gone without writing them
+    /// out) are indexed again at the next start, from the rows: every case reads whole and
+    /// takes its next event at the right position.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn entries_in_memory_at_a_stop_are_indexed_again_at_the_next_start() {
+        let dir = ombud_testkit::TempDir::new("embedded-reindex").unwrap();
+        let mut written = Vec::new();
+        {
+            let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
+            // More than a spill's worth, over interleaved cases, ending between spills.
+            let cases: Vec<CaseId> = (0..5).map(|_| new_case()).collect();
+            let mut last = vec![0u64; cases.len()];
+            for n in 0..(case_index::SPILL_ENTRIES as u64 * 2 + 3) {
+                let at = (n % cases.len() as u64) as usize;
+                last[at] = appended(&backend, outgoing(cases[at], last[at], n)).await;
+            }
+            let mark = backend.index.stored_up_to().unwrap();
+            let head = backend.head().await.unwrap();
+            assert!(
+                mark > 0 && mark < head,
+                "some entries are only in memory: {mark} of {head}"
+            );
+            for (case, last) in cases.iter().zip(&last) {
+                written.push((
+                    *case,
+                    seqs(backend.read_case(*case, 0).await.unwrap()),
+                    *last,
+                ));
+            }
+        }
+        ombud_testkit::wait_for_sled_release(dir.path());
+        let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
+        let head = backend.head().await.unwrap();
+        assert_eq!(backend.index.stored_up_to().unwrap(), head);
+        for (case, before, last) in &written {
+            assert_eq!(&seqs(backend.read_case(*case, 0).await.unwrap()), before);
+            let tail: Vec<u64> = before.iter().copied().filter(|s| *s > before[3]).collect();
+            assert_eq!(
+                seqs(backend.read_case(*case, before[3]).await.unwrap()),
+                tail
+            );
+            assert!(matches!(
+                backend.publish(outgoing(*case, last - 1, 99)).await,
+                Err(PublishFailure::WrongLastSequence)
+            ));
+            assert_eq!(
+                appended(&backend, outgoing(*case, *last, 99)).await,
+                head + 1 + written.iter().position(|(c, ..)| c == case).unwrap() as u64
+            );
+        }
+    }
+
+    /// A spill a crash cut short can leave stored rows past the mark that the next start's
+    /// rows would overlap (a row that starts later but holds less); the start removes them,
+    /// so a read from the middle of the case still finds every later event.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_a_cut_short_spill_left_past_the_mark_are_replaced_at_start() {
+        let dir = ombud_testkit::TempDir::new("embedded-cut-spill").unwrap();
+        let case = new_case();
+        {
+            let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
+            for n in 0..4 {
+                appended(&backend, outgoing(case, n, n)).await;
+            }
+        }
+        ombud_testkit::wait_for_sled_release(dir.path());
+        {
+            let db = sled::open(dir.path()).unwrap();
+            let (index, meta) = (
+                db.open_tree("case_index").unwrap(),
+                db.open_tree("meta").unwrap(),
+            );
+            // The mark back at the start, and a row from a spill that held event 3 alone.
+            meta.insert(b"indexed_up_to", &rows::seq_key(0)).unwrap();
+            index
+                .insert(case_key(case, 2), &3u64.to_be_bytes())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        ombud_testkit::wait_for_sled_release(dir.path());
+        let backend = EmbeddedBackend::open(&EmbeddedConfig::new(dir.path())).unwrap();
+        assert_eq!(
+            seqs(backend.read_case(case, 0).await.unwrap()),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(seqs(backend.read_case(case, 2).await.unwrap()), [3, 4]);
+        assert_eq!(appended(&backend, outgoing(case, 4, 5)).await, 5);
     }
 }

@@ -1,26 +1,30 @@
-//! The embedded log's one writer: the concurrency check, the choice of sequences, the case
-//! index, and the writing of queued events as group rows ([`super::rows`]).
+//! The embedded log's one writer: the concurrency check, the choice of sequences, and the
+//! writing of queued events as group rows ([`super::rows`]), whose case index entries it then
+//! hands to the [`CaseIndex`].
 //!
 //! An append takes its sequence and queues its encoded event under one lock (the concurrency
 //! check included), so the queue always holds the sequences just above the written
 //! watermark, in order. The queue is written by the flush that makes it durable, at its start
-//! ([`FlushHook`]): first the case index entries, then the events as group rows. The events that arrived while the previous flush ran share group rows,
-//! flushes run one at a time so groups are written in order, and the log never has a gap.
+//! ([`FlushHook`]): the events as group rows, then their case index entries. The events
+//! that arrived while the previous flush ran share group rows, flushes run one at a time so
+//! groups are written in order, and the log never has a gap.
 //! The flush then moves the durable head, so an event is visible (to subscribers and reads)
 //! once durable, whether or not its append is still there to see it through.
 //!
-//! An index entry is written before its event's row, so a crash can leave an entry whose
-//! row never became durable (its sequence may later go to another case). Readers therefore
-//! check each entry against its row ([`Writer::last_in_index`], the backend's `read_case`).
+//! Older versions wrote an index entry before its event's row, so a crash could leave an
+//! entry whose row never became durable (its sequence may since belong to another case).
+//! Readers therefore check each entry against its row ([`CaseIndex::last`], the backend's
+//! `read_case`).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ombud_domain::CaseId;
 use tokio::sync::watch;
 
-use super::rows::{encode_group, group_key, holds_event_of, key_seq, GROUP_BYTES};
-use super::{case_key, FlushHook};
+use super::case_index::CaseIndex;
+use super::rows::{encode_group, group_key, GROUP_BYTES};
+use super::FlushHook;
 use crate::backend::PublishFailure;
 use crate::error::LogError;
 
@@ -31,7 +35,7 @@ const LAST_SEQ_MEMORY: usize = 100_000;
 #[derive(Debug)]
 pub(super) struct Writer {
     events: sled::Tree,
-    cases: sled::Tree,
+    index: Arc<CaseIndex>,
     state: Mutex<State>,
     /// The written watermark: every row up to it is written (flushed or not).
     written: watch::Sender<u64>,
@@ -63,10 +67,10 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Writer {
     /// The writer of a log whose last written sequence is `last`.
-    pub fn new(events: sled::Tree, cases: sled::Tree, last: u64) -> Self {
+    pub fn new(events: sled::Tree, index: Arc<CaseIndex>, last: u64) -> Self {
         Writer {
             events,
-            cases,
+            index,
             state: Mutex::new(State {
                 next: last + 1,
                 last_of_case: HashMap::new(),
@@ -119,7 +123,8 @@ impl Writer {
             // tasks meanwhile (`block_in_place`) measured slower (about 20 µs a report, and
             // 40,000 against 56,000 pipelined appends a second).
             None => self
-                .last_in_index(case_id)
+                .index
+                .last(case_id, &self.events)
                 .map_err(PublishFailure::Failed)?,
         };
         if last != expected {
@@ -129,8 +134,8 @@ impl Writer {
         state.next += 1;
         if state.last_of_case.len() >= LAST_SEQ_MEMORY {
             // Forget only cases whose rows are all written: a case with an event in the queue
-            // must not fall back to an index that lacks it (its entry is written with the
-            // queue).
+            // must not fall back to an index that lacks it (its entry is added once its row
+            // is written).
             let written = *self.written.borrow();
             state.last_of_case.retain(|_, last| *last > written);
         }
@@ -139,8 +144,8 @@ impl Writer {
         Ok(seq)
     }
 
-    /// Writes the queued events (their case index entries, then the events as group rows)
-    /// and moves the written watermark past them; returns it. A failure stops the log.
+    /// Writes the queued events as group rows, adds their case index entries, and moves the
+    /// written watermark past them; returns it. A failure stops the log.
     fn write_queued(&self) -> Result<u64, String> {
         if let Some(why) = self.failure() {
             return Err(why);
@@ -153,14 +158,6 @@ impl Writer {
         // events are a gap, and the log must stop rather than write past it.
         let mut unfinished = StopIfUnfinished(Some(self));
         let (first, last) = (*first, *last);
-        for (seq, case_id, _) in &queue {
-            if let Err(e) = self.cases.insert(case_key(*case_id, *seq), &[]) {
-                return Err(self.stop(format!(
-                    "writing the case index for event {seq} failed ({e}); the embedded log \
-                     refuses appends until ombud restarts"
-                )));
-            }
-        }
         let mut start = 0;
         while start < queue.len() {
             let mut end = start + 1;
@@ -179,23 +176,18 @@ impl Writer {
             }
             start = end;
         }
+        if let Err(e) = self
+            .index
+            .add(queue.iter().map(|(seq, case_id, _)| (*seq, *case_id)))
+        {
+            return Err(self.stop(format!(
+                "writing the case index up to event {last} failed ({e}); the embedded log \
+                 refuses appends until ombud restarts"
+            )));
+        }
         raise(&self.written, last);
         unfinished.0 = None;
         Ok(last)
-    }
-
-    /// The last sequence of `case_id` in the index whose row holds an event of that case (an
-    /// entry a crash left without its row is passed over).
-    pub fn last_in_index(&self, case_id: CaseId) -> Result<u64, LogError> {
-        let fail = |e: sled::Error| LogError::failed("reading the case index", e);
-        for entry in self.cases.scan_prefix(case_id.as_uuid().as_bytes()).rev() {
-            let (key, _) = entry.map_err(fail)?;
-            let Some(seq) = key_seq(&key) else { continue };
-            if holds_event_of(&self.events, seq, case_id)? {
-                return Ok(seq);
-            }
-        }
-        Ok(0)
     }
 }
 
