@@ -55,12 +55,32 @@ pub(super) async fn open_bucket(
         })
         .await?;
     // Used with the ordinary request timeout from here on.
-    backend.context().get_key_value(bucket).await.map_err(|e| {
+    let store = backend.context().get_key_value(bucket).await.map_err(|e| {
         async_nats::jetstream::context::CreateKeyValueError::with_source(
             async_nats::jetstream::context::CreateKeyValueErrorKind::TimedOut,
             e,
         )
+    })?;
+    // A replicated bucket just created answers "no responders" until its group has a leader:
+    // wait for a read to answer, so the first command does not get a 503.
+    super::wait_until_readable(&format!("key-value bucket {bucket}"), || {
+        let store = store.clone();
+        async move {
+            store
+                .entry("ombud-ready-probe")
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
     })
+    .await
+    .map_err(|e| {
+        async_nats::jetstream::context::CreateKeyValueError::with_source(
+            async_nats::jetstream::context::CreateKeyValueErrorKind::TimedOut,
+            e,
+        )
+    })?;
+    Ok(store)
 }
 
 impl KvKeyStore {

@@ -19,7 +19,7 @@ use async_nats::jetstream::consumer::DeliverPolicy;
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::stream::{
-    Config as StreamConfig, DiscardPolicy, RetentionPolicy, StorageType,
+    Config as StreamConfig, DirectGetErrorKind, DiscardPolicy, RetentionPolicy, StorageType,
 };
 use async_nats::jetstream::{self, Context};
 use futures_util::StreamExt as _;
@@ -39,6 +39,59 @@ pub const HASH_HEADER: &str = "Ombud-Hash";
 const EXPECTED_SUBJECT_HEADER: &str = "Nats-Expected-Last-Subject-Sequence-Subject";
 /// The least time start-up requests (creating streams and buckets) may take.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long start-up waits for a stream or bucket to answer reads (a replicated one that was
+/// just created elects its group's leader first, and until then reads get "no responders").
+const READY_WAIT: Duration = Duration::from_secs(30);
+
+/// Whether a failed read is one a stream still electing its leader gives (worth waiting for)
+/// rather than a lasting refusal.
+fn is_not_ready(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    [
+        "no responders",
+        "timed out",
+        "timeout",
+        "503",
+        "leader",
+        "temporarily unavailable",
+    ]
+    .iter()
+    .any(|said| error.contains(said))
+}
+
+/// Runs `probe` (one read) until it answers, while its failure says the stream is not ready
+/// yet, for up to [`READY_WAIT`]; any other failure, or the last one, is returned.
+pub(crate) async fn wait_until_readable<F, Fut>(what: &str, mut probe: F) -> Result<(), LogError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let deadline = tokio::time::Instant::now() + READY_WAIT;
+    let mut waited = false;
+    loop {
+        match probe().await {
+            Ok(()) => {
+                if waited {
+                    tracing::info!("{what} answers reads now");
+                }
+                return Ok(());
+            }
+            Err(why) if is_not_ready(&why) && tokio::time::Instant::now() < deadline => {
+                if !waited {
+                    tracing::info!("waiting for {what} to answer reads ({why})");
+                    waited = true;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(why) => {
+                return Err(LogError::Unavailable {
+                    reason: format!("{what} does not answer reads: {why}"),
+                })
+            }
+        }
+    }
+}
 /// The oldest server with `Nats-Expected-Last-Subject-Sequence-Subject`.
 pub const MIN_SERVER: (u64, u64) = (2, 11);
 
@@ -314,6 +367,30 @@ impl JetStreamBackend {
             config,
         };
         let setup = backend.ensure_stream().await?;
+        let stream = backend.config.stream.clone();
+        let context = backend.context.clone();
+        wait_until_readable(&format!("stream {stream}"), || {
+            let (context, stream) = (context.clone(), stream.clone());
+            async move {
+                let stream = context
+                    .get_stream_no_info(&stream)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // A subject no event has: "not found" is an answer.
+                match stream
+                    .direct_get_last_for_subject(format!(
+                        "ombud.case.{}.ready-probe",
+                        uuid::Uuid::nil()
+                    ))
+                    .await
+                {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        })
+        .await?;
         Ok((backend, setup))
     }
 
