@@ -155,3 +155,10 @@ where
         cpu: process_cpu().saturating_sub(cpu_start),
     })
 }
+
+/// Lets the disk settle before a measured phase: writes back what earlier phases left dirty in
+/// the page cache (`sync`), so one phase's write-back does not land in the next one's time.
+pub async fn settle() {
+    let _ = tokio::process::Command::new("sync").status().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}

@@ -28,6 +28,8 @@ use ombud_projection::{ProjectionConfig, ReadModels};
 use ombud_testkit::TempDir;
 use uuid::Uuid;
 
+use crate::measure::settle;
+
 /// Commands per case in the projection workload.
 const STEPS: usize = 13;
 
@@ -314,13 +316,6 @@ async fn floor_once<B: Backend>(
         batch,
     )?;
     Ok((replay, writes, bytes))
-}
-
-/// Lets the disk settle before a measured phase: writes back what earlier phases left dirty in
-/// the page cache (`sync`), so one phase's write-back does not land in the next one's time.
-async fn settle() {
-    let _ = tokio::process::Command::new("sync").status().await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
 /// The median of some durations (the upper one of an even count).
