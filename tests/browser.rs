@@ -334,6 +334,11 @@ async fn an_investigator_signs_in_by_keyboard_and_adds_a_note_in_chromium() {
     browser.wait_for_url(&format!("/cases/{case}")).await;
     let file = browser.source().await;
     assert!(file.contains("Asep Saepudin"), "{file}");
+    // The assignee is offered the note form (said here with the page, if it is not).
+    assert!(
+        file.contains("/do/notes"),
+        "no note form on the case page: {file}"
+    );
     browser.screenshot("case", 1280).await;
     browser.screenshot("case", 390).await;
     let summary = "details:has(form[action$='/do/notes']) summary";

@@ -46,9 +46,11 @@ pub async fn start_logged(data: &std::path::Path, extra: &[&str], env: &[(&str, 
     spawn(data, extra, env, true).await
 }
 
-/// Where a server started without `logged` writes its log (stderr).
+/// Where a server started without `logged` writes its log (stderr): inside its data
+/// directory, so the log goes with the test's temporary directory (beside it, a data
+/// directory that is itself the temporary directory left a file behind in /tmp per start).
 fn stderr_file(data: &std::path::Path) -> std::path::PathBuf {
-    data.with_extension("stderr.log")
+    data.join("ombud.stderr.log")
 }
 
 async fn spawn(
@@ -87,8 +89,10 @@ async fn try_spawn(
         .stderr(if logged {
             Stdio::piped()
         } else {
-            // Kept beside the data directory, for the message of a start that failed.
-            std::fs::File::create(stderr_file(data)).map_or_else(|_| Stdio::null(), Stdio::from)
+            // Kept in the data directory, for the message of a start that failed.
+            std::fs::create_dir_all(data)
+                .and_then(|()| std::fs::File::create(stderr_file(data)))
+                .map_or_else(|_| Stdio::null(), Stdio::from)
         })
         .kill_on_drop(true)
         .spawn()
