@@ -53,6 +53,14 @@ struct Memory {
     spilling: Option<Arc<Entries>>,
 }
 
+impl Memory {
+    /// The case's entries in memory: those not yet written out, and those a spill is writing.
+    fn of(&self, case_id: CaseId) -> impl Iterator<Item = &Vec<u64>> {
+        let spilling = self.spilling.as_deref().and_then(|s| s.get(&case_id));
+        self.entries.get(&case_id).into_iter().chain(spilling)
+    }
+}
+
 /// The key of a case's stored row whose first sequence is `seq`.
 pub(super) fn case_key(case_id: CaseId, seq: u64) -> [u8; 24] {
     let mut key = [0u8; 24];
@@ -167,18 +175,11 @@ impl CaseIndex {
     /// The sequences of `case_id` in `after + 1..=head`, ascending.
     pub fn seqs(&self, case_id: CaseId, after: u64, head: u64) -> Result<Vec<u64>, LogError> {
         let wanted = |seq: &u64| *seq > after && *seq <= head;
-        let mut out: Vec<u64> = {
-            let memory = self.memory();
-            let spilling = memory.spilling.as_deref();
-            [
-                memory.entries.get(&case_id),
-                spilling.and_then(|s| s.get(&case_id)),
-            ]
-            .into_iter()
-            .flatten()
+        let mut out: Vec<u64> = self
+            .memory()
+            .of(case_id)
             .flat_map(|seqs| seqs.iter().copied().filter(wanted))
-            .collect()
-        };
+            .collect();
         let fail = failed("reading the case index");
         // Newest row first; the rows of a case do not overlap, so the first row that starts at
         // or before `after` is the last one to hold anything wanted.
@@ -202,21 +203,14 @@ impl CaseIndex {
     /// The last sequence of `case_id` whose row in `events` holds an event of that case (a
     /// stored entry of an older version whose row a crash lost is passed over); 0 if none.
     pub fn last(&self, case_id: CaseId, events: &sled::Tree) -> Result<u64, LogError> {
-        {
-            let memory = self.memory();
-            let spilling = memory.spilling.as_deref();
-            let in_memory = [
-                memory.entries.get(&case_id),
-                spilling.and_then(|s| s.get(&case_id)),
-            ]
-            .into_iter()
-            .flatten()
+        let in_memory = self
+            .memory()
+            .of(case_id)
             .filter_map(|seqs| seqs.last().copied())
             .max();
-            // Entries in memory are added once their rows are written.
-            if let Some(last) = in_memory {
-                return Ok(last);
-            }
+        // Entries in memory are added once their rows are written.
+        if let Some(last) = in_memory {
+            return Ok(last);
         }
         let fail = failed("reading the case index");
         for item in self.tree.scan_prefix(case_id.as_uuid().as_bytes()).rev() {

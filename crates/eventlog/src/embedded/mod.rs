@@ -650,8 +650,6 @@ mod tests {
                 .unwrap();
             assert_eq!(published.stream_seq, seq);
         }
-        let seqs =
-            |events: Vec<StoredEvent>| events.iter().map(|e| e.stream_seq).collect::<Vec<_>>();
         assert_eq!(seqs(backend.read_case(old, 0).await.unwrap()), [1, 2]);
         assert!(backend.read_case(lost, 0).await.unwrap().is_empty());
         assert_eq!(seqs(backend.read_case(other, 0).await.unwrap()), [3, 4]);
