@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::measure::{drive, Run};
 use crate::EVENTS_PER_CASE;
 
-/// The case ids of a run (fresh per run so runs do not collide).
+/// The case ids of a run of `events` events in cases of [`EVENTS_PER_CASE`] (one more case
+/// than they fill; fresh per run so runs do not collide).
 pub fn case_ids(events: usize) -> Arc<Vec<CaseId>> {
     Arc::new(
         (0..events / EVENTS_PER_CASE + 1)

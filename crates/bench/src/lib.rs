@@ -337,7 +337,9 @@ async fn cold_loads<S: KeyStore>(
     sync: &str,
 ) -> anyhow::Result<()> {
     const CASES: usize = 200;
-    let cases = case_ids(CASES);
+    let cases: Vec<CaseId> = (0..CASES)
+        .map(|_| CaseId::from_uuid(Uuid::now_v7()))
+        .collect();
     create_keys(vault, &cases).await?;
     for case in cases.iter() {
         for position in 0..COLD_CASE_EVENTS {

@@ -65,6 +65,26 @@ pub trait Backend: Send + Sync + 'static {
         after: u64,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send;
 
+    /// [`Backend::read_case`], handing each message to `each` as it arrives, so the caller's
+    /// work on one overlaps with the read of the next (a JetStream read's replies arrive one
+    /// by one). The read stops at the first error `each` returns, and returns it.
+    fn read_case_each<F>(
+        &self,
+        case_id: CaseId,
+        after: u64,
+        mut each: F,
+    ) -> impl Future<Output = Result<(), LogError>> + Send
+    where
+        F: FnMut(StoredEvent) -> Result<(), LogError> + Send,
+    {
+        async move {
+            for message in self.read_case(case_id, after).await? {
+                each(message)?;
+            }
+            Ok(())
+        }
+    }
+
     /// Up to `limit` messages with stream sequence greater than `after`, in order, as the
     /// backend can read them now: fewer than `limit` when its head was reached (on JetStream,
     /// the head of whichever replica answered, which may be a moment behind). A read, never a
@@ -147,6 +167,18 @@ impl<B: Backend> Backend for std::sync::Arc<B> {
         after: u64,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, LogError>> + Send {
         B::read_case(self, case_id, after)
+    }
+
+    fn read_case_each<F>(
+        &self,
+        case_id: CaseId,
+        after: u64,
+        each: F,
+    ) -> impl Future<Output = Result<(), LogError>> + Send
+    where
+        F: FnMut(StoredEvent) -> Result<(), LogError> + Send,
+    {
+        B::read_case_each(self, case_id, after, each)
     }
 
     fn read_range(

@@ -513,15 +513,17 @@ impl<B: Backend> EventLog<B> {
     /// A case's whole trail read fresh from the log: its genuine events, verified from the
     /// first, and the foreign messages among them.
     pub async fn read_trail(&self, case_id: CaseId) -> Result<Trail, LogError> {
-        let stored = self.backend.read_case(case_id, 0).await?;
         let mut entry = CaseEntry::default();
         let mut verifier = ChainVerifier::new(case_id);
-        let mut events = Vec::with_capacity(stored.len());
-        for message in stored {
-            if let Some(event) = self.apply(case_id, &mut entry, &mut verifier, message)? {
-                events.push(event);
-            }
-        }
+        let mut events = Vec::new();
+        self.backend
+            .read_case_each(case_id, 0, |message| {
+                if let Some(event) = self.apply(case_id, &mut entry, &mut verifier, message)? {
+                    events.push(event);
+                }
+                Ok(())
+            })
+            .await?;
         entry.synced = true;
         let foreign = entry.foreign.clone();
         self.cache.offer(case_id, entry);
@@ -569,19 +571,24 @@ impl<B: Backend> EventLog<B> {
     }
 
     /// Reads what the log holds for the case beyond what the slot has seen and folds it in.
+    /// Each message is folded in as it arrives, so the checks and decoding of one overlap
+    /// with the read of the next.
     async fn catch_up(&self, case_id: CaseId, slot: &Slot) -> Result<(), LogError> {
         let after = lock(slot).seen;
-        let stored = self.backend.read_case(case_id, after).await?;
-        let mut entry = lock(slot);
-        let mut verifier = ChainVerifier::resume(case_id, entry.head);
-        for message in stored {
-            // Another task may have moved the entry on while we were reading.
-            if message.stream_seq <= entry.seen {
-                continue;
-            }
-            self.apply(case_id, &mut entry, &mut verifier, message)?;
-        }
-        entry.synced = true;
+        self.backend
+            .read_case_each(case_id, after, |message| {
+                let mut entry = lock(slot);
+                // Another task may have moved the entry on while we were reading; the chain
+                // goes on from wherever the entry is now.
+                if message.stream_seq <= entry.seen {
+                    return Ok(());
+                }
+                let mut verifier = ChainVerifier::resume(case_id, entry.head);
+                self.apply(case_id, &mut entry, &mut verifier, message)
+                    .map(|_| ())
+            })
+            .await?;
+        lock(slot).synced = true;
         Ok(())
     }
 
@@ -600,20 +607,38 @@ impl<B: Backend> EventLog<B> {
             seq: message.stream_seq,
             why,
         };
-        entry.seen = entry.seen.max(message.stream_seq);
+        // A marked message is decoded once and its chain checked on the decoded fields. One
+        // that does not decode is judged on the body's own chain fields, so that a copy out
+        // of place is still foreign and only a genuine event in the chain is corrupt.
         let judged = match self.check_mark(&message) {
             Err(unmarked) => Err(Foreignness::Unmarked(unmarked)),
-            Ok(()) => match verifier.push(&message) {
-                Ok(hash) => Ok(hash),
-                // A copy of a genuine event out of place: anyone could have put it there.
-                Err(broken) if broken.kind.is_copy() => Err(Foreignness::OutOfChain(broken.kind)),
-                // ombud's own event, but a genuine one is missing before it, or the chain
-                // forks: never skipped, never built upon.
-                Err(broken) => return Err(corrupt(broken.kind.to_string())),
-            },
+            Ok(()) => {
+                let checked = match decode_with(&message.body, &self.upcasters) {
+                    Ok(recorded) => verifier
+                        .push_decoded(&message, &recorded)
+                        .map(|hash| (hash, recorded)),
+                    Err(undecodable) => match verifier.push(&message) {
+                        Ok(_) => return Err(corrupt(undecodable.to_string())),
+                        Err(broken) => Err(broken),
+                    },
+                };
+                match checked {
+                    Ok(judged) => Ok(judged),
+                    // A copy of a genuine event out of place: anyone could have put it there.
+                    Err(broken) if broken.kind.is_copy() => {
+                        Err(Foreignness::OutOfChain(broken.kind))
+                    }
+                    // ombud's own event, but a genuine one is missing before it, or the chain
+                    // forks: never skipped, never built upon.
+                    Err(broken) => return Err(corrupt(broken.kind.to_string())),
+                }
+            }
         };
-        let hash = match judged {
-            Ok(hash) => hash,
+        // Judged: seen from here on. (A corrupt message is not: the entry stays where it
+        // was, so the next read stops at it again instead of building past it.)
+        entry.seen = entry.seen.max(message.stream_seq);
+        let (hash, recorded) = match judged {
+            Ok(judged) => judged,
             Err(why) => {
                 let foreign = ForeignMessage {
                     stream_seq: message.stream_seq,
@@ -630,8 +655,6 @@ impl<B: Backend> EventLog<B> {
                 return Ok(None);
             }
         };
-        let recorded =
-            decode_with(&message.body, &self.upcasters).map_err(|e| corrupt(e.to_string()))?;
         entry.state = evolve(std::mem::take(&mut entry.state), &recorded.event);
         entry.head = verifier.head();
         let receipt = Receipt {

@@ -197,6 +197,16 @@ impl Backend for AnyBackend {
         }
     }
 
+    async fn read_case_each<F>(&self, case_id: CaseId, after: u64, each: F) -> Result<(), LogError>
+    where
+        F: FnMut(StoredEvent) -> Result<(), LogError> + Send,
+    {
+        match self {
+            AnyBackend::Embedded(b) => b.read_case_each(case_id, after, each).await,
+            AnyBackend::JetStream(b) => b.read_case_each(case_id, after, each).await,
+        }
+    }
+
     async fn read_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
         match self {
             AnyBackend::Embedded(b) => b.read_range(after, limit).await,

@@ -571,6 +571,61 @@ async fn foreign_messages_are_reported_skipped_and_never_block_their_case<B: Bac
     assert!(again.replayed);
 }
 
+/// A marked event this reader cannot decode (a newer ombud wrote it): out of place it is a
+/// copy anyone could have put there, so foreign and skipped; at the case's next position it
+/// is a genuine event this reader cannot fold, so the case reads as corrupt, warm or cold,
+/// and is never built upon.
+async fn a_marked_event_of_a_newer_schema_is_corrupt_only_in_its_chain<B: Backend + Clone>(
+    log: &EventLog<B>,
+    publish_raw: impl PublishRaw,
+) {
+    use ombud_eventlog::Foreignness;
+    let case = seed(log, 1).await;
+    let genuine = log.read_case(case).await.unwrap();
+    let newer = |case_seq, prev| {
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&forged_body(case, case_seq, Some(prev))).unwrap();
+        body["schemaversion"] = serde_json::json!(99);
+        serde_json::to_vec(&body).unwrap()
+    };
+    let publish_marked = async |body: Vec<u8>| {
+        let (hash, mac) = (Sha256Hash::of(&body).to_hex(), log.marks().sign(&body));
+        publish_raw(case, body, hash, Some(mac)).await
+    };
+
+    let out_of_place = publish_marked(newer(2, genuine[0].hash)).await;
+    let trail = log.read_trail(case).await.unwrap();
+    assert_eq!(trail.events, genuine, "the genuine trail is unchanged");
+    assert_eq!(trail.foreign.len(), 1, "{:?}", trail.foreign);
+    assert_eq!(trail.foreign[0].stream_seq, out_of_place);
+    assert!(
+        matches!(trail.foreign[0].why, Foreignness::OutOfChain(_)),
+        "{:?}",
+        trail.foreign[0]
+    );
+    let cold = EventLog::new(log.backend().clone(), log.marks().clone());
+    assert_eq!(cold.load(case).await.unwrap().head.case_seq, 2);
+
+    let in_chain = publish_marked(newer(3, genuine[1].hash)).await;
+    let cold = EventLog::new(log.backend().clone(), log.marks().clone());
+    for read in [
+        log.read_trail(case).await.map(|_| ()),
+        cold.load(case).await.map(|_| ()),
+    ] {
+        match read {
+            Err(LogError::Corrupt { seq, why, .. }) => {
+                assert_eq!(seq, in_chain);
+                assert!(why.contains("newer than this reader"), "{why}");
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        cold.append(append(note(case, 4), 3, "on-newer")).await,
+        Err(LogError::Corrupt { .. })
+    ));
+}
+
 /// Keys rotate: a log whose signing key is new, with the old one kept, reads every earlier
 /// event as genuine and marks new ones with the new key; a log that dropped the old key finds
 /// the trail corrupt (so keys are only ever retired, never dropped, while events under them
@@ -712,6 +767,7 @@ async fn jetstream_foreign_messages_by_a_raw_client_never_block_a_case() {
             .sequence
     };
     foreign_messages_are_reported_skipped_and_never_block_their_case(&log, &publish).await;
+    a_marked_event_of_a_newer_schema_is_corrupt_only_in_its_chain(&log, &publish).await;
     events_under_a_rotated_out_key_still_verify(&log).await;
     a_log_from_before_marking_keeps_its_history(&log, &publish).await;
 }
@@ -743,6 +799,7 @@ async fn embedded_foreign_messages_written_under_the_log_never_block_a_case() {
             .stream_seq
     };
     foreign_messages_are_reported_skipped_and_never_block_their_case(&log, &publish).await;
+    a_marked_event_of_a_newer_schema_is_corrupt_only_in_its_chain(&log, &publish).await;
     events_under_a_rotated_out_key_still_verify(&log).await;
     a_log_from_before_marking_keeps_its_history(&log, &publish).await;
 }

@@ -631,13 +631,35 @@ impl JetStreamBackend {
         limit: usize,
         context: &'static str,
     ) -> Result<Vec<StoredEvent>, LogError> {
+        let mut out = Vec::new();
+        self.direct_read_each(filter, after, limit, context, |event| {
+            out.push(event);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// [`JetStreamBackend::direct_read`], handing each message to `each` as its reply
+    /// arrives; returns how many it handed.
+    async fn direct_read_each<F>(
+        &self,
+        filter: &str,
+        after: u64,
+        limit: usize,
+        context: &'static str,
+        mut each: F,
+    ) -> Result<usize, LogError>
+    where
+        F: FnMut(StoredEvent) -> Result<(), LogError>,
+    {
         let client = self.context.client();
         let subject = format!("$JS.API.DIRECT.GET.{}", self.config.stream);
         let timeout = self.config.request_timeout;
-        let mut out = Vec::new();
+        let mut handed = 0usize;
         let mut next = after.saturating_add(1);
-        while out.len() < limit {
-            let batch = READ_BATCH.min(limit - out.len());
+        while handed < limit {
+            let batch = READ_BATCH.min(limit - handed);
             let inbox = client.new_inbox();
             let mut replies = client
                 .subscribe(inbox.clone())
@@ -661,7 +683,7 @@ impl JetStreamBackend {
                     // The end of a batch.
                     Some(204) => break,
                     // Nothing (more) on the subjects.
-                    Some(404) => return Ok(out),
+                    Some(404) => return Ok(handed),
                     Some(408) => return Err(unavailable(context, "the server timed out")),
                     Some(503) => {
                         return Err(unavailable(context, "no responders (JetStream down?)"))
@@ -676,14 +698,15 @@ impl JetStreamBackend {
                 }
                 let event = batch_event(reply)?;
                 next = event.stream_seq + 1;
-                out.push(event);
+                each(event)?;
+                handed += 1;
                 got += 1;
             }
             if got < batch {
-                return Ok(out);
+                return Ok(handed);
             }
         }
-        Ok(out)
+        Ok(handed)
     }
 }
 
@@ -728,6 +751,21 @@ impl Backend for JetStreamBackend {
         // got 503s).
         self.direct_read(&case_filter(case_id), after, usize::MAX, "reading a case")
             .await
+    }
+
+    async fn read_case_each<F>(&self, case_id: CaseId, after: u64, each: F) -> Result<(), LogError>
+    where
+        F: FnMut(StoredEvent) -> Result<(), LogError> + Send,
+    {
+        self.direct_read_each(
+            &case_filter(case_id),
+            after,
+            usize::MAX,
+            "reading a case",
+            each,
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn read_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
