@@ -18,39 +18,30 @@ impl Sha256Hash {
 
     /// Parses 64 hex digits (either case).
     pub fn parse_hex(text: &str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
         let mut out = [0u8; 32];
-        for (i, pair) in bytes.chunks_exact(2).enumerate() {
-            let hi = (pair[0] as char).to_digit(16)?;
-            let lo = (pair[1] as char).to_digit(16)?;
-            out[i] = u8::try_from(hi * 16 + lo).ok()?;
-        }
+        hex::decode_to_slice(text, &mut out).ok()?;
         Some(Sha256Hash(out))
     }
 
     /// 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        String::from_utf8_lossy(&self.hex_bytes()).into_owned()
-    }
-
-    /// The hex digits as bytes (on the append path: no formatting machinery per byte).
-    fn hex_bytes(&self) -> [u8; 64] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = [0u8; 64];
-        for (i, b) in self.0.iter().enumerate() {
-            out[2 * i] = DIGITS[usize::from(b >> 4)];
-            out[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        let mut digits = vec![0u8; 64];
+        match hex::encode_to_slice(self.0, &mut digits) {
+            // Hex digits are ASCII.
+            Ok(()) => String::from_utf8(digits).unwrap_or_default(),
+            Err(_) => String::new(), // 64 is exactly twice 32: unreachable
         }
-        out
     }
 }
 
 impl fmt::Display for Sha256Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&String::from_utf8_lossy(&self.hex_bytes()))
+        let mut digits = [0u8; 64];
+        match hex::encode_to_slice(self.0, &mut digits) {
+            // Hex digits are ASCII.
+            Ok(()) => f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?),
+            Err(_) => Err(fmt::Error),
+        }
     }
 }
 

@@ -126,18 +126,12 @@ pub(crate) fn describe_key(tree: &sled::Tree, key: &[u8]) -> String {
 
 /// Lower-case hex of `bytes` (cursors, diagnostics).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    ombud_tlog::merkle::hex_of(bytes)
 }
 
 /// Parses [`hex`] output.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 == 1 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    ::hex::decode(text).ok()
 }
 
 /// A case id as a 16-byte key.

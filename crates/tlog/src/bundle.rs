@@ -43,7 +43,7 @@ pub struct BundleEvent {
 pub type Files = BTreeMap<String, Vec<u8>>;
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    merkle::hex_of(bytes)
 }
 
 /// The leaf entry of an event.

@@ -201,7 +201,17 @@ impl Nodes for MemoryTree {
 
 /// Hex of a hash.
 pub fn hex(hash: &Hash) -> String {
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    hex_of(hash)
+}
+
+/// Lowercase hex of any bytes (digits written into one buffer: no formatting per byte, no
+/// char-by-char collecting; this is on the projectors' hot path).
+pub fn hex_of(bytes: &[u8]) -> String {
+    let mut digits = vec![0u8; bytes.len() * 2];
+    match ::hex::encode_to_slice(bytes, &mut digits) {
+        Ok(()) => String::from_utf8(digits).unwrap_or_default(),
+        Err(_) => String::new(), // the buffer is exactly twice the input: unreachable
+    }
 }
 
 #[cfg(test)]

@@ -66,7 +66,9 @@ fn fold(mut hashes: Vec<Hash>) -> Hash {
 }
 
 fn unhex(text: &str) -> Option<Hash> {
-    crate::store::unhex(text)?.try_into().ok()
+    let mut hash = Hash::default();
+    hex::decode_to_slice(text, &mut hash).ok()?;
+    Some(hash)
 }
 
 /// What makes a stored message a genuine event in the tree: ombud's valid mark, a body that
