@@ -1126,6 +1126,7 @@ async fn reopening_removes_the_unacknowledged_rows_past_a_gap() {
     let last = events.last().unwrap().stream_seq;
     // What a crash can leave: the row of `last + 2` (with its index entry) but not `last + 1`.
     let stray = new_case();
+    ombud_testkit::wait_for_sled_release(&config.path);
     {
         let db = sled::open(&config.path).unwrap();
         let subject = format!("ombud.case.{stray}.reported");

@@ -739,6 +739,7 @@ async fn read_models_of_another_version_start_afresh_and_catch_up() {
     };
     // As an older ombud left them: the statistics' rows recorded as version 1.
     {
+        ombud_testkit::wait_for_sled_release(&dir.path().join("views"));
         let db = sled::open(dir.path().join("views")).unwrap();
         db.open_tree("projections.meta")
             .unwrap()
