@@ -104,9 +104,16 @@ fn visible_ascii(c: char) -> bool {
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $min:literal..=$max:literal, $allowed:expr, $rule:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema)]
+        #[serde(try_from = "String")]
         pub struct $name(String);
+
+        // Written as its text, borrowed (`#[serde(into = "String")]` cloned it each time).
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
 
         impl $name {
             /// Parses and validates outside input.
