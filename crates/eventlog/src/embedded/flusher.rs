@@ -32,6 +32,10 @@ pub const STALL_LIMIT: Duration = Duration::from_secs(30);
 pub struct Flusher {
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Disconnected when the thread ends (its sender goes with it).
+    ended: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    /// [`STALL_LIMIT`], but in tests.
+    stall_limit: Duration,
 }
 
 #[derive(Debug)]
@@ -128,15 +132,24 @@ impl Flusher {
             hook,
         });
         let runs = shared.clone();
+        let (ends, ended) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("ombud-flush".into())
-            .spawn(move || runs.run())
+            .spawn(move || {
+                let _ends = ends;
+                runs.run();
+            })
             .map_err(|e| {
                 // No thread to flush on: every flush fails, with the reason.
                 shared.note_failure(format!("the flusher's thread could not start: {e}"));
             })
             .ok();
-        Flusher { shared, thread }
+        Flusher {
+            shared,
+            thread,
+            ended: Mutex::new(Some(ended)),
+            stall_limit: STALL_LIMIT,
+        }
     }
 
     /// Records that a write of this database failed (sled keeps the error: the database must
@@ -149,6 +162,13 @@ impl Flusher {
     /// keeps the first I/O error and fails every later write).
     pub fn failure(&self) -> Option<String> {
         locked(&self.shared.failed).clone()
+    }
+
+    /// Test hook: a shorter stall limit.
+    #[cfg(test)]
+    fn stalling_after(mut self, limit: Duration) -> Self {
+        self.stall_limit = limit;
+        self
     }
 
     /// Test hook: holds the turn as a running flush would, until the guard drops.
@@ -177,22 +197,28 @@ impl Flusher {
         async move {
             let durable = match asked {
                 Asked::Answered(durable) => durable,
-                Asked::Waiting(answer) => match tokio::time::timeout(STALL_LIMIT, answer).await {
-                    Ok(Ok(durable)) => durable,
-                    Ok(Err(_)) => {
-                        return Err(LogError::Unavailable {
-                            reason: "the embedded log's flusher is gone".into(),
-                        })
+                Asked::Waiting(answer) => {
+                    match tokio::time::timeout(self.stall_limit, answer).await {
+                        Ok(Ok(durable)) => durable,
+                        Ok(Err(_)) => {
+                            return Err(LogError::Unavailable {
+                                reason: "the embedded log's flusher is gone".into(),
+                            })
+                        }
+                        Err(_) => {
+                            let limit = self.stall_limit;
+                            tracing::error!(
+                                ?limit,
+                                "embedded log flush stalled; appends are failing"
+                            );
+                            return Err(LogError::Unavailable {
+                                reason: format!(
+                                    "the embedded log's flush stalled for more than {limit:?}"
+                                ),
+                            });
+                        }
                     }
-                    Err(_) => {
-                        tracing::error!(limit = ?STALL_LIMIT, "embedded log flush stalled; appends are failing");
-                        return Err(LogError::Unavailable {
-                            reason: format!(
-                                "the embedded log's flush stalled for more than {STALL_LIMIT:?}"
-                            ),
-                        });
-                    }
-                },
+                }
             };
             if durable {
                 Ok(())
@@ -213,10 +239,22 @@ impl Drop for Flusher {
     fn drop(&mut self) {
         locked(&self.shared.wake).stop = true;
         self.shared.asked.notify_one();
-        if let Some(thread) = self.thread.take() {
-            // At most the flush under way, and one of whatever was asked for after it.
-            if thread.join().is_err() {
-                tracing::error!("the embedded log's flusher thread panicked");
+        let ended = locked(&self.ended).take();
+        let (Some(thread), Some(ended)) = (self.thread.take(), ended) else {
+            return;
+        };
+        // At most the flush under way, and one of whatever was asked for after it; a flush
+        // stalled past the limit is left to itself (and the database with it) rather than
+        // hanging whoever drops the flusher.
+        match ended.recv_timeout(self.stall_limit) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let limit = self.stall_limit;
+                tracing::error!(?limit, "the embedded log's last flush stalled; leaving it");
+            }
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                if thread.join().is_err() {
+                    tracing::error!("the embedded log's flusher thread panicked");
+                }
             }
         }
     }
@@ -441,6 +479,47 @@ mod tests {
         open.send(()).unwrap();
         tokio::time::timeout(within, second).await.unwrap().unwrap();
         assert_eq!(gate.flushes.load(Ordering::SeqCst), 2);
+    }
+
+    /// A flush that hangs (as sled once did) fails its waiters at the stall limit, and
+    /// dropping the flusher then returns at the limit too instead of hanging its caller.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hung_flush_fails_its_waiters_and_does_not_hang_the_drop() {
+        struct Hangs(Mutex<std::sync::mpsc::Receiver<()>>);
+        impl FlushHook for Hangs {
+            fn write(&self) -> Result<u64, String> {
+                let _ = self.0.lock().unwrap().recv();
+                Ok(0)
+            }
+            fn flushed(&self, _: u64) {}
+        }
+        let (release, hung) = std::sync::mpsc::channel();
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let limit = Duration::from_millis(200);
+        let flusher =
+            Flusher::with_hook(db, Arc::new(Hangs(Mutex::new(hung)))).stalling_after(limit);
+        flusher.wrote();
+        let result = tokio::time::timeout(Duration::from_secs(5), flusher.flush())
+            .await
+            .expect("the waiter gives up at the stall limit");
+        assert!(
+            matches!(&result, Err(LogError::Unavailable { reason }) if reason.contains("stalled")),
+            "{result:?}"
+        );
+        // Dropped on a thread of its own, so a drop that hangs fails the test, not hangs it.
+        let (dropped, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            drop(flusher);
+            let _ = dropped.send(started.elapsed());
+        });
+        let took = done.recv_timeout(Duration::from_secs(5));
+        release.send(()).unwrap(); // lets the flush end
+        let took = took.expect("the drop hung on the stalled flush");
+        assert!(
+            took >= limit,
+            "the drop waited for the flush first ({took:?})"
+        );
     }
 
     /// Dropping the flusher makes the flush asked for last, and stops its thread.
