@@ -26,14 +26,19 @@ use crate::error::LogError;
 /// How long a flush may take before it counts as a stall.
 pub const STALL_LIMIT: Duration = Duration::from_secs(30);
 
+/// Waiters kept before those that gave up are forgotten (far more than ever wait together
+/// while flushes run: a flush answers every waiter it covers).
+const FORGET_GONE_WAITERS_AT: usize = 4096;
+
 /// Serialized, shared flushes of one sled database, made by a thread of its own (stopped,
 /// after a last flush of anything asked for, when the flusher drops).
 #[derive(Debug)]
 pub struct Flusher {
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
-    /// Disconnected when the thread ends (its sender goes with it).
-    ended: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    /// Disconnected when the thread ends (its sender goes with it; nothing is sent). In a
+    /// mutex only to be `Sync`.
+    ended: Mutex<Option<std::sync::mpsc::Receiver<std::convert::Infallible>>>,
     /// [`STALL_LIMIT`], but in tests.
     stall_limit: Duration,
 }
@@ -81,8 +86,9 @@ enum Asked {
 /// Writes a flush makes before it flushes (on the flush's thread, one flush at a time), and
 /// what it announces once they are durable.
 pub trait FlushHook: Send + Sync + 'static {
-    /// Makes the writes; returns a mark of what is written by now. An error fails the flush,
-    /// and the flusher for good.
+    /// Makes the writes; returns a mark of what is written by now. An error fails the flush
+    /// and is kept as the flusher's [`Flusher::failure`] (later flushes still run: a hook
+    /// whose writes cannot go on keeps failing them, as the embedded log's writer does).
     fn write(&self) -> Result<u64, String>;
     /// The flush after [`FlushHook::write`] returned `mark` is done (called before the
     /// flush's waiters return).
@@ -132,7 +138,7 @@ impl Flusher {
             hook,
         });
         let runs = shared.clone();
-        let (ends, ended) = std::sync::mpsc::channel::<()>();
+        let (ends, ended) = std::sync::mpsc::channel::<std::convert::Infallible>();
         let thread = std::thread::Builder::new()
             .name("ombud-flush".into())
             .spawn(move || {
@@ -239,7 +245,11 @@ impl Drop for Flusher {
     fn drop(&mut self) {
         locked(&self.shared.wake).stop = true;
         self.shared.asked.notify_one();
-        let ended = locked(&self.ended).take();
+        let ended = self
+            .ended
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         let (Some(thread), Some(ended)) = (self.thread.take(), ended) else {
             return;
         };
@@ -251,7 +261,8 @@ impl Drop for Flusher {
                 let limit = self.stall_limit;
                 tracing::error!(?limit, "the embedded log's last flush stalled; leaving it");
             }
-            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Ok(never) => match never {},
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                 if thread.join().is_err() {
                     tracing::error!("the embedded log's flusher thread panicked");
                 }
@@ -271,6 +282,11 @@ impl Shared {
         let mut wake = locked(&self.wake);
         if wake.attempted >= ticket {
             return Asked::Answered(self.durable.load(Ordering::SeqCst) >= ticket);
+        }
+        if wake.waiters.len() >= FORGET_GONE_WAITERS_AT {
+            // Only while a flush hangs do waiters pile up: forget those that gave up (their
+            // tickets stay requested, so their writes are still flushed).
+            wake.waiters.retain(|(_, answer)| !answer.is_closed());
         }
         let (answer, answered) = oneshot::channel();
         wake.waiters.push((ticket, answer));
@@ -520,6 +536,57 @@ mod tests {
             took >= limit,
             "the drop waited for the flush first ({took:?})"
         );
+    }
+
+    /// While a flush hangs, callers that give up are forgotten rather than piling up, and
+    /// their writes are still flushed once it ends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiters_that_gave_up_during_a_hang_are_forgotten_but_their_writes_flushed() {
+        struct Hangs(
+            Mutex<std::sync::mpsc::Receiver<()>>,
+            AtomicU64,
+            Mutex<std::sync::mpsc::Sender<()>>,
+        );
+        impl FlushHook for Hangs {
+            fn write(&self) -> Result<u64, String> {
+                if self.1.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let _ = self.2.lock().unwrap().send(());
+                    let _ = self.0.lock().unwrap().recv();
+                }
+                Ok(0)
+            }
+            fn flushed(&self, _: u64) {}
+        }
+        let (release, hung) = std::sync::mpsc::channel();
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let (entered, entering) = std::sync::mpsc::channel();
+        let hook = Arc::new(Hangs(
+            Mutex::new(hung),
+            AtomicU64::new(0),
+            Mutex::new(entered),
+        ));
+        let flusher = Flusher::with_hook(db, hook.clone());
+        flusher.wrote();
+        drop(flusher.flush()); // the flush that hangs
+        entering
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the first flush started");
+        let gave_up = 3 * FORGET_GONE_WAITERS_AT;
+        for _ in 0..gave_up {
+            flusher.wrote();
+            drop(flusher.flush());
+        }
+        let kept = locked(&flusher.shared.wake).waiters.len();
+        assert!(kept <= FORGET_GONE_WAITERS_AT, "{kept} waiters kept");
+        release.send(()).unwrap();
+        // One more flush covers every ticket: the forgotten ones were still asked for.
+        let asked = locked(&flusher.shared.wake).requested;
+        assert_eq!(asked, 1 + gave_up as u64);
+        tokio::time::timeout(Duration::from_secs(5), flusher.flush())
+            .await
+            .expect("the flushes after the hang end")
+            .unwrap();
+        assert!(flusher.shared.durable.load(Ordering::SeqCst) > gave_up as u64);
     }
 
     /// Dropping the flusher makes the flush asked for last, and stops its thread.
