@@ -35,12 +35,19 @@ const FORGET_GONE_WAITERS_AT: usize = 4096;
 #[derive(Debug)]
 pub struct Flusher {
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    /// Disconnected when the thread ends (its sender goes with it; nothing is sent). In a
-    /// mutex only to be `Sync`.
-    ended: Mutex<Option<std::sync::mpsc::Receiver<std::convert::Infallible>>>,
+    /// `None` if the thread could not start (then every flush fails).
+    thread: Option<Thread>,
     /// [`STALL_LIMIT`], but in tests.
     stall_limit: Duration,
+}
+
+/// The flusher's thread.
+#[derive(Debug)]
+struct Thread {
+    handle: std::thread::JoinHandle<()>,
+    /// Disconnected when the thread ends (its sender goes with it; nothing is sent). In a
+    /// mutex only to be `Sync`.
+    ended: Mutex<std::sync::mpsc::Receiver<std::convert::Infallible>>,
 }
 
 #[derive(Debug)]
@@ -145,6 +152,10 @@ impl Flusher {
                 let _ends = ends;
                 runs.run();
             })
+            .map(|handle| Thread {
+                handle,
+                ended: Mutex::new(ended),
+            })
             .map_err(|e| {
                 // No thread to flush on: every flush fails, with the reason.
                 shared.note_failure(format!("the flusher's thread could not start: {e}"));
@@ -153,7 +164,6 @@ impl Flusher {
         Flusher {
             shared,
             thread,
-            ended: Mutex::new(Some(ended)),
             stall_limit: STALL_LIMIT,
         }
     }
@@ -245,14 +255,13 @@ impl Drop for Flusher {
     fn drop(&mut self) {
         locked(&self.shared.wake).stop = true;
         self.shared.asked.notify_one();
-        let ended = self
-            .ended
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let (Some(thread), Some(ended)) = (self.thread.take(), ended) else {
+        let Some(thread) = self.thread.take() else {
             return;
         };
+        let ended = thread
+            .ended
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // At most the flush under way, and one of whatever was asked for after it; a flush
         // stalled past the limit is left to itself (and the database with it) rather than
         // hanging whoever drops the flusher.
@@ -263,7 +272,7 @@ impl Drop for Flusher {
             }
             Ok(never) => match never {},
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                if thread.join().is_err() {
+                if thread.handle.join().is_err() {
                     tracing::error!("the embedded log's flusher thread panicked");
                 }
             }
