@@ -216,13 +216,9 @@ impl ChainVerifier {
             ));
         }
         let prev = fields.prevhash.as_deref().map(Sha256Hash::parse_hex);
-        self.link(
-            event,
-            computed,
-            fields.caseseq,
-            prev,
-            fields.prevhash.as_deref(),
-        )
+        self.link(event, computed, fields.caseseq, prev, || {
+            fields.prevhash.as_deref().map(str::to_owned)
+        })
     }
 
     /// [`ChainVerifier::push`] for a message already decoded (by [`crate::decode`]): the same
@@ -265,14 +261,9 @@ impl ChainVerifier {
             ));
         }
         let prev = decoded.meta.prev_hash.map(Some);
-        let shown = decoded.meta.prev_hash.map(|h| h.to_hex());
-        self.link(
-            event,
-            computed,
-            decoded.meta.case_seq,
-            prev,
-            shown.as_deref(),
-        )
+        self.link(event, computed, decoded.meta.case_seq, prev, || {
+            decoded.meta.prev_hash.map(|h| h.to_hex())
+        })
     }
 
     fn broken(&self, event: &StoredEvent, kind: BreakKind) -> ChainBreak {
@@ -322,7 +313,7 @@ impl ChainVerifier {
         computed: Sha256Hash,
         caseseq: u64,
         prev: Option<Option<Sha256Hash>>,
-        prev_text: Option<&str>,
+        prev_text: impl FnOnce() -> Option<String>,
     ) -> Result<Sha256Hash, ChainBreak> {
         let expected_seq = self.head.case_seq + 1;
         if caseseq != expected_seq {
@@ -344,7 +335,7 @@ impl ChainVerifier {
                 event,
                 BreakKind::WrongPreviousHash {
                     expected: self.head.hash,
-                    found: prev_text.map(str::to_owned),
+                    found: prev_text(),
                 },
             ));
         }

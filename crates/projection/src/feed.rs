@@ -33,6 +33,8 @@ pub struct Decoded {
     /// Whether it carries ombud's valid mark (checked once here; without it the message is
     /// foreign and never applied).
     pub mark: Result<(), Unmarked>,
+    /// The case its subject names (`None`: not a case event subject), parsed once here.
+    pub subject_case: Option<ombud_domain::CaseId>,
 }
 
 /// What the feed hands each projector.
@@ -233,11 +235,14 @@ fn decode_all(batch: Vec<StoredEvent>, marks: &MarkCheck) -> Vec<Decoded> {
                 Err(why) => Err(why.to_string()),
             };
             let body_hash = Sha256Hash::of(&stored.body);
+            let subject_case =
+                ombud_envelope::subject::parse_subject(&stored.subject).map(|(case, _)| case);
             Decoded {
                 stored,
                 recorded,
                 body_hash,
                 mark,
+                subject_case,
             }
         })
         .collect()

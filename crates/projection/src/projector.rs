@@ -34,6 +34,12 @@ pub trait Projector: Send + Sync + 'static {
     /// like an aggregate). A large batch is then applied as independent partitions by case,
     /// on two threads.
     const PER_CASE_ROWS: bool = false;
+    /// Whether it folds case events. Then the runtime verifies each case's hash chain for it,
+    /// keeps a chain row per case, quarantines poison and holds its case. A model over the
+    /// stream itself ([`Projector::every_message`] alone) says `false`: nothing is applied
+    /// or quarantined for it, none of that work is done, and the messages it counts as
+    /// foreign are those that [`LogMessage::genuine`] is `None` for.
+    const FOLDS_CASES: bool = true;
     /// The shape of its rows. Raise it when the rows change meaning or keys: read models kept
     /// under another version are then not read; the projector starts a fresh generation and
     /// catches up from the start of the log by itself (a rebuild, without an operator).

@@ -17,7 +17,6 @@
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
-use ombud_envelope::subject::parse_subject;
 use ombud_envelope::{ChainHead, ChainVerifier, Sha256Hash};
 use ombud_eventlog::embedded::Flusher;
 use ombud_eventlog::{Backend, EventLog};
@@ -710,8 +709,9 @@ fn apply_partitioned<P: Projector>(
 ) -> Result<Applied, ApplyError> {
     let (mut odd, mut even) = (Vec::new(), Vec::new());
     for event in events {
-        let lane = parse_subject(&event.stored.subject)
-            .map_or(0, |(case, _)| case.as_uuid().as_bytes()[15] & 1);
+        let lane = event
+            .subject_case
+            .map_or(0, |case| case.as_uuid().as_bytes()[15] & 1);
         if lane == 1 {
             odd.push(event);
         } else {
@@ -753,8 +753,10 @@ fn apply_events<'e, P: Projector>(
         recorded,
         body_hash,
         mark,
+        subject_case,
     } in events
     {
+        let subject_case = *subject_case;
         applied.last_seq = applied.last_seq.max(stored.stream_seq);
         applied.events += 1;
         let entry = |case_id, reason: String| QuarantinedEvent {
@@ -763,9 +765,8 @@ fn apply_events<'e, P: Projector>(
             subject: stored.subject.clone(),
             reason,
         };
-        let subject_case = parse_subject(&stored.subject).map(|(case, _)| case);
         let genuine =
-            crate::models::log_tree::genuine(&stored.subject, mark, recorded.as_ref().ok());
+            crate::models::log_tree::genuine_of(subject_case, mark, recorded.as_ref().ok());
         projector.every_message(
             rows,
             &LogMessage {
@@ -774,6 +775,14 @@ fn apply_events<'e, P: Projector>(
                 genuine,
             },
         )?;
+        if !P::FOLDS_CASES {
+            if genuine.is_none() {
+                let why = not_genuine(mark, subject_case, recorded);
+                note_foreign(projector, rows, &entry(subject_case, why))?;
+                applied.foreign += 1;
+            }
+            continue;
+        }
         if let Err(unmarked) = mark {
             note_foreign(projector, rows, &entry(subject_case, unmarked.to_string()))?;
             applied.foreign += 1;
@@ -888,6 +897,24 @@ fn apply_events<'e, P: Projector>(
         .collect();
     (applied.rows, applied.bytes) = std::mem::replace(rows, Rows::new(trees)).write(&order)?;
     Ok(applied)
+}
+
+/// Why a message is not a genuine event of the case its subject names (for a projector that
+/// does not fold cases, see [`Projector::FOLDS_CASES`]).
+fn not_genuine(
+    mark: &Result<(), ombud_envelope::Unmarked>,
+    subject_case: Option<ombud_domain::CaseId>,
+    recorded: &Result<ombud_envelope::RecordedEvent, String>,
+) -> String {
+    match (mark, subject_case, recorded) {
+        (Err(unmarked), _, _) => unmarked.to_string(),
+        (_, None, _) => "not a case event subject".into(),
+        (_, _, Err(reason)) => reason.clone(),
+        (_, Some(case), Ok(r)) => format!(
+            "its subject names case {case}, its body case {}",
+            r.event.case_id
+        ),
+    }
 }
 
 /// Records a foreign message (never applied, never holding its case) and tells the projector,

@@ -79,6 +79,15 @@ pub fn genuine(
     recorded: Option<&ombud_envelope::RecordedEvent>,
 ) -> Option<(ombud_domain::CaseId, u64, &'static str)> {
     let subject_case = ombud_envelope::subject::parse_subject(subject).map(|(case, _)| case);
+    genuine_of(subject_case, mark, recorded)
+}
+
+/// [`genuine`] with the subject's case already parsed.
+pub fn genuine_of(
+    subject_case: Option<ombud_domain::CaseId>,
+    mark: &Result<(), ombud_envelope::Unmarked>,
+    recorded: Option<&ombud_envelope::RecordedEvent>,
+) -> Option<(ombud_domain::CaseId, u64, &'static str)> {
     match (mark, recorded) {
         (Ok(()), Some(r)) if subject_case == Some(r.event.case_id) => {
             Some((r.event.case_id, r.meta.case_seq, r.wire_type()))
@@ -131,6 +140,9 @@ impl Projector for LogTreeProjector {
     /// 2: leaves sixteen to a row, nodes at every fourth level.
     const VERSION: u32 = 2;
     const TREES: &'static [&'static str] = &[TREE];
+    /// Every message is a leaf: no chain rows, nothing quarantined; its foreign messages are
+    /// its foreign leaves.
+    const FOLDS_CASES: bool = false;
 
     fn apply(&self, _rows: &mut Rows<'_>, _event: &Projected<'_>) -> Result<(), ApplyError> {
         Ok(()) // every message, genuine or not, is a leaf: see `every_message`
